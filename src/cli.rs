@@ -1,0 +1,161 @@
+//! The command line: the contract that scripts, pipelines and tests drive.
+//!
+//! Every subcommand reads its inputs, runs library code and writes results to stdout (or
+//! files). Errors print as one line chain on stderr; the exit code is 2 when the input is
+//! at fault (a missing file, a bad value) and 1 otherwise.
+
+mod bench;
+mod data_cmd;
+mod format;
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::{ConfigError, WorkspaceConfig};
+use crate::data::LoadError;
+use crate::paths::Paths;
+
+/// latent: load transactions, train recommenders, evaluate, inspect and export.
+#[derive(Debug, Parser)]
+#[command(name = "latent", version, about, arg_required_else_help = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Inspect, split and synthesise transaction data.
+    #[command(subcommand)]
+    Data(data_cmd::DataCommand),
+    /// Measure latent's speed on real or synthetic data.
+    #[command(subcommand)]
+    Bench(bench::BenchCommand),
+}
+
+/// Options shared by every command that loads transactions.
+#[derive(Debug, Clone, clap::Args)]
+pub struct LoadArgs {
+    /// A workspace.toml whose [data], [cleaning] and [interactions] tables apply.
+    #[arg(long, value_name = "WORKSPACE_TOML")]
+    pub config: Option<PathBuf>,
+    /// Fail on unparseable dates instead of dropping and reporting them.
+    #[arg(long)]
+    pub strict: bool,
+    /// A chrono strftime pattern for the date column, e.g. "%d/%m/%Y %H:%M".
+    #[arg(long, value_name = "PATTERN")]
+    pub date_format: Option<String>,
+    /// How lines aggregate: count, quantity, revenue, binary or rating.
+    #[arg(long, value_name = "TYPE")]
+    pub ranking_type: Option<crate::data::RankingType>,
+    /// Last day of the retention window, YYYYMMDD (default: the last day in the data).
+    #[arg(long, value_name = "YYYYMMDD")]
+    pub retention_date: Option<String>,
+    /// Days in the retention window (default: all).
+    #[arg(long, value_name = "DAYS")]
+    pub retention_days: Option<u32>,
+}
+
+impl LoadArgs {
+    /// The workspace (or defaults) with command-line overrides applied.
+    pub fn workspace(&self) -> Result<WorkspaceConfig, ConfigError> {
+        let mut config = match &self.config {
+            Some(path) => WorkspaceConfig::load(path)?,
+            None => WorkspaceConfig::default(),
+        };
+        if self.strict {
+            config.data.strict_dates = true;
+        }
+        if let Some(f) = &self.date_format {
+            config.data.date_format = Some(f.clone());
+        }
+        if let Some(r) = self.ranking_type {
+            config.interactions.ranking_type = r;
+        }
+        if let Some(d) = &self.retention_date {
+            config.interactions.retention_date = Some(d.clone());
+        }
+        if let Some(d) = self.retention_days {
+            config.interactions.retention_days = Some(d);
+        }
+        Ok(config)
+    }
+}
+
+impl clap::ValueEnum for crate::data::RankingType {
+    fn value_variants<'a>() -> &'a [Self] {
+        use crate::data::RankingType as R;
+        &[R::Count, R::Quantity, R::Revenue, R::Binary, R::Rating]
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(self.name()))
+    }
+}
+
+/// Parses the process arguments, runs the command and returns the exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let _guard = init_logging();
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let result = run(cli, &mut out).and_then(|()| out.flush().map_err(anyhow::Error::from));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
+        Err(err) => {
+            tracing::error!("{err:#}");
+            let _ = writeln!(std::io::stderr(), "error: {err:#}");
+            ExitCode::from(exit_code(&err))
+        }
+    }
+}
+
+/// Runs one parsed command, writing its report to `out`.
+pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Data(cmd) => data_cmd::run(cmd, out),
+        Command::Bench(cmd) => bench::run(cmd, out),
+    }
+}
+
+/// A closed stdout (`latent … | head`) is the reader's choice, not a failure.
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe))
+}
+
+/// 2 when the input is at fault, 1 otherwise.
+fn exit_code(err: &anyhow::Error) -> u8 {
+    for cause in err.chain() {
+        if let Some(e) = cause.downcast_ref::<crate::Error>() {
+            return if e.is_input_error() { 2 } else { 1 };
+        }
+        if let Some(e) = cause.downcast_ref::<LoadError>() {
+            return if matches!(e, LoadError::Io { .. } | LoadError::Write { .. }) { 1 } else { 2 };
+        }
+        if cause.downcast_ref::<ConfigError>().is_some() {
+            return 2;
+        }
+    }
+    1
+}
+
+/// Sends tracing output to a daily file under the data folder; logging is best effort
+/// and never stops a command.
+fn init_logging() -> Option<()> {
+    let dir = Paths::discover().log_dir();
+    std::fs::create_dir_all(&dir).ok()?;
+    let file = std::fs::OpenOptions::new().create(true).append(true).open(dir.join("latent.log")).ok()?;
+    let filter = tracing_subscriber::EnvFilter::try_from_env("LATENT_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(false)
+        .with_writer(std::sync::Mutex::new(file))
+        .try_init()
+        .ok()
+}

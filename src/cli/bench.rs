@@ -1,0 +1,75 @@
+//! `latent bench …`: reproducible speed measurements on real or synthetic files.
+//!
+//! Benchmarks are commands, not timed tests: their figures go to BENCHMARKS.md together
+//! with the command line that produced them.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use clap::Subcommand;
+
+use super::LoadArgs;
+use super::format::thousands;
+use crate::data::{Interactions, clean, reader};
+
+/// `latent bench` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Time file → cleaned transactions → CSR matrix, phase by phase, and peak memory.
+    Load {
+        /// The CSV or Parquet file (default: [data] path of --config).
+        file: Option<PathBuf>,
+        #[command(flatten)]
+        load: LoadArgs,
+        /// Number of timed repetitions; the report gives the best and the median.
+        #[arg(long, default_value_t = 3)]
+        repeat: usize,
+    },
+}
+
+/// Runs a `latent bench` subcommand.
+pub fn run(cmd: BenchCommand, out: &mut dyn Write) -> anyhow::Result<()> {
+    match cmd {
+        BenchCommand::Load { file, load, repeat } => {
+            let config = load.workspace()?;
+            let path = config.data_path(file.as_deref())?;
+            let spec = config.load_spec();
+            let mut runs: Vec<[Duration; 4]> = Vec::new();
+            let mut shape = (0, 0, 0, 0);
+            for _ in 0..repeat.max(1) {
+                let t0 = Instant::now();
+                let table = reader::read_table(&path, &spec.data)?;
+                let t1 = Instant::now();
+                let (transactions, report) = clean::clean(&table, &spec.cleaning, &spec.clean_options())?;
+                drop(table);
+                let t2 = Instant::now();
+                let m = Interactions::from_transactions(&transactions, spec.interactions.ranking_type)?;
+                let t3 = Instant::now();
+                shape = (report.rows_read, m.users.len(), m.items.len(), m.nnz());
+                runs.push([t1 - t0, t2 - t1, t3 - t2, t3 - t0]);
+            }
+            let (rows, users, items, nnz) = shape;
+            writeln!(out, "bench load {}", path.display())?;
+            writeln!(out, "rows {}  ->  {} users x {} items, nnz {}", thousands(rows), thousands(users), thousands(items), thousands(nnz))?;
+            writeln!(out, "{:<10}{:>12}{:>12}", "phase", "best", "median")?;
+            for (k, name) in ["read", "clean", "matrix", "total"].iter().enumerate() {
+                let mut times: Vec<Duration> = runs.iter().map(|r| r[k]).collect();
+                times.sort();
+                writeln!(out, "{name:<10}{:>11.3}s{:>11.3}s", times[0].as_secs_f64(), times[times.len() / 2].as_secs_f64())?;
+            }
+            if let Some(kib) = peak_rss_kib() {
+                let file_mib = std::fs::metadata(&path).map(|m| m.len() as f64 / 1_048_576.0).unwrap_or(0.0);
+                writeln!(out, "peak RSS {:.0} MiB (file {:.0} MiB, ratio {:.2})", kib as f64 / 1024.0, file_mib, kib as f64 / 1024.0 / file_mib.max(1e-9))?;
+            }
+            Ok(())
+        }
+    }
+}
+
+/// The process's peak resident set (VmHWM) in KiB, where /proc tells it.
+pub fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}

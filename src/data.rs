@@ -1,0 +1,128 @@
+//! From a transaction file to an interaction matrix.
+//!
+//! The flow is one way: [`reader`] parses the mapped columns of a CSV or Parquet file,
+//! [`clean`] turns lines into [`Transactions`] and counts every line it drops by reason,
+//! [`split`] cuts a hold-out by time or at random, and [`interactions`] aggregates lines
+//! into a sparse customers × products matrix. [`profile`] summarises all of it and
+//! [`synth`] writes realistic synthetic logs for benchmarks.
+
+pub mod cells;
+pub mod clean;
+pub mod csr;
+pub mod csv_sniff;
+pub mod ids;
+pub mod interactions;
+pub mod mapping;
+pub mod profile;
+pub mod reader;
+pub mod split;
+pub mod synth;
+pub mod timestamps;
+pub mod transactions;
+pub mod values;
+pub mod write;
+
+use std::path::{Path, PathBuf};
+
+pub use clean::{CancellationPolicy, CleanOptions, CleaningReport, CleaningSpec, DropReason, RetentionWindow};
+pub use csr::CsrMatrix;
+pub use ids::IdMap;
+pub use interactions::{InteractionSpec, Interactions, RankingType};
+pub use mapping::DataSpec;
+pub use transactions::Transactions;
+
+/// Why a transaction file could not be turned into data.
+///
+/// Every variant names the file and, where there is one, the line or value at fault, so
+/// the message alone tells the analyst what to fix.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("data file '{path}' not found: check the path, or set [data] path in the workspace")]
+    NotFound { path: PathBuf },
+    #[error("cannot read '{path}': {message}")]
+    Io { path: PathBuf, message: String },
+    #[error("'{path}' is empty: expected a header line and transaction rows")]
+    Empty { path: PathBuf },
+    #[error("'{path}' has a header but no rows (columns: {})", columns.join(", "))]
+    HeaderOnly { path: PathBuf, columns: Vec<String> },
+    #[error(
+        "cannot find the delimiter of '{path}': none of ',' ';' tab '|' separates the first line '{first_line}' into columns"
+    )]
+    UnknownDelimiter { path: PathBuf, first_line: String },
+    #[error("'{path}' line {line}: byte 0x{byte:02x} is not UTF-8; re-export the file as UTF-8")]
+    NotUtf8 { path: PathBuf, line: usize, byte: u8 },
+    #[error("'{path}' line {line}: {found} fields where the header has {expected}; fix the row or its quoting")]
+    Ragged { path: PathBuf, line: usize, expected: usize, found: usize },
+    #[error("{}", missing_column_message(path, key, column.as_deref(), found))]
+    MissingColumn { path: PathBuf, key: String, column: Option<String>, found: Vec<String> },
+    #[error("cannot parse CSV '{path}': {message}")]
+    Csv { path: PathBuf, message: String },
+    #[error("cannot read Parquet '{path}': {message} (is the file truncated or not Parquet?)")]
+    Parquet { path: PathBuf, message: String },
+    #[error(
+        "'{path}' column '{column}': {count} unparseable dates, first at {}; set [data] date_format (e.g. \"%d/%m/%Y %H:%M\") or drop --strict to skip them",
+        examples.iter().map(|(at, v)| format!("{at} '{v}'")).collect::<Vec<_>>().join(", ")
+    )]
+    BadDates { path: PathBuf, column: String, count: usize, examples: Vec<(String, String)> },
+    #[error("'{path}' {location}, column '{column}': '{value}' is not a number")]
+    BadNumber { path: PathBuf, column: String, location: String, value: String },
+    #[error("invalid retention_date '{value}': expected YYYYMMDD, e.g. 20111209")]
+    BadRetentionDate { value: String },
+    #[error(
+        "the retention window {window} leaves no rows of '{path}' (data spans {data_range}); move retention_date or widen retention_days"
+    )]
+    EmptyWindow { path: PathBuf, window: String, data_range: String },
+    #[error("ranking_type 'rating' needs a rating column: map one with [data] rating = \"...\"")]
+    NoRatingColumn,
+    #[error("no interactions left after cleaning: every line was dropped (see the drop counts of `latent data profile`)")]
+    NoInteractions,
+    #[error("invalid split: {0}")]
+    BadSplit(String),
+    #[error("cannot write '{path}': {message}")]
+    Write { path: PathBuf, message: String },
+}
+
+fn missing_column_message(path: &Path, key: &str, column: Option<&str>, found: &[String]) -> String {
+    let what = match column {
+        Some(column) => format!("column '{column}' set as [data] {key} is not in '{}'", path.display()),
+        None => format!("no {key} column recognised in '{}'", path.display()),
+    };
+    format!(
+        "{what}; columns found: {}; set the mapping keys in [data] (user, item, quantity, timestamp, price, rating, invoice, description, country)",
+        found.join(", ")
+    )
+}
+
+/// Everything needed to go from a file to clean transactions.
+#[derive(Debug, Clone, Default)]
+pub struct LoadSpec {
+    pub data: DataSpec,
+    pub cleaning: CleaningSpec,
+    pub interactions: InteractionSpec,
+}
+
+impl LoadSpec {
+    /// The options of the cleaning step implied by this spec.
+    pub fn clean_options(&self) -> CleanOptions {
+        CleanOptions {
+            timestamp_format: match &self.data.date_format {
+                Some(p) if !p.trim().is_empty() => timestamps::TimestampFormat::Pattern(p.clone()),
+                _ => timestamps::TimestampFormat::Auto,
+            },
+            strict_dates: self.data.strict_dates,
+            window: RetentionWindow {
+                retention_date: self.interactions.retention_date.clone(),
+                retention_days: self.interactions.retention_days,
+            },
+        }
+    }
+}
+
+/// Reads and cleans the file at `path` as `spec` says.
+pub fn load_transactions(path: &Path, spec: &LoadSpec) -> Result<(Transactions, CleaningReport), LoadError> {
+    let _span = tracing::info_span!("load", path = %path.display()).entered();
+    let table = reader::read_table(path, &spec.data)?;
+    let result = clean::clean(&table, &spec.cleaning, &spec.clean_options())?;
+    tracing::info!(rows = result.1.rows_read, kept = result.1.rows_kept, "cleaned");
+    Ok(result)
+}

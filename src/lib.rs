@@ -1,0 +1,14 @@
+//! latent: a terminal workbench for recommender experimentation.
+//!
+//! Data flows one way: [`data`] loads and cleans transaction logs into an interaction
+//! matrix; models, evaluation and recommendation build on it; [`cli`] is the edge that
+//! people and scripts drive. Nothing below the edge prints or knows about terminals.
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+
+pub mod cli;
+pub mod config;
+pub mod data;
+pub mod error;
+pub mod paths;
+
+pub use error::{Error, Result};
