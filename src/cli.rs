@@ -125,7 +125,10 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<()> {
 
 /// A closed stdout (`latent … | head`) is the reader's choice, not a failure.
 fn is_broken_pipe(err: &anyhow::Error) -> bool {
-    err.chain().any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe))
+    err.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 /// 2 when the input is at fault, 1 otherwise.
@@ -135,7 +138,11 @@ fn exit_code(err: &anyhow::Error) -> u8 {
             return if e.is_input_error() { 2 } else { 1 };
         }
         if let Some(e) = cause.downcast_ref::<LoadError>() {
-            return if matches!(e, LoadError::Io { .. } | LoadError::Write { .. }) { 1 } else { 2 };
+            return if matches!(e, LoadError::Io { .. } | LoadError::Write { .. }) {
+                1
+            } else {
+                2
+            };
         }
         if cause.downcast_ref::<ConfigError>().is_some() {
             return 2;
@@ -149,7 +156,11 @@ fn exit_code(err: &anyhow::Error) -> u8 {
 fn init_logging() -> Option<()> {
     let dir = Paths::discover().log_dir();
     std::fs::create_dir_all(&dir).ok()?;
-    let file = std::fs::OpenOptions::new().create(true).append(true).open(dir.join("latent.log")).ok()?;
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(dir.join("latent.log"))
+        .ok()?;
     let filter = tracing_subscriber::EnvFilter::try_from_env("LATENT_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     tracing_subscriber::fmt()

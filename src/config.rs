@@ -62,12 +62,20 @@ impl WorkspaceConfig {
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|e| {
             if e.kind() == std::io::ErrorKind::NotFound {
-                ConfigError::NotFound { path: path.to_owned() }
+                ConfigError::NotFound {
+                    path: path.to_owned(),
+                }
             } else {
-                ConfigError::Read { path: path.to_owned(), message: e.to_string() }
+                ConfigError::Read {
+                    path: path.to_owned(),
+                    message: e.to_string(),
+                }
             }
         })?;
-        let mut config = Self::parse(&text).map_err(|message| ConfigError::Parse { path: path.to_owned(), message })?;
+        let mut config = Self::parse(&text).map_err(|message| ConfigError::Parse {
+            path: path.to_owned(),
+            message,
+        })?;
         if let Some(data) = &config.data.path {
             if data.is_relative() {
                 let base = path.parent().unwrap_or(Path::new("."));
@@ -84,12 +92,19 @@ impl WorkspaceConfig {
 
     /// The loading part of this workspace.
     pub fn load_spec(&self) -> LoadSpec {
-        LoadSpec { data: self.data.clone(), cleaning: self.cleaning.clone(), interactions: self.interactions.clone() }
+        LoadSpec {
+            data: self.data.clone(),
+            cleaning: self.cleaning.clone(),
+            interactions: self.interactions.clone(),
+        }
     }
 
     /// The data file: `override_path` when given, else `[data] path`.
     pub fn data_path(&self, override_path: Option<&Path>) -> Result<PathBuf, ConfigError> {
-        override_path.map(Path::to_path_buf).or_else(|| self.data.path.clone()).ok_or(ConfigError::NoDataPath)
+        override_path
+            .map(Path::to_path_buf)
+            .or_else(|| self.data.path.clone())
+            .ok_or(ConfigError::NoDataPath)
     }
 }
 

@@ -24,7 +24,9 @@ pub mod write;
 
 use std::path::{Path, PathBuf};
 
-pub use clean::{CancellationPolicy, CleanOptions, CleaningReport, CleaningSpec, DropReason, RetentionWindow};
+pub use clean::{
+    CancellationPolicy, CleanOptions, CleaningReport, CleaningSpec, DropReason, RetentionWindow,
+};
 pub use csr::CsrMatrix;
 pub use ids::IdMap;
 pub use interactions::{InteractionSpec, Interactions, RankingType};
@@ -50,11 +52,27 @@ pub enum LoadError {
     )]
     UnknownDelimiter { path: PathBuf, first_line: String },
     #[error("'{path}' line {line}: byte 0x{byte:02x} is not UTF-8; re-export the file as UTF-8")]
-    NotUtf8 { path: PathBuf, line: usize, byte: u8 },
-    #[error("'{path}' line {line}: {found} fields where the header has {expected}; fix the row or its quoting")]
-    Ragged { path: PathBuf, line: usize, expected: usize, found: usize },
+    NotUtf8 {
+        path: PathBuf,
+        line: usize,
+        byte: u8,
+    },
+    #[error(
+        "'{path}' line {line}: {found} fields where the header has {expected}; fix the row or its quoting"
+    )]
+    Ragged {
+        path: PathBuf,
+        line: usize,
+        expected: usize,
+        found: usize,
+    },
     #[error("{}", missing_column_message(path, key, column.as_deref(), found))]
-    MissingColumn { path: PathBuf, key: String, column: Option<String>, found: Vec<String> },
+    MissingColumn {
+        path: PathBuf,
+        key: String,
+        column: Option<String>,
+        found: Vec<String>,
+    },
     #[error("cannot parse CSV '{path}': {message}")]
     Csv { path: PathBuf, message: String },
     #[error("cannot read Parquet '{path}': {message} (is the file truncated or not Parquet?)")]
@@ -63,18 +81,34 @@ pub enum LoadError {
         "'{path}' column '{column}': {count} unparseable dates, first at {}; set [data] date_format (e.g. \"%d/%m/%Y %H:%M\") or drop --strict to skip them",
         examples.iter().map(|(at, v)| format!("{at} '{v}'")).collect::<Vec<_>>().join(", ")
     )]
-    BadDates { path: PathBuf, column: String, count: usize, examples: Vec<(String, String)> },
+    BadDates {
+        path: PathBuf,
+        column: String,
+        count: usize,
+        examples: Vec<(String, String)>,
+    },
     #[error("'{path}' {location}, column '{column}': '{value}' is not a number")]
-    BadNumber { path: PathBuf, column: String, location: String, value: String },
+    BadNumber {
+        path: PathBuf,
+        column: String,
+        location: String,
+        value: String,
+    },
     #[error("invalid retention_date '{value}': expected YYYYMMDD, e.g. 20111209")]
     BadRetentionDate { value: String },
     #[error(
         "the retention window {window} leaves no rows of '{path}' (data spans {data_range}); move retention_date or widen retention_days"
     )]
-    EmptyWindow { path: PathBuf, window: String, data_range: String },
+    EmptyWindow {
+        path: PathBuf,
+        window: String,
+        data_range: String,
+    },
     #[error("ranking_type 'rating' needs a rating column: map one with [data] rating = \"...\"")]
     NoRatingColumn,
-    #[error("no interactions left after cleaning: every line was dropped (see the drop counts of `latent data profile`)")]
+    #[error(
+        "no interactions left after cleaning: every line was dropped (see the drop counts of `latent data profile`)"
+    )]
     NoInteractions,
     #[error("invalid split: {0}")]
     BadSplit(String),
@@ -82,9 +116,17 @@ pub enum LoadError {
     Write { path: PathBuf, message: String },
 }
 
-fn missing_column_message(path: &Path, key: &str, column: Option<&str>, found: &[String]) -> String {
+fn missing_column_message(
+    path: &Path,
+    key: &str,
+    column: Option<&str>,
+    found: &[String],
+) -> String {
     let what = match column {
-        Some(column) => format!("column '{column}' set as [data] {key} is not in '{}'", path.display()),
+        Some(column) => format!(
+            "column '{column}' set as [data] {key} is not in '{}'",
+            path.display()
+        ),
         None => format!("no {key} column recognised in '{}'", path.display()),
     };
     format!(
@@ -119,10 +161,17 @@ impl LoadSpec {
 }
 
 /// Reads and cleans the file at `path` as `spec` says.
-pub fn load_transactions(path: &Path, spec: &LoadSpec) -> Result<(Transactions, CleaningReport), LoadError> {
+pub fn load_transactions(
+    path: &Path,
+    spec: &LoadSpec,
+) -> Result<(Transactions, CleaningReport), LoadError> {
     let _span = tracing::info_span!("load", path = %path.display()).entered();
     let table = reader::read_table(path, &spec.data)?;
     let result = clean::clean(&table, &spec.cleaning, &spec.clean_options())?;
-    tracing::info!(rows = result.1.rows_read, kept = result.1.rows_kept, "cleaned");
+    tracing::info!(
+        rows = result.1.rows_read,
+        kept = result.1.rows_kept,
+        "cleaned"
+    );
     Ok(result)
 }

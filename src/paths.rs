@@ -24,11 +24,20 @@ impl Paths {
     pub fn discover() -> Self {
         if let Some(home) = std::env::var_os(HOME_ENV).filter(|v| !v.is_empty()) {
             let home = PathBuf::from(home);
-            return Self { config_dir: home.join("config"), data_dir: home.join("data") };
+            return Self {
+                config_dir: home.join("config"),
+                data_dir: home.join("data"),
+            };
         }
         match directories::ProjectDirs::from("", "", "latent") {
-            Some(dirs) => Self { config_dir: dirs.config_dir().to_owned(), data_dir: dirs.data_dir().to_owned() },
-            None => Self { config_dir: PathBuf::from(".latent/config"), data_dir: PathBuf::from(".latent/data") },
+            Some(dirs) => Self {
+                config_dir: dirs.config_dir().to_owned(),
+                data_dir: dirs.data_dir().to_owned(),
+            },
+            None => Self {
+                config_dir: PathBuf::from(".latent/config"),
+                data_dir: PathBuf::from(".latent/data"),
+            },
         }
     }
 

@@ -41,26 +41,47 @@ pub fn run(cmd: BenchCommand, out: &mut dyn Write) -> anyhow::Result<()> {
                 let t0 = Instant::now();
                 let table = reader::read_table(&path, &spec.data)?;
                 let t1 = Instant::now();
-                let (transactions, report) = clean::clean(&table, &spec.cleaning, &spec.clean_options())?;
+                let (transactions, report) =
+                    clean::clean(&table, &spec.cleaning, &spec.clean_options())?;
                 drop(table);
                 let t2 = Instant::now();
-                let m = Interactions::from_transactions(&transactions, spec.interactions.ranking_type)?;
+                let m =
+                    Interactions::from_transactions(&transactions, spec.interactions.ranking_type)?;
                 let t3 = Instant::now();
                 shape = (report.rows_read, m.users.len(), m.items.len(), m.nnz());
                 runs.push([t1 - t0, t2 - t1, t3 - t2, t3 - t0]);
             }
             let (rows, users, items, nnz) = shape;
             writeln!(out, "bench load {}", path.display())?;
-            writeln!(out, "rows {}  ->  {} users x {} items, nnz {}", thousands(rows), thousands(users), thousands(items), thousands(nnz))?;
+            writeln!(
+                out,
+                "rows {}  ->  {} users x {} items, nnz {}",
+                thousands(rows),
+                thousands(users),
+                thousands(items),
+                thousands(nnz)
+            )?;
             writeln!(out, "{:<10}{:>12}{:>12}", "phase", "best", "median")?;
             for (k, name) in ["read", "clean", "matrix", "total"].iter().enumerate() {
                 let mut times: Vec<Duration> = runs.iter().map(|r| r[k]).collect();
                 times.sort();
-                writeln!(out, "{name:<10}{:>11.3}s{:>11.3}s", times[0].as_secs_f64(), times[times.len() / 2].as_secs_f64())?;
+                writeln!(
+                    out,
+                    "{name:<10}{:>11.3}s{:>11.3}s",
+                    times[0].as_secs_f64(),
+                    times[times.len() / 2].as_secs_f64()
+                )?;
             }
             if let Some(kib) = peak_rss_kib() {
-                let file_mib = std::fs::metadata(&path).map(|m| m.len() as f64 / 1_048_576.0).unwrap_or(0.0);
-                writeln!(out, "peak RSS {:.0} MiB (file {:.0} MiB, ratio {:.2})", kib as f64 / 1024.0, file_mib, kib as f64 / 1024.0 / file_mib.max(1e-9))?;
+                let file_mib =
+                    std::fs::metadata(&path).map_or(0.0, |m| m.len() as f64 / 1_048_576.0);
+                writeln!(
+                    out,
+                    "peak RSS {:.0} MiB (file {:.0} MiB, ratio {:.2})",
+                    kib as f64 / 1024.0,
+                    file_mib,
+                    kib as f64 / 1024.0 / file_mib.max(1e-9)
+                )?;
             }
             Ok(())
         }

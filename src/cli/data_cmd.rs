@@ -92,9 +92,11 @@ pub fn run(cmd: DataCommand, out: &mut dyn Write) -> anyhow::Result<()> {
             new_items_only,
         } => {
             let strategy = if let Some(day) = test_from {
-                SplitStrategy::TestFrom(
-                    parse_day(&day).ok_or_else(|| LoadError::BadSplit(format!("--test-from '{day}' is not a day: use YYYYMMDD or YYYY-MM-DD")))?,
-                )
+                SplitStrategy::TestFrom(parse_day(&day).ok_or_else(|| {
+                    LoadError::BadSplit(format!(
+                        "--test-from '{day}' is not a day: use YYYYMMDD or YYYY-MM-DD"
+                    ))
+                })?)
             } else if let Some(days) = test_last_days {
                 SplitStrategy::TestLastDays(days)
             } else if let Some(f) = per_user_fraction {
@@ -109,28 +111,46 @@ pub fn run(cmd: DataCommand, out: &mut dyn Write) -> anyhow::Result<()> {
                 )
                 .into());
             };
-            let spec = SplitSpec { strategy, new_items_only };
+            let spec = SplitSpec {
+                strategy,
+                new_items_only,
+            };
             run_split(file.as_deref(), &load, &spec, &train_out, &test_out, out)
         }
-        DataCommand::Synth { rows, seed, out: path } => {
+        DataCommand::Synth {
+            rows,
+            seed,
+            out: path,
+        } => {
             crate::data::synth::write_synthetic(rows, seed, &path)
                 .with_context(|| format!("writing synthetic data to '{}'", path.display()))?;
-            writeln!(out, "wrote {} synthetic lines to {}", thousands(rows), path.display())?;
+            writeln!(
+                out,
+                "wrote {} synthetic lines to {}",
+                thousands(rows),
+                path.display()
+            )?;
             Ok(())
         }
     }
 }
 
-fn run_profile(file: Option<&Path>, load: &LoadArgs, json: bool, out: &mut dyn Write) -> anyhow::Result<()> {
+fn run_profile(
+    file: Option<&Path>,
+    load: &LoadArgs,
+    json: bool,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
     let config = load.workspace()?;
     let path = config.data_path(file)?;
     let spec = config.load_spec();
     let (transactions, report) = load_transactions(&path, &spec)?;
-    let matrix = match Interactions::from_transactions(&transactions, spec.interactions.ranking_type) {
-        Ok(m) => Some(m),
-        Err(LoadError::NoInteractions) => None,
-        Err(e) => return Err(e.into()),
-    };
+    let matrix =
+        match Interactions::from_transactions(&transactions, spec.interactions.ranking_type) {
+            Ok(m) => Some(m),
+            Err(LoadError::NoInteractions) => None,
+            Err(e) => return Err(e.into()),
+        };
     let file_name = path.display().to_string();
     let Some(matrix) = matrix else {
         write_cleaning(&report, out)?;
@@ -148,19 +168,49 @@ fn run_profile(file: Option<&Path>, load: &LoadArgs, json: bool, out: &mut dyn W
 }
 
 fn write_cleaning(r: &crate::data::CleaningReport, out: &mut dyn Write) -> std::io::Result<()> {
-    let kept_share = if r.rows_read == 0 { 0.0 } else { r.rows_kept as f64 / r.rows_read as f64 };
+    let kept_share = if r.rows_read == 0 {
+        0.0
+    } else {
+        r.rows_kept as f64 / r.rows_read as f64
+    };
     writeln!(out, "rows read              {:>12}", thousands(r.rows_read))?;
-    writeln!(out, "rows kept              {:>12}  ({})", thousands(r.rows_kept), percent(kept_share))?;
-    writeln!(out, "customers read         {:>12}", thousands(r.customers_read))?;
-    writeln!(out, "products read          {:>12}", thousands(r.items_read))?;
+    writeln!(
+        out,
+        "rows kept              {:>12}  ({})",
+        thousands(r.rows_kept),
+        percent(kept_share)
+    )?;
+    writeln!(
+        out,
+        "customers read         {:>12}",
+        thousands(r.customers_read)
+    )?;
+    writeln!(
+        out,
+        "products read          {:>12}",
+        thousands(r.items_read)
+    )?;
     writeln!(out, "dropped, by reason (first that applies)")?;
     for reason in DropReason::ALL {
-        writeln!(out, "  {:<26}{:>10}", reason.label(), thousands(r.dropped_for(reason)))?;
+        writeln!(
+            out,
+            "  {:<26}{:>10}",
+            reason.label(),
+            thousands(r.dropped_for(reason))
+        )?;
     }
     if r.returns_netted > 0 {
-        writeln!(out, "returns netted         {:>12}", thousands(r.returns_netted))?;
+        writeln!(
+            out,
+            "returns netted         {:>12}",
+            thousands(r.returns_netted)
+        )?;
     }
-    writeln!(out, "missing descriptions   {:>12}  (counted, not dropped)", thousands(r.missing_descriptions))?;
+    writeln!(
+        out,
+        "missing descriptions   {:>12}  (counted, not dropped)",
+        thousands(r.missing_descriptions)
+    )?;
     for (at, value) in &r.bad_date_examples {
         writeln!(out, "  unparseable date at {at}: '{value}'")?;
     }
@@ -180,18 +230,31 @@ fn write_profile(p: &Profile, out: &mut dyn Write) -> std::io::Result<()> {
     write_cleaning(&p.cleaning, out)?;
     if let Some((start, end)) = p.cleaning.window {
         let from = start.map_or_else(|| "start".to_owned(), crate::data::timestamps::format_day);
-        let to = crate::data::timestamps::format_day(end - crate::data::timestamps::SECONDS_PER_DAY);
+        let to =
+            crate::data::timestamps::format_day(end - crate::data::timestamps::SECONDS_PER_DAY);
         writeln!(out, "retention window       {from} .. {to}")?;
     }
-    writeln!(out, "interaction matrix (ranking_type = {})", p.ranking_type)?;
+    writeln!(
+        out,
+        "interaction matrix (ranking_type = {})",
+        p.ranking_type
+    )?;
     writeln!(out, "  customers            {:>12}", thousands(p.users))?;
     writeln!(out, "  products             {:>12}", thousands(p.items))?;
     writeln!(out, "  pairs (nnz)          {:>12}", thousands(p.nnz))?;
-    writeln!(out, "  density              {:>12}", format!("{:.3} %", p.density * 100.0))?;
+    writeln!(
+        out,
+        "  density              {:>12}",
+        format!("{:.3} %", p.density * 100.0)
+    )?;
     if let Some((a, b)) = &p.date_range {
         writeln!(out, "  dates                {a} .. {b}")?;
     }
-    writeln!(out, "pairs per            {:>7}{:>7}{:>7}{:>7}{:>7}{:>7}{:>8}{:>9}", "min", "p25", "median", "p75", "p90", "p99", "max", "mean")?;
+    writeln!(
+        out,
+        "pairs per            {:>7}{:>7}{:>7}{:>7}{:>7}{:>7}{:>8}{:>9}",
+        "min", "p25", "median", "p75", "p90", "p99", "max", "mean"
+    )?;
     write_quantiles("customer", &p.interactions_per_user, out)?;
     write_quantiles("product", &p.interactions_per_item, out)?;
     writeln!(
@@ -201,9 +264,19 @@ fn write_profile(p: &Profile, out: &mut dyn Write) -> std::io::Result<()> {
         percent(p.top_10pct_item_share)
     )?;
     if !p.top_countries.is_empty() {
-        writeln!(out, "top countries          {:>10}{:>11}", "lines", "customers")?;
+        writeln!(
+            out,
+            "top countries          {:>10}{:>11}",
+            "lines", "customers"
+        )?;
         for c in &p.top_countries {
-            writeln!(out, "  {:<20} {:>10}{:>11}", c.country, thousands(c.lines), thousands(c.customers))?;
+            writeln!(
+                out,
+                "  {:<20} {:>10}{:>11}",
+                c.country,
+                thousands(c.lines),
+                thousands(c.customers)
+            )?;
         }
     }
     Ok(())
@@ -223,11 +296,30 @@ fn run_split(
     let parts = split(&transactions, spec)?;
     crate::data::write::write_transactions(&parts.train, train_out)?;
     crate::data::write::write_transactions(&parts.test, test_out)?;
-    writeln!(out, "read {} lines, kept {}", thousands(report.rows_read), thousands(report.rows_kept))?;
-    writeln!(out, "train: {} lines -> {}", thousands(parts.train.len()), train_out.display())?;
-    writeln!(out, "test:  {} lines -> {}", thousands(parts.test.len()), test_out.display())?;
+    writeln!(
+        out,
+        "read {} lines, kept {}",
+        thousands(report.rows_read),
+        thousands(report.rows_kept)
+    )?;
+    writeln!(
+        out,
+        "train: {} lines -> {}",
+        thousands(parts.train.len()),
+        train_out.display()
+    )?;
+    writeln!(
+        out,
+        "test:  {} lines -> {}",
+        thousands(parts.test.len()),
+        test_out.display()
+    )?;
     if spec.new_items_only {
-        writeln!(out, "test lines dropped as repeat purchases: {}", thousands(parts.repeat_pairs_removed))?;
+        writeln!(
+            out,
+            "test lines dropped as repeat purchases: {}",
+            thousands(parts.repeat_pairs_removed)
+        )?;
     }
     Ok(())
 }

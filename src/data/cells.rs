@@ -40,7 +40,12 @@ impl PreparedColumn {
     /// Casts `column` to the physical type its cells will be read from.
     pub fn new(column: &Column) -> PolarsResult<Self> {
         let (target, kind) = match column.dtype() {
-            DataType::String => return Ok(Self { column: column.clone(), kind: Kind::Text }),
+            DataType::String => {
+                return Ok(Self {
+                    column: column.clone(),
+                    kind: Kind::Text,
+                });
+            }
             DataType::Float32 | DataType::Float64 => (DataType::Float64, Kind::Float),
             dt if dt.is_integer() => (DataType::Int64, Kind::Int),
             DataType::Datetime(unit, _) => {
@@ -54,30 +59,39 @@ impl PreparedColumn {
             DataType::Date => (DataType::Int32, Kind::Days),
             _ => (DataType::String, Kind::Text),
         };
-        Ok(Self { column: column.cast(&target)?, kind })
+        Ok(Self {
+            column: column.cast(&target)?,
+            kind,
+        })
     }
 
     /// Iterates the cells in row order.
     pub fn cells(&self) -> PolarsResult<Box<dyn Iterator<Item = Cell<'_>> + '_>> {
         Ok(match self.kind {
-            Kind::Text => Box::new(self.column.str()?.iter().map(|v| v.map_or(Cell::Missing, Cell::Text))),
+            Kind::Text => Box::new(
+                self.column
+                    .str()?
+                    .iter()
+                    .map(|v| v.map_or(Cell::Missing, Cell::Text)),
+            ),
             Kind::Float => Box::new(self.column.f64()?.iter().map(|v| match v {
                 Some(x) if !x.is_nan() => Cell::Float(x),
                 _ => Cell::Missing,
             })),
-            Kind::Int => Box::new(self.column.i64()?.iter().map(|v| v.map_or(Cell::Missing, Cell::Int))),
-            Kind::Ticks(per_second) => Box::new(
+            Kind::Int => Box::new(
                 self.column
                     .i64()?
                     .iter()
-                    .map(move |v| v.map_or(Cell::Missing, |t| Cell::Seconds(t.div_euclid(per_second)))),
+                    .map(|v| v.map_or(Cell::Missing, Cell::Int)),
             ),
-            Kind::Days => Box::new(
-                self.column
-                    .i32()?
-                    .iter()
-                    .map(|v| v.map_or(Cell::Missing, |d| Cell::Seconds(i64::from(d) * SECONDS_PER_DAY))),
-            ),
+            Kind::Ticks(per_second) => Box::new(self.column.i64()?.iter().map(move |v| {
+                v.map_or(Cell::Missing, |t| Cell::Seconds(t.div_euclid(per_second)))
+            })),
+            Kind::Days => Box::new(self.column.i32()?.iter().map(|v| {
+                v.map_or(Cell::Missing, |d| {
+                    Cell::Seconds(i64::from(d) * SECONDS_PER_DAY)
+                })
+            })),
         })
     }
 }

@@ -56,7 +56,10 @@ impl Default for CleaningSpec {
         Self {
             cancellations: CancellationPolicy::Drop,
             drop_adjustments: true,
-            non_product_codes: DEFAULT_NON_PRODUCT_CODES.iter().map(|s| (*s).to_owned()).collect(),
+            non_product_codes: DEFAULT_NON_PRODUCT_CODES
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect(),
             drop_non_positive_price: true,
             drop_duplicates: true,
         }
@@ -66,7 +69,19 @@ impl Default for CleaningSpec {
 /// Non-product stock codes of the Online Retail data: postage, discounts, manual
 /// entries, bank and marketplace fees, charity commission, samples, gift vouchers.
 pub const DEFAULT_NON_PRODUCT_CODES: [&str; 13] = [
-    "POST", "D", "M", "C2", "DOT", "BANK CHARGES", "AMAZONFEE", "CRUK", "PADS", "S", "B", "ADJUST", "gift_0001_*",
+    "POST",
+    "D",
+    "M",
+    "C2",
+    "DOT",
+    "BANK CHARGES",
+    "AMAZONFEE",
+    "CRUK",
+    "PADS",
+    "S",
+    "B",
+    "ADJUST",
+    "gift_0001_*",
 ];
 
 /// The retention window: which days of data count.
@@ -152,7 +167,10 @@ pub struct CleaningReport {
 impl CleaningReport {
     /// Lines dropped for `reason`.
     pub fn dropped_for(&self, reason: DropReason) -> usize {
-        self.dropped.iter().find(|(r, _)| *r == reason).map_or(0, |(_, n)| *n)
+        self.dropped
+            .iter()
+            .find(|(r, _)| *r == reason)
+            .map_or(0, |(_, n)| *n)
     }
 }
 
@@ -195,15 +213,25 @@ impl CodeMatcher {
 }
 
 fn prepared(table: &RawTable, index: Option<usize>) -> Result<Option<PreparedColumn>, LoadError> {
-    let Some(column) = index.and_then(|i| table.column(i)) else { return Ok(None) };
-    PreparedColumn::new(column).map(Some).map_err(|e| polars_error(table, &e))
+    let Some(column) = index.and_then(|i| table.column(i)) else {
+        return Ok(None);
+    };
+    PreparedColumn::new(column)
+        .map(Some)
+        .map_err(|e| polars_error(table, &e))
 }
 
 fn polars_error(table: &RawTable, e: &polars::prelude::PolarsError) -> LoadError {
-    LoadError::Io { path: table.path.clone(), message: e.to_string() }
+    LoadError::Io {
+        path: table.path.clone(),
+        message: e.to_string(),
+    }
 }
 
-fn iter<'a>(table: &RawTable, column: Option<&'a PreparedColumn>) -> Result<Box<dyn Iterator<Item = Cell<'a>> + 'a>, LoadError> {
+fn iter<'a>(
+    table: &RawTable,
+    column: Option<&'a PreparedColumn>,
+) -> Result<Box<dyn Iterator<Item = Cell<'a>> + 'a>, LoadError> {
     match column {
         Some(c) => c.cells().map_err(|e| polars_error(table, &e)),
         None => Ok(absent()),
@@ -211,10 +239,16 @@ fn iter<'a>(table: &RawTable, column: Option<&'a PreparedColumn>) -> Result<Box<
 }
 
 /// Cleans `table` into transactions and reports what was dropped and why.
-pub fn clean(table: &RawTable, spec: &CleaningSpec, options: &CleanOptions) -> Result<(Transactions, CleaningReport), LoadError> {
+pub fn clean(
+    table: &RawTable,
+    spec: &CleaningSpec,
+    options: &CleanOptions,
+) -> Result<(Transactions, CleaningReport), LoadError> {
     let role = |r: Role| table.resolved.index(r);
-    let columns: Vec<Option<PreparedColumn>> =
-        Role::ALL.iter().map(|&r| prepared(table, role(r))).collect::<Result<_, _>>()?;
+    let columns: Vec<Option<PreparedColumn>> = Role::ALL
+        .iter()
+        .map(|&r| prepared(table, role(r)))
+        .collect::<Result<_, _>>()?;
     let col = |r: Role| columns[Role::ALL.iter().position(|&x| x == r).unwrap_or(0)].as_ref();
     let has = PresentColumns {
         timestamp: col(Role::Timestamp).is_some(),
@@ -225,11 +259,17 @@ pub fn clean(table: &RawTable, spec: &CleaningSpec, options: &CleanOptions) -> R
         country: col(Role::Country).is_some(),
         description: col(Role::Description).is_some(),
     };
-    let feature_columns = |list: &[(String, usize)]| -> Result<Vec<(String, PreparedColumn)>, LoadError> {
-        list.iter()
-            .map(|(name, i)| Ok((name.clone(), prepared(table, Some(*i))?.expect("feature columns are read"))))
-            .collect()
-    };
+    let feature_columns =
+        |list: &[(String, usize)]| -> Result<Vec<(String, PreparedColumn)>, LoadError> {
+            list.iter()
+                .map(|(name, i)| {
+                    Ok((
+                        name.clone(),
+                        prepared(table, Some(*i))?.expect("feature columns are read"),
+                    ))
+                })
+                .collect()
+        };
     let user_feature_cols = feature_columns(&table.resolved.user_features)?;
     let item_feature_cols = feature_columns(&table.resolved.item_features)?;
 
@@ -242,25 +282,46 @@ pub fn clean(table: &RawTable, spec: &CleaningSpec, options: &CleanOptions) -> R
     let mut invoice_it = iter(table, col(Role::Invoice))?;
     let mut desc_it = iter(table, col(Role::Description))?;
     let mut country_it = iter(table, col(Role::Country))?;
-    let mut uf_its = user_feature_cols.iter().map(|(_, c)| iter(table, Some(c))).collect::<Result<Vec<_>, _>>()?;
-    let mut if_its = item_feature_cols.iter().map(|(_, c)| iter(table, Some(c))).collect::<Result<Vec<_>, _>>()?;
+    let mut uf_its = user_feature_cols
+        .iter()
+        .map(|(_, c)| iter(table, Some(c)))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut if_its = item_feature_cols
+        .iter()
+        .map(|(_, c)| iter(table, Some(c)))
+        .collect::<Result<Vec<_>, _>>()?;
 
     let codes = CodeMatcher::new(&spec.non_product_codes);
-    let mut out = Transactions { has, ..Transactions::default() };
+    let mut out = Transactions {
+        has,
+        ..Transactions::default()
+    };
     out.user_features = user_feature_cols
         .iter()
-        .map(|(n, _)| FeatureColumn { name: n.clone(), values: IdMap::new(), codes: Vec::new() })
+        .map(|(n, _)| FeatureColumn {
+            name: n.clone(),
+            values: IdMap::new(),
+            codes: Vec::new(),
+        })
         .collect();
     out.item_features = item_feature_cols
         .iter()
-        .map(|(n, _)| FeatureColumn { name: n.clone(), values: IdMap::new(), codes: Vec::new() })
+        .map(|(n, _)| FeatureColumn {
+            name: n.clone(),
+            values: IdMap::new(),
+            codes: Vec::new(),
+        })
         .collect();
-    let mut report = CleaningReport { rows_read: table.rows, ..CleaningReport::default() };
+    let mut report = CleaningReport {
+        rows_read: table.rows,
+        ..CleaningReport::default()
+    };
     let mut drops = [0usize; DropReason::ALL.len()];
     let mut count_drop = |reason: DropReason| drops[reason as usize] += 1;
     let mut bad_dates = 0usize;
     let mut row_hashes: Vec<u64> = Vec::new();
-    let (mut user_buf, mut item_buf, mut inv_buf, mut misc_buf) = (String::new(), String::new(), String::new(), String::new());
+    let (mut user_buf, mut item_buf, mut inv_buf, mut misc_buf) =
+        (String::new(), String::new(), String::new(), String::new());
     let number_error = |row: usize, r: Role, value: &str| LoadError::BadNumber {
         path: table.path.clone(),
         column: table.header[role(r).unwrap_or(0)].clone(),
@@ -297,14 +358,22 @@ pub fn clean(table: &RawTable, spec: &CleaningSpec, options: &CleanOptions) -> R
             }
         }
         let (Some(user_id), Some(item_id)) = (user_id, item_id) else {
-            count_drop(if user_id.is_none() { DropReason::MissingCustomer } else { DropReason::MissingItem });
+            count_drop(if user_id.is_none() {
+                DropReason::MissingCustomer
+            } else {
+                DropReason::MissingItem
+            });
             continue;
         };
         let timestamp = if has.timestamp {
             let parsed = match t {
                 Cell::Text(text) => options.timestamp_format.parse(text),
                 Cell::Seconds(s) => Some(s),
-                Cell::Int(v) => Some(if v.abs() >= 100_000_000_000 { v.div_euclid(1000) } else { v }),
+                Cell::Int(v) => Some(if v.abs() >= 100_000_000_000 {
+                    v.div_euclid(1000)
+                } else {
+                    v
+                }),
                 Cell::Float(x) => Some(x as i64),
                 Cell::Missing => None,
             };
@@ -368,22 +437,37 @@ pub fn clean(table: &RawTable, spec: &CleaningSpec, options: &CleanOptions) -> R
             Err(text) => return Err(number_error(row, Role::Rating, text)),
         };
         let invoice_id = invoice.map_or(u32::MAX, |s| out.invoices.intern(s));
-        let country_id = c.id(&mut misc_buf).map_or(u32::MAX, |s| out.countries.intern(s));
+        let country_id = c
+            .id(&mut misc_buf)
+            .map_or(u32::MAX, |s| out.countries.intern(s));
+        let description_id = description.map_or(u32::MAX, |s| out.descriptions.intern(s));
         if spec.drop_duplicates {
             let mut h = FxHasher::default();
-            (user_id, item_id, timestamp, quantity.to_bits(), price.to_bits(), rating.to_bits()).hash(&mut h);
-            (invoice_id, country_id, description).hash(&mut h);
+            (
+                user_id,
+                item_id,
+                timestamp,
+                quantity.to_bits(),
+                price.to_bits(),
+                rating.to_bits(),
+            )
+                .hash(&mut h);
+            (invoice_id, country_id, description_id).hash(&mut h);
             for cell in uf.iter().chain(&ifv) {
                 cell.id(&mut misc_buf).hash(&mut h);
             }
             row_hashes.push(h.finish());
         }
         for (f, cell) in out.user_features.iter_mut().zip(&uf) {
-            let code = cell.id(&mut misc_buf).map_or(FeatureColumn::MISSING, |s| f.values.intern(s));
+            let code = cell
+                .id(&mut misc_buf)
+                .map_or(FeatureColumn::MISSING, |s| f.values.intern(s));
             f.codes.push(code);
         }
         for (f, cell) in out.item_features.iter_mut().zip(&ifv) {
-            let code = cell.id(&mut misc_buf).map_or(FeatureColumn::MISSING, |s| f.values.intern(s));
+            let code = cell
+                .id(&mut misc_buf)
+                .map_or(FeatureColumn::MISSING, |s| f.values.intern(s));
             f.codes.push(code);
         }
         out.user.push(user_id);
@@ -394,6 +478,7 @@ pub fn clean(table: &RawTable, spec: &CleaningSpec, options: &CleanOptions) -> R
         out.rating.push(rating as f32);
         out.invoice.push(invoice_id);
         out.country.push(country_id);
+        out.description.push(description_id);
     }
     report.customers_read = out.users.len();
     report.items_read = out.items.len();
@@ -406,7 +491,11 @@ pub fn clean(table: &RawTable, spec: &CleaningSpec, options: &CleanOptions) -> R
         });
     }
     report.date_range_read = out.time_range();
-    let window = if has.timestamp { resolve_window(&options.window, report.date_range_read)? } else { None };
+    let window = if has.timestamp {
+        resolve_window(&options.window, report.date_range_read)?
+    } else {
+        None
+    };
     report.window = window;
 
     let mut keep = Vec::with_capacity(out.len());
@@ -425,7 +514,8 @@ pub fn clean(table: &RawTable, spec: &CleaningSpec, options: &CleanOptions) -> R
         }
         keep.push(row);
     }
-    if keep.is_empty() && !out.is_empty() && drops[DropReason::OutsideWindow as usize] == out.len() {
+    if keep.is_empty() && !out.is_empty() && drops[DropReason::OutsideWindow as usize] == out.len()
+    {
         let (first, last) = report.date_range_read.unwrap_or((0, 0));
         return Err(LoadError::EmptyWindow {
             path: table.path.clone(),
@@ -433,10 +523,17 @@ pub fn clean(table: &RawTable, spec: &CleaningSpec, options: &CleanOptions) -> R
             data_range: format!("{} .. {}", format_day(first), format_day(last)),
         });
     }
-    let mut kept = if keep.len() == out.len() { out } else { out.select(&keep) };
+    let mut kept = if keep.len() == out.len() {
+        out
+    } else {
+        out.select(&keep)
+    };
     compact_ids(&mut kept);
     report.rows_kept = kept.len();
-    report.dropped = DropReason::ALL.iter().map(|&r| (r, drops[r as usize])).collect();
+    report.dropped = DropReason::ALL
+        .iter()
+        .map(|&r| (r, drops[r as usize]))
+        .collect();
     Ok((kept, report))
 }
 
@@ -446,26 +543,37 @@ fn next<'a>(it: &mut Box<dyn Iterator<Item = Cell<'a>> + 'a>) -> Cell<'a> {
 
 fn describe_window(window: Option<(Option<i64>, i64)>) -> String {
     match window {
-        Some((Some(start), end)) => format!("{} .. {}", format_day(start), format_day(end - SECONDS_PER_DAY)),
+        Some((Some(start), end)) => format!(
+            "{} .. {}",
+            format_day(start),
+            format_day(end - SECONDS_PER_DAY)
+        ),
         Some((None, end)) => format!("up to {}", format_day(end - SECONDS_PER_DAY)),
         None => "all".to_owned(),
     }
 }
 
 /// Turns the configured window into `[start, end)` seconds, given the data's range.
-pub fn resolve_window(window: &RetentionWindow, range: Option<(i64, i64)>) -> Result<Option<(Option<i64>, i64)>, LoadError> {
+pub fn resolve_window(
+    window: &RetentionWindow,
+    range: Option<(i64, i64)>,
+) -> Result<Option<(Option<i64>, i64)>, LoadError> {
     if window.retention_date.is_none() && window.retention_days.is_none() {
         return Ok(None);
     }
     let end_day = match &window.retention_date {
-        Some(text) => parse_day(text).ok_or_else(|| LoadError::BadRetentionDate { value: text.clone() })?,
+        Some(text) => parse_day(text).ok_or_else(|| LoadError::BadRetentionDate {
+            value: text.clone(),
+        })?,
         None => match range {
             Some((_, last)) => last.div_euclid(SECONDS_PER_DAY) * SECONDS_PER_DAY,
             None => return Ok(None),
         },
     };
     let end = end_day + SECONDS_PER_DAY;
-    let start = window.retention_days.map(|d| end - i64::from(d) * SECONDS_PER_DAY);
+    let start = window
+        .retention_days
+        .map(|d| end - i64::from(d) * SECONDS_PER_DAY);
     Ok(Some((start, end)))
 }
 

@@ -51,11 +51,23 @@ impl CsrMatrix {
             }
             indptr.push(indices.len());
         }
-        Self { rows, cols, indptr, indices, data }
+        Self {
+            rows,
+            cols,
+            indptr,
+            indices,
+            data,
+        }
     }
 
     /// Builds from parts already in CSR order; `None` when they are inconsistent.
-    pub fn from_parts(rows: usize, cols: usize, indptr: Vec<usize>, indices: Vec<u32>, data: Vec<f32>) -> Option<Self> {
+    pub fn from_parts(
+        rows: usize,
+        cols: usize,
+        indptr: Vec<usize>,
+        indices: Vec<u32>,
+        data: Vec<f32>,
+    ) -> Option<Self> {
         let ok = indptr.len() == rows + 1
             && indptr.first() == Some(&0)
             && indptr.last() == Some(&indices.len())
@@ -65,7 +77,13 @@ impl CsrMatrix {
                 let row = &indices[indptr[r]..indptr[r + 1]];
                 row.windows(2).all(|w| w[0] < w[1]) && row.iter().all(|&c| (c as usize) < cols)
             });
-        ok.then_some(Self { rows, cols, indptr, indices, data })
+        ok.then_some(Self {
+            rows,
+            cols,
+            indptr,
+            indices,
+            data,
+        })
     }
 
     /// Number of rows.
@@ -136,7 +154,13 @@ impl CsrMatrix {
                 *at += 1;
             }
         }
-        Self { rows: self.cols, cols: self.rows, indptr, indices, data }
+        Self {
+            rows: self.cols,
+            cols: self.rows,
+            indptr,
+            indices,
+            data,
+        }
     }
 }
 
@@ -146,7 +170,8 @@ mod tests {
 
     #[test]
     fn triplets_are_sorted_and_summed() {
-        let m = CsrMatrix::from_triplets(2, 3, &[(1, 2, 1.0), (0, 1, 2.0), (1, 0, 3.0), (1, 2, 4.0)]);
+        let m =
+            CsrMatrix::from_triplets(2, 3, &[(1, 2, 1.0), (0, 1, 2.0), (1, 0, 3.0), (1, 2, 4.0)]);
         assert_eq!(m.indptr(), [0, 1, 3]);
         assert_eq!(m.indices(), [1, 0, 2]);
         assert_eq!(m.data(), [2.0, 3.0, 5.0]);
@@ -156,7 +181,8 @@ mod tests {
 
     #[test]
     fn transpose_twice_is_identity() {
-        let m = CsrMatrix::from_triplets(3, 4, &[(0, 3, 1.0), (2, 0, 2.0), (1, 3, 3.0), (2, 3, 4.0)]);
+        let m =
+            CsrMatrix::from_triplets(3, 4, &[(0, 3, 1.0), (2, 0, 2.0), (1, 3, 3.0), (2, 3, 4.0)]);
         let t = m.transpose();
         assert_eq!((t.rows(), t.cols()), (4, 3));
         assert_eq!(t.row(3), (&[0u32, 1, 2][..], &[1.0f32, 3.0, 4.0][..]));

@@ -35,10 +35,16 @@ pub struct CsvLayout {
 ///
 /// `path` only names the file in errors.
 pub fn inspect(path: &Path, bytes: &[u8]) -> Result<CsvLayout, LoadError> {
-    let bom_len = if bytes.starts_with(UTF8_BOM) { UTF8_BOM.len() } else { 0 };
+    let bom_len = if bytes.starts_with(UTF8_BOM) {
+        UTF8_BOM.len()
+    } else {
+        0
+    };
     let body = &bytes[bom_len..];
     if body.iter().all(u8::is_ascii_whitespace) {
-        return Err(LoadError::Empty { path: path.to_owned() });
+        return Err(LoadError::Empty {
+            path: path.to_owned(),
+        });
     }
     if let Err(err) = std::str::from_utf8(body) {
         let offset = err.valid_up_to();
@@ -60,9 +66,17 @@ pub fn inspect(path: &Path, bytes: &[u8]) -> Result<CsvLayout, LoadError> {
         .collect();
     let records = check_records(path, body, delimiter, header.len())?;
     if records == 0 {
-        return Err(LoadError::HeaderOnly { path: path.to_owned(), columns: header });
+        return Err(LoadError::HeaderOnly {
+            path: path.to_owned(),
+            columns: header,
+        });
     }
-    Ok(CsvLayout { delimiter, bom_len, header, records })
+    Ok(CsvLayout {
+        delimiter,
+        bom_len,
+        header,
+        records,
+    })
 }
 
 fn first_line(head: &[u8]) -> String {
@@ -76,7 +90,9 @@ fn detect_delimiter(head: &[u8]) -> Option<u8> {
     let mut best: Option<(u8, usize, usize)> = None;
     for &delimiter in &DELIMITERS {
         let counts = record_field_counts(head, delimiter, SNIFF_RECORDS);
-        let Some(&header_fields) = counts.first() else { continue };
+        let Some(&header_fields) = counts.first() else {
+            continue;
+        };
         if header_fields < 2 {
             continue;
         }
@@ -146,7 +162,12 @@ fn first_record_fields(head: &[u8], delimiter: u8) -> Vec<String> {
 }
 
 /// Counts data records and fails on the first whose field count differs from the header.
-fn check_records(path: &Path, body: &[u8], delimiter: u8, expected: usize) -> Result<usize, LoadError> {
+fn check_records(
+    path: &Path,
+    body: &[u8],
+    delimiter: u8,
+    expected: usize,
+) -> Result<usize, LoadError> {
     let mut scanner = RecordScanner::new(delimiter);
     let mut line = 1usize;
     let mut record_start_line = 1usize;
@@ -161,7 +182,12 @@ fn check_records(path: &Path, body: &[u8], delimiter: u8, expected: usize) -> Re
             return Ok(());
         }
         if fields != expected {
-            return Err(LoadError::Ragged { path: path.to_owned(), line: start_line, expected, found: fields });
+            return Err(LoadError::Ragged {
+                path: path.to_owned(),
+                line: start_line,
+                expected,
+                found: fields,
+            });
         }
         records += 1;
         Ok(())
@@ -193,7 +219,12 @@ struct RecordScanner {
 
 impl RecordScanner {
     fn new(delimiter: u8) -> Self {
-        Self { delimiter, in_quotes: false, fields: 1, has_content: false }
+        Self {
+            delimiter,
+            in_quotes: false,
+            fields: 1,
+            has_content: false,
+        }
     }
 
     /// Feeds one byte; returns the field count when a record ends (0 for a blank line).
@@ -215,7 +246,7 @@ impl RecordScanner {
             self.fields = 1;
             self.has_content = false;
             return Some(fields);
-        } else if b != b'\r' && !(b == b' ' && !self.has_content) {
+        } else if b != b'\r' && (b != b' ' || self.has_content) {
             self.has_content = true;
         }
         None
@@ -266,10 +297,21 @@ mod tests {
     fn faults_are_named_with_their_line() {
         assert!(matches!(layout(b""), Err(LoadError::Empty { .. })));
         assert!(matches!(layout(b"  \n\n"), Err(LoadError::Empty { .. })));
-        assert!(matches!(layout(b"a,b,c\n"), Err(LoadError::HeaderOnly { .. })));
-        assert!(matches!(layout(b"a b c\n1 2 3\n"), Err(LoadError::UnknownDelimiter { .. })));
+        assert!(matches!(
+            layout(b"a,b,c\n"),
+            Err(LoadError::HeaderOnly { .. })
+        ));
+        assert!(matches!(
+            layout(b"a b c\n1 2 3\n"),
+            Err(LoadError::UnknownDelimiter { .. })
+        ));
         match layout(b"a,b,c\n1,2,3\n4,5\n") {
-            Err(LoadError::Ragged { line, expected, found, .. }) => assert_eq!((line, expected, found), (3, 3, 2)),
+            Err(LoadError::Ragged {
+                line,
+                expected,
+                found,
+                ..
+            }) => assert_eq!((line, expected, found), (3, 3, 2)),
             other => panic!("{other:?}"),
         }
         match layout(b"a,b\n1,2\n3,\xff\n") {

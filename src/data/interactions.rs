@@ -115,7 +115,11 @@ impl Interactions {
         let mut lines: Vec<(u32, u32)> = Vec::new();
         for u in 0..n_users {
             lines.clear();
-            lines.extend(order[start[u]..start[u + 1]].iter().map(|&l| (t.item[l as usize], l)));
+            lines.extend(
+                order[start[u]..start[u + 1]]
+                    .iter()
+                    .map(|&l| (t.item[l as usize], l)),
+            );
             lines.sort_unstable();
             let mut k = 0;
             while k < lines.len() {
@@ -138,7 +142,9 @@ impl Interactions {
                     RankingType::Quantity => acc.quantity,
                     RankingType::Revenue => acc.revenue,
                     RankingType::Binary => f64::from(u8::from(acc.quantity > 0.0)),
-                    RankingType::Rating if acc.ratings > 0 => acc.rating_sum / f64::from(acc.ratings),
+                    RankingType::Rating if acc.ratings > 0 => {
+                        acc.rating_sum / f64::from(acc.ratings)
+                    }
                     RankingType::Rating => continue,
                 };
                 if ranking == RankingType::Rating || value > 0.0 {
@@ -154,7 +160,12 @@ impl Interactions {
     }
 
     /// Drops empty rows and columns, renumbering ids, and builds the transpose.
-    fn compacted(mut users: IdMap, mut items: IdMap, m: &CsrMatrix, ranking: RankingType) -> Result<Self, LoadError> {
+    fn compacted(
+        mut users: IdMap,
+        mut items: IdMap,
+        m: &CsrMatrix,
+        ranking: RankingType,
+    ) -> Result<Self, LoadError> {
         if m.nnz() == 0 {
             return Err(LoadError::NoInteractions);
         }
@@ -174,10 +185,17 @@ impl Interactions {
             indices.extend(m.row(r).0.iter().map(|&c| item_map[c as usize]));
             indptr.push(indices.len());
         }
-        let user_items = CsrMatrix::from_parts(users.len(), items.len(), indptr, indices, m.data().to_vec())
-            .expect("renumbering keeps order");
+        let user_items =
+            CsrMatrix::from_parts(users.len(), items.len(), indptr, indices, m.data().to_vec())
+                .expect("renumbering keeps order");
         let item_users = user_items.transpose();
-        Ok(Self { users, items, user_items, item_users, ranking })
+        Ok(Self {
+            users,
+            items,
+            user_items,
+            item_users,
+            ranking,
+        })
     }
 
     /// Number of stored (customer, product) pairs.
@@ -188,7 +206,11 @@ impl Interactions {
     /// Share of the matrix that is filled.
     pub fn density(&self) -> f64 {
         let cells = self.users.len() as f64 * self.items.len() as f64;
-        if cells == 0.0 { 0.0 } else { self.nnz() as f64 / cells }
+        if cells == 0.0 {
+            0.0
+        } else {
+            self.nnz() as f64 / cells
+        }
     }
 }
 
@@ -199,7 +221,11 @@ mod tests {
 
     fn lines(rows: &[(&str, &str, f32, f32)]) -> Transactions {
         let mut t = Transactions {
-            has: PresentColumns { quantity: true, price: true, ..Default::default() },
+            has: PresentColumns {
+                quantity: true,
+                price: true,
+                ..Default::default()
+            },
             ..Default::default()
         };
         for &(u, i, q, p) in rows {
@@ -212,6 +238,7 @@ mod tests {
             t.timestamp.push(0);
             t.invoice.push(u32::MAX);
             t.country.push(u32::MAX);
+            t.description.push(u32::MAX);
         }
         t.item_descriptions = vec![None; t.items.len()];
         t
@@ -219,11 +246,25 @@ mod tests {
 
     #[test]
     fn each_ranking_type_by_hand() {
-        let t = lines(&[("a", "x", 2.0, 1.5), ("a", "x", 3.0, 1.5), ("a", "y", 1.0, 4.0), ("b", "y", 6.0, 1.0)]);
+        let t = lines(&[
+            ("a", "x", 2.0, 1.5),
+            ("a", "x", 3.0, 1.5),
+            ("a", "y", 1.0, 4.0),
+            ("b", "y", 6.0, 1.0),
+        ]);
         let get = |r: RankingType| {
             let m = Interactions::from_transactions(&t, r).unwrap();
-            let (a, b, x, y) = (m.users.get("a").unwrap() as usize, m.users.get("b").unwrap() as usize, m.items.get("x").unwrap(), m.items.get("y").unwrap());
-            (m.user_items.get(a, x), m.user_items.get(a, y), m.user_items.get(b, y))
+            let (a, b, x, y) = (
+                m.users.get("a").unwrap() as usize,
+                m.users.get("b").unwrap() as usize,
+                m.items.get("x").unwrap(),
+                m.items.get("y").unwrap(),
+            );
+            (
+                m.user_items.get(a, x),
+                m.user_items.get(a, y),
+                m.user_items.get(b, y),
+            )
         };
         assert_eq!(get(RankingType::Count), (2.0, 1.0, 1.0));
         assert_eq!(get(RankingType::Quantity), (5.0, 1.0, 6.0));
@@ -233,7 +274,11 @@ mod tests {
 
     #[test]
     fn fully_returned_pairs_and_their_ids_disappear() {
-        let t = lines(&[("a", "x", 2.0, 1.0), ("a", "x", -2.0, 1.0), ("b", "y", 1.0, 1.0)]);
+        let t = lines(&[
+            ("a", "x", 2.0, 1.0),
+            ("a", "x", -2.0, 1.0),
+            ("b", "y", 1.0, 1.0),
+        ]);
         let m = Interactions::from_transactions(&t, RankingType::Quantity).unwrap();
         assert_eq!(m.users.names(), ["b"]);
         assert_eq!(m.items.names(), ["y"]);
@@ -244,8 +289,14 @@ mod tests {
     #[test]
     fn rating_needs_a_rating_column_and_empty_data_is_an_error() {
         let t = lines(&[("a", "x", 1.0, 1.0)]);
-        assert!(matches!(Interactions::from_transactions(&t, RankingType::Rating), Err(LoadError::NoRatingColumn)));
+        assert!(matches!(
+            Interactions::from_transactions(&t, RankingType::Rating),
+            Err(LoadError::NoRatingColumn)
+        ));
         let empty = lines(&[]);
-        assert!(matches!(Interactions::from_transactions(&empty, RankingType::Count), Err(LoadError::NoInteractions)));
+        assert!(matches!(
+            Interactions::from_transactions(&empty, RankingType::Count),
+            Err(LoadError::NoInteractions)
+        ));
     }
 }

@@ -55,10 +55,32 @@ impl Role {
     /// Normalised headers recognised for this role when the mapping leaves it unset.
     fn known_headers(self) -> &'static [&'static str] {
         match self {
-            Role::User => &["customerid", "customer", "userid", "user", "clientid", "client"],
-            Role::Item => &["stockcode", "itemid", "item", "productid", "product", "sku", "movieid"],
+            Role::User => &[
+                "customerid",
+                "customer",
+                "userid",
+                "user",
+                "clientid",
+                "client",
+            ],
+            Role::Item => &[
+                "stockcode",
+                "itemid",
+                "item",
+                "productid",
+                "product",
+                "sku",
+                "movieid",
+            ],
             Role::Quantity => &["quantity", "qty"],
-            Role::Timestamp => &["invoicedate", "timestamp", "datetime", "date", "time", "eventtime"],
+            Role::Timestamp => &[
+                "invoicedate",
+                "timestamp",
+                "datetime",
+                "date",
+                "time",
+                "eventtime",
+            ],
             Role::Price => &["unitprice", "price"],
             Role::Rating => &["rating", "score"],
             Role::Invoice => &["invoiceno", "invoice", "invoiceid", "orderid", "order"],
@@ -195,7 +217,11 @@ pub fn resolve(mapping: &DataSpec, header: &[String]) -> Result<ResolvedColumns,
             continue;
         }
         let found = role.known_headers().iter().find_map(|known| {
-            normalised.iter().enumerate().find(|(i, h)| h == known && !taken.contains(i)).map(|(i, _)| i)
+            normalised
+                .iter()
+                .enumerate()
+                .find(|(i, h)| h == known && !taken.contains(i))
+                .map(|(i, _)| i)
         });
         if let Some(index) = found {
             roles.push((role, index));
@@ -209,9 +235,11 @@ pub fn resolve(mapping: &DataSpec, header: &[String]) -> Result<ResolvedColumns,
         names
             .iter()
             .map(|name| {
-                find_exact(name).map(|i| (name.clone(), i)).ok_or_else(|| MappingProblem::ConfiguredMissing {
-                    key: key.to_owned(),
-                    column: name.clone(),
+                find_exact(name).map(|i| (name.clone(), i)).ok_or_else(|| {
+                    MappingProblem::ConfiguredMissing {
+                        key: key.to_owned(),
+                        column: name.clone(),
+                    }
                 })
             })
             .collect()
@@ -233,7 +261,16 @@ mod tests {
 
     #[test]
     fn recognises_the_three_reference_layouts() {
-        let uci = header(&["InvoiceNo", "StockCode", "Description", "Quantity", "InvoiceDate", "UnitPrice", "CustomerID", "Country"]);
+        let uci = header(&[
+            "InvoiceNo",
+            "StockCode",
+            "Description",
+            "Quantity",
+            "InvoiceDate",
+            "UnitPrice",
+            "CustomerID",
+            "Country",
+        ]);
         let r = resolve(&DataSpec::default(), &uci).unwrap();
         assert_eq!(r.index(Role::User), Some(6));
         assert_eq!(r.index(Role::Item), Some(1));
@@ -241,7 +278,16 @@ mod tests {
         assert_eq!(r.index(Role::Price), Some(5));
         assert_eq!(r.index(Role::Invoice), Some(0));
 
-        let ii = header(&["Invoice", "StockCode", "Description", "Quantity", "InvoiceDate", "Price", "Customer ID", "Country"]);
+        let ii = header(&[
+            "Invoice",
+            "StockCode",
+            "Description",
+            "Quantity",
+            "InvoiceDate",
+            "Price",
+            "Customer ID",
+            "Country",
+        ]);
         let r = resolve(&DataSpec::default(), &ii).unwrap();
         assert_eq!(r.index(Role::User), Some(6));
         assert_eq!(r.index(Role::Price), Some(5));
@@ -256,22 +302,38 @@ mod tests {
     #[test]
     fn configured_names_win_and_missing_ones_are_named() {
         let h = header(&["cust", "sku", "when", "CustomerID"]);
-        let mapping = DataSpec { user: Some("cust".into()), timestamp: Some("when".into()), ..Default::default() };
+        let mapping = DataSpec {
+            user: Some("cust".into()),
+            timestamp: Some("when".into()),
+            ..Default::default()
+        };
         let r = resolve(&mapping, &h).unwrap();
         assert_eq!(r.index(Role::User), Some(0));
         assert_eq!(r.index(Role::Item), Some(1));
-        let bad = DataSpec { item: Some("product".into()), ..Default::default() };
+        let bad = DataSpec {
+            item: Some("product".into()),
+            ..Default::default()
+        };
         assert_eq!(
             resolve(&bad, &h),
-            Err(MappingProblem::ConfiguredMissing { key: "item".into(), column: "product".into() })
+            Err(MappingProblem::ConfiguredMissing {
+                key: "item".into(),
+                column: "product".into()
+            })
         );
-        assert_eq!(resolve(&DataSpec::default(), &header(&["a", "b"])), Err(MappingProblem::Unrecognised { key: "user" }));
+        assert_eq!(
+            resolve(&DataSpec::default(), &header(&["a", "b"])),
+            Err(MappingProblem::Unrecognised { key: "user" })
+        );
     }
 
     #[test]
     fn features_resolve_by_name() {
         let h = header(&["user", "item", "Country", "age"]);
-        let mapping = DataSpec { user_features: vec!["age".into()], ..Default::default() };
+        let mapping = DataSpec {
+            user_features: vec!["age".into()],
+            ..Default::default()
+        };
         let r = resolve(&mapping, &h).unwrap();
         assert_eq!(r.user_features, vec![("age".to_owned(), 3)]);
         assert_eq!(r.needed_indices(), vec![0, 1, 2, 3]);

@@ -29,10 +29,21 @@ impl Quantiles {
     /// Quantiles of `values` (nearest rank); all zero for an empty slice.
     pub fn of(values: &mut [f64]) -> Self {
         if values.is_empty() {
-            return Self { min: 0.0, p25: 0.0, median: 0.0, p75: 0.0, p90: 0.0, p99: 0.0, max: 0.0, mean: 0.0 };
+            return Self {
+                min: 0.0,
+                p25: 0.0,
+                median: 0.0,
+                p75: 0.0,
+                p90: 0.0,
+                p99: 0.0,
+                max: 0.0,
+                mean: 0.0,
+            };
         }
         values.sort_by(f64::total_cmp);
-        let q = |p: f64| values[((p * (values.len() - 1) as f64).round() as usize).min(values.len() - 1)];
+        let q = |p: f64| {
+            values[((p * (values.len() - 1) as f64).round() as usize).min(values.len() - 1)]
+        };
         Self {
             min: values[0],
             p25: q(0.25),
@@ -78,16 +89,27 @@ pub struct Profile {
 
 /// Builds the profile of cleaned `t`, its `report` and matrix `m`.
 pub fn profile(file: &str, t: &Transactions, report: &CleaningReport, m: &Interactions) -> Profile {
-    let mut per_user: Vec<f64> = (0..m.user_items.rows()).map(|r| m.user_items.row_nnz(r) as f64).collect();
-    let mut per_item: Vec<f64> = (0..m.item_users.rows()).map(|r| m.item_users.row_nnz(r) as f64).collect();
+    let mut per_user: Vec<f64> = (0..m.user_items.rows())
+        .map(|r| m.user_items.row_nnz(r) as f64)
+        .collect();
+    let mut per_item: Vec<f64> = (0..m.item_users.rows())
+        .map(|r| m.item_users.row_nnz(r) as f64)
+        .collect();
     let mut sorted_items = per_item.clone();
     sorted_items.sort_by(|a, b| b.total_cmp(a));
     let total: f64 = sorted_items.iter().sum();
     let share = |fraction: f64| {
-        let n = ((sorted_items.len() as f64 * fraction).ceil() as usize).max(1).min(sorted_items.len());
-        if total == 0.0 { 0.0 } else { sorted_items[..n].iter().sum::<f64>() / total }
+        let n = ((sorted_items.len() as f64 * fraction).ceil() as usize)
+            .max(1)
+            .min(sorted_items.len());
+        if total == 0.0 {
+            0.0
+        } else {
+            sorted_items[..n].iter().sum::<f64>() / total
+        }
     };
-    let mut countries: Vec<(usize, rustc_hash::FxHashSet<u32>)> = vec![(0, Default::default()); t.countries.len()];
+    let mut countries: Vec<(usize, rustc_hash::FxHashSet<u32>)> =
+        vec![(0, rustc_hash::FxHashSet::default()); t.countries.len()];
     for (&c, &u) in t.country.iter().zip(&t.user) {
         if c != u32::MAX {
             countries[c as usize].0 += 1;
@@ -98,9 +120,17 @@ pub fn profile(file: &str, t: &Transactions, report: &CleaningReport, m: &Intera
         .into_iter()
         .enumerate()
         .filter(|(_, (lines, _))| *lines > 0)
-        .map(|(c, (lines, users))| CountryCount { country: t.countries.name(c as u32).to_owned(), lines, customers: users.len() })
+        .map(|(c, (lines, users))| CountryCount {
+            country: t.countries.name(c as u32).to_owned(),
+            lines,
+            customers: users.len(),
+        })
         .collect();
-    top_countries.sort_by(|a, b| b.lines.cmp(&a.lines).then_with(|| a.country.cmp(&b.country)));
+    top_countries.sort_by(|a, b| {
+        b.lines
+            .cmp(&a.lines)
+            .then_with(|| a.country.cmp(&b.country))
+    });
     top_countries.truncate(10);
     Profile {
         file: file.to_owned(),
@@ -110,7 +140,12 @@ pub fn profile(file: &str, t: &Transactions, report: &CleaningReport, m: &Intera
         items: m.items.len(),
         nnz: m.nnz(),
         density: m.density(),
-        date_range: t.has.timestamp.then(|| t.time_range()).flatten().map(|(a, b)| (format_timestamp(a), format_timestamp(b))),
+        date_range: t
+            .has
+            .timestamp
+            .then(|| t.time_range())
+            .flatten()
+            .map(|(a, b)| (format_timestamp(a), format_timestamp(b))),
         interactions_per_user: Quantiles::of(&mut per_user),
         interactions_per_item: Quantiles::of(&mut per_item),
         top_1pct_item_share: share(0.01),
@@ -126,7 +161,10 @@ mod tests {
     #[test]
     fn quantiles_by_hand() {
         let q = Quantiles::of(&mut [5.0, 1.0, 3.0, 2.0, 4.0]);
-        assert_eq!((q.min, q.p25, q.median, q.p75, q.max, q.mean), (1.0, 2.0, 3.0, 4.0, 5.0, 3.0));
+        assert_eq!(
+            (q.min, q.p25, q.median, q.p75, q.max, q.mean),
+            (1.0, 2.0, 3.0, 4.0, 5.0, 3.0)
+        );
         let empty = Quantiles::of(&mut []);
         assert_eq!(empty.max, 0.0);
     }

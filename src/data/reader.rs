@@ -25,7 +25,11 @@ pub enum FileFormat {
 impl FileFormat {
     /// Decides by extension, then by the Parquet magic bytes.
     pub fn detect(path: &Path, first_bytes: &[u8]) -> FileFormat {
-        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or("")
+            .to_ascii_lowercase();
         if matches!(ext.as_str(), "parquet" | "pq" | "parq") || first_bytes.starts_with(b"PAR1") {
             FileFormat::Parquet
         } else {
@@ -53,7 +57,10 @@ pub struct RawTable {
 impl RawTable {
     /// The column at `header_index`, if it was read.
     pub fn column(&self, header_index: usize) -> Option<&Column> {
-        self.columns.iter().find(|(i, _)| *i == header_index).map(|(_, c)| c)
+        self.columns
+            .iter()
+            .find(|(i, _)| *i == header_index)
+            .map(|(_, c)| c)
     }
 
     /// Where row `row` (0-based) stands in the file, for messages: the line of a CSV
@@ -68,7 +75,7 @@ impl RawTable {
 
 /// Reads the columns `mapping` needs from `path`.
 pub fn read_table(path: &Path, mapping: &DataSpec) -> Result<RawTable, LoadError> {
-    let metadata = std::fs::metadata(path).map_err(|source| io_error(path, source))?;
+    let metadata = std::fs::metadata(path).map_err(|source| io_error(path, &source))?;
     if metadata.is_dir() {
         return Err(LoadError::Io {
             path: path.to_owned(),
@@ -76,13 +83,17 @@ pub fn read_table(path: &Path, mapping: &DataSpec) -> Result<RawTable, LoadError
         });
     }
     if metadata.len() == 0 {
-        return Err(LoadError::Empty { path: path.to_owned() });
+        return Err(LoadError::Empty {
+            path: path.to_owned(),
+        });
     }
     let mut magic = [0u8; 4];
     {
         use std::io::Read;
-        let mut f = File::open(path).map_err(|source| io_error(path, source))?;
-        let n = f.read(&mut magic).map_err(|source| io_error(path, source))?;
+        let mut f = File::open(path).map_err(|source| io_error(path, &source))?;
+        let n = f
+            .read(&mut magic)
+            .map_err(|source| io_error(path, &source))?;
         if n < 4 {
             magic = [0; 4];
         }
@@ -93,11 +104,16 @@ pub fn read_table(path: &Path, mapping: &DataSpec) -> Result<RawTable, LoadError
     }
 }
 
-fn io_error(path: &Path, source: std::io::Error) -> LoadError {
+fn io_error(path: &Path, source: &std::io::Error) -> LoadError {
     if source.kind() == std::io::ErrorKind::NotFound {
-        LoadError::NotFound { path: path.to_owned() }
+        LoadError::NotFound {
+            path: path.to_owned(),
+        }
     } else {
-        LoadError::Io { path: path.to_owned(), message: source.to_string() }
+        LoadError::Io {
+            path: path.to_owned(),
+            message: source.to_string(),
+        }
     }
 }
 
@@ -119,9 +135,10 @@ fn mapping_error(path: &Path, header: &[String], problem: MappingProblem) -> Loa
 }
 
 fn read_csv(path: &Path, mapping: &DataSpec) -> Result<RawTable, LoadError> {
-    let bytes = std::fs::read(path).map_err(|source| io_error(path, source))?;
+    let bytes = std::fs::read(path).map_err(|source| io_error(path, &source))?;
     let layout = csv_sniff::inspect(path, &bytes)?;
-    let resolved = resolve(mapping, &layout.header).map_err(|p| mapping_error(path, &layout.header, p))?;
+    let resolved =
+        resolve(mapping, &layout.header).map_err(|p| mapping_error(path, &layout.header, p))?;
     let needed = resolved.needed_indices();
     let body = &bytes[layout.bom_len..];
     let frame = CsvReadOptions::default()
@@ -137,30 +154,56 @@ fn read_csv(path: &Path, mapping: &DataSpec) -> Result<RawTable, LoadError> {
         })
         .into_reader_with_file_handle(Cursor::new(body))
         .finish()
-        .map_err(|e| LoadError::Csv { path: path.to_owned(), message: e.to_string() })?;
+        .map_err(|e| LoadError::Csv {
+            path: path.to_owned(),
+            message: e.to_string(),
+        })?;
     let rows = frame.height();
     let columns = needed.into_iter().zip(frame.into_columns()).collect();
-    Ok(RawTable { path: path.to_owned(), format: FileFormat::Csv, header: layout.header, resolved, columns, rows })
+    Ok(RawTable {
+        path: path.to_owned(),
+        format: FileFormat::Csv,
+        header: layout.header,
+        resolved,
+        columns,
+        rows,
+    })
 }
 
 fn read_parquet(path: &Path, mapping: &DataSpec) -> Result<RawTable, LoadError> {
-    let parquet_error = |e: PolarsError| LoadError::Parquet { path: path.to_owned(), message: e.to_string() };
-    let file = File::open(path).map_err(|source| io_error(path, source))?;
+    let parquet_error = |e: PolarsError| LoadError::Parquet {
+        path: path.to_owned(),
+        message: e.to_string(),
+    };
+    let file = File::open(path).map_err(|source| io_error(path, &source))?;
     let mut reader = ParquetReader::new(file);
     let schema = reader.schema().map_err(parquet_error)?;
     let header: Vec<String> = schema.iter_names().map(ToString::to_string).collect();
     let resolved = resolve(mapping, &header).map_err(|p| mapping_error(path, &header, p))?;
     let needed = resolved.needed_indices();
     let names: Vec<String> = needed.iter().map(|&i| header[i].clone()).collect();
-    let mut frame = reader.with_columns(Some(names.clone())).finish().map_err(parquet_error)?;
+    let mut frame = reader
+        .with_columns(Some(names.clone()))
+        .finish()
+        .map_err(parquet_error)?;
     let rows = frame.height();
     if rows == 0 {
-        return Err(LoadError::HeaderOnly { path: path.to_owned(), columns: header });
+        return Err(LoadError::HeaderOnly {
+            path: path.to_owned(),
+            columns: header,
+        });
     }
     let mut columns = Vec::with_capacity(needed.len());
     for (index, name) in needed.into_iter().zip(names) {
         let column = frame.drop_in_place(&name).map_err(parquet_error)?;
         columns.push((index, column));
     }
-    Ok(RawTable { path: path.to_owned(), format: FileFormat::Parquet, header, resolved, columns, rows })
+    Ok(RawTable {
+        path: path.to_owned(),
+        format: FileFormat::Parquet,
+        header,
+        resolved,
+        columns,
+        rows,
+    })
 }

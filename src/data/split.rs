@@ -11,7 +11,7 @@
 //! (customer, product) pairs the customer did not buy in the training part — the
 //! "will buy something new" question that matters for a retailer.
 
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashSet;
 
 use super::LoadError;
 use super::timestamps::SECONDS_PER_DAY;
@@ -55,19 +55,24 @@ pub fn split(t: &Transactions, spec: &SplitSpec) -> Result<Split, LoadError> {
         SplitStrategy::TestFrom(cutoff) => t.timestamp.iter().map(|&ts| ts >= *cutoff).collect(),
         SplitStrategy::TestLastDays(days) => {
             let (_, last) = t.time_range().ok_or(LoadError::NoInteractions)?;
-            let cutoff = (last.div_euclid(SECONDS_PER_DAY) + 1 - i64::from(*days)) * SECONDS_PER_DAY;
+            let cutoff =
+                (last.div_euclid(SECONDS_PER_DAY) + 1 - i64::from(*days)) * SECONDS_PER_DAY;
             t.timestamp.iter().map(|&ts| ts >= cutoff).collect()
         }
         SplitStrategy::PerUserFraction(fraction) => {
             if !(0.0..1.0).contains(fraction) || *fraction <= 0.0 {
-                return Err(LoadError::BadSplit(format!("test fraction '{fraction}' must be in (0, 1)")));
+                return Err(LoadError::BadSplit(format!(
+                    "test fraction '{fraction}' must be in (0, 1)"
+                )));
             }
             per_user_fraction(t, *fraction)
         }
         SplitStrategy::PerUserLastInvoice => per_user_last_invoice(t),
         SplitStrategy::Random { fraction, seed } => {
             if !(0.0..1.0).contains(fraction) || *fraction <= 0.0 {
-                return Err(LoadError::BadSplit(format!("test fraction '{fraction}' must be in (0, 1)")));
+                return Err(LoadError::BadSplit(format!(
+                    "test fraction '{fraction}' must be in (0, 1)"
+                )));
             }
             let threshold = (fraction * u64::MAX as f64) as u64;
             t.user
@@ -80,19 +85,28 @@ pub fn split(t: &Transactions, spec: &SplitSpec) -> Result<Split, LoadError> {
     let train_rows: Vec<usize> = (0..t.len()).filter(|&r| !is_test[r]).collect();
     let mut test_rows: Vec<usize> = (0..t.len()).filter(|&r| is_test[r]).collect();
     if train_rows.is_empty() {
-        return Err(LoadError::BadSplit("the training part is empty: move the cutoff later".into()));
+        return Err(LoadError::BadSplit(
+            "the training part is empty: move the cutoff later".into(),
+        ));
     }
     if test_rows.is_empty() {
-        return Err(LoadError::BadSplit("the test part is empty: move the cutoff earlier".into()));
+        return Err(LoadError::BadSplit(
+            "the test part is empty: move the cutoff earlier".into(),
+        ));
     }
     let mut repeat_pairs_removed = 0;
     if spec.new_items_only {
-        let seen: FxHashSet<(u32, u32)> = train_rows.iter().map(|&r| (t.user[r], t.item[r])).collect();
+        let seen: FxHashSet<(u32, u32)> =
+            train_rows.iter().map(|&r| (t.user[r], t.item[r])).collect();
         let before = test_rows.len();
         test_rows.retain(|&r| !seen.contains(&(t.user[r], t.item[r])));
         repeat_pairs_removed = before - test_rows.len();
     }
-    Ok(Split { train: t.select(&train_rows), test: t.select(&test_rows), repeat_pairs_removed })
+    Ok(Split {
+        train: t.select(&train_rows),
+        test: t.select(&test_rows),
+        repeat_pairs_removed,
+    })
 }
 
 /// SplitMix64's finaliser: a fast, well-mixed hash of one word.
@@ -132,12 +146,18 @@ fn per_user_last_invoice(t: &Transactions) -> Vec<bool> {
     let mut is_test = vec![false; t.len()];
     for lines in lines_by_user(t) {
         // A basket is an invoice, or one timestamp when the data has no invoice column.
-        let basket = |r: usize| if t.has.invoice { i64::from(t.invoice[r]) } else { t.timestamp[r] };
+        let basket = |r: usize| {
+            if t.has.invoice {
+                i64::from(t.invoice[r])
+            } else {
+                t.timestamp[r]
+            }
+        };
         let Some(&last) = lines.last() else { continue };
         let last_basket = basket(last);
-        let mut baskets: FxHashMap<i64, ()> = FxHashMap::default();
+        let mut baskets: FxHashSet<i64> = FxHashSet::default();
         for &r in &lines {
-            baskets.insert(basket(r), ());
+            baskets.insert(basket(r));
         }
         if baskets.len() < 2 {
             continue;
@@ -158,7 +178,14 @@ mod tests {
 
     /// Lines `(user, item, day, invoice)`.
     fn lines(rows: &[(&str, &str, i64, &str)]) -> Transactions {
-        let mut t = Transactions { has: PresentColumns { timestamp: true, invoice: true, ..Default::default() }, ..Default::default() };
+        let mut t = Transactions {
+            has: PresentColumns {
+                timestamp: true,
+                invoice: true,
+                ..Default::default()
+            },
+            ..Default::default()
+        };
         for &(u, i, day, inv) in rows {
             let (u, i, inv) = (t.users.intern(u), t.items.intern(i), t.invoices.intern(inv));
             t.user.push(u);
@@ -169,6 +196,7 @@ mod tests {
             t.rating.push(f32::NAN);
             t.invoice.push(inv);
             t.country.push(u32::MAX);
+            t.description.push(u32::MAX);
         }
         t.item_descriptions = vec![None; t.items.len()];
         t
@@ -188,41 +216,102 @@ mod tests {
 
     #[test]
     fn last_days_cut_at_whole_days() {
-        let s = split(&sample(), &SplitSpec { strategy: SplitStrategy::TestLastDays(2), new_items_only: false }).unwrap();
+        let s = split(
+            &sample(),
+            &SplitSpec {
+                strategy: SplitStrategy::TestLastDays(2),
+                new_items_only: false,
+            },
+        )
+        .unwrap();
         assert_eq!(s.train.len(), 3);
         assert_eq!(s.test.len(), 4);
-        let s = split(&sample(), &SplitSpec { strategy: SplitStrategy::TestLastDays(2), new_items_only: true }).unwrap();
+        let s = split(
+            &sample(),
+            &SplitSpec {
+                strategy: SplitStrategy::TestLastDays(2),
+                new_items_only: true,
+            },
+        )
+        .unwrap();
         assert_eq!(s.test.len(), 3, "a bought x before day 9");
         assert_eq!(s.repeat_pairs_removed, 1);
     }
 
     #[test]
     fn per_user_strategies() {
-        let s = split(&sample(), &SplitSpec { strategy: SplitStrategy::PerUserLastInvoice, new_items_only: false }).unwrap();
+        let s = split(
+            &sample(),
+            &SplitSpec {
+                strategy: SplitStrategy::PerUserLastInvoice,
+                new_items_only: false,
+            },
+        )
+        .unwrap();
         let test_users: Vec<&str> = s.test.user.iter().map(|&u| s.test.users.name(u)).collect();
-        assert_eq!(test_users, ["a", "a", "b"], "c has one invoice and stays in training");
-        let s = split(&sample(), &SplitSpec { strategy: SplitStrategy::PerUserFraction(0.5), new_items_only: false }).unwrap();
+        assert_eq!(
+            test_users,
+            ["a", "a", "b"],
+            "c has one invoice and stays in training"
+        );
+        let s = split(
+            &sample(),
+            &SplitSpec {
+                strategy: SplitStrategy::PerUserFraction(0.5),
+                new_items_only: false,
+            },
+        )
+        .unwrap();
         assert_eq!(s.test.len(), 3);
         assert!(s.test.timestamp.iter().all(|&ts| ts >= 9 * SECONDS_PER_DAY));
     }
 
     #[test]
     fn random_is_seeded_and_by_pair() {
-        let many: Vec<(String, String)> = (0..200).map(|k| (format!("u{}", k % 20), format!("i{}", k % 7))).collect();
-        let rows: Vec<(&str, &str, i64, &str)> = many.iter().map(|(u, i)| (u.as_str(), i.as_str(), 1, "1")).collect();
+        let many: Vec<(String, String)> = (0..200)
+            .map(|k| (format!("u{}", k % 20), format!("i{}", k % 7)))
+            .collect();
+        let rows: Vec<(&str, &str, i64, &str)> = many
+            .iter()
+            .map(|(u, i)| (u.as_str(), i.as_str(), 1, "1"))
+            .collect();
         let t = lines(&rows);
-        let spec = SplitSpec { strategy: SplitStrategy::Random { fraction: 0.3, seed: 7 }, new_items_only: false };
+        let spec = SplitSpec {
+            strategy: SplitStrategy::Random {
+                fraction: 0.3,
+                seed: 7,
+            },
+            new_items_only: false,
+        };
         let a = split(&t, &spec).unwrap();
         let b = split(&t, &spec).unwrap();
         assert_eq!(a.test.user, b.test.user);
-        let train_pairs: FxHashSet<(u32, u32)> = a.train.user.iter().zip(&a.train.item).map(|(&u, &i)| (u, i)).collect();
-        assert!(a.test.user.iter().zip(&a.test.item).all(|(&u, &i)| !train_pairs.contains(&(u, i))));
+        let train_pairs: FxHashSet<(u32, u32)> = a
+            .train
+            .user
+            .iter()
+            .zip(&a.train.item)
+            .map(|(&u, &i)| (u, i))
+            .collect();
+        assert!(
+            a.test
+                .user
+                .iter()
+                .zip(&a.test.item)
+                .all(|(&u, &i)| !train_pairs.contains(&(u, i)))
+        );
         assert!((40..=100).contains(&a.test.len()), "{}", a.test.len());
     }
 
     #[test]
     fn empty_parts_are_errors() {
-        let err = split(&sample(), &SplitSpec { strategy: SplitStrategy::TestFrom(0), new_items_only: false });
+        let err = split(
+            &sample(),
+            &SplitSpec {
+                strategy: SplitStrategy::TestFrom(0),
+                new_items_only: false,
+            },
+        );
         assert!(matches!(err, Err(LoadError::BadSplit(_))));
     }
 }

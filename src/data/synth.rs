@@ -24,15 +24,56 @@ use super::write::write_atomically;
 
 const THEMES: usize = 24;
 const THEME_WORDS: [&str; THEMES] = [
-    "HEART", "VINTAGE", "CHRISTMAS", "GARDEN", "KITCHEN", "PARTY", "RETRO", "CERAMIC", "LACE", "BIRD", "SPOT",
-    "ROSE", "TEA", "CAKE", "CANDLE", "LANTERN", "BAG", "CLOCK", "DOLL", "WOODEN", "GLASS", "STAR", "PAPER", "JEWEL",
+    "HEART",
+    "VINTAGE",
+    "CHRISTMAS",
+    "GARDEN",
+    "KITCHEN",
+    "PARTY",
+    "RETRO",
+    "CERAMIC",
+    "LACE",
+    "BIRD",
+    "SPOT",
+    "ROSE",
+    "TEA",
+    "CAKE",
+    "CANDLE",
+    "LANTERN",
+    "BAG",
+    "CLOCK",
+    "DOLL",
+    "WOODEN",
+    "GLASS",
+    "STAR",
+    "PAPER",
+    "JEWEL",
 ];
 const OBJECT_WORDS: [&str; 12] = [
-    "T-LIGHT HOLDER", "MUG", "SIGN", "BOX", "DECORATION", "CUSHION COVER", "NAPKINS", "TIN", "FRAME", "BUNTING",
-    "PLATE", "NOTEBOOK",
+    "T-LIGHT HOLDER",
+    "MUG",
+    "SIGN",
+    "BOX",
+    "DECORATION",
+    "CUSHION COVER",
+    "NAPKINS",
+    "TIN",
+    "FRAME",
+    "BUNTING",
+    "PLATE",
+    "NOTEBOOK",
 ];
 const COUNTRIES: [&str; 10] = [
-    "Germany", "France", "EIRE", "Spain", "Netherlands", "Belgium", "Switzerland", "Portugal", "Australia", "Norway",
+    "Germany",
+    "France",
+    "EIRE",
+    "Spain",
+    "Netherlands",
+    "Belgium",
+    "Switzerland",
+    "Portugal",
+    "Australia",
+    "Norway",
 ];
 const LINES_PER_CHUNK: usize = 200_000;
 
@@ -73,7 +114,7 @@ impl Rng {
 
     /// Uniform in `0..n` (`n > 0`).
     pub fn below(&mut self, n: usize) -> usize {
-        ((self.next_u64() >> 32) * n as u64 >> 32) as usize
+        (((self.next_u64() >> 32) * n as u64) >> 32) as usize
     }
 }
 
@@ -84,13 +125,22 @@ struct Weighted(Vec<f64>);
 impl Weighted {
     fn new(weights: impl Iterator<Item = f64>) -> Self {
         let mut acc = 0.0;
-        Self(weights.map(|w| { acc += w; acc }).collect())
+        Self(
+            weights
+                .map(|w| {
+                    acc += w;
+                    acc
+                })
+                .collect(),
+        )
     }
 
     fn sample(&self, rng: &mut Rng) -> usize {
         let total = self.0.last().copied().unwrap_or(0.0);
         let x = rng.unit() * total;
-        self.0.partition_point(|&c| c <= x).min(self.0.len().saturating_sub(1))
+        self.0
+            .partition_point(|&c| c <= x)
+            .min(self.0.len().saturating_sub(1))
     }
 }
 
@@ -108,11 +158,19 @@ fn catalogue(n_items: usize, rng: &mut Rng) -> Catalogue {
     let mut prices = Vec::with_capacity(n_items);
     let mut themes: Vec<(Vec<usize>, Vec<f64>)> = vec![(Vec::new(), Vec::new()); THEMES];
     for i in 0..n_items {
-        let suffix = if rng.below(5) == 0 { ["A", "B", "C", "L", "S"][rng.below(5)] } else { "" };
+        let suffix = if rng.below(5) == 0 {
+            ["A", "B", "C", "L", "S"][rng.below(5)]
+        } else {
+            ""
+        };
         codes.push(format!("{}{suffix}", 10_000 + i));
         let theme = rng.below(THEMES);
         let object = OBJECT_WORDS[rng.below(OBJECT_WORDS.len())];
-        descriptions.push(format!("{} {} {object}", THEME_WORDS[theme], THEME_WORDS[rng.below(THEMES)]));
+        descriptions.push(format!(
+            "{} {} {object}",
+            THEME_WORDS[theme],
+            THEME_WORDS[rng.below(THEMES)]
+        ));
         prices.push((0.3 * (rng.unit() * 4.0).exp() * 100.0).round() / 100.0 + 0.09);
         if i == 0 {
             continue; // item 0 is postage, never chosen by taste
@@ -121,13 +179,26 @@ fn catalogue(n_items: usize, rng: &mut Rng) -> Catalogue {
         themes[theme].1.push(popularity(i));
     }
     let global = Weighted::new((0..n_items).map(popularity));
-    let by_theme = themes.into_iter().map(|(items, w)| (items, Weighted::new(w.into_iter()))).collect();
-    Catalogue { codes, descriptions, prices, by_theme, global }
+    let by_theme = themes
+        .into_iter()
+        .map(|(items, w)| (items, Weighted::new(w.into_iter())))
+        .collect();
+    Catalogue {
+        codes,
+        descriptions,
+        prices,
+        by_theme,
+        global,
+    }
 }
 
 /// Zipf-like weight of product `i` (0 is postage and never drawn by taste).
 fn popularity(i: usize) -> f64 {
-    if i == 0 { 0.0 } else { 1.0 / (i as f64 + 10.0).powf(0.9) }
+    if i == 0 {
+        0.0
+    } else {
+        1.0 / (i as f64 + 10.0).powf(0.9)
+    }
 }
 
 struct Customer {
@@ -158,8 +229,12 @@ pub fn write_synthetic(rows: usize, seed: u64, out: &Path) -> Result<(), LoadErr
     let mut customers: Vec<Customer> = (0..n_users)
         .map(|u| Customer {
             id: 12_346 + u as u32 * 3,
-            country: if rng.below(10) == 0 { COUNTRIES[rng.below(COUNTRIES.len())] } else { "United Kingdom" },
-            themes: (0..1 + rng.below(3)).map(|_| rng.below(THEMES)).collect(),
+            country: if rng.below(10) == 0 {
+                COUNTRIES[rng.below(COUNTRIES.len())]
+            } else {
+                "United Kingdom"
+            },
+            themes: (0..=rng.below(3)).map(|_| rng.below(THEMES)).collect(),
             history: Vec::new(),
         })
         .collect();
@@ -173,7 +248,10 @@ pub fn write_synthetic(rows: usize, seed: u64, out: &Path) -> Result<(), LoadErr
         let (mut parquet, mut csv) = match format {
             FileFormat::Parquet => (Some(ParquetWriter::new(w).batched(&schema())?), None),
             FileFormat::Csv => {
-                writeln!(w, "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country")?;
+                writeln!(
+                    w,
+                    "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country"
+                )?;
                 (None, Some(w))
             }
         };
@@ -183,7 +261,8 @@ pub fn write_synthetic(rows: usize, seed: u64, out: &Path) -> Result<(), LoadErr
             let cancel = !guest && rng.below(50) == 0;
             let n_lines = (1 + (rng.unit().ln() * -12.0) as usize).min(rows - generated);
             // Minutes within the day between 07:00 and 20:00, like a shop's opening hours.
-            let day = start + (rng.unit() * span_seconds as f64) as i64 / SECONDS_PER_DAY * SECONDS_PER_DAY;
+            let day = start
+                + (rng.unit() * span_seconds as f64) as i64 / SECONDS_PER_DAY * SECONDS_PER_DAY;
             let seconds = day + 7 * 3600 + rng.below(13 * 60) as i64 * 60;
             let customer = &mut customers[u];
             for k in 0..n_lines {
@@ -196,7 +275,11 @@ pub fn write_synthetic(rows: usize, seed: u64, out: &Path) -> Result<(), LoadErr
                 } else {
                     let theme = customer.themes[rng.below(customer.themes.len())];
                     let (items, weights) = &cat.by_theme[theme];
-                    if items.is_empty() { cat.global.sample(&mut rng) } else { items[weights.sample(&mut rng)] }
+                    if items.is_empty() {
+                        cat.global.sample(&mut rng)
+                    } else {
+                        items[weights.sample(&mut rng)]
+                    }
                 };
                 if !guest && !cancel && item != 0 {
                     customer.history.push(item);
@@ -236,7 +319,11 @@ fn code_of(cat: &Catalogue, item: usize) -> &str {
 }
 
 fn description_of(cat: &Catalogue, item: usize) -> &str {
-    if item == 0 { "POSTAGE" } else { &cat.descriptions[item] }
+    if item == 0 {
+        "POSTAGE"
+    } else {
+        &cat.descriptions[item]
+    }
 }
 
 fn us_date(seconds: i64) -> String {
@@ -248,7 +335,16 @@ fn us_date(seconds: i64) -> String {
 fn write_csv_chunk(w: &mut impl Write, lines: &[Line], cat: &Catalogue) -> std::io::Result<()> {
     for l in lines {
         let c = if l.cancel { "C" } else { "" };
-        write!(w, "{c}{},{},{},{},{},{},", l.invoice, code_of(cat, l.item), description_of(cat, l.item), l.quantity, us_date(l.seconds), cat.prices[l.item])?;
+        write!(
+            w,
+            "{c}{},{},{},{},{},{},",
+            l.invoice,
+            code_of(cat, l.item),
+            description_of(cat, l.item),
+            l.quantity,
+            us_date(l.seconds),
+            cat.prices[l.item]
+        )?;
         match l.customer {
             Some(id) => writeln!(w, "{id}.0,{}", l.country)?,
             None => writeln!(w, ",{}", l.country)?,
@@ -263,7 +359,10 @@ fn schema() -> Schema {
         Field::new("StockCode".into(), DataType::String),
         Field::new("Description".into(), DataType::String),
         Field::new("Quantity".into(), DataType::Int64),
-        Field::new("InvoiceDate".into(), DataType::Datetime(TimeUnit::Milliseconds, None)),
+        Field::new(
+            "InvoiceDate".into(),
+            DataType::Datetime(TimeUnit::Milliseconds, None),
+        ),
         Field::new("UnitPrice".into(), DataType::Float64),
         Field::new("CustomerID".into(), DataType::Float64),
         Field::new("Country".into(), DataType::String),
@@ -271,23 +370,56 @@ fn schema() -> Schema {
 }
 
 fn chunk_frame(lines: &[Line], cat: &Catalogue) -> PolarsResult<DataFrame> {
-    let invoices: Vec<String> = lines.iter().map(|l| format!("{}{}", if l.cancel { "C" } else { "" }, l.invoice)).collect();
-    let dates = Column::new("InvoiceDate".into(), lines.iter().map(|l| l.seconds * 1000).collect::<Vec<i64>>())
-        .cast(&DataType::Datetime(TimeUnit::Milliseconds, None))?;
+    let invoices: Vec<String> = lines
+        .iter()
+        .map(|l| format!("{}{}", if l.cancel { "C" } else { "" }, l.invoice))
+        .collect();
+    let dates = Column::new(
+        "InvoiceDate".into(),
+        lines.iter().map(|l| l.seconds * 1000).collect::<Vec<i64>>(),
+    )
+    .cast(&DataType::Datetime(TimeUnit::Milliseconds, None))?;
     DataFrame::new(
         lines.len(),
         vec![
             Column::new("InvoiceNo".into(), invoices),
-            Column::new("StockCode".into(), lines.iter().map(|l| code_of(cat, l.item)).collect::<Vec<_>>()),
-            Column::new("Description".into(), lines.iter().map(|l| description_of(cat, l.item)).collect::<Vec<_>>()),
-            Column::new("Quantity".into(), lines.iter().map(|l| l.quantity).collect::<Vec<i64>>()),
+            Column::new(
+                "StockCode".into(),
+                lines
+                    .iter()
+                    .map(|l| code_of(cat, l.item))
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "Description".into(),
+                lines
+                    .iter()
+                    .map(|l| description_of(cat, l.item))
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "Quantity".into(),
+                lines.iter().map(|l| l.quantity).collect::<Vec<i64>>(),
+            ),
             dates,
-            Column::new("UnitPrice".into(), lines.iter().map(|l| cat.prices[l.item]).collect::<Vec<f64>>()),
+            Column::new(
+                "UnitPrice".into(),
+                lines
+                    .iter()
+                    .map(|l| cat.prices[l.item])
+                    .collect::<Vec<f64>>(),
+            ),
             Column::new(
                 "CustomerID".into(),
-                lines.iter().map(|l| l.customer.map(f64::from)).collect::<Vec<Option<f64>>>(),
+                lines
+                    .iter()
+                    .map(|l| l.customer.map(f64::from))
+                    .collect::<Vec<Option<f64>>>(),
             ),
-            Column::new("Country".into(), lines.iter().map(|l| l.country).collect::<Vec<_>>()),
+            Column::new(
+                "Country".into(),
+                lines.iter().map(|l| l.country).collect::<Vec<_>>(),
+            ),
         ],
     )
 }
@@ -307,7 +439,10 @@ mod tests {
         for _ in 0..40_000 {
             counts[a.below(4)] += 1;
         }
-        assert!(counts.iter().all(|&c| (9_000..11_000).contains(&c)), "{counts:?}");
+        assert!(
+            counts.iter().all(|&c| (9_000..11_000).contains(&c)),
+            "{counts:?}"
+        );
     }
 
     #[test]

@@ -59,9 +59,15 @@ pub fn parse_auto(text: &str) -> Option<i64> {
     if s.is_empty() {
         return None;
     }
-    if s.iter().all(u8::is_ascii_digit) || (s[0] == b'-' && s.len() > 1 && s[1..].iter().all(u8::is_ascii_digit)) {
+    if s.iter().all(u8::is_ascii_digit)
+        || (s[0] == b'-' && s.len() > 1 && s[1..].iter().all(u8::is_ascii_digit))
+    {
         let value: i64 = std::str::from_utf8(s).ok()?.parse().ok()?;
-        return Some(if value.abs() >= 100_000_000_000 { value.div_euclid(1000) } else { value });
+        return Some(if value.abs() >= 100_000_000_000 {
+            value.div_euclid(1000)
+        } else {
+            value
+        });
     }
     let mut cur = Cursor { s, pos: 0 };
     let (first, first_len) = cur.number()?;
@@ -247,7 +253,12 @@ pub fn parse_day(text: &str) -> Option<i64> {
 pub fn format_timestamp(seconds: i64) -> String {
     let (y, m, d) = civil_from_days(seconds.div_euclid(SECONDS_PER_DAY));
     let rem = seconds.rem_euclid(SECONDS_PER_DAY);
-    format!("{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}", rem / 3600, rem / 60 % 60, rem % 60)
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}",
+        rem / 3600,
+        rem / 60 % 60,
+        rem % 60
+    )
 }
 
 /// Formats seconds as the day `YYYY-MM-DD`.
@@ -266,26 +277,55 @@ mod tests {
 
     #[test]
     fn both_formats_of_the_real_csv_sample() {
-        assert_eq!(parse_auto("12/06/2010 10:08"), Some(ts(2010, 12, 6, 10, 8, 0)));
-        assert_eq!(parse_auto("2/20/11 11:39"), Some(ts(2011, 2, 20, 11, 39, 0)));
+        assert_eq!(
+            parse_auto("12/06/2010 10:08"),
+            Some(ts(2010, 12, 6, 10, 8, 0))
+        );
+        assert_eq!(
+            parse_auto("2/20/11 11:39"),
+            Some(ts(2011, 2, 20, 11, 39, 0))
+        );
         assert_eq!(parse_auto("12/1/10 8:26"), Some(ts(2010, 12, 1, 8, 26, 0)));
     }
 
     #[test]
     fn iso_and_unix() {
-        assert_eq!(parse_auto("2010-12-01 08:26:00"), Some(ts(2010, 12, 1, 8, 26, 0)));
-        assert_eq!(parse_auto("2010-12-01T08:26:00.123"), Some(ts(2010, 12, 1, 8, 26, 0)));
-        assert_eq!(parse_auto("2010-12-01T08:26:00+01:00"), Some(ts(2010, 12, 1, 7, 26, 0)));
-        assert_eq!(parse_auto("2010-12-01T08:26Z"), Some(ts(2010, 12, 1, 8, 26, 0)));
+        assert_eq!(
+            parse_auto("2010-12-01 08:26:00"),
+            Some(ts(2010, 12, 1, 8, 26, 0))
+        );
+        assert_eq!(
+            parse_auto("2010-12-01T08:26:00.123"),
+            Some(ts(2010, 12, 1, 8, 26, 0))
+        );
+        assert_eq!(
+            parse_auto("2010-12-01T08:26:00+01:00"),
+            Some(ts(2010, 12, 1, 7, 26, 0))
+        );
+        assert_eq!(
+            parse_auto("2010-12-01T08:26Z"),
+            Some(ts(2010, 12, 1, 8, 26, 0))
+        );
         assert_eq!(parse_auto("2010-12-01"), Some(ts(2010, 12, 1, 0, 0, 0)));
         assert_eq!(parse_auto("881250949"), Some(881_250_949));
         assert_eq!(parse_auto("881250949000"), Some(881_250_949));
-        assert_eq!(parse_auto("2011/02/20 1:05 PM"), Some(ts(2011, 2, 20, 13, 5, 0)));
+        assert_eq!(
+            parse_auto("2011/02/20 1:05 PM"),
+            Some(ts(2011, 2, 20, 13, 5, 0))
+        );
     }
 
     #[test]
     fn rejects_garbage_and_impossible_dates() {
-        for bad in ["", "yesterday", "13/01/2010 10:00", "2/30/11 10:00", "2010-12-01 25:00", "1/2/123 1:00", "2010-12-01 08:26 x"] {
+        for bad in [
+            "",
+            "yesterday",
+            "13/01/2010 10:00",
+            "2/30/11 10:00",
+            "2010-12-01 25:00",
+            "1/2/123 1:00",
+            "2010-12-01 08:26 x",
+        ] {
             assert_eq!(parse_auto(bad), None, "{bad}");
         }
     }
@@ -293,7 +333,10 @@ mod tests {
     #[test]
     fn explicit_pattern_reads_day_first() {
         let f = TimestampFormat::Pattern("%d/%m/%Y %H:%M".into());
-        assert_eq!(f.parse("20/02/2011 11:39"), Some(ts(2011, 2, 20, 11, 39, 0)));
+        assert_eq!(
+            f.parse("20/02/2011 11:39"),
+            Some(ts(2011, 2, 20, 11, 39, 0))
+        );
         let day_only = TimestampFormat::Pattern("%d.%m.%Y".into());
         assert_eq!(day_only.parse("20.02.2011"), Some(ts(2011, 2, 20, 0, 0, 0)));
         assert_eq!(f.parse("2/20/11 11:39"), None);
@@ -308,7 +351,10 @@ mod tests {
         assert_eq!(parse_day("20111209"), Some(ts(2011, 12, 9, 0, 0, 0)));
         assert_eq!(parse_day("2011-12-09"), Some(ts(2011, 12, 9, 0, 0, 0)));
         assert_eq!(parse_day("20111309"), None);
-        assert_eq!(format_timestamp(ts(2011, 2, 3, 4, 5, 6)), "2011-02-03 04:05:06");
+        assert_eq!(
+            format_timestamp(ts(2011, 2, 3, 4, 5, 6)),
+            "2011-02-03 04:05:06"
+        );
         assert_eq!(format_day(ts(2011, 2, 3, 4, 5, 6)), "2011-02-03");
     }
 }

@@ -36,6 +36,8 @@ pub struct Transactions {
     pub countries: IdMap,
     /// Invoice numbers, when the file has an invoice column.
     pub invoices: IdMap,
+    /// Distinct description texts, when the file has a description column.
+    pub descriptions: IdMap,
     /// Per line: customer index.
     pub user: Vec<u32>,
     /// Per line: product index.
@@ -53,6 +55,8 @@ pub struct Transactions {
     pub invoice: Vec<u32>,
     /// Per line: country index, or `u32::MAX`.
     pub country: Vec<u32>,
+    /// Per line: description index as written on that line, or `u32::MAX`.
+    pub description: Vec<u32>,
     /// User side features named in the mapping.
     pub user_features: Vec<FeatureColumn>,
     /// Item side features named in the mapping.
@@ -62,6 +66,7 @@ pub struct Transactions {
 }
 
 /// Which optional roles the source file provided.
+#[allow(clippy::struct_excessive_bools)]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct PresentColumns {
     pub timestamp: bool,
@@ -100,7 +105,11 @@ impl Transactions {
         }
         let features = |fs: &[FeatureColumn]| {
             fs.iter()
-                .map(|f| FeatureColumn { name: f.name.clone(), values: f.values.clone(), codes: pick(&f.codes, rows) })
+                .map(|f| FeatureColumn {
+                    name: f.name.clone(),
+                    values: f.values.clone(),
+                    codes: pick(&f.codes, rows),
+                })
                 .collect()
         };
         Transactions {
@@ -109,6 +118,7 @@ impl Transactions {
             item_descriptions: self.item_descriptions.clone(),
             countries: self.countries.clone(),
             invoices: self.invoices.clone(),
+            descriptions: self.descriptions.clone(),
             user: pick(&self.user, rows),
             item: pick(&self.item, rows),
             timestamp: pick(&self.timestamp, rows),
@@ -117,6 +127,7 @@ impl Transactions {
             rating: pick(&self.rating, rows),
             invoice: pick(&self.invoice, rows),
             country: pick(&self.country, rows),
+            description: pick(&self.description, rows),
             user_features: features(&self.user_features),
             item_features: features(&self.item_features),
             has: self.has,
@@ -125,12 +136,16 @@ impl Transactions {
 
     /// The description of item `i`, or an empty string.
     pub fn description(&self, item: u32) -> &str {
-        self.item_descriptions.get(item as usize).and_then(|d| d.as_deref()).unwrap_or("")
+        self.item_descriptions
+            .get(item as usize)
+            .and_then(|d| d.as_deref())
+            .unwrap_or("")
     }
 
     /// The country most of user `u`'s lines carry, per user (`u32::MAX` when unknown).
     pub fn user_countries(&self) -> Vec<u32> {
-        let mut counts: Vec<rustc_hash::FxHashMap<u32, u32>> = vec![Default::default(); self.users.len()];
+        let mut counts: Vec<rustc_hash::FxHashMap<u32, u32>> =
+            vec![rustc_hash::FxHashMap::default(); self.users.len()];
         for (&u, &c) in self.user.iter().zip(&self.country) {
             if c != u32::MAX {
                 *counts[u as usize].entry(c).or_default() += 1;
@@ -138,7 +153,11 @@ impl Transactions {
         }
         counts
             .into_iter()
-            .map(|m| m.into_iter().max_by_key(|&(c, n)| (n, std::cmp::Reverse(c))).map_or(u32::MAX, |(c, _)| c))
+            .map(|m| {
+                m.into_iter()
+                    .max_by_key(|&(c, n)| (n, std::cmp::Reverse(c)))
+                    .map_or(u32::MAX, |(c, _)| c)
+            })
             .collect()
     }
 }

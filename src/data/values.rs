@@ -7,7 +7,10 @@
 
 /// True for the spellings of "no value" that real exports use.
 pub fn is_missing_marker(text: &str) -> bool {
-    matches!(text, "" | "NA" | "N/A" | "nan" | "NaN" | "NAN" | "null" | "NULL" | "None" | "none")
+    matches!(
+        text,
+        "" | "NA" | "N/A" | "nan" | "NaN" | "NAN" | "null" | "NULL" | "None" | "none"
+    )
 }
 
 /// Canonical form of an identifier cell, or `None` when the cell is missing.

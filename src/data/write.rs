@@ -43,15 +43,23 @@ pub fn write_atomically(
     {
         let mut writer = BufWriter::new(tmp.as_file_mut());
         body(&mut writer).map_err(|e| write_error(path, &e.to_string()))?;
-        writer.flush().map_err(|e| write_error(path, &e.to_string()))?;
+        writer
+            .flush()
+            .map_err(|e| write_error(path, &e.to_string()))?;
     }
-    tmp.as_file().sync_all().map_err(|e| write_error(path, &e.to_string()))?;
-    tmp.persist(path).map_err(|e| write_error(path, &e.error.to_string()))?;
+    tmp.as_file()
+        .sync_all()
+        .map_err(|e| write_error(path, &e.to_string()))?;
+    tmp.persist(path)
+        .map_err(|e| write_error(path, &e.error.to_string()))?;
     Ok(())
 }
 
 fn write_error(path: &Path, message: &str) -> LoadError {
-    LoadError::Write { path: path.to_owned(), message: message.to_owned() }
+    LoadError::Write {
+        path: path.to_owned(),
+        message: message.to_owned(),
+    }
 }
 
 fn names(ids: &super::ids::IdMap, codes: &[u32]) -> Vec<Option<String>> {
@@ -69,8 +77,14 @@ fn feature(f: &FeatureColumn) -> Column {
 pub fn to_frame(t: &Transactions) -> PolarsResult<DataFrame> {
     let h = Role::canonical_header;
     let mut columns = vec![
-        Column::new(h(Role::User).into(), t.user.iter().map(|&u| t.users.name(u)).collect::<Vec<_>>()),
-        Column::new(h(Role::Item).into(), t.item.iter().map(|&i| t.items.name(i)).collect::<Vec<_>>()),
+        Column::new(
+            h(Role::User).into(),
+            t.user.iter().map(|&u| t.users.name(u)).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            h(Role::Item).into(),
+            t.item.iter().map(|&i| t.items.name(i)).collect::<Vec<_>>(),
+        ),
     ];
     if t.has.quantity {
         columns.push(Column::new(h(Role::Quantity).into(), t.quantity.clone()));
@@ -88,14 +102,22 @@ pub fn to_frame(t: &Transactions) -> PolarsResult<DataFrame> {
         columns.push(Column::new(h(Role::Rating).into(), t.rating.clone()));
     }
     if t.has.invoice {
-        columns.push(Column::new(h(Role::Invoice).into(), names(&t.invoices, &t.invoice)));
+        columns.push(Column::new(
+            h(Role::Invoice).into(),
+            names(&t.invoices, &t.invoice),
+        ));
     }
     if t.has.description {
-        let d: Vec<&str> = t.item.iter().map(|&i| t.description(i)).collect();
-        columns.push(Column::new(h(Role::Description).into(), d));
+        columns.push(Column::new(
+            h(Role::Description).into(),
+            names(&t.descriptions, &t.description),
+        ));
     }
     if t.has.country {
-        columns.push(Column::new(h(Role::Country).into(), names(&t.countries, &t.country)));
+        columns.push(Column::new(
+            h(Role::Country).into(),
+            names(&t.countries, &t.country),
+        ));
     }
     let taken: Vec<String> = columns.iter().map(|c| c.name().to_string()).collect();
     for f in t.user_features.iter().chain(&t.item_features) {

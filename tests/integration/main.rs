@@ -1,2 +1,15 @@
-#[test]
-fn t() {}
+//! One integration test binary: the real `latent` binary on real files.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::needless_pass_by_value
+)]
+
+mod util;
+
+// `latent data profile` on the shipped real data.
+mod data_profile;
+// Every kind of bad input: a clear message, exit code 2, never a panic.
+mod bad_input;
+// `latent data split` and `latent data synth` round trips.
+mod data_split;
