@@ -6,7 +6,11 @@
 
 mod bench;
 mod data_cmd;
+mod eval_cmd;
 mod format;
+mod recommend_cmd;
+mod report;
+mod train;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -15,7 +19,6 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use crate::config::{ConfigError, WorkspaceConfig};
-use crate::data::LoadError;
 use crate::paths::Paths;
 
 /// latent: load transactions, train recommenders, evaluate, inspect and export.
@@ -32,6 +35,12 @@ pub enum Command {
     /// Inspect, split and synthesise transaction data.
     #[command(subcommand)]
     Data(data_cmd::DataCommand),
+    /// Train a model (and evaluate it when a test set is given); writes a run directory.
+    Train(train::TrainArgs),
+    /// Top-k recommendations from a run, as CSV.
+    Recommend(recommend_cmd::RecommendArgs),
+    /// Evaluate a run on a test file against the popularity baseline.
+    Eval(eval_cmd::EvalArgs),
     /// Measure latent's speed on real or synthetic data.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -119,6 +128,9 @@ pub fn main() -> ExitCode {
 pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<()> {
     match cli.command {
         Command::Data(cmd) => data_cmd::run(cmd, out),
+        Command::Train(args) => train::run(args, out),
+        Command::Recommend(args) => recommend_cmd::run(args, out),
+        Command::Eval(args) => eval_cmd::run(args, out),
         Command::Bench(cmd) => bench::run(cmd, out),
     }
 }
@@ -134,18 +146,8 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
 /// 2 when the input is at fault, 1 otherwise.
 fn exit_code(err: &anyhow::Error) -> u8 {
     for cause in err.chain() {
-        if let Some(e) = cause.downcast_ref::<crate::Error>() {
-            return if e.is_input_error() { 2 } else { 1 };
-        }
-        if let Some(e) = cause.downcast_ref::<LoadError>() {
-            return if matches!(e, LoadError::Io { .. } | LoadError::Write { .. }) {
-                1
-            } else {
-                2
-            };
-        }
-        if cause.downcast_ref::<ConfigError>().is_some() {
-            return 2;
+        if let Some(is_input) = crate::error::classify(cause) {
+            return if is_input { 2 } else { 1 };
         }
     }
     1

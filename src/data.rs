@@ -156,6 +156,7 @@ impl LoadSpec {
                 retention_date: self.interactions.retention_date.clone(),
                 retention_days: self.interactions.retention_days,
             },
+            min_rating: self.interactions.min_rating,
         }
     }
 }

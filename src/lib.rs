@@ -9,6 +9,11 @@ pub mod cli;
 pub mod config;
 pub mod data;
 pub mod error;
+pub mod eval;
+pub mod experiment;
+pub mod models;
+pub mod recommend;
+pub mod store;
 pub mod paths;
 
 pub use error::{Error, Result};

@@ -105,13 +105,14 @@ pub enum DropReason {
     NonProductCode,
     NonPositivePrice,
     InvalidRating,
+    BelowMinRating,
     OutsideWindow,
     Duplicate,
 }
 
 impl DropReason {
     /// Every reason, in report order.
-    pub const ALL: [DropReason; 10] = [
+    pub const ALL: [DropReason; 11] = [
         DropReason::MissingCustomer,
         DropReason::MissingItem,
         DropReason::UnparseableDate,
@@ -120,6 +121,7 @@ impl DropReason {
         DropReason::NonProductCode,
         DropReason::NonPositivePrice,
         DropReason::InvalidRating,
+        DropReason::BelowMinRating,
         DropReason::OutsideWindow,
         DropReason::Duplicate,
     ];
@@ -135,6 +137,7 @@ impl DropReason {
             DropReason::NonProductCode => "non-product code",
             DropReason::NonPositivePrice => "zero or negative price",
             DropReason::InvalidRating => "missing or invalid rating",
+            DropReason::BelowMinRating => "rating below min_rating",
             DropReason::OutsideWindow => "outside retention window",
             DropReason::Duplicate => "exact duplicate",
         }
@@ -181,6 +184,8 @@ pub struct CleanOptions {
     /// Fail on the first unparseable date report instead of dropping those lines.
     pub strict_dates: bool,
     pub window: RetentionWindow,
+    /// Drop lines whose rating is below this.
+    pub min_rating: Option<f64>,
 }
 
 struct CodeMatcher {
@@ -436,6 +441,10 @@ pub fn clean(
             Ok(_) => f64::NAN,
             Err(text) => return Err(number_error(row, Role::Rating, text)),
         };
+        if options.min_rating.is_some_and(|min| rating < min) {
+            count_drop(DropReason::BelowMinRating);
+            continue;
+        }
         let invoice_id = invoice.map_or(u32::MAX, |s| out.invoices.intern(s));
         let country_id = c
             .id(&mut misc_buf)

@@ -48,7 +48,7 @@ impl RankingType {
 }
 
 /// The `[interactions]` table: aggregation and the retention window.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct InteractionSpec {
     /// See [`RankingType`].
@@ -57,6 +57,8 @@ pub struct InteractionSpec {
     pub retention_date: Option<String>,
     /// Days kept up to and including `retention_date` (default: all).
     pub retention_days: Option<u32>,
+    /// Lines rated below this are dropped (e.g. 4 to keep MovieLens "liked" ratings only).
+    pub min_rating: Option<f64>,
 }
 
 /// Customers × products with the aggregated strength of each pair.

@@ -84,7 +84,7 @@ impl Role {
             Role::Price => &["unitprice", "price"],
             Role::Rating => &["rating", "score"],
             Role::Invoice => &["invoiceno", "invoice", "invoiceid", "orderid", "order"],
-            Role::Description => &["description", "productname", "itemname", "title", "name"],
+            Role::Description => &["description", "productname", "itemname", "title", "movietitle", "name"],
             Role::Country => &["country"],
         }
     }
@@ -184,6 +184,8 @@ pub enum MappingProblem {
 }
 
 fn normalise(header: &str) -> String {
+    // RecBole's atomic files type their headers: `user_id:token`, `rating:float`.
+    let header = header.split_once(':').map_or(header, |(name, _)| name);
     header
         .chars()
         .filter(|c| !matches!(c, ' ' | '_' | '-' | '.'))

@@ -171,7 +171,7 @@ fn catalogue(n_items: usize, rng: &mut Rng) -> Catalogue {
             THEME_WORDS[theme],
             THEME_WORDS[rng.below(THEMES)]
         ));
-        prices.push((0.3 * (rng.unit() * 4.0).exp() * 100.0).round() / 100.0 + 0.09);
+        prices.push(((0.3 * (rng.unit() * 4.0).exp() + 0.09) * 100.0).round() / 100.0);
         if i == 0 {
             continue; // item 0 is postage, never chosen by taste
         }
@@ -337,7 +337,7 @@ fn write_csv_chunk(w: &mut impl Write, lines: &[Line], cat: &Catalogue) -> std::
         let c = if l.cancel { "C" } else { "" };
         write!(
             w,
-            "{c}{},{},{},{},{},{},",
+            "{c}{},{},{},{},{},{:.2},",
             l.invoice,
             code_of(cat, l.item),
             description_of(cat, l.item),

@@ -1,0 +1,102 @@
+//! `latent train`: fit a model headlessly and write a run directory.
+
+use std::io::{IsTerminal, Write};
+use std::ops::ControlFlow;
+use std::path::PathBuf;
+
+use anyhow::Context;
+
+use super::LoadArgs;
+use super::report::write_eval;
+use crate::experiment::{Holdout, Stage, TrainSpec, train};
+use crate::models::ModelKind;
+use crate::models::hyper::parse_assignment;
+
+/// Arguments of `latent train`.
+#[derive(Debug, clap::Args)]
+pub struct TrainArgs {
+    /// The transactions (default: [data] path of --config).
+    #[arg(long, value_name = "FILE")]
+    pub data: Option<PathBuf>,
+    #[command(flatten)]
+    pub load: LoadArgs,
+    /// als, als-explicit, popularity or item-knn.
+    #[arg(long, default_value = "als", value_parser = parse_model)]
+    pub model: ModelKind,
+    /// A hyperparameter, e.g. --set als_rank=32 (repeatable; overrides the workspace's [als]).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    /// Evaluate on this test file (same mapping and cleaning).
+    #[arg(long, value_name = "FILE", group = "holdout")]
+    pub test: Option<PathBuf>,
+    /// Hold out the last N days of the data and evaluate on them.
+    #[arg(long, value_name = "N", group = "holdout")]
+    pub test_last_days: Option<u32>,
+    /// With --test-last-days: only pairs the customer had not bought before count.
+    #[arg(long)]
+    pub new_items_only: bool,
+    /// List length for the evaluation.
+    #[arg(long, default_value_t = 10)]
+    pub k: usize,
+    /// The run directory to write (must not exist, or be empty).
+    #[arg(long, value_name = "RUN_DIR")]
+    pub out: PathBuf,
+}
+
+/// Parses a model name for clap.
+pub fn parse_model(text: &str) -> Result<ModelKind, String> {
+    ModelKind::parse(text).ok_or_else(|| {
+        format!("unknown model '{text}': choose one of {}", ModelKind::ALL.iter().map(|k| k.name()).collect::<Vec<_>>().join(", "))
+    })
+}
+
+/// Runs `latent train`.
+pub fn run(args: TrainArgs, out: &mut dyn Write) -> anyhow::Result<()> {
+    let config = args.load.workspace()?;
+    let data = config.data_path(args.data.as_deref())?;
+    let overrides = args.set.iter().map(|s| parse_assignment(s)).collect::<Result<Vec<_>, _>>()?;
+    if args.k == 0 {
+        anyhow::bail!(crate::models::hyper::ParamsError::OutOfRange { key: "k".into(), value: "0".into(), range: "at least 1".into() });
+    }
+    let holdout = match (&args.test, args.test_last_days) {
+        (Some(path), _) => Holdout::File(path.clone()),
+        (None, Some(days)) => Holdout::LastDays { days, new_items_only: args.new_items_only },
+        (None, None) => Holdout::None,
+    };
+    let spec = TrainSpec { config, data, model: args.model, overrides, holdout, k: args.k };
+    let interactive = std::io::stderr().is_terminal();
+    let mut log = String::new();
+    let mut on_stage = |stage: Stage| {
+        let line = match &stage {
+            Stage::Loaded { rows_read, rows_kept } => format!("loaded {rows_read} lines, kept {rows_kept}"),
+            Stage::Matrix { users, items, nnz } => format!("matrix {users} customers x {items} products, {nnz} pairs"),
+            Stage::Epoch(r) => format!("iteration {}/{} loss {:.6} elapsed {:.2}s", r.iteration, r.of, r.loss, r.elapsed.as_secs_f64()),
+            Stage::Evaluated(r) => format!("evaluated {} customers: precision@{} {:.4} (popularity {:.4})", r.users, r.k, r.model.precision, r.baseline.precision),
+        };
+        tracing::info!("{line}");
+        log.push_str(&line);
+        log.push('\n');
+        if interactive {
+            let mut err = std::io::stderr();
+            let _ = write!(err, "\r\x1b[2K{line}");
+            if !matches!(stage, Stage::Epoch(_)) {
+                let _ = writeln!(err);
+            }
+        }
+        ControlFlow::Continue(())
+    };
+    let run = train(&spec, &mut on_stage)?;
+    if interactive {
+        let _ = writeln!(std::io::stderr());
+    }
+    run.save(&args.out, &log).with_context(|| format!("saving run to '{}'", args.out.display()))?;
+    writeln!(out, "trained {} on {} customers x {} products ({} pairs) in {:.2}s", spec.model.name(), run.meta.users, run.meta.items, run.meta.nnz, run.meta.train_seconds)?;
+    if let Some(last) = run.meta.history.last() {
+        writeln!(out, "final loss {:.6} after {} iterations", last.loss, last.iteration)?;
+    }
+    if let Some(report) = &run.metrics {
+        write_eval(report, out)?;
+    }
+    writeln!(out, "run written to {}", args.out.display())?;
+    Ok(())
+}

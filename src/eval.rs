@@ -1,0 +1,28 @@
+//! Offline evaluation: how good are a model's lists on held-out purchases?
+//!
+//! For each test customer with at least one relevant product (a test pair whose product the
+//! model knows), `R` is the model's top-`k` list (training products excluded) and `T` the
+//! set of relevant products. Metrics are averaged over those customers:
+//!
+//! | metric | definition |
+//! | --- | --- |
+//! | precision@k | `|R ∩ T| / k` (Spark's `precisionAt`) |
+//! | recall@k | `|R ∩ T| / |T|` |
+//! | MAP@k | `Σᵢ P(i)·rel(i) / min(|T|, k)`, `P(i)` the precision of the first `i` |
+//! | NDCG@k | `DCG / IDCG`, binary gains, `DCG = Σᵢ rel(i) / log₂(i + 1)` |
+//! | hit rate@k | 1 when `R ∩ T` is not empty |
+//! | MRR | `1 / rank` of the first relevant product in `R`, 0 if none |
+//!
+//! Over all lists: **coverage** is the share of the catalogue that appears in some list;
+//! **novelty** the mean self-information `−log₂(buyers(i) / customers)` of recommended
+//! products (higher = less obvious); **popularity bias** the mean share of training
+//! customers who bought a recommended product. For explicit models **RMSE** and **MAE**
+//! compare predicted and actual ratings of the test pairs.
+//!
+//! Every report puts the popularity baseline beside the model.
+
+pub mod metrics;
+pub mod protocol;
+
+pub use metrics::{ListMetrics, RankingMetrics};
+pub use protocol::{EvalReport, TestSet, evaluate};

@@ -1,0 +1,123 @@
+//! The evaluation protocol: a test set mapped onto a trained model, scored side by side
+//! with the popularity baseline.
+
+use serde::{Deserialize, Serialize};
+
+use super::metrics::{ListMetrics, RankingMetrics, score_list};
+use crate::data::{CsrMatrix, IdMap, Interactions};
+use crate::models::Recommender;
+use crate::models::popularity::PopularityModel;
+use crate::recommend::recommend_all;
+
+/// Held-out pairs expressed in a model's indices.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TestSet {
+    /// Customers with at least one relevant product, and those products (sorted).
+    pub relevant: Vec<(u32, Vec<u32>)>,
+    /// `(user, item, value)` of every known pair, for rating errors.
+    pub pairs: Vec<(u32, u32, f32)>,
+    /// Test customers the model has never seen.
+    pub cold_users: usize,
+    /// Test pairs whose product the model has never seen.
+    pub unknown_item_pairs: usize,
+    /// Test pairs left out because the customer bought the product in training.
+    pub seen_pairs_removed: usize,
+}
+
+impl TestSet {
+    /// Maps `test` (aggregated test lines) onto the training ids. With `exclude_seen`,
+    /// pairs already in `train` are not relevant: the lists leave them out, so they could
+    /// never be hit.
+    pub fn new(test: &Interactions, users: &IdMap, items: &IdMap, train: &CsrMatrix, exclude_seen: bool) -> Self {
+        let mut set = TestSet::default();
+        for tu in 0..test.users.len() {
+            let Some(u) = users.get(test.users.name(tu as u32)) else {
+                set.cold_users += 1;
+                continue;
+            };
+            let (cols, vals) = test.user_items.row(tu);
+            let mut relevant = Vec::new();
+            for (&ti, &v) in cols.iter().zip(vals) {
+                let Some(i) = items.get(test.items.name(ti)) else {
+                    set.unknown_item_pairs += 1;
+                    continue;
+                };
+                set.pairs.push((u, i, v));
+                if exclude_seen && train.row(u as usize).0.binary_search(&i).is_ok() {
+                    set.seen_pairs_removed += 1;
+                    continue;
+                }
+                relevant.push(i);
+            }
+            if !relevant.is_empty() {
+                relevant.sort_unstable();
+                set.relevant.push((u, relevant));
+            }
+        }
+        set
+    }
+}
+
+/// A model's metrics beside the popularity baseline's.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EvalReport {
+    pub k: usize,
+    /// Customers evaluated (known, with at least one relevant product).
+    pub users: usize,
+    pub cold_users: usize,
+    pub unknown_item_pairs: usize,
+    pub seen_pairs_removed: usize,
+    pub model_name: String,
+    pub model: RankingMetrics,
+    pub baseline: RankingMetrics,
+}
+
+impl EvalReport {
+    /// Relative precision@k gain over the baseline (0.3 = 30 % better).
+    pub fn precision_lift(&self) -> f64 {
+        if self.baseline.precision == 0.0 { f64::INFINITY } else { self.model.precision / self.baseline.precision - 1.0 }
+    }
+}
+
+fn ranking_metrics(model: &dyn Recommender, train: &CsrMatrix, test: &TestSet, k: usize, exclude_seen: bool, popularity: &PopularityModel) -> RankingMetrics {
+    let users: Vec<u32> = test.relevant.iter().map(|(u, _)| *u).collect();
+    let lists = recommend_all(model, train, &users, k, exclude_seen);
+    let items: Vec<Vec<u32>> = lists.iter().map(|l| l.iter().map(|s| s.item).collect()).collect();
+    let per_user: Vec<ListMetrics> = items.iter().zip(&test.relevant).map(|(list, (_, rel))| score_list(list, rel, k)).collect();
+    RankingMetrics::aggregate(&per_user, &items, &popularity.counts, train.rows())
+}
+
+/// Evaluates `model` and the popularity baseline on `test`; `predict` gives rating errors
+/// for explicit models.
+pub fn evaluate(
+    model: &dyn Recommender,
+    train: &CsrMatrix,
+    test: &TestSet,
+    k: usize,
+    exclude_seen: bool,
+    predict: Option<&(dyn Fn(u32, u32) -> f32 + Sync)>,
+) -> EvalReport {
+    let popularity = PopularityModel::fit(train);
+    let mut model_metrics = ranking_metrics(model, train, test, k, exclude_seen, &popularity);
+    if let Some(predict) = predict {
+        let n = test.pairs.len().max(1) as f64;
+        let (mut se, mut ae) = (0.0, 0.0);
+        for &(u, i, v) in &test.pairs {
+            let e = f64::from(predict(u, i) - v);
+            se += e * e;
+            ae += e.abs();
+        }
+        model_metrics.rmse = Some((se / n).sqrt());
+        model_metrics.mae = Some(ae / n);
+    }
+    EvalReport {
+        k,
+        users: test.relevant.len(),
+        cold_users: test.cold_users,
+        unknown_item_pairs: test.unknown_item_pairs,
+        seen_pairs_removed: test.seen_pairs_removed,
+        model_name: model.kind().name().to_owned(),
+        model: model_metrics,
+        baseline: ranking_metrics(&popularity, train, test, k, exclude_seen, &popularity),
+    }
+}

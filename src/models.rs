@@ -1,0 +1,93 @@
+//! Recommendation models: what they are, and the one trait they share.
+//!
+//! A model turns a customer's training history into a score for every product. The
+//! [`Recommender`] trait is all that top-k, evaluation, export and serving need, so a new
+//! model plugs into every one of them at once. Models live in their own folders:
+//! [`als`] (implicit and explicit ALS), [`popularity`] (the baseline every report shows),
+//! [`knn`] (item-item cosine neighbours).
+
+pub mod als;
+pub mod hyper;
+pub mod knn;
+pub mod linalg;
+pub mod popularity;
+
+use serde::{Deserialize, Serialize};
+
+pub use als::AlsModel;
+pub use knn::ItemKnnModel;
+pub use popularity::PopularityModel;
+
+/// The kinds of model latent trains.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ModelKind {
+    /// ALS on implicit feedback (purchases).
+    Als,
+    /// ALS on explicit ratings.
+    AlsExplicit,
+    /// Most-bought products in the training window.
+    Popularity,
+    /// Item-item cosine neighbours.
+    ItemKnn,
+}
+
+impl ModelKind {
+    /// Every kind, in menu order.
+    pub const ALL: [ModelKind; 4] = [ModelKind::Als, ModelKind::AlsExplicit, ModelKind::Popularity, ModelKind::ItemKnn];
+
+    /// The name on the command line and in files.
+    pub fn name(self) -> &'static str {
+        match self {
+            ModelKind::Als => "als",
+            ModelKind::AlsExplicit => "als-explicit",
+            ModelKind::Popularity => "popularity",
+            ModelKind::ItemKnn => "item-knn",
+        }
+    }
+
+    /// Parses a name from [`ModelKind::name`].
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.name() == text)
+    }
+}
+
+/// Scores products for customers the model knows.
+pub trait Recommender: Send + Sync {
+    /// Which model this is.
+    fn kind(&self) -> ModelKind;
+
+    /// Number of products scored.
+    fn n_items(&self) -> usize;
+
+    /// Writes a score for every product into `scores` (length [`Recommender::n_items`])
+    /// for customer `user`, whose training history is `history` (item indices and values).
+    fn score_user(&self, user: u32, history: (&[u32], &[f32]), scores: &mut [f32]);
+}
+
+/// A fitted model of any kind.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TrainedModel {
+    Als(AlsModel),
+    Popularity(PopularityModel),
+    ItemKnn(ItemKnnModel),
+}
+
+impl TrainedModel {
+    /// The model as the trait every consumer uses.
+    pub fn as_recommender(&self) -> &dyn Recommender {
+        match self {
+            TrainedModel::Als(m) => m,
+            TrainedModel::Popularity(m) => m,
+            TrainedModel::ItemKnn(m) => m,
+        }
+    }
+
+    /// Rating predictions, for models that predict ratings (explicit ALS).
+    pub fn rating_predictor(&self) -> Option<&AlsModel> {
+        match self {
+            TrainedModel::Als(m) if !m.params.implicit_prefs => Some(m),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,12 @@
+//! Alternating least squares for implicit purchases and explicit ratings.
+//!
+//! [`params`] names and checks the hyperparameters, [`solver`] is the math, [`model`] the
+//! fitted factors that score products.
+
+pub mod model;
+pub mod params;
+pub mod solver;
+
+pub use model::AlsModel;
+pub use params::{AlsParams, Convention, SolverKind, ValidAlsParams};
+pub use solver::{EpochReport, FitError};

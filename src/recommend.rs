@@ -1,0 +1,9 @@
+//! From scores to recommendation lists.
+//!
+//! [`topk`] picks the best `k` products per customer, leaving out what they already
+//! bought; it is shared by the CLI, evaluation, export and the server, so every path ranks
+//! the same way.
+
+pub mod topk;
+
+pub use topk::{Reason, Scored, recommend_all, top_k};
