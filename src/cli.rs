@@ -128,9 +128,9 @@ pub fn main() -> ExitCode {
 pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<()> {
     match cli.command {
         Command::Data(cmd) => data_cmd::run(cmd, out),
-        Command::Train(args) => train::run(args, out),
-        Command::Recommend(args) => recommend_cmd::run(args, out),
-        Command::Eval(args) => eval_cmd::run(args, out),
+        Command::Train(args) => train::run(&args, out),
+        Command::Recommend(args) => recommend_cmd::run(&args, out),
+        Command::Eval(args) => eval_cmd::run(&args, out),
         Command::Bench(cmd) => bench::run(cmd, out),
     }
 }

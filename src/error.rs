@@ -53,7 +53,8 @@ pub fn classify(err: &(dyn std::error::Error + 'static)) -> Option<bool> {
     if let Some(e) = err.downcast_ref::<FitError>() {
         return Some(matches!(e, FitError::Diverged { .. }));
     }
-    err.downcast_ref::<StoreError>().map(|e| !matches!(e, StoreError::Io { .. }))
+    err.downcast_ref::<StoreError>()
+        .map(|e| !matches!(e, StoreError::Io { .. }))
 }
 
 /// `Result` with latent's [`Error`].

@@ -12,8 +12,8 @@ pub mod error;
 pub mod eval;
 pub mod experiment;
 pub mod models;
+pub mod paths;
 pub mod recommend;
 pub mod store;
-pub mod paths;
 
 pub use error::{Error, Result};

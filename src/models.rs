@@ -34,7 +34,12 @@ pub enum ModelKind {
 
 impl ModelKind {
     /// Every kind, in menu order.
-    pub const ALL: [ModelKind; 4] = [ModelKind::Als, ModelKind::AlsExplicit, ModelKind::Popularity, ModelKind::ItemKnn];
+    pub const ALL: [ModelKind; 4] = [
+        ModelKind::Als,
+        ModelKind::AlsExplicit,
+        ModelKind::Popularity,
+        ModelKind::ItemKnn,
+    ];
 
     /// The name on the command line and in files.
     pub fn name(self) -> &'static str {
@@ -89,5 +94,23 @@ impl TrainedModel {
             TrainedModel::Als(m) if !m.params.implicit_prefs => Some(m),
             _ => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn is_send_sync<T: Send + Sync + 'static>() {}
+
+    #[test]
+    fn models_params_and_errors_cross_threads() {
+        is_send_sync::<TrainedModel>();
+        is_send_sync::<als::AlsParams>();
+        is_send_sync::<als::ValidAlsParams>();
+        is_send_sync::<als::FitError>();
+        is_send_sync::<hyper::ParamsError>();
+        is_send_sync::<crate::Error>();
+        is_send_sync::<als::EpochReport>();
     }
 }

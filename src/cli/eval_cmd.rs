@@ -31,14 +31,29 @@ pub struct EvalArgs {
 }
 
 /// Runs `latent eval`.
-pub fn run(args: EvalArgs, out: &mut dyn Write) -> anyhow::Result<()> {
+pub fn run(args: &EvalArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     if args.k == 0 {
-        return Err(ParamsError::OutOfRange { key: "--k".into(), value: "0".into(), range: "at least 1".into() }.into());
+        return Err(ParamsError::OutOfRange {
+            key: "--k".into(),
+            value: "0".into(),
+            range: "at least 1".into(),
+        }
+        .into());
     }
-    let run = Run::load(&args.run).with_context(|| format!("loading run '{}'", args.run.display()))?;
+    let run =
+        Run::load(&args.run).with_context(|| format!("loading run '{}'", args.run.display()))?;
     let load = run.config.load_spec();
     let test = load_test_file(&args.test, &load)?;
-    let report = evaluate_run_parts(&run.model, &run.users, &run.items, &run.train, &test, load.interactions.ranking_type, args.k, args.exclude_seen)?;
+    let report = evaluate_run_parts(
+        &run.model,
+        &run.users,
+        &run.items,
+        &run.train,
+        &test,
+        load.interactions.ranking_type,
+        args.k,
+        args.exclude_seen,
+    )?;
     if args.json {
         serde_json::to_writer_pretty(&mut *out, &report)?;
         writeln!(out)?;

@@ -35,35 +35,73 @@ pub struct RecommendArgs {
 }
 
 /// Runs `latent recommend`.
-pub fn run(args: RecommendArgs, out: &mut dyn Write) -> anyhow::Result<()> {
+pub fn run(args: &RecommendArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     if args.top == 0 {
-        return Err(ParamsError::OutOfRange { key: "--top".into(), value: "0".into(), range: "at least 1".into() }.into());
+        return Err(ParamsError::OutOfRange {
+            key: "--top".into(),
+            value: "0".into(),
+            range: "at least 1".into(),
+        }
+        .into());
     }
-    let run = Run::load(&args.run).with_context(|| format!("loading run '{}'", args.run.display()))?;
+    let run =
+        Run::load(&args.run).with_context(|| format!("loading run '{}'", args.run.display()))?;
     let ids: Vec<String> = match (&args.users, args.user.is_empty()) {
         (Some(all), _) if all == "all" => run.users.names().to_vec(),
         (Some(other), _) => {
-            return Err(ParamsError::BadValue { key: "--users".into(), value: other.clone(), expected: "'all' (or use --user ID)" }.into());
+            return Err(ParamsError::BadValue {
+                key: "--users".into(),
+                value: other.clone(),
+                expected: "'all' (or use --user ID)",
+            }
+            .into());
         }
         (None, false) => args.user.clone(),
-        (None, true) => return Err(ParamsError::Invalid("choose --users all or one or more --user ID".into()).into()),
+        (None, true) => {
+            return Err(
+                ParamsError::Invalid("choose --users all or one or more --user ID".into()).into(),
+            );
+        }
     };
-    let known: Vec<u32> = ids.iter().filter_map(|id| run.users.get(crate::data::values::normalise_id(id).unwrap_or(id))).collect();
-    let lists = recommend_all(run.model.as_recommender(), &run.train, &known, args.top, args.exclude_seen);
+    let known: Vec<u32> = ids
+        .iter()
+        .filter_map(|id| {
+            run.users
+                .get(crate::data::values::normalise_id(id).unwrap_or(id))
+        })
+        .collect();
+    let lists = recommend_all(
+        run.model.as_recommender(),
+        &run.train,
+        &known,
+        args.top,
+        args.exclude_seen,
+    );
     let popular = fallback(&run.popularity, args.top);
     let mut by_known = lists.into_iter();
     let mut body = Vec::with_capacity(ids.len() * args.top * 24);
     writeln!(body, "user_id,item_id,rank,score")?;
     let mut cold = Vec::new();
     for id in &ids {
-        let list: Vec<Scored> = if run.users.get(crate::data::values::normalise_id(id).unwrap_or(id)).is_some() {
+        let list: Vec<Scored> = if run
+            .users
+            .get(crate::data::values::normalise_id(id).unwrap_or(id))
+            .is_some()
+        {
             by_known.next().unwrap_or_default()
         } else {
             cold.push(id.clone());
             popular.clone()
         };
         for (rank, s) in list.iter().enumerate() {
-            writeln!(body, "{},{},{},{}", csv_field(id), csv_field(run.items.name(s.item)), rank + 1, s.score)?;
+            writeln!(
+                body,
+                "{},{},{},{}",
+                csv_field(id),
+                csv_field(run.items.name(s.item)),
+                rank + 1,
+                s.score
+            )?;
         }
     }
     match &args.out {
@@ -80,7 +118,9 @@ pub fn run(args: RecommendArgs, out: &mut dyn Write) -> anyhow::Result<()> {
             err,
             "note: {} customer(s) unknown to the model got the popularity fallback ({}): {}{}",
             cold.len(),
-            serde_json::to_string(&Reason::PopularityFallback).unwrap_or_default().trim_matches('"'),
+            serde_json::to_string(&Reason::PopularityFallback)
+                .unwrap_or_default()
+                .trim_matches('"'),
             shown.join(", "),
             if cold.len() > 5 { ", ..." } else { "" }
         );

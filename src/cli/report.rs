@@ -6,8 +6,16 @@ use crate::eval::EvalReport;
 
 /// Prints `r` as a table: the model beside the popularity baseline.
 pub fn write_eval(r: &EvalReport, out: &mut dyn Write) -> std::io::Result<()> {
-    writeln!(out, "evaluation at k = {} on {} customers ({} cold customers skipped, {} pairs with unknown products, {} already-bought pairs left out)", r.k, r.users, r.cold_users, r.unknown_item_pairs, r.seen_pairs_removed)?;
-    writeln!(out, "{:<18}{:>14}{:>14}{:>10}", "metric", r.model_name, "popularity", "lift")?;
+    writeln!(
+        out,
+        "evaluation at k = {} on {} customers ({} cold customers skipped, {} pairs with unknown products, {} already-bought pairs left out)",
+        r.k, r.users, r.cold_users, r.unknown_item_pairs, r.seen_pairs_removed
+    )?;
+    writeln!(
+        out,
+        "{:<18}{:>14}{:>14}{:>10}",
+        "metric", r.model_name, "popularity", "lift"
+    )?;
     let rows: [(&str, f64, f64); 9] = [
         ("precision", r.model.precision, r.baseline.precision),
         ("recall", r.model.recall, r.baseline.recall),
@@ -17,10 +25,18 @@ pub fn write_eval(r: &EvalReport, out: &mut dyn Write) -> std::io::Result<()> {
         ("mrr", r.model.mrr, r.baseline.mrr),
         ("coverage", r.model.coverage, r.baseline.coverage),
         ("novelty", r.model.novelty, r.baseline.novelty),
-        ("popularity bias", r.model.popularity_bias, r.baseline.popularity_bias),
+        (
+            "popularity bias",
+            r.model.popularity_bias,
+            r.baseline.popularity_bias,
+        ),
     ];
     for (name, m, b) in rows {
-        let lift = if b == 0.0 { "-".to_owned() } else { format!("{:+.1}%", (m / b - 1.0) * 100.0) };
+        let lift = if b == 0.0 {
+            "-".to_owned()
+        } else {
+            format!("{:+.1}%", (m / b - 1.0) * 100.0)
+        };
         writeln!(out, "{name:<18}{m:>14.4}{b:>14.4}{lift:>10}")?;
     }
     if let (Some(rmse), Some(mae)) = (r.model.rmse, r.model.mae) {

@@ -46,32 +46,71 @@ pub struct TrainArgs {
 /// Parses a model name for clap.
 pub fn parse_model(text: &str) -> Result<ModelKind, String> {
     ModelKind::parse(text).ok_or_else(|| {
-        format!("unknown model '{text}': choose one of {}", ModelKind::ALL.iter().map(|k| k.name()).collect::<Vec<_>>().join(", "))
+        format!(
+            "unknown model '{text}': choose one of {}",
+            ModelKind::ALL
+                .iter()
+                .map(|k| k.name())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
     })
 }
 
 /// Runs `latent train`.
-pub fn run(args: TrainArgs, out: &mut dyn Write) -> anyhow::Result<()> {
+pub fn run(args: &TrainArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let config = args.load.workspace()?;
     let data = config.data_path(args.data.as_deref())?;
-    let overrides = args.set.iter().map(|s| parse_assignment(s)).collect::<Result<Vec<_>, _>>()?;
+    let overrides = args
+        .set
+        .iter()
+        .map(|s| parse_assignment(s))
+        .collect::<Result<Vec<_>, _>>()?;
     if args.k == 0 {
-        anyhow::bail!(crate::models::hyper::ParamsError::OutOfRange { key: "k".into(), value: "0".into(), range: "at least 1".into() });
+        anyhow::bail!(crate::models::hyper::ParamsError::OutOfRange {
+            key: "k".into(),
+            value: "0".into(),
+            range: "at least 1".into()
+        });
     }
     let holdout = match (&args.test, args.test_last_days) {
         (Some(path), _) => Holdout::File(path.clone()),
-        (None, Some(days)) => Holdout::LastDays { days, new_items_only: args.new_items_only },
+        (None, Some(days)) => Holdout::LastDays {
+            days,
+            new_items_only: args.new_items_only,
+        },
         (None, None) => Holdout::None,
     };
-    let spec = TrainSpec { config, data, model: args.model, overrides, holdout, k: args.k };
+    let spec = TrainSpec {
+        config,
+        data,
+        model: args.model,
+        overrides,
+        holdout,
+        k: args.k,
+    };
     let interactive = std::io::stderr().is_terminal();
     let mut log = String::new();
     let mut on_stage = |stage: Stage| {
         let line = match &stage {
-            Stage::Loaded { rows_read, rows_kept } => format!("loaded {rows_read} lines, kept {rows_kept}"),
-            Stage::Matrix { users, items, nnz } => format!("matrix {users} customers x {items} products, {nnz} pairs"),
-            Stage::Epoch(r) => format!("iteration {}/{} loss {:.6} elapsed {:.2}s", r.iteration, r.of, r.loss, r.elapsed.as_secs_f64()),
-            Stage::Evaluated(r) => format!("evaluated {} customers: precision@{} {:.4} (popularity {:.4})", r.users, r.k, r.model.precision, r.baseline.precision),
+            Stage::Loaded {
+                rows_read,
+                rows_kept,
+            } => format!("loaded {rows_read} lines, kept {rows_kept}"),
+            Stage::Matrix { users, items, nnz } => {
+                format!("matrix {users} customers x {items} products, {nnz} pairs")
+            }
+            Stage::Epoch(r) => format!(
+                "iteration {}/{} loss {:.6} elapsed {:.2}s",
+                r.iteration,
+                r.of,
+                r.loss,
+                r.elapsed.as_secs_f64()
+            ),
+            Stage::Evaluated(r) => format!(
+                "evaluated {} customers: precision@{} {:.4} (popularity {:.4})",
+                r.users, r.k, r.model.precision, r.baseline.precision
+            ),
         };
         tracing::info!("{line}");
         log.push_str(&line);
@@ -89,10 +128,23 @@ pub fn run(args: TrainArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     if interactive {
         let _ = writeln!(std::io::stderr());
     }
-    run.save(&args.out, &log).with_context(|| format!("saving run to '{}'", args.out.display()))?;
-    writeln!(out, "trained {} on {} customers x {} products ({} pairs) in {:.2}s", spec.model.name(), run.meta.users, run.meta.items, run.meta.nnz, run.meta.train_seconds)?;
+    run.save(&args.out, &log)
+        .with_context(|| format!("saving run to '{}'", args.out.display()))?;
+    writeln!(
+        out,
+        "trained {} on {} customers x {} products ({} pairs) in {:.2}s",
+        spec.model.name(),
+        run.meta.users,
+        run.meta.items,
+        run.meta.nnz,
+        run.meta.train_seconds
+    )?;
     if let Some(last) = run.meta.history.last() {
-        writeln!(out, "final loss {:.6} after {} iterations", last.loss, last.iteration)?;
+        writeln!(
+            out,
+            "final loss {:.6} after {} iterations",
+            last.loss, last.iteration
+        )?;
     }
     if let Some(report) = &run.metrics {
         write_eval(report, out)?;

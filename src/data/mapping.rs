@@ -84,7 +84,14 @@ impl Role {
             Role::Price => &["unitprice", "price"],
             Role::Rating => &["rating", "score"],
             Role::Invoice => &["invoiceno", "invoice", "invoiceid", "orderid", "order"],
-            Role::Description => &["description", "productname", "itemname", "title", "movietitle", "name"],
+            Role::Description => &[
+                "description",
+                "productname",
+                "itemname",
+                "title",
+                "movietitle",
+                "name",
+            ],
             Role::Country => &["country"],
         }
     }

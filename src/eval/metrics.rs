@@ -67,7 +67,12 @@ pub struct RankingMetrics {
 impl RankingMetrics {
     /// Averages per-list metrics; `lists` gives coverage, novelty and bias against
     /// per-product buyer counts `popularity` out of `n_users` training customers.
-    pub fn aggregate(per_user: &[ListMetrics], lists: &[Vec<u32>], popularity: &[f32], n_users: usize) -> Self {
+    pub fn aggregate(
+        per_user: &[ListMetrics],
+        lists: &[Vec<u32>],
+        popularity: &[f32],
+        n_users: usize,
+    ) -> Self {
         let n = per_user.len().max(1) as f64;
         let mean = |f: fn(&ListMetrics) -> f64| per_user.iter().map(f).sum::<f64>() / n;
         let mut shown = vec![false; popularity.len()];
@@ -124,7 +129,12 @@ mod tests {
         assert_abs_diff_eq!(m.ndcg, 1.0);
         assert_abs_diff_eq!(m.average_precision, 1.0);
         assert_abs_diff_eq!(m.precision, 1.0);
-        assert_eq!(score_list(&[], &[1], 10), ListMetrics { ..Default::default() });
+        assert_eq!(
+            score_list(&[], &[1], 10),
+            ListMetrics {
+                ..Default::default()
+            }
+        );
         let short = score_list(&[1], &[1], 10);
         assert_abs_diff_eq!(short.precision, 0.1, epsilon = 1e-12);
     }
@@ -132,11 +142,12 @@ mod tests {
     #[test]
     fn aggregates_coverage_novelty_bias() {
         let per_user = [score_list(&[0], &[0], 1), score_list(&[1], &[2], 1)];
-        let agg = RankingMetrics::aggregate(&per_user, &[vec![0], vec![1]], &[4.0, 1.0, 1.0, 0.0], 4);
+        let agg =
+            RankingMetrics::aggregate(&per_user, &[vec![0], vec![1]], &[4.0, 1.0, 1.0, 0.0], 4);
         assert_abs_diff_eq!(agg.precision, 0.5);
         assert_abs_diff_eq!(agg.coverage, 0.5);
-        assert_abs_diff_eq!(agg.popularity_bias, (1.0 + 0.25) / 2.0);
-        assert_abs_diff_eq!(agg.novelty, (0.0 + 2.0) / 2.0);
+        assert_abs_diff_eq!(agg.popularity_bias, 0.625);
+        assert_abs_diff_eq!(agg.novelty, 1.0);
     }
 
     proptest::proptest! {

@@ -28,7 +28,13 @@ impl TestSet {
     /// Maps `test` (aggregated test lines) onto the training ids. With `exclude_seen`,
     /// pairs already in `train` are not relevant: the lists leave them out, so they could
     /// never be hit.
-    pub fn new(test: &Interactions, users: &IdMap, items: &IdMap, train: &CsrMatrix, exclude_seen: bool) -> Self {
+    pub fn new(
+        test: &Interactions,
+        users: &IdMap,
+        items: &IdMap,
+        train: &CsrMatrix,
+        exclude_seen: bool,
+    ) -> Self {
         let mut set = TestSet::default();
         for tu in 0..test.users.len() {
             let Some(u) = users.get(test.users.name(tu as u32)) else {
@@ -75,15 +81,33 @@ pub struct EvalReport {
 impl EvalReport {
     /// Relative precision@k gain over the baseline (0.3 = 30 % better).
     pub fn precision_lift(&self) -> f64 {
-        if self.baseline.precision == 0.0 { f64::INFINITY } else { self.model.precision / self.baseline.precision - 1.0 }
+        if self.baseline.precision == 0.0 {
+            f64::INFINITY
+        } else {
+            self.model.precision / self.baseline.precision - 1.0
+        }
     }
 }
 
-fn ranking_metrics(model: &dyn Recommender, train: &CsrMatrix, test: &TestSet, k: usize, exclude_seen: bool, popularity: &PopularityModel) -> RankingMetrics {
+fn ranking_metrics(
+    model: &dyn Recommender,
+    train: &CsrMatrix,
+    test: &TestSet,
+    k: usize,
+    exclude_seen: bool,
+    popularity: &PopularityModel,
+) -> RankingMetrics {
     let users: Vec<u32> = test.relevant.iter().map(|(u, _)| *u).collect();
     let lists = recommend_all(model, train, &users, k, exclude_seen);
-    let items: Vec<Vec<u32>> = lists.iter().map(|l| l.iter().map(|s| s.item).collect()).collect();
-    let per_user: Vec<ListMetrics> = items.iter().zip(&test.relevant).map(|(list, (_, rel))| score_list(list, rel, k)).collect();
+    let items: Vec<Vec<u32>> = lists
+        .iter()
+        .map(|l| l.iter().map(|s| s.item).collect())
+        .collect();
+    let per_user: Vec<ListMetrics> = items
+        .iter()
+        .zip(&test.relevant)
+        .map(|(list, (_, rel))| score_list(list, rel, k))
+        .collect();
     RankingMetrics::aggregate(&per_user, &items, &popularity.counts, train.rows())
 }
 

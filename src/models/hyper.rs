@@ -10,14 +10,35 @@ use std::fmt;
 /// Why a hyperparameter was refused.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ParamsError {
-    #[error("unknown hyperparameter '{key}' for {model}{}", suggestion.as_ref().map(|s| format!(": did you mean '{s}'?")).unwrap_or_else(|| format!("; valid keys: {}", valid.join(", "))))]
-    UnknownKey { model: &'static str, key: String, suggestion: Option<String>, valid: Vec<&'static str> },
+    #[error("unknown hyperparameter '{key}' for {model}{}", unknown_key_hint(suggestion.as_deref(), valid))]
+    UnknownKey {
+        model: &'static str,
+        key: String,
+        suggestion: Option<String>,
+        valid: Vec<&'static str>,
+    },
     #[error("invalid {key} '{value}': expected {expected}")]
-    BadValue { key: String, value: String, expected: &'static str },
+    BadValue {
+        key: String,
+        value: String,
+        expected: &'static str,
+    },
     #[error("invalid {key} '{value}': must be {range}")]
-    OutOfRange { key: String, value: String, range: String },
+    OutOfRange {
+        key: String,
+        value: String,
+        range: String,
+    },
     #[error("{0}")]
     Invalid(String),
+}
+
+fn unknown_key_hint(suggestion: Option<&str>, valid: &[&str]) -> String {
+    match suggestion {
+        Some(s) => format!(": did you mean '{s}'?"),
+        None if valid.is_empty() => ": this model takes no hyperparameters".to_owned(),
+        None => format!("; valid keys: {}", valid.join(", ")),
+    }
 }
 
 /// A hyperparameter value before it is given a type.
@@ -49,20 +70,36 @@ impl RawValue {
             toml::Value::Float(x) => RawValue::Float(*x),
             toml::Value::Boolean(b) => RawValue::Bool(*b),
             other => {
-                return Err(ParamsError::BadValue { key: key.to_owned(), value: other.to_string(), expected: "a number, boolean or string" });
+                return Err(ParamsError::BadValue {
+                    key: key.to_owned(),
+                    value: other.to_string(),
+                    expected: "a number, boolean or string",
+                });
             }
         })
     }
 
     /// As a whole number.
     pub fn as_usize(&self, key: &str) -> Result<usize, ParamsError> {
-        let bad = || ParamsError::BadValue { key: key.to_owned(), value: self.to_string(), expected: "a whole number" };
+        let bad = || ParamsError::BadValue {
+            key: key.to_owned(),
+            value: self.to_string(),
+            expected: "a whole number",
+        };
         match self {
             RawValue::Int(i) => usize::try_from(*i).map_err(|_| bad()),
             RawValue::Float(x) if x.fract() == 0.0 && *x >= 0.0 && *x < 1e12 => Ok(*x as usize),
             RawValue::Text(s) => {
                 let t = s.trim();
-                t.parse::<usize>().ok().or_else(|| t.parse::<f64>().ok().filter(|x| x.fract() == 0.0 && *x >= 0.0 && *x < 1e12).map(|x| x as usize)).ok_or_else(bad)
+                t.parse::<usize>()
+                    .ok()
+                    .or_else(|| {
+                        t.parse::<f64>()
+                            .ok()
+                            .filter(|x| x.fract() == 0.0 && *x >= 0.0 && *x < 1e12)
+                            .map(|x| x as usize)
+                    })
+                    .ok_or_else(bad)
             }
             _ => Err(bad()),
         }
@@ -70,7 +107,11 @@ impl RawValue {
 
     /// As a number.
     pub fn as_f64(&self, key: &str) -> Result<f64, ParamsError> {
-        let bad = || ParamsError::BadValue { key: key.to_owned(), value: self.to_string(), expected: "a number" };
+        let bad = || ParamsError::BadValue {
+            key: key.to_owned(),
+            value: self.to_string(),
+            expected: "a number",
+        };
         match self {
             RawValue::Int(i) => Ok(*i as f64),
             RawValue::Float(x) => Ok(*x),
@@ -81,7 +122,11 @@ impl RawValue {
 
     /// As a boolean: `true`/`false` in any case, `1`/`0`, `yes`/`no`.
     pub fn as_bool(&self, key: &str) -> Result<bool, ParamsError> {
-        let bad = || ParamsError::BadValue { key: key.to_owned(), value: self.to_string(), expected: "true or false" };
+        let bad = || ParamsError::BadValue {
+            key: key.to_owned(),
+            value: self.to_string(),
+            expected: "true or false",
+        };
         match self {
             RawValue::Bool(b) => Ok(*b),
             RawValue::Int(0) => Ok(false),
@@ -103,7 +148,9 @@ impl RawValue {
 
 /// Parses `key=value` from the command line; the value stays text.
 pub fn parse_assignment(text: &str) -> Result<(String, RawValue), ParamsError> {
-    let (k, v) = text.split_once('=').ok_or_else(|| ParamsError::Invalid(format!("'{text}' is not key=value")))?;
+    let (k, v) = text
+        .split_once('=')
+        .ok_or_else(|| ParamsError::Invalid(format!("'{text}' is not key=value")))?;
     Ok((k.trim().to_owned(), RawValue::Text(v.trim().to_owned())))
 }
 
@@ -119,11 +166,20 @@ pub fn nearest<'a>(key: &str, valid: &[&'a str]) -> Option<&'a str> {
 }
 
 /// Checks `value` lies in `range`, naming the key otherwise.
-pub fn check_range<T: PartialOrd + fmt::Display>(key: &str, value: T, min: T, max: T) -> Result<T, ParamsError> {
+pub fn check_range<T: PartialOrd + fmt::Display + Copy>(
+    key: &str,
+    value: T,
+    min: T,
+    max: T,
+) -> Result<T, ParamsError> {
     if value >= min && value <= max {
         Ok(value)
     } else {
-        Err(ParamsError::OutOfRange { key: key.to_owned(), value: value.to_string(), range: format!("in {min}..={max}") })
+        Err(ParamsError::OutOfRange {
+            key: key.to_owned(),
+            value: value.to_string(),
+            range: format!("in {min}..={max}"),
+        })
     }
 }
 
@@ -149,7 +205,10 @@ mod tests {
         assert_eq!(nearest("regparam", &valid), Some("reg_param"));
         assert_eq!(nearest("learning_rate", &valid), None);
         let (k, v) = parse_assignment("als_rank = 32").unwrap();
-        assert_eq!((k.as_str(), v.as_usize("als_rank").unwrap()), ("als_rank", 32));
+        assert_eq!(
+            (k.as_str(), v.as_usize("als_rank").unwrap()),
+            ("als_rank", 32)
+        );
     }
 
     #[test]

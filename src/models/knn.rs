@@ -24,7 +24,17 @@ impl ItemKnnModel {
     /// Computes cosine neighbours from `user_items` and its transpose `item_users`.
     pub fn fit(user_items: &CsrMatrix, item_users: &CsrMatrix, neighbours: usize) -> Self {
         let n_items = item_users.rows();
-        let norms: Vec<f32> = (0..n_items).map(|i| item_users.row(i).1.iter().map(|v| v * v).sum::<f32>().sqrt()).collect();
+        let norms: Vec<f32> = (0..n_items)
+            .map(|i| {
+                item_users
+                    .row(i)
+                    .1
+                    .iter()
+                    .map(|v| v * v)
+                    .sum::<f32>()
+                    .sqrt()
+            })
+            .collect();
         let rows: Vec<Vec<(u32, f32)>> = (0..n_items)
             .into_par_iter()
             .map_init(
@@ -44,7 +54,13 @@ impl ItemKnnModel {
                     }
                     let mut row: Vec<(u32, f32)> = touched
                         .iter()
-                        .map(|&j| (j, acc[j as usize] / (norms[i] * norms[j as usize]).max(f32::MIN_POSITIVE)))
+                        .map(|&j| {
+                            (
+                                j,
+                                acc[j as usize]
+                                    / (norms[i] * norms[j as usize]).max(f32::MIN_POSITIVE),
+                            )
+                        })
                         .collect();
                     for &j in touched.iter() {
                         acc[j as usize] = 0.0;
@@ -61,7 +77,9 @@ impl ItemKnnModel {
         for (i, row) in rows.into_iter().enumerate() {
             triplets.extend(row.into_iter().map(|(j, s)| (i as u32, j, s)));
         }
-        Self { similarities: CsrMatrix::from_triplets(n_items, n_items, &triplets) }
+        Self {
+            similarities: CsrMatrix::from_triplets(n_items, n_items, &triplets),
+        }
     }
 }
 
@@ -93,7 +111,17 @@ mod tests {
     #[test]
     fn cosine_by_hand() {
         // Items 0 and 1 share both buyers; item 2 shares one buyer with each.
-        let ui = CsrMatrix::from_triplets(2, 3, &[(0, 0, 1.0), (0, 1, 1.0), (1, 0, 1.0), (1, 1, 1.0), (1, 2, 1.0)]);
+        let ui = CsrMatrix::from_triplets(
+            2,
+            3,
+            &[
+                (0, 0, 1.0),
+                (0, 1, 1.0),
+                (1, 0, 1.0),
+                (1, 1, 1.0),
+                (1, 2, 1.0),
+            ],
+        );
         let m = ItemKnnModel::fit(&ui, &ui.transpose(), 10);
         assert_abs_diff_eq!(m.similarities.get(0, 1), 1.0, epsilon = 1e-6);
         assert_abs_diff_eq!(m.similarities.get(0, 2), 1.0 / 2f32.sqrt(), epsilon = 1e-6);

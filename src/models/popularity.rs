@@ -27,7 +27,11 @@ impl PopularityModel {
     /// Product indices from most to least popular (ties: lower index first).
     pub fn ranking(&self) -> Vec<u32> {
         let mut order: Vec<u32> = (0..self.counts.len() as u32).collect();
-        order.sort_by(|&a, &b| self.counts[b as usize].total_cmp(&self.counts[a as usize]).then(a.cmp(&b)));
+        order.sort_by(|&a, &b| {
+            self.counts[b as usize]
+                .total_cmp(&self.counts[a as usize])
+                .then(a.cmp(&b))
+        });
         order
     }
 }
@@ -52,7 +56,8 @@ mod tests {
 
     #[test]
     fn counts_distinct_buyers() {
-        let m = CsrMatrix::from_triplets(3, 3, &[(0, 1, 5.0), (1, 1, 1.0), (2, 0, 1.0), (2, 1, 1.0)]);
+        let m =
+            CsrMatrix::from_triplets(3, 3, &[(0, 1, 5.0), (1, 1, 1.0), (2, 0, 1.0), (2, 1, 1.0)]);
         let p = PopularityModel::fit(&m);
         assert_eq!(p.counts, [1.0, 3.0, 0.0]);
         assert_eq!(p.ranking(), [1, 0, 2]);

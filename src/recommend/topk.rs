@@ -51,14 +51,27 @@ pub fn top_k(scores: &[f32], k: usize, exclude: &[u32], reason: Reason, out: &mu
             out.pop();
         }
         let at = out.partition_point(|o| o.score >= s);
-        out.insert(at, Scored { item: i, score: s, reason });
+        out.insert(
+            at,
+            Scored {
+                item: i,
+                score: s,
+                reason,
+            },
+        );
     }
 }
 
 /// Top-`k` lists for `users` (indices into `train`'s rows), in parallel.
 ///
 /// `exclude_seen` leaves out each customer's training products.
-pub fn recommend_all(model: &dyn Recommender, train: &CsrMatrix, users: &[u32], k: usize, exclude_seen: bool) -> Vec<Vec<Scored>> {
+pub fn recommend_all(
+    model: &dyn Recommender,
+    train: &CsrMatrix,
+    users: &[u32],
+    k: usize,
+    exclude_seen: bool,
+) -> Vec<Vec<Scored>> {
     let n_items = model.n_items();
     users
         .par_iter()
@@ -68,7 +81,13 @@ pub fn recommend_all(model: &dyn Recommender, train: &CsrMatrix, users: &[u32], 
                 let history = train.row(u as usize);
                 model.score_user(u, history, scores);
                 let mut out = Vec::with_capacity(k + 1);
-                top_k(scores, k, if exclude_seen { history.0 } else { &[] }, Reason::Model, &mut out);
+                top_k(
+                    scores,
+                    k,
+                    if exclude_seen { history.0 } else { &[] },
+                    Reason::Model,
+                    &mut out,
+                );
                 out
             },
         )
@@ -78,7 +97,13 @@ pub fn recommend_all(model: &dyn Recommender, train: &CsrMatrix, users: &[u32], 
 /// The popularity list given to customers a model has never seen.
 pub fn fallback(popularity: &PopularityModel, k: usize) -> Vec<Scored> {
     let mut out = Vec::new();
-    top_k(&popularity.counts, k, &[], Reason::PopularityFallback, &mut out);
+    top_k(
+        &popularity.counts,
+        k,
+        &[],
+        Reason::PopularityFallback,
+        &mut out,
+    );
     out
 }
 
@@ -92,7 +117,11 @@ mod tests {
         let mut out = Vec::new();
         top_k(&scores, 3, &[5], Reason::Model, &mut out);
         let items: Vec<u32> = out.iter().map(|s| s.item).collect();
-        assert_eq!(items, [1, 3, 2], "ties keep the lower index first; 5 is excluded");
+        assert_eq!(
+            items,
+            [1, 3, 2],
+            "ties keep the lower index first; 5 is excluded"
+        );
         top_k(&scores, 0, &[], Reason::Model, &mut out);
         assert!(out.is_empty());
         top_k(&scores, 10, &[0, 1, 2, 3, 4, 5], Reason::Model, &mut out);

@@ -45,15 +45,25 @@ element!(u64, "<u8");
 pub fn write<T: Element, W: Write>(mut w: W, shape: &[usize], data: &[T]) -> std::io::Result<()> {
     let shape_text = match shape {
         [n] => format!("({n},)"),
-        dims => format!("({})", dims.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")),
+        dims => format!(
+            "({})",
+            dims.iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
     };
-    let mut header = format!("{{'descr': '{}', 'fortran_order': False, 'shape': {shape_text}, }}", T::DESCR);
+    let mut header = format!(
+        "{{'descr': '{}', 'fortran_order': False, 'shape': {shape_text}, }}",
+        T::DESCR
+    );
     // Magic (6) + version (2) + length (2) + header + '\n' is padded to a multiple of 64.
     let unpadded = 10 + header.len() + 1;
     header.push_str(&" ".repeat((64 - unpadded % 64) % 64));
     header.push('\n');
     w.write_all(b"\x93NUMPY\x01\x00")?;
-    let len = u16::try_from(header.len()).map_err(|_| std::io::Error::other("npy header too long"))?;
+    let len =
+        u16::try_from(header.len()).map_err(|_| std::io::Error::other("npy header too long"))?;
     w.write_all(&len.to_le_bytes())?;
     w.write_all(header.as_bytes())?;
     let mut buf = Vec::with_capacity(64 * 1024);
@@ -70,7 +80,8 @@ pub fn write<T: Element, W: Write>(mut w: W, shape: &[usize], data: &[T]) -> std
 /// Reads an `.npy` stream of element type `T`; returns its shape and data.
 pub fn read<T: Element, R: Read>(mut r: R) -> Result<(Vec<usize>, Vec<T>), String> {
     let mut magic = [0u8; 10];
-    r.read_exact(&mut magic).map_err(|e| format!("not an npy file: {e}"))?;
+    r.read_exact(&mut magic)
+        .map_err(|e| format!("not an npy file: {e}"))?;
     if &magic[..6] != b"\x93NUMPY" {
         return Err("not an npy file (bad magic)".into());
     }
@@ -87,7 +98,11 @@ pub fn read<T: Element, R: Read>(mut r: R) -> Result<(Vec<usize>, Vec<T>), Strin
     r.read_exact(&mut header).map_err(|e| e.to_string())?;
     let header = String::from_utf8_lossy(&header);
     if !header.contains(&format!("'descr': '{}'", T::DESCR)) {
-        return Err(format!("expected element type {}, header is {}", T::DESCR, header.trim()));
+        return Err(format!(
+            "expected element type {}, header is {}",
+            T::DESCR,
+            header.trim()
+        ));
     }
     if header.contains("'fortran_order': True") {
         return Err("Fortran-order arrays are not supported".into());
@@ -102,13 +117,20 @@ pub fn read<T: Element, R: Read>(mut r: R) -> Result<(Vec<usize>, Vec<T>), Strin
         .split(',')
         .map(str::trim)
         .filter(|s| !s.is_empty())
-        .map(|s| s.parse::<usize>().map_err(|_| format!("bad npy shape '{shape_text}'")))
+        .map(|s| {
+            s.parse::<usize>()
+                .map_err(|_| format!("bad npy shape '{shape_text}'"))
+        })
         .collect::<Result<_, _>>()?;
     let count: usize = shape.iter().product();
     let mut bytes = Vec::new();
     r.read_to_end(&mut bytes).map_err(|e| e.to_string())?;
     if bytes.len() != count * T::SIZE {
-        return Err(format!("npy data holds {} bytes where shape {shape:?} needs {}", bytes.len(), count * T::SIZE));
+        return Err(format!(
+            "npy data holds {} bytes where shape {shape:?} needs {}",
+            bytes.len(),
+            count * T::SIZE
+        ));
     }
     Ok((shape, bytes.chunks_exact(T::SIZE).map(T::from_le).collect()))
 }
@@ -138,7 +160,11 @@ mod tests {
         let mut buf = Vec::new();
         write(&mut buf, &[2], &[1.0f32, 2.0]).unwrap();
         assert!(read::<u32, _>(&buf[..]).unwrap_err().contains("<u4"));
-        assert!(read::<f32, _>(&buf[..buf.len() - 1]).unwrap_err().contains("bytes"));
+        assert!(
+            read::<f32, _>(&buf[..buf.len() - 1])
+                .unwrap_err()
+                .contains("bytes")
+        );
         assert!(read::<f32, _>(&b"garbage!!!!"[..]).is_err());
     }
 }

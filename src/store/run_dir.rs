@@ -40,10 +40,20 @@ pub enum StoreError {
     Exists(PathBuf),
     #[error("'{dir}' is not a latent run (no run.toml)")]
     NotARun { dir: PathBuf },
-    #[error("'{dir}' was written by run format {found} (latent {writer}); this latent reads format {FORMAT_VERSION}: retrain it with this version")]
-    Incompatible { dir: PathBuf, found: u32, writer: String },
+    #[error(
+        "'{dir}' was written by run format {found} (latent {writer}); this latent reads format {FORMAT_VERSION}: retrain it with this version"
+    )]
+    Incompatible {
+        dir: PathBuf,
+        found: u32,
+        writer: String,
+    },
     #[error("run '{dir}' is damaged: {file}: {message}")]
-    Corrupt { dir: PathBuf, file: String, message: String },
+    Corrupt {
+        dir: PathBuf,
+        file: String,
+        message: String,
+    },
     #[error("cannot write run '{dir}': {message}")]
     Io { dir: PathBuf, message: String },
 }
@@ -100,12 +110,22 @@ struct Ids {
 impl Run {
     /// History entries from a fit's epoch reports.
     pub fn history_of(reports: &[EpochReport]) -> Vec<HistoryEntry> {
-        reports.iter().map(|r| HistoryEntry { iteration: r.iteration, loss: r.loss, elapsed_ms: r.elapsed.as_millis() as u64 }).collect()
+        reports
+            .iter()
+            .map(|r| HistoryEntry {
+                iteration: r.iteration,
+                loss: r.loss,
+                elapsed_ms: r.elapsed.as_millis() as u64,
+            })
+            .collect()
     }
 
     /// Writes the run to `dir` atomically; refuses a non-empty existing `dir`.
     pub fn save(&self, dir: &Path, log: &str) -> Result<(), StoreError> {
-        let io = |e: &dyn std::fmt::Display| StoreError::Io { dir: dir.to_owned(), message: e.to_string() };
+        let io = |e: &dyn std::fmt::Display| StoreError::Io {
+            dir: dir.to_owned(),
+            message: e.to_string(),
+        };
         if dir.exists() && std::fs::read_dir(dir).map_err(|e| io(&e))?.next().is_some() {
             return Err(StoreError::Exists(dir.to_owned()));
         }
@@ -114,7 +134,10 @@ impl Run {
             _ => PathBuf::from("."),
         };
         std::fs::create_dir_all(&parent).map_err(|e| io(&e))?;
-        let tmp = tempfile::Builder::new().prefix(".latent-run-").tempdir_in(&parent).map_err(|e| io(&e))?;
+        let tmp = tempfile::Builder::new()
+            .prefix(".latent-run-")
+            .tempdir_in(&parent)
+            .map_err(|e| io(&e))?;
         self.write_files(tmp.path()).map_err(|e| io(&e))?;
         std::fs::write(tmp.path().join("train.log"), log).map_err(|e| io(&e))?;
         if dir.exists() {
@@ -130,12 +153,27 @@ impl Run {
 
     fn write_files(&self, dir: &Path) -> std::io::Result<()> {
         let text = |name: &str, body: String| std::fs::write(dir.join(name), body);
-        text("run.toml", toml::to_string(&self.meta).map_err(std::io::Error::other)?)?;
-        text("config.toml", toml::to_string(&self.config).map_err(std::io::Error::other)?)?;
-        let ids = Ids { users: self.users.names().to_vec(), items: self.items.names().to_vec(), descriptions: self.descriptions.clone() };
+        text(
+            "run.toml",
+            toml::to_string(&self.meta).map_err(std::io::Error::other)?,
+        )?;
+        text(
+            "config.toml",
+            toml::to_string(&self.config).map_err(std::io::Error::other)?,
+        )?;
+        let ids = Ids {
+            users: self.users.names().to_vec(),
+            items: self.items.names().to_vec(),
+            descriptions: self.descriptions.clone(),
+        };
         serde_json::to_writer(BufWriter::new(File::create(dir.join("ids.json"))?), &ids)?;
         write_csr(dir, "train", &self.train)?;
-        write_npy(dir, "popularity.npy", &[self.popularity.counts.len()], &self.popularity.counts)?;
+        write_npy(
+            dir,
+            "popularity.npy",
+            &[self.popularity.counts.len()],
+            &self.popularity.counts,
+        )?;
         match &self.model {
             TrainedModel::Als(m) => {
                 write_matrix(dir, "user_factors.npy", &m.user_factors)?;
@@ -155,20 +193,44 @@ impl Run {
         if !dir.is_dir() {
             return Err(StoreError::NotFound(dir.to_owned()));
         }
-        let corrupt = |file: &str, message: String| StoreError::Corrupt { dir: dir.to_owned(), file: file.to_owned(), message };
-        let meta_text = std::fs::read_to_string(dir.join("run.toml")).map_err(|_| StoreError::NotARun { dir: dir.to_owned() })?;
-        let version: toml::Table = toml::from_str(&meta_text).map_err(|e| corrupt("run.toml", e.to_string()))?;
-        let found = version.get("format_version").and_then(toml::Value::as_integer).unwrap_or(0);
+        let corrupt = |file: &str, message: String| StoreError::Corrupt {
+            dir: dir.to_owned(),
+            file: file.to_owned(),
+            message,
+        };
+        let meta_text =
+            std::fs::read_to_string(dir.join("run.toml")).map_err(|_| StoreError::NotARun {
+                dir: dir.to_owned(),
+            })?;
+        let version: toml::Table =
+            toml::from_str(&meta_text).map_err(|e| corrupt("run.toml", e.to_string()))?;
+        let found = version
+            .get("format_version")
+            .and_then(toml::Value::as_integer)
+            .unwrap_or(0);
         if found != i64::from(FORMAT_VERSION) {
-            let writer = version.get("latent_version").and_then(toml::Value::as_str).unwrap_or("unknown").to_owned();
-            return Err(StoreError::Incompatible { dir: dir.to_owned(), found: u32::try_from(found).unwrap_or(0), writer });
+            let writer = version
+                .get("latent_version")
+                .and_then(toml::Value::as_str)
+                .unwrap_or("unknown")
+                .to_owned();
+            return Err(StoreError::Incompatible {
+                dir: dir.to_owned(),
+                found: u32::try_from(found).unwrap_or(0),
+                writer,
+            });
         }
-        let meta: RunMeta = toml::from_str(&meta_text).map_err(|e| corrupt("run.toml", e.to_string()))?;
-        let config_text = std::fs::read_to_string(dir.join("config.toml")).map_err(|e| corrupt("config.toml", e.to_string()))?;
+        let meta: RunMeta =
+            toml::from_str(&meta_text).map_err(|e| corrupt("run.toml", e.to_string()))?;
+        let config_text = std::fs::read_to_string(dir.join("config.toml"))
+            .map_err(|e| corrupt("config.toml", e.to_string()))?;
         let config = WorkspaceConfig::parse(&config_text).map_err(|e| corrupt("config.toml", e))?;
         let ids: Ids = File::open(dir.join("ids.json"))
             .map_err(|e| corrupt("ids.json", e.to_string()))
-            .and_then(|f| serde_json::from_reader(BufReader::new(f)).map_err(|e| corrupt("ids.json", e.to_string())))?;
+            .and_then(|f| {
+                serde_json::from_reader(BufReader::new(f))
+                    .map_err(|e| corrupt("ids.json", e.to_string()))
+            })?;
         let users = IdMap::from_names(ids.users);
         let items = IdMap::from_names(ids.items);
         let train = read_csr(dir, "train", users.len(), items.len())?;
@@ -178,63 +240,125 @@ impl Run {
             ModelKind::Als | ModelKind::AlsExplicit => {
                 let mut params = AlsParams::default();
                 for (k, v) in &meta.params {
-                    params.set(k, &crate::models::hyper::RawValue::Text(v.clone())).map_err(|e| corrupt("run.toml", e.to_string()))?;
+                    params
+                        .set(k, &crate::models::hyper::RawValue::Text(v.clone()))
+                        .map_err(|e| corrupt("run.toml", e.to_string()))?;
                 }
                 let user_factors = read_matrix(dir, "user_factors.npy", users.len())?;
                 let item_factors = read_matrix(dir, "item_factors.npy", items.len())?;
                 if user_factors.ncols() != item_factors.ncols() {
-                    return Err(corrupt("item_factors.npy", "rank differs from user_factors.npy".into()));
+                    return Err(corrupt(
+                        "item_factors.npy",
+                        "rank differs from user_factors.npy".into(),
+                    ));
                 }
-                TrainedModel::Als(AlsModel { params, user_factors, item_factors, history: Vec::new() })
+                TrainedModel::Als(AlsModel {
+                    params,
+                    user_factors,
+                    item_factors,
+                    history: Vec::new(),
+                })
             }
-            ModelKind::ItemKnn => TrainedModel::ItemKnn(ItemKnnModel { similarities: read_csr(dir, "knn", items.len(), items.len())? }),
+            ModelKind::ItemKnn => TrainedModel::ItemKnn(ItemKnnModel {
+                similarities: read_csr(dir, "knn", items.len(), items.len())?,
+            }),
             ModelKind::Popularity => TrainedModel::Popularity(popularity.clone()),
         };
         let metrics = match std::fs::read_to_string(dir.join("metrics.json")) {
-            Ok(text) => Some(serde_json::from_str(&text).map_err(|e| corrupt("metrics.json", e.to_string()))?),
+            Ok(text) => Some(
+                serde_json::from_str(&text).map_err(|e| corrupt("metrics.json", e.to_string()))?,
+            ),
             Err(_) => None,
         };
-        Ok(Run { meta, config, users, items, descriptions: ids.descriptions, train, popularity, model, metrics })
+        Ok(Run {
+            meta,
+            config,
+            users,
+            items,
+            descriptions: ids.descriptions,
+            train,
+            popularity,
+            model,
+            metrics,
+        })
     }
 }
 
-fn write_npy<T: npy::Element>(dir: &Path, name: &str, shape: &[usize], data: &[T]) -> std::io::Result<()> {
+fn write_npy<T: npy::Element>(
+    dir: &Path,
+    name: &str,
+    shape: &[usize],
+    data: &[T],
+) -> std::io::Result<()> {
     let mut w = BufWriter::new(File::create(dir.join(name))?);
     npy::write(&mut w, shape, data)?;
     w.flush()
 }
 
 fn write_matrix(dir: &Path, name: &str, m: &Array2<f32>) -> std::io::Result<()> {
-    let data = m.as_slice().ok_or_else(|| std::io::Error::other("factors not in standard layout"))?;
+    let data = m
+        .as_slice()
+        .ok_or_else(|| std::io::Error::other("factors not in standard layout"))?;
     write_npy(dir, name, &[m.nrows(), m.ncols()], data)
 }
 
 fn write_csr(dir: &Path, prefix: &str, m: &CsrMatrix) -> std::io::Result<()> {
     let indptr: Vec<u64> = m.indptr().iter().map(|&p| p as u64).collect();
-    write_npy(dir, &format!("{prefix}_indptr.npy"), &[indptr.len()], &indptr)?;
-    write_npy(dir, &format!("{prefix}_indices.npy"), &[m.nnz()], m.indices())?;
+    write_npy(
+        dir,
+        &format!("{prefix}_indptr.npy"),
+        &[indptr.len()],
+        &indptr,
+    )?;
+    write_npy(
+        dir,
+        &format!("{prefix}_indices.npy"),
+        &[m.nnz()],
+        m.indices(),
+    )?;
     write_npy(dir, &format!("{prefix}_data.npy"), &[m.nnz()], m.data())
 }
 
-fn read_npy<T: npy::Element>(dir: &Path, name: &str, expect: &[usize]) -> Result<Vec<T>, StoreError> {
+fn read_npy<T: npy::Element>(
+    dir: &Path,
+    name: &str,
+    expect: &[usize],
+) -> Result<Vec<T>, StoreError> {
     let (shape, data) = read_npy_any(dir, name)?;
     if shape != expect {
-        return Err(StoreError::Corrupt { dir: dir.to_owned(), file: name.to_owned(), message: format!("shape {shape:?}, expected {expect:?}") });
+        return Err(StoreError::Corrupt {
+            dir: dir.to_owned(),
+            file: name.to_owned(),
+            message: format!("shape {shape:?}, expected {expect:?}"),
+        });
     }
     Ok(data)
 }
 
-fn read_npy_any<T: npy::Element>(dir: &Path, name: &str) -> Result<(Vec<usize>, Vec<T>), StoreError> {
-    let corrupt = |message: String| StoreError::Corrupt { dir: dir.to_owned(), file: name.to_owned(), message };
+fn read_npy_any<T: npy::Element>(
+    dir: &Path,
+    name: &str,
+) -> Result<(Vec<usize>, Vec<T>), StoreError> {
+    let corrupt = |message: String| StoreError::Corrupt {
+        dir: dir.to_owned(),
+        file: name.to_owned(),
+        message,
+    };
     let f = File::open(dir.join(name)).map_err(|e| corrupt(e.to_string()))?;
     npy::read(BufReader::new(f)).map_err(corrupt)
 }
 
 fn read_matrix(dir: &Path, name: &str, rows: usize) -> Result<Array2<f32>, StoreError> {
     let (shape, data) = read_npy_any::<f32>(dir, name)?;
-    let corrupt = |message: String| StoreError::Corrupt { dir: dir.to_owned(), file: name.to_owned(), message };
+    let corrupt = |message: String| StoreError::Corrupt {
+        dir: dir.to_owned(),
+        file: name.to_owned(),
+        message,
+    };
     match shape[..] {
-        [r, k] if r == rows => Array2::from_shape_vec((r, k), data).map_err(|e| corrupt(e.to_string())),
+        [r, k] if r == rows => {
+            Array2::from_shape_vec((r, k), data).map_err(|e| corrupt(e.to_string()))
+        }
         _ => Err(corrupt(format!("shape {shape:?}, expected ({rows}, rank)"))),
     }
 }

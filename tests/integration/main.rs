@@ -13,3 +13,7 @@ mod data_profile;
 mod bad_input;
 // `latent data split` and `latent data synth` round trips.
 mod data_split;
+// `latent train`, `recommend` and `eval`: the headless contract.
+mod train_cli;
+// Model quality on real data: ALS against popularity on Online Retail and MovieLens.
+mod quality;

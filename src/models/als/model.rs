@@ -29,12 +29,26 @@ impl AlsModel {
         progress: &mut dyn FnMut(&EpochReport) -> ControlFlow<()>,
     ) -> Result<Self, FitError> {
         let f = solver::fit(params, user_items, item_users, progress)?;
-        Ok(Self { params: (**params).clone(), user_factors: f.users, item_factors: f.items, history: f.history })
+        Ok(Self {
+            params: (**params).clone(),
+            user_factors: f.users,
+            item_factors: f.items,
+            history: f.history,
+        })
     }
 
     /// The predicted preference (implicit) or rating (explicit) of `user` for `item`.
     pub fn predict(&self, user: u32, item: u32) -> f32 {
-        dot(self.user_factors.row(user as usize).as_slice().unwrap_or(&[]), self.item_factors.row(item as usize).as_slice().unwrap_or(&[]))
+        dot(
+            self.user_factors
+                .row(user as usize)
+                .as_slice()
+                .unwrap_or(&[]),
+            self.item_factors
+                .row(item as usize)
+                .as_slice()
+                .unwrap_or(&[]),
+        )
     }
 
     /// The rank of the factors.
@@ -45,7 +59,11 @@ impl AlsModel {
 
 impl Recommender for AlsModel {
     fn kind(&self) -> ModelKind {
-        if self.params.implicit_prefs { ModelKind::Als } else { ModelKind::AlsExplicit }
+        if self.params.implicit_prefs {
+            ModelKind::Als
+        } else {
+            ModelKind::AlsExplicit
+        }
     }
 
     fn n_items(&self) -> usize {
@@ -54,8 +72,14 @@ impl Recommender for AlsModel {
 
     fn score_user(&self, user: u32, _history: (&[u32], &[f32]), scores: &mut [f32]) {
         let k = self.rank();
-        let x = &self.user_factors.as_slice().expect("standard layout")[user as usize * k..(user as usize + 1) * k];
-        for (s, y) in scores.iter_mut().zip(self.item_factors.as_slice().expect("standard layout").chunks_exact(k)) {
+        let x = &self.user_factors.as_slice().expect("standard layout")
+            [user as usize * k..(user as usize + 1) * k];
+        for (s, y) in scores.iter_mut().zip(
+            self.item_factors
+                .as_slice()
+                .expect("standard layout")
+                .chunks_exact(k),
+        ) {
             *s = dot(x, y);
         }
     }

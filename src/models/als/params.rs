@@ -154,13 +154,17 @@ impl AlsParams {
 
     /// Every key accepted, canonical names and aliases.
     pub fn valid_keys() -> Vec<&'static str> {
-        KEYS.iter().flat_map(|(k, aliases)| std::iter::once(*k).chain(aliases.iter().copied())).collect()
+        KEYS.iter()
+            .flat_map(|(k, aliases)| std::iter::once(*k).chain(aliases.iter().copied()))
+            .collect()
     }
 
     /// The canonical name of `key`, if it is one of ours.
     pub fn canonical_key(key: &str) -> Option<&'static str> {
         let key = key.trim();
-        KEYS.iter().find(|(k, aliases)| *k == key || aliases.contains(&key)).map(|(k, _)| *k)
+        KEYS.iter()
+            .find(|(k, aliases)| *k == key || aliases.contains(&key))
+            .map(|(k, _)| *k)
     }
 
     /// Sets one hyperparameter by name (any alias); values may be text, as SageMaker sends.
@@ -185,14 +189,26 @@ impl AlsParams {
                 self.convention = match value.as_text().to_ascii_lowercase().as_str() {
                     "spark" => Convention::Spark,
                     "implicit" => Convention::Implicit,
-                    _ => return Err(ParamsError::BadValue { key: key.to_owned(), value: value.as_text(), expected: "spark or implicit" }),
+                    _ => {
+                        return Err(ParamsError::BadValue {
+                            key: key.to_owned(),
+                            value: value.as_text(),
+                            expected: "spark or implicit",
+                        });
+                    }
                 }
             }
             "solver" => {
                 self.solver = match value.as_text().to_ascii_lowercase().as_str() {
                     "cg" => SolverKind::Cg,
                     "cholesky" | "exact" => SolverKind::Cholesky,
-                    _ => return Err(ParamsError::BadValue { key: key.to_owned(), value: value.as_text(), expected: "cg or cholesky" }),
+                    _ => {
+                        return Err(ParamsError::BadValue {
+                            key: key.to_owned(),
+                            value: value.as_text(),
+                            expected: "cg or cholesky",
+                        });
+                    }
                 }
             }
             "cg_steps" => self.cg_steps = value.as_usize(key)?,
@@ -220,7 +236,10 @@ impl AlsParams {
         m.insert("alpha", self.alpha.to_string());
         m.insert("implicit_prefs", self.implicit_prefs.to_string());
         m.insert("nonnegative", self.nonnegative.to_string());
-        m.insert("convention", format!("{:?}", self.convention).to_ascii_lowercase());
+        m.insert(
+            "convention",
+            format!("{:?}", self.convention).to_ascii_lowercase(),
+        );
         m.insert("solver", format!("{:?}", self.solver).to_ascii_lowercase());
         m.insert("cg_steps", self.cg_steps.to_string());
         m.insert("seed", self.seed.to_string());
@@ -232,17 +251,28 @@ impl AlsParams {
     pub fn check(&self) -> Result<ValidAlsParams, ParamsError> {
         check_range("als_rank", self.rank, 1, 512)?;
         if !self.reg_param.is_finite() {
-            return Err(ParamsError::OutOfRange { key: "reg_param".into(), value: self.reg_param.to_string(), range: "a finite number ≥ 0".into() });
+            return Err(ParamsError::OutOfRange {
+                key: "reg_param".into(),
+                value: self.reg_param.to_string(),
+                range: "a finite number ≥ 0".into(),
+            });
         }
         check_range("reg_param", self.reg_param, 0.0, 1e6)?;
         check_range("max_iter", self.max_iter, 1, 1000)?;
         if !(self.alpha.is_finite() && self.alpha > 0.0 && self.alpha <= 1e6) {
-            return Err(ParamsError::OutOfRange { key: "alpha".into(), value: self.alpha.to_string(), range: "in (0, 1e6]".into() });
+            return Err(ParamsError::OutOfRange {
+                key: "alpha".into(),
+                value: self.alpha.to_string(),
+                range: "in (0, 1e6]".into(),
+            });
         }
         check_range("cg_steps", self.cg_steps, 1, 50)?;
         check_range("num_threads", self.num_threads, 0, 256)?;
         if self.nonnegative && self.implicit_prefs {
-            return Err(ParamsError::Invalid("nonnegative = true needs implicit_prefs = false (explicit ALS), as in Spark".into()));
+            return Err(ParamsError::Invalid(
+                "nonnegative = true needs implicit_prefs = false (explicit ALS), as in Spark"
+                    .into(),
+            ));
         }
         Ok(ValidAlsParams(self.clone()))
     }
@@ -270,9 +300,13 @@ mod tests {
         p.set("rank", &RawValue::Text("32".into())).unwrap();
         p.set("regularization", &RawValue::Float(0.05)).unwrap();
         p.set("iterations", &RawValue::Int(5)).unwrap();
-        p.set("implicit_prefs", &RawValue::Text("False".into())).unwrap();
+        p.set("implicit_prefs", &RawValue::Text("False".into()))
+            .unwrap();
         p.set("solver", &RawValue::Text("cholesky".into())).unwrap();
-        assert_eq!((p.rank, p.max_iter, p.implicit_prefs, p.solver), (32, 5, false, SolverKind::Cholesky));
+        assert_eq!(
+            (p.rank, p.max_iter, p.implicit_prefs, p.solver),
+            (32, 5, false, SolverKind::Cholesky)
+        );
         assert!((p.reg_param - 0.05).abs() < 1e-9);
     }
 
@@ -282,17 +316,36 @@ mod tests {
         assert_eq!(err.to_string(), "invalid als_rank '0': must be in 1..=512");
         let err = AlsParams::new(10).alpha(-1.0).check().unwrap_err();
         assert!(err.to_string().contains("alpha '-1'"), "{err}");
-        let err = AlsParams::default().set("als_rnk", &RawValue::Int(3)).unwrap_err();
-        assert_eq!(err.to_string(), "unknown hyperparameter 'als_rnk' for als: did you mean 'als_rank'?");
-        let err = AlsParams::default().set("max_iter", &RawValue::Text("many".into())).unwrap_err();
-        assert_eq!(err.to_string(), "invalid max_iter 'many': expected a whole number");
+        let err = AlsParams::default()
+            .set("als_rnk", &RawValue::Int(3))
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "unknown hyperparameter 'als_rnk' for als: did you mean 'als_rank'?"
+        );
+        let err = AlsParams::default()
+            .set("max_iter", &RawValue::Text("many".into()))
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid max_iter 'many': expected a whole number"
+        );
         assert!(AlsParams::new(8).nonnegative(true).check().is_err());
-        assert!(AlsParams::new(8).nonnegative(true).implicit_prefs(false).check().is_ok());
+        assert!(
+            AlsParams::new(8)
+                .nonnegative(true)
+                .implicit_prefs(false)
+                .check()
+                .is_ok()
+        );
     }
 
     #[test]
     fn workspace_table_applies() {
-        let table: toml::Table = toml::from_str("als_rank = 10\nreg_param = 0.1\nmax_iter = 10\nalpha = 1.0\nimplicit_prefs = true").unwrap();
+        let table: toml::Table = toml::from_str(
+            "als_rank = 10\nreg_param = 0.1\nmax_iter = 10\nalpha = 1.0\nimplicit_prefs = true",
+        )
+        .unwrap();
         let mut p = AlsParams::new(4);
         p.apply_table(&table).unwrap();
         assert_eq!(p.rank, 10);

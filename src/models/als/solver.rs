@@ -45,7 +45,9 @@ pub struct EpochReport {
 pub enum FitError {
     #[error("training cancelled after {completed} of {planned} iterations")]
     Cancelled { completed: usize, planned: usize },
-    #[error("training diverged at iteration {iteration}: the loss became {loss}; lower alpha or raise reg_param")]
+    #[error(
+        "training diverged at iteration {iteration}: the loss became {loss}; lower alpha or raise reg_param"
+    )]
     Diverged { iteration: usize, loss: f64 },
     #[error("cannot start worker threads: {0}")]
     Threads(String),
@@ -75,7 +77,11 @@ pub fn fit(
         .map_err(|e| FitError::Threads(e.to_string()))?;
     let start = Instant::now();
     let k = params.rank;
-    let scale = if params.implicit_prefs { 0.01 } else { 1.0 / (k as f32).sqrt() };
+    let scale = if params.implicit_prefs {
+        0.01
+    } else {
+        1.0 / (k as f32).sqrt()
+    };
     let mut x = init_factors(user_items.rows(), k, params.seed, 0, scale);
     let mut y = init_factors(item_users.rows(), k, params.seed, 1, scale);
     let mut history = Vec::with_capacity(params.max_iter);
@@ -88,19 +94,32 @@ pub fn fit(
         if !loss.is_finite() || x.iter().any(|v| !v.is_finite()) {
             return Err(FitError::Diverged { iteration, loss });
         }
-        let report = EpochReport { iteration, of: params.max_iter, loss, elapsed: start.elapsed() };
+        let report = EpochReport {
+            iteration,
+            of: params.max_iter,
+            loss,
+            elapsed: start.elapsed(),
+        };
         history.push(report);
         if progress(&report).is_break() {
-            return Err(FitError::Cancelled { completed: iteration, planned: params.max_iter });
+            return Err(FitError::Cancelled {
+                completed: iteration,
+                planned: params.max_iter,
+            });
         }
     }
-    Ok(Factors { users: x, items: y, history })
+    Ok(Factors {
+        users: x,
+        items: y,
+        history,
+    })
 }
 
 /// Deterministic initial factors: entry `(r, j)` depends only on seed, side, row, column.
 pub fn init_factors(rows: usize, k: usize, seed: u64, side: u64, scale: f32) -> Array2<f32> {
     Array2::from_shape_fn((rows, k), |(r, j)| {
-        let h = mix(seed ^ mix(side.wrapping_mul(0x1000_0000_01b3) ^ ((r as u64) << 20) ^ j as u64));
+        let h =
+            mix(seed ^ mix(side.wrapping_mul(0x1000_0000_01b3) ^ ((r as u64) << 20) ^ j as u64));
         ((h >> 40) as f32 / (1u64 << 24) as f32) * scale
     })
 }
@@ -141,7 +160,13 @@ struct Scratch {
 
 impl Scratch {
     fn new(k: usize) -> Self {
-        Self { r: vec![0.0; k], p: vec![0.0; k], ap: vec![0.0; k], a: vec![0.0; k * k], b: vec![0.0; k] }
+        Self {
+            r: vec![0.0; k],
+            p: vec![0.0; k],
+            ap: vec![0.0; k],
+            a: vec![0.0; k * k],
+            b: vec![0.0; k],
+        }
     }
 }
 
@@ -159,41 +184,59 @@ fn confidence(params: &ValidAlsParams, v: f32) -> (f32, f32) {
 fn row_lambda(params: &ValidAlsParams, n: usize) -> f32 {
     match params.convention {
         Convention::Spark => params.reg_param * n as f32,
-        Convention::Implicit if params.implicit_prefs => params.reg_param,
-        Convention::Implicit => params.reg_param * n as f32,
+        Convention::Implicit => params.reg_param,
     }
 }
 
 /// Solves every row of `target` given the fixed `other` side.
-pub fn sweep(params: &ValidAlsParams, m: &CsrMatrix, other: &Array2<f32>, target: &mut Array2<f32>) {
+pub fn sweep(
+    params: &ValidAlsParams,
+    m: &CsrMatrix,
+    other: &Array2<f32>,
+    target: &mut Array2<f32>,
+) {
     const ROWS_PER_TASK: usize = 32;
     let k = params.rank;
-    let yty = if params.implicit_prefs { gram(other) } else { Vec::new() };
+    let yty = if params.implicit_prefs {
+        gram(other)
+    } else {
+        Vec::new()
+    };
     let y = other.as_slice().expect("standard layout");
     let x = target.as_slice_mut().expect("standard layout");
-    x.par_chunks_mut(ROWS_PER_TASK * k).enumerate().for_each_init(
-        || Scratch::new(k),
-        |s, (task, rows)| {
-            for (j, xu) in rows.chunks_exact_mut(k).enumerate() {
-                let u = task * ROWS_PER_TASK + j;
-                let (cols, vals) = m.row(u);
-                if cols.is_empty() {
-                    xu.fill(0.0);
-                } else if !params.implicit_prefs {
-                    solve_explicit(params, cols, vals, y, xu, s);
-                } else if params.solver == SolverKind::Cg {
-                    solve_cg(params, &yty, cols, vals, y, xu, s);
-                } else {
-                    solve_cholesky(params, &yty, cols, vals, y, xu, s);
+    x.par_chunks_mut(ROWS_PER_TASK * k)
+        .enumerate()
+        .for_each_init(
+            || Scratch::new(k),
+            |s, (task, rows)| {
+                for (j, xu) in rows.chunks_exact_mut(k).enumerate() {
+                    let u = task * ROWS_PER_TASK + j;
+                    let (cols, vals) = m.row(u);
+                    if cols.is_empty() {
+                        xu.fill(0.0);
+                    } else if !params.implicit_prefs {
+                        solve_explicit(params, cols, vals, y, xu, s);
+                    } else if params.solver == SolverKind::Cg {
+                        solve_cg(params, &yty, cols, vals, y, xu, s);
+                    } else {
+                        solve_cholesky(params, &yty, cols, vals, y, xu, s);
+                    }
                 }
-            }
-        },
-    );
+            },
+        );
 }
 
 /// A few conjugate-gradient steps on row `u`'s implicit normal equations, from `xu`.
 #[inline(always)]
-fn solve_cg(params: &ValidAlsParams, yty: &[f32], cols: &[u32], vals: &[f32], y: &[f32], xu: &mut [f32], s: &mut Scratch) {
+fn solve_cg(
+    params: &ValidAlsParams,
+    yty: &[f32],
+    cols: &[u32],
+    vals: &[f32],
+    y: &[f32],
+    xu: &mut [f32],
+    s: &mut Scratch,
+) {
     let k = xu.len();
     let lambda = row_lambda(params, cols.len());
     // r = b − A·x, accumulated without forming A.
@@ -237,7 +280,15 @@ fn solve_cg(params: &ValidAlsParams, yty: &[f32], cols: &[u32], vals: &[f32], y:
 }
 
 /// The exact implicit solve: forms row `u`'s k × k system and factorises it.
-fn solve_cholesky(params: &ValidAlsParams, yty: &[f32], cols: &[u32], vals: &[f32], y: &[f32], xu: &mut [f32], s: &mut Scratch) {
+fn solve_cholesky(
+    params: &ValidAlsParams,
+    yty: &[f32],
+    cols: &[u32],
+    vals: &[f32],
+    y: &[f32],
+    xu: &mut [f32],
+    s: &mut Scratch,
+) {
     let k = xu.len();
     let lambda = f64::from(row_lambda(params, cols.len()));
     for (a, &g) in s.a.iter_mut().zip(yty) {
@@ -263,7 +314,14 @@ fn solve_cholesky(params: &ValidAlsParams, yty: &[f32], cols: &[u32], vals: &[f3
 }
 
 /// The explicit (ALS-WR) solve, under `x ≥ 0` when asked.
-fn solve_explicit(params: &ValidAlsParams, cols: &[u32], vals: &[f32], y: &[f32], xu: &mut [f32], s: &mut Scratch) {
+fn solve_explicit(
+    params: &ValidAlsParams,
+    cols: &[u32],
+    vals: &[f32],
+    y: &[f32],
+    xu: &mut [f32],
+    s: &mut Scratch,
+) {
     let k = xu.len();
     s.a.fill(0.0);
     s.b.fill(0.0);
@@ -308,9 +366,18 @@ fn add_outer(a: &mut [f64], v: &[f32], weight: f64) {
 /// Implicit: `Σ_all cᵤᵢ(pᵤᵢ − xᵤ·yᵢ)² + regularisation`, divided by the total confidence
 /// mass (as the implicit library reports it). Explicit: squared error over the ratings
 /// plus regularisation, divided by the number of ratings.
-pub fn training_loss(params: &ValidAlsParams, m: &CsrMatrix, x: &Array2<f32>, y: &Array2<f32>) -> f64 {
+pub fn training_loss(
+    params: &ValidAlsParams,
+    m: &CsrMatrix,
+    x: &Array2<f32>,
+    y: &Array2<f32>,
+) -> f64 {
     let k = params.rank;
-    let yty = if params.implicit_prefs { gram(y) } else { Vec::new() };
+    let yty = if params.implicit_prefs {
+        gram(y)
+    } else {
+        Vec::new()
+    };
     let ys = y.as_slice().expect("standard layout");
     let xs = x.as_slice().expect("standard layout");
     let per_row: Vec<(f64, f64, f64)> = (0..m.rows())
@@ -338,7 +405,12 @@ pub fn training_loss(params: &ValidAlsParams, m: &CsrMatrix, x: &Array2<f32>, y:
                         loss += (f64::from(v) - s) * (f64::from(v) - s);
                     }
                 }
-                let n = if matches!(params.convention, Convention::Spark) || !params.implicit_prefs { cols.len() as f64 } else { 1.0 };
+                let n = if matches!(params.convention, Convention::Spark) || !params.implicit_prefs
+                {
+                    cols.len() as f64
+                } else {
+                    1.0
+                };
                 let reg = f64::from(params.reg_param) * n * f64::from(dot(xu, xu));
                 (loss, reg, weight)
             },
@@ -352,10 +424,18 @@ pub fn training_loss(params: &ValidAlsParams, m: &CsrMatrix, x: &Array2<f32>, y:
     }
     let item_counts: Vec<usize> = item_counts(m);
     for (i, yi) in ys.chunks_exact(k).enumerate() {
-        let n = if matches!(params.convention, Convention::Spark) || !params.implicit_prefs { item_counts[i] as f64 } else { 1.0 };
+        let n = if matches!(params.convention, Convention::Spark) || !params.implicit_prefs {
+            item_counts[i] as f64
+        } else {
+            1.0
+        };
         reg += f64::from(params.reg_param) * n * f64::from(dot(yi, yi));
     }
-    let norm = if params.implicit_prefs { m.rows() as f64 * m.cols() as f64 + weight } else { m.nnz() as f64 };
+    let norm = if params.implicit_prefs {
+        m.rows() as f64 * m.cols() as f64 + weight
+    } else {
+        m.nnz() as f64
+    };
     (loss + reg) / norm.max(1.0)
 }
 
@@ -365,4 +445,173 @@ fn item_counts(m: &CsrMatrix) -> Vec<usize> {
         counts[c as usize] += 1;
     }
     counts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::models::als::params::AlsParams;
+
+    /// Two blocks of users who buy two disjoint blocks of items, with a few holes.
+    fn checkerboard(n: usize) -> CsrMatrix {
+        let mut t = Vec::new();
+        for u in 0..n {
+            for i in 0..n {
+                if (u < n / 2) == (i < n / 2) && (u + 2 * i) % 5 != 0 {
+                    t.push((u as u32, i as u32, 1.0 + ((u * i) % 3) as f32));
+                }
+            }
+        }
+        CsrMatrix::from_triplets(n, n, &t)
+    }
+
+    fn fit_quiet(p: &AlsParams, m: &CsrMatrix) -> Factors {
+        fit(&p.check().unwrap(), m, &m.transpose(), &mut |_| {
+            ControlFlow::Continue(())
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn cg_matches_cholesky_after_one_iteration() {
+        let m = checkerboard(30);
+        let base = AlsParams::new(8).max_iter(1).reg_param(0.05);
+        let exact = fit_quiet(&base.clone().solver(SolverKind::Cholesky), &m);
+        let cg = fit_quiet(&base.solver(SolverKind::Cg).cg_steps(16), &m);
+        for (a, b) in exact
+            .users
+            .iter()
+            .zip(cg.users.iter())
+            .chain(exact.items.iter().zip(cg.items.iter()))
+        {
+            assert!((a - b).abs() < 1e-3, "{a} vs {b}");
+        }
+    }
+
+    #[test]
+    fn identical_for_any_thread_count() {
+        let m = checkerboard(40);
+        let p = AlsParams::new(6).max_iter(3);
+        let one = fit_quiet(&p.clone().num_threads(1), &m);
+        let four = fit_quiet(&p.num_threads(4), &m);
+        assert_eq!(one.users, four.users);
+        assert_eq!(one.items, four.items);
+        assert_eq!(
+            one.history.iter().map(|h| h.loss).collect::<Vec<_>>(),
+            four.history.iter().map(|h| h.loss).collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn loss_never_rises_with_exact_solves() {
+        for convention in [Convention::Spark, Convention::Implicit] {
+            let m = checkerboard(24);
+            let f = fit_quiet(
+                &AlsParams::new(4)
+                    .max_iter(8)
+                    .solver(SolverKind::Cholesky)
+                    .convention(convention)
+                    .alpha(5.0),
+                &m,
+            );
+            for w in f.history.windows(2) {
+                assert!(
+                    w[1].loss <= w[0].loss + 1e-9,
+                    "{convention:?}: {} then {}",
+                    w[0].loss,
+                    w[1].loss
+                );
+            }
+            assert!(f.users.iter().all(|v| v.is_finite()));
+        }
+        let explicit = fit_quiet(
+            &AlsParams::new(4).max_iter(8).implicit_prefs(false),
+            &checkerboard(24),
+        );
+        for w in explicit.history.windows(2) {
+            assert!(w[1].loss <= w[0].loss + 1e-9);
+        }
+    }
+
+    #[test]
+    fn implicit_scores_follow_the_blocks() {
+        let m = checkerboard(20);
+        let f = fit_quiet(&AlsParams::new(4).max_iter(10), &m);
+        let score = |u: usize, i: usize| {
+            dot(
+                f.users.row(u).as_slice().unwrap(),
+                f.items.row(i).as_slice().unwrap(),
+            )
+        };
+        // User 0 is in the first block: its hole at item 0 (0 % 5 == 0) scores above any second-block item.
+        assert!(
+            score(0, 0) > score(0, 15),
+            "{} vs {}",
+            score(0, 0),
+            score(0, 15)
+        );
+        assert!(score(15, 15) > score(15, 0));
+    }
+
+    #[test]
+    fn explicit_nonnegative_keeps_factors_non_negative_and_fits_ratings() {
+        let m = checkerboard(20);
+        let f = fit_quiet(
+            &AlsParams::new(4)
+                .max_iter(15)
+                .implicit_prefs(false)
+                .nonnegative(true)
+                .reg_param(0.01),
+            &m,
+        );
+        assert!(f.users.iter().chain(f.items.iter()).all(|&v| v >= 0.0));
+        let last = f.history.last().unwrap().loss;
+        assert!(last < 1.0, "mean squared error plus regularisation {last}");
+    }
+
+    #[test]
+    fn cancel_stops_and_says_where() {
+        let m = checkerboard(10);
+        let p = AlsParams::new(2).max_iter(5).check().unwrap();
+        let err = fit(&p, &m, &m.transpose(), &mut |r| {
+            if r.iteration == 2 {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        })
+        .unwrap_err();
+        assert_eq!(
+            err,
+            FitError::Cancelled {
+                completed: 2,
+                planned: 5
+            }
+        );
+    }
+
+    #[test]
+    fn one_user_or_one_item_fits() {
+        let one_user = CsrMatrix::from_triplets(1, 3, &[(0, 0, 1.0), (0, 2, 2.0)]);
+        let f = fit_quiet(&AlsParams::new(3).max_iter(2), &one_user);
+        assert!(f.users.iter().all(|v| v.is_finite()));
+        let one_item = CsrMatrix::from_triplets(3, 1, &[(0, 0, 1.0), (2, 0, 1.0)]);
+        let f = fit_quiet(
+            &AlsParams::new(3).max_iter(2).implicit_prefs(false),
+            &one_item,
+        );
+        assert!(f.items.iter().all(|v| v.is_finite()));
+    }
+
+    #[test]
+    fn gram_matches_naive() {
+        let f = init_factors(50, 3, 1, 0, 1.0);
+        let g = gram(&f);
+        for a in 0..3 {
+            for b in 0..3 {
+                let naive: f32 = (0..50).map(|r| f[[r, a]] * f[[r, b]]).sum();
+                assert!((g[a * 3 + b] - naive).abs() < 1e-4);
+            }
+        }
+    }
 }

@@ -1,0 +1,93 @@
+use crate::util::{Scratch, root, s, sample};
+
+fn metrics(run: &std::path::Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(run.join("metrics.json")).unwrap()).unwrap()
+}
+
+fn lift(m: &serde_json::Value) -> f64 {
+    m["model"]["precision"].as_f64().unwrap() / m["baseline"]["precision"].as_f64().unwrap() - 1.0
+}
+
+#[test]
+fn als_beats_popularity_on_online_retail_new_purchases() {
+    let scratch = Scratch::new();
+    let run = scratch.path("run");
+    let ws = root().join("workspaces/demo/workspace.toml");
+    scratch
+        .run([
+            "train",
+            "--config",
+            s(&ws),
+            "--test-last-days",
+            "30",
+            "--new-items-only",
+            "--out",
+            s(&run),
+        ])
+        .ok();
+    let m = metrics(&run);
+    assert!(m["users"].as_u64().unwrap() > 1000, "{m}");
+    assert!(lift(&m) >= 0.30, "precision@10 lift {:.3}: {m}", lift(&m));
+}
+
+#[test]
+fn als_beats_popularity_on_movielens_100k() {
+    let data_dir = sample("ml-100k");
+    if !data_dir.join("ml-100k.inter").exists() {
+        let status = std::process::Command::new("bash")
+            .arg(root().join("scripts/fetch-ml100k.sh"))
+            .status()
+            .expect("run fetch script");
+        assert!(
+            status.success(),
+            "scripts/fetch-ml100k.sh failed: MovieLens-100k comes from the PyPI wheel recbole==1.2.1"
+        );
+    }
+    let scratch = Scratch::new();
+    // Ratings of 4 and 5 are the positives; each user's last 20 % of them, by time, is the test.
+    let ws = scratch.write(
+        "ml.toml",
+        "[interactions]\nmin_rating = 4\nranking_type = \"binary\"\n",
+    );
+    let (train, test, run) = (
+        scratch.path("train.csv"),
+        scratch.path("test.csv"),
+        scratch.path("run"),
+    );
+    let inter = data_dir.join("ml-100k.inter");
+    scratch
+        .run([
+            "data",
+            "split",
+            s(&inter),
+            "--config",
+            s(&ws),
+            "--per-user-fraction",
+            "0.2",
+            "--train-out",
+            s(&train),
+            "--test-out",
+            s(&test),
+        ])
+        .ok();
+    scratch
+        .run([
+            "train",
+            "--data",
+            s(&train),
+            "--config",
+            s(&ws),
+            "--test",
+            s(&test),
+            "--set",
+            "als_rank=64",
+            "--set",
+            "max_iter=15",
+            "--out",
+            s(&run),
+        ])
+        .ok();
+    let m = metrics(&run);
+    assert!(m["users"].as_u64().unwrap() > 900, "{m}");
+    assert!(lift(&m) >= 0.30, "precision@10 lift {:.3}: {m}", lift(&m));
+}
