@@ -5,6 +5,7 @@
 //! at fault (a missing file, a bad value) and 1 otherwise.
 
 mod bench;
+mod bench_als;
 mod data_cmd;
 mod eval_cmd;
 mod format;

@@ -68,6 +68,16 @@ pub trait Recommender: Send + Sync {
     /// Writes a score for every product into `scores` (length [`Recommender::n_items`])
     /// for customer `user`, whose training history is `history` (item indices and values).
     fn score_user(&self, user: u32, history: (&[u32], &[f32]), scores: &mut [f32]);
+
+    /// Scores a block of customers at once into `out` (row-major, `users.len()` rows of
+    /// [`Recommender::n_items`]); histories come from `train`. Models with a faster batch
+    /// form (a matrix product for ALS) override it.
+    fn score_block(&self, users: &[u32], train: &crate::data::CsrMatrix, out: &mut [f32]) {
+        let n = self.n_items();
+        for (&u, scores) in users.iter().zip(out.chunks_exact_mut(n)) {
+            self.score_user(u, train.row(u as usize), scores);
+        }
+    }
 }
 
 /// A fitted model of any kind.

@@ -26,11 +26,14 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 3)]
         repeat: usize,
     },
+    /// Time ALS epochs and batch top-10 on a file's matrix (or a saved CSR matrix).
+    Als(super::bench_als::BenchAlsArgs),
 }
 
 /// Runs a `latent bench` subcommand.
 pub fn run(cmd: BenchCommand, out: &mut dyn Write) -> anyhow::Result<()> {
     match cmd {
+        BenchCommand::Als(args) => super::bench_als::run(&args, out),
         BenchCommand::Load { file, load, repeat } => {
             let config = load.workspace()?;
             let path = config.data_path(file.as_deref())?;

@@ -3,8 +3,10 @@
 //! [`params`] names and checks the hyperparameters, [`solver`] is the math, [`model`] the
 //! fitted factors that score products.
 
+pub mod loss;
 pub mod model;
 pub mod params;
+pub mod row_solve;
 pub mod solver;
 
 pub use model::AlsModel;

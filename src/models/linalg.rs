@@ -4,42 +4,83 @@
 //! row, with k at most a few hundred: a plain Cholesky factorisation in f64 is exact
 //! enough and faster than calling out to a general library for each row.
 
-/// Dot product with eight independent accumulators, so the compiler can keep them in
-/// SIMD registers; used on every hot path.
+use pulp::{Arch, Simd, WithSimd};
+
+/// Dot product on the widest SIMD the CPU offers, fused multiply-adds where they are fast.
+///
+/// The `*_simd` kernels take the [`Simd`] token of a [`pulp::Arch::dispatch`] so hot loops
+/// are compiled once per instruction set and chosen at run time; `a` and `b` must have the
+/// same length.
 #[inline(always)]
-pub fn dot(a: &[f32], b: &[f32]) -> f32 {
-    let n = a.len().min(b.len());
-    let (a, b) = (&a[..n], &b[..n]);
-    let mut acc = [0f32; 8];
-    let chunks = n / 8;
-    for c in 0..chunks {
-        let (x, y) = (&a[c * 8..c * 8 + 8], &b[c * 8..c * 8 + 8]);
-        for l in 0..8 {
-            acc[l] = x[l].mul_add(y[l], acc[l]);
-        }
+pub fn dot_simd<S: Simd>(simd: S, a: &[f32], b: &[f32]) -> f32 {
+    let (ah, at) = S::as_simd_f32s(a);
+    let (bh, bt) = S::as_simd_f32s(b);
+    let (mut acc0, mut acc1) = (simd.splat_f32s(0.0), simd.splat_f32s(0.0));
+    let (ah2, ah1) = pulp::as_arrays::<2, _>(ah);
+    let (bh2, bh1) = pulp::as_arrays::<2, _>(bh);
+    for ([x0, x1], [y0, y1]) in ah2.iter().zip(bh2) {
+        acc0 = simd.mul_add_e_f32s(*x0, *y0, acc0);
+        acc1 = simd.mul_add_e_f32s(*x1, *y1, acc1);
     }
-    let mut sum = ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
-    for i in chunks * 8..n {
-        sum = a[i].mul_add(b[i], sum);
+    for (x, y) in ah1.iter().zip(bh1) {
+        acc0 = simd.mul_add_e_f32s(*x, *y, acc0);
+    }
+    let mut sum = simd.reduce_sum_f32s(simd.add_f32s(acc0, acc1));
+    for (x, y) in at.iter().zip(bt) {
+        sum += x * y;
     }
     sum
 }
 
-/// `y += alpha · x`.
+/// `y += alpha · x` (same lengths).
 #[inline(always)]
-pub fn axpy(alpha: f32, x: &[f32], y: &mut [f32]) {
-    for (yi, xi) in y.iter_mut().zip(x) {
-        *yi = alpha.mul_add(*xi, *yi);
+pub fn axpy_simd<S: Simd>(simd: S, alpha: f32, x: &[f32], y: &mut [f32]) {
+    let (xh, xt) = S::as_simd_f32s(x);
+    let (yh, yt) = S::as_mut_simd_f32s(y);
+    let a = simd.splat_f32s(alpha);
+    for (yv, xv) in yh.iter_mut().zip(xh) {
+        *yv = simd.mul_add_e_f32s(a, *xv, *yv);
+    }
+    for (yv, xv) in yt.iter_mut().zip(xt) {
+        *yv += alpha * xv;
     }
 }
 
 /// `out = m · v` for a row-major `k × k` matrix.
 #[inline(always)]
-pub fn symv(m: &[f32], v: &[f32], out: &mut [f32]) {
+pub fn symv_simd<S: Simd>(simd: S, m: &[f32], v: &[f32], out: &mut [f32]) {
     let k = v.len();
     for (i, o) in out.iter_mut().enumerate().take(k) {
-        *o = dot(&m[i * k..(i + 1) * k], v);
+        *o = dot_simd(simd, &m[i * k..(i + 1) * k], v);
     }
+}
+
+/// [`dot_simd`] dispatched on its own, for code off the hot paths.
+pub fn dot(a: &[f32], b: &[f32]) -> f32 {
+    struct Op<'a>(&'a [f32], &'a [f32]);
+    impl WithSimd for Op<'_> {
+        type Output = f32;
+        #[inline(always)]
+        fn with_simd<S: Simd>(self, simd: S) -> f32 {
+            dot_simd(simd, self.0, self.1)
+        }
+    }
+    let n = a.len().min(b.len());
+    Arch::new().dispatch(Op(&a[..n], &b[..n]))
+}
+
+/// [`axpy_simd`] dispatched on its own, for code off the hot paths.
+pub fn axpy(alpha: f32, x: &[f32], y: &mut [f32]) {
+    struct Op<'a>(f32, &'a [f32], &'a mut [f32]);
+    impl WithSimd for Op<'_> {
+        type Output = ();
+        #[inline(always)]
+        fn with_simd<S: Simd>(self, simd: S) {
+            axpy_simd(simd, self.0, self.1, self.2);
+        }
+    }
+    let n = x.len().min(y.len());
+    Arch::new().dispatch(Op(alpha, &x[..n], &mut y[..n]));
 }
 
 /// Solves `a · x = b` in place for symmetric positive definite row-major `a` (k × k,

@@ -65,33 +65,29 @@ pub fn top_k(scores: &[f32], k: usize, exclude: &[u32], reason: Reason, out: &mu
 /// Top-`k` lists for `users` (indices into `train`'s rows), in parallel.
 ///
 /// `exclude_seen` leaves out each customer's training products.
-pub fn recommend_all(
-    model: &dyn Recommender,
-    train: &CsrMatrix,
-    users: &[u32],
-    k: usize,
-    exclude_seen: bool,
-) -> Vec<Vec<Scored>> {
+pub fn recommend_all(model: &dyn Recommender, train: &CsrMatrix, users: &[u32], k: usize, exclude_seen: bool) -> Vec<Vec<Scored>> {
+    const BLOCK: usize = 64;
     let n_items = model.n_items();
-    users
-        .par_iter()
+    let blocks: Vec<Vec<Vec<Scored>>> = users
+        .par_chunks(BLOCK)
         .map_init(
-            || vec![0f32; n_items],
-            |scores, &u| {
-                let history = train.row(u as usize);
-                model.score_user(u, history, scores);
-                let mut out = Vec::with_capacity(k + 1);
-                top_k(
-                    scores,
-                    k,
-                    if exclude_seen { history.0 } else { &[] },
-                    Reason::Model,
-                    &mut out,
-                );
-                out
+            || vec![0f32; BLOCK * n_items],
+            |scores, block| {
+                let scores = &mut scores[..block.len() * n_items];
+                model.score_block(block, train, scores);
+                block
+                    .iter()
+                    .zip(scores.chunks_exact(n_items))
+                    .map(|(&u, row)| {
+                        let mut out = Vec::with_capacity(k + 1);
+                        top_k(row, k, if exclude_seen { train.row(u as usize).0 } else { &[] }, Reason::Model, &mut out);
+                        out
+                    })
+                    .collect()
             },
         )
-        .collect()
+        .collect();
+    blocks.into_iter().flatten().collect()
 }
 
 /// The popularity list given to customers a model has never seen.

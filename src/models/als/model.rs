@@ -70,6 +70,17 @@ impl Recommender for AlsModel {
         self.item_factors.nrows()
     }
 
+    fn score_block(&self, users: &[u32], _train: &CsrMatrix, out: &mut [f32]) {
+        // One matrix product per block: X_block · Yᵀ, on matrixmultiply's SIMD kernels.
+        let k = self.rank();
+        let mut xb = Array2::<f32>::zeros((users.len(), k));
+        for (mut row, &u) in xb.rows_mut().into_iter().zip(users) {
+            row.assign(&self.user_factors.row(u as usize));
+        }
+        let mut scores = ndarray::ArrayViewMut2::from_shape((users.len(), self.n_items()), out).expect("caller sizes the block");
+        ndarray::linalg::general_mat_mul(1.0, &xb, &self.item_factors.t(), 0.0, &mut scores);
+    }
+
     fn score_user(&self, user: u32, _history: (&[u32], &[f32]), scores: &mut [f32]) {
         let k = self.rank();
         let x = &self.user_factors.as_slice().expect("standard layout")

@@ -22,10 +22,14 @@ use std::time::{Duration, Instant};
 use ndarray::Array2;
 use rayon::prelude::*;
 
-use super::params::{Convention, SolverKind, ValidAlsParams};
+use super::params::ValidAlsParams;
 use crate::data::CsrMatrix;
 use crate::data::split::mix;
-use crate::models::linalg::{axpy, cholesky_solve, dot, nnls, symv};
+use pulp::Arch;
+
+use super::loss::training_loss;
+use super::row_solve::{Scratch, SolveRows};
+use crate::models::linalg::axpy;
 
 /// What one sweep reports to the caller (the TUI's live chart, the CLI's progress bar).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -34,7 +38,7 @@ pub struct EpochReport {
     pub iteration: usize,
     /// Total sweeps planned.
     pub of: usize,
-    /// Training loss after this sweep (normalised; see [`training_loss`]).
+    /// Training loss after this sweep (normalised; see [`super::loss::training_loss`]).
     pub loss: f64,
     /// Time since fitting started.
     pub elapsed: Duration,
@@ -149,302 +153,20 @@ pub fn gram(f: &Array2<f32>) -> Vec<f32> {
     g
 }
 
-/// Per-thread buffers, so solving a row allocates nothing.
-struct Scratch {
-    r: Vec<f32>,
-    p: Vec<f32>,
-    ap: Vec<f32>,
-    a: Vec<f64>,
-    b: Vec<f64>,
-}
-
-impl Scratch {
-    fn new(k: usize) -> Self {
-        Self {
-            r: vec![0.0; k],
-            p: vec![0.0; k],
-            ap: vec![0.0; k],
-            a: vec![0.0; k * k],
-            b: vec![0.0; k],
-        }
-    }
-}
-
-/// Confidence and preference of a stored value under the chosen convention.
-#[inline(always)]
-fn confidence(params: &ValidAlsParams, v: f32) -> (f32, f32) {
-    let pref = if v > 0.0 { 1.0 } else { 0.0 };
-    match params.convention {
-        Convention::Spark => (1.0 + params.alpha * v.abs(), pref),
-        Convention::Implicit => (params.alpha * v, pref),
-    }
-}
-
-#[inline(always)]
-fn row_lambda(params: &ValidAlsParams, n: usize) -> f32 {
-    match params.convention {
-        Convention::Spark => params.reg_param * n as f32,
-        Convention::Implicit => params.reg_param,
-    }
-}
-
 /// Solves every row of `target` given the fixed `other` side.
-pub fn sweep(
-    params: &ValidAlsParams,
-    m: &CsrMatrix,
-    other: &Array2<f32>,
-    target: &mut Array2<f32>,
-) {
+pub fn sweep(params: &ValidAlsParams, m: &CsrMatrix, other: &Array2<f32>, target: &mut Array2<f32>) {
     const ROWS_PER_TASK: usize = 32;
     let k = params.rank;
-    let yty = if params.implicit_prefs {
-        gram(other)
-    } else {
-        Vec::new()
-    };
+    let yty = if params.implicit_prefs { gram(other) } else { Vec::new() };
     let y = other.as_slice().expect("standard layout");
     let x = target.as_slice_mut().expect("standard layout");
-    x.par_chunks_mut(ROWS_PER_TASK * k)
-        .enumerate()
-        .for_each_init(
-            || Scratch::new(k),
-            |s, (task, rows)| {
-                for (j, xu) in rows.chunks_exact_mut(k).enumerate() {
-                    let u = task * ROWS_PER_TASK + j;
-                    let (cols, vals) = m.row(u);
-                    if cols.is_empty() {
-                        xu.fill(0.0);
-                    } else if !params.implicit_prefs {
-                        solve_explicit(params, cols, vals, y, xu, s);
-                    } else if params.solver == SolverKind::Cg {
-                        solve_cg(params, &yty, cols, vals, y, xu, s);
-                    } else {
-                        solve_cholesky(params, &yty, cols, vals, y, xu, s);
-                    }
-                }
-            },
-        );
-}
-
-/// A few conjugate-gradient steps on row `u`'s implicit normal equations, from `xu`.
-#[inline(always)]
-fn solve_cg(
-    params: &ValidAlsParams,
-    yty: &[f32],
-    cols: &[u32],
-    vals: &[f32],
-    y: &[f32],
-    xu: &mut [f32],
-    s: &mut Scratch,
-) {
-    let k = xu.len();
-    let lambda = row_lambda(params, cols.len());
-    // r = b − A·x, accumulated without forming A.
-    symv(yty, xu, &mut s.r);
-    for (r, &x) in s.r.iter_mut().zip(xu.iter()) {
-        *r = -*r - lambda * x;
-    }
-    for (&i, &v) in cols.iter().zip(vals) {
-        let yi = &y[i as usize * k..(i as usize + 1) * k];
-        let (c, p) = confidence(params, v);
-        let coef = c * p - (c - 1.0) * dot(yi, xu);
-        axpy(coef, yi, &mut s.r);
-    }
-    s.p.copy_from_slice(&s.r);
-    let mut rs_old = dot(&s.r, &s.r);
-    for _ in 0..params.cg_steps {
-        if rs_old < 1e-20 {
-            break;
-        }
-        symv(yty, &s.p, &mut s.ap);
-        axpy(lambda, &s.p, &mut s.ap);
-        for (&i, &v) in cols.iter().zip(vals) {
-            let yi = &y[i as usize * k..(i as usize + 1) * k];
-            let (c, _) = confidence(params, v);
-            axpy((c - 1.0) * dot(yi, &s.p), yi, &mut s.ap);
-        }
-        let p_ap = dot(&s.p, &s.ap);
-        if p_ap <= 0.0 || !p_ap.is_finite() {
-            break;
-        }
-        let step = rs_old / p_ap;
-        axpy(step, &s.p, xu);
-        axpy(-step, &s.ap, &mut s.r);
-        let rs_new = dot(&s.r, &s.r);
-        let beta = rs_new / rs_old;
-        for (p, &r) in s.p.iter_mut().zip(s.r.iter()) {
-            *p = r + beta * *p;
-        }
-        rs_old = rs_new;
-    }
-}
-
-/// The exact implicit solve: forms row `u`'s k × k system and factorises it.
-fn solve_cholesky(
-    params: &ValidAlsParams,
-    yty: &[f32],
-    cols: &[u32],
-    vals: &[f32],
-    y: &[f32],
-    xu: &mut [f32],
-    s: &mut Scratch,
-) {
-    let k = xu.len();
-    let lambda = f64::from(row_lambda(params, cols.len()));
-    for (a, &g) in s.a.iter_mut().zip(yty) {
-        *a = f64::from(g);
-    }
-    s.b.fill(0.0);
-    for (&i, &v) in cols.iter().zip(vals) {
-        let yi = &y[i as usize * k..(i as usize + 1) * k];
-        let (c, p) = confidence(params, v);
-        add_outer(&mut s.a, yi, f64::from(c - 1.0));
-        for (b, &yv) in s.b.iter_mut().zip(yi) {
-            *b += f64::from(c * p) * f64::from(yv);
-        }
-    }
-    for d in 0..k {
-        s.a[d * k + d] += lambda;
-    }
-    if cholesky_solve(&mut s.a, &mut s.b) {
-        for (x, &b) in xu.iter_mut().zip(&s.b) {
-            *x = b as f32;
-        }
-    }
-}
-
-/// The explicit (ALS-WR) solve, under `x ≥ 0` when asked.
-fn solve_explicit(
-    params: &ValidAlsParams,
-    cols: &[u32],
-    vals: &[f32],
-    y: &[f32],
-    xu: &mut [f32],
-    s: &mut Scratch,
-) {
-    let k = xu.len();
-    s.a.fill(0.0);
-    s.b.fill(0.0);
-    for (&i, &v) in cols.iter().zip(vals) {
-        let yi = &y[i as usize * k..(i as usize + 1) * k];
-        add_outer(&mut s.a, yi, 1.0);
-        for (b, &yv) in s.b.iter_mut().zip(yi) {
-            *b += f64::from(v) * f64::from(yv);
-        }
-    }
-    let lambda = f64::from(params.reg_param) * cols.len() as f64;
-    for d in 0..k {
-        // A tiny ridge keeps rows with fewer ratings than factors solvable when λ = 0.
-        s.a[d * k + d] += lambda.max(1e-9);
-    }
-    if params.nonnegative {
-        let mut x: Vec<f64> = xu.iter().map(|&v| f64::from(v.max(0.0))).collect();
-        nnls(&s.a, &s.b, &mut x, 100);
-        for (o, v) in xu.iter_mut().zip(x) {
-            *o = v as f32;
-        }
-    } else if cholesky_solve(&mut s.a, &mut s.b) {
-        for (x, &b) in xu.iter_mut().zip(&s.b) {
-            *x = b as f32;
-        }
-    }
-}
-
-#[inline(always)]
-fn add_outer(a: &mut [f64], v: &[f32], weight: f64) {
-    let k = v.len();
-    for (i, &vi) in v.iter().enumerate() {
-        let wi = weight * f64::from(vi);
-        for (aij, &vj) in a[i * k..(i + 1) * k].iter_mut().zip(v) {
-            *aij += wi * f64::from(vj);
-        }
-    }
-}
-
-/// The objective ALS minimises, normalised for display.
-///
-/// Implicit: `Σ_all cᵤᵢ(pᵤᵢ − xᵤ·yᵢ)² + regularisation`, divided by the total confidence
-/// mass (as the implicit library reports it). Explicit: squared error over the ratings
-/// plus regularisation, divided by the number of ratings.
-pub fn training_loss(
-    params: &ValidAlsParams,
-    m: &CsrMatrix,
-    x: &Array2<f32>,
-    y: &Array2<f32>,
-) -> f64 {
-    let k = params.rank;
-    let yty = if params.implicit_prefs {
-        gram(y)
-    } else {
-        Vec::new()
-    };
-    let ys = y.as_slice().expect("standard layout");
-    let xs = x.as_slice().expect("standard layout");
-    let per_row: Vec<(f64, f64, f64)> = (0..m.rows())
-        .into_par_iter()
-        .with_min_len(64)
-        .map_init(
-            || vec![0f32; k],
-            |buf, u| {
-                let xu = &xs[u * k..(u + 1) * k];
-                let (cols, vals) = m.row(u);
-                let mut loss = 0f64;
-                let mut weight = 0f64;
-                if params.implicit_prefs {
-                    symv(&yty, xu, buf);
-                    loss += f64::from(dot(buf, xu));
-                }
-                for (&i, &v) in cols.iter().zip(vals) {
-                    let s = f64::from(dot(&ys[i as usize * k..(i as usize + 1) * k], xu));
-                    if params.implicit_prefs {
-                        let (c, p) = confidence(params, v);
-                        let (c, p) = (f64::from(c), f64::from(p));
-                        loss += c * (p - s) * (p - s) - s * s;
-                        weight += c - 1.0;
-                    } else {
-                        loss += (f64::from(v) - s) * (f64::from(v) - s);
-                    }
-                }
-                let n = if matches!(params.convention, Convention::Spark) || !params.implicit_prefs
-                {
-                    cols.len() as f64
-                } else {
-                    1.0
-                };
-                let reg = f64::from(params.reg_param) * n * f64::from(dot(xu, xu));
-                (loss, reg, weight)
-            },
-        )
-        .collect();
-    let (mut loss, mut reg, mut weight) = (0f64, 0f64, 0f64);
-    for (l, r, w) in per_row {
-        loss += l;
-        reg += r;
-        weight += w;
-    }
-    let item_counts: Vec<usize> = item_counts(m);
-    for (i, yi) in ys.chunks_exact(k).enumerate() {
-        let n = if matches!(params.convention, Convention::Spark) || !params.implicit_prefs {
-            item_counts[i] as f64
-        } else {
-            1.0
-        };
-        reg += f64::from(params.reg_param) * n * f64::from(dot(yi, yi));
-    }
-    let norm = if params.implicit_prefs {
-        m.rows() as f64 * m.cols() as f64 + weight
-    } else {
-        m.nnz() as f64
-    };
-    (loss + reg) / norm.max(1.0)
-}
-
-fn item_counts(m: &CsrMatrix) -> Vec<usize> {
-    let mut counts = vec![0usize; m.cols()];
-    for &c in m.indices() {
-        counts[c as usize] += 1;
-    }
-    counts
+    let arch = Arch::new();
+    x.par_chunks_mut(ROWS_PER_TASK * k).enumerate().for_each_init(
+        || Scratch::new(k),
+        |scratch, (task, rows)| {
+            arch.dispatch(SolveRows { params, yty: &yty, m, y, rows, first: task * ROWS_PER_TASK, scratch });
+        },
+    );
 }
 
 #[cfg(test)]
