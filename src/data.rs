@@ -8,6 +8,7 @@
 
 pub mod cells;
 pub mod clean;
+pub mod cleaner;
 pub mod csr;
 pub mod csv_sniff;
 pub mod ids;
@@ -167,8 +168,16 @@ pub fn load_transactions(
     spec: &LoadSpec,
 ) -> Result<(Transactions, CleaningReport), LoadError> {
     let _span = tracing::info_span!("load", path = %path.display()).entered();
-    let table = reader::read_table(path, &spec.data)?;
-    let result = clean::clean(&table, &spec.cleaning, &spec.clean_options())?;
+    let source = reader::open(path, &spec.data)?;
+    let mut cleaner = cleaner::Cleaner::new(
+        path.to_owned(),
+        source.header.clone(),
+        source.resolved.clone(),
+        &spec.cleaning,
+        &spec.clean_options(),
+    );
+    source.for_each_chunk(&mut |table| cleaner.push(&table))?;
+    let result = cleaner.finish()?;
     tracing::info!(
         rows = result.1.rows_read,
         kept = result.1.rows_kept,

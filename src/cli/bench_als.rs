@@ -49,7 +49,9 @@ pub struct BenchAlsArgs {
 
 fn save_matrix(dir: &Path, m: &CsrMatrix) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir)?;
-    let put = |name: &str, f: &dyn Fn(&mut BufWriter<File>) -> std::io::Result<()>| -> anyhow::Result<()> {
+    let put = |name: &str,
+               f: &dyn Fn(&mut BufWriter<File>) -> std::io::Result<()>|
+     -> anyhow::Result<()> {
         let mut w = BufWriter::new(File::create(dir.join(name))?);
         f(&mut w)?;
         w.flush()?;
@@ -59,13 +61,18 @@ fn save_matrix(dir: &Path, m: &CsrMatrix) -> anyhow::Result<()> {
     put("indptr.npy", &|w| npy::write(w, &[indptr.len()], &indptr))?;
     put("indices.npy", &|w| npy::write(w, &[m.nnz()], m.indices()))?;
     put("data.npy", &|w| npy::write(w, &[m.nnz()], m.data()))?;
-    put("shape.npy", &|w| npy::write(w, &[2], &[m.rows() as u64, m.cols() as u64]))
+    put("shape.npy", &|w| {
+        npy::write(w, &[2], &[m.rows() as u64, m.cols() as u64])
+    })
 }
 
 fn read_matrix(dir: &Path) -> anyhow::Result<CsrMatrix> {
     fn get<T: npy::Element>(dir: &Path, name: &str) -> anyhow::Result<Vec<T>> {
-        let f = File::open(dir.join(name)).map_err(|e| anyhow::anyhow!("'{}': {e}", dir.join(name).display()))?;
-        Ok(npy::read(BufReader::new(f)).map_err(|e| anyhow::anyhow!("'{}': {e}", dir.join(name).display()))?.1)
+        let f = File::open(dir.join(name))
+            .map_err(|e| anyhow::anyhow!("'{}': {e}", dir.join(name).display()))?;
+        Ok(npy::read(BufReader::new(f))
+            .map_err(|e| anyhow::anyhow!("'{}': {e}", dir.join(name).display()))?
+            .1)
     }
     let shape: Vec<u64> = get(dir, "shape.npy")?;
     let indptr: Vec<u64> = get(dir, "indptr.npy")?;
@@ -95,7 +102,14 @@ pub fn run(args: &BenchAlsArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let load_seconds = t0.elapsed().as_secs_f64();
     if let Some(dir) = &args.save_matrix {
         save_matrix(dir, &matrix)?;
-        writeln!(out, "saved {} x {} matrix ({} nnz) to {}", matrix.rows(), matrix.cols(), matrix.nnz(), dir.display())?;
+        writeln!(
+            out,
+            "saved {} x {} matrix ({} nnz) to {}",
+            matrix.rows(),
+            matrix.cols(),
+            matrix.nnz(),
+            dir.display()
+        )?;
         return Ok(());
     }
     let transpose = matrix.transpose();
@@ -121,18 +135,41 @@ pub fn run(args: &BenchAlsArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     })?;
     let fit_seconds = fit_start.elapsed().as_secs_f64();
     let users: Vec<u32> = (0..matrix.rows() as u32).collect();
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(args.threads).build()?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(args.threads)
+        .build()?;
     let t = Instant::now();
     let lists = pool.install(|| recommend_all(&model, &matrix, &users, 10, true));
     let topk_seconds = t.elapsed().as_secs_f64();
     let mut sorted = epochs.clone();
     sorted.sort_by(f64::total_cmp);
-    writeln!(out, "bench als: {} users x {} items, nnz {}, factors {}, threads {}", thousands(matrix.rows()), thousands(matrix.cols()), thousands(matrix.nnz()), args.factors, args.threads)?;
+    writeln!(
+        out,
+        "bench als: {} users x {} items, nnz {}, factors {}, threads {}",
+        thousands(matrix.rows()),
+        thousands(matrix.cols()),
+        thousands(matrix.nnz()),
+        args.factors,
+        args.threads
+    )?;
     writeln!(out, "matrix load      {load_seconds:>9.3}s")?;
-    writeln!(out, "fit ({} iter)     {fit_seconds:>9.3}s", args.iterations)?;
-    writeln!(out, "epoch median     {:>9.3}s  (includes the loss, {} CG steps)", sorted[sorted.len() / 2], params.cg_steps)?;
+    writeln!(
+        out,
+        "fit ({} iter)     {fit_seconds:>9.3}s",
+        args.iterations
+    )?;
+    writeln!(
+        out,
+        "epoch median     {:>9.3}s  (includes the loss, {} CG steps)",
+        sorted[sorted.len() / 2],
+        params.cg_steps
+    )?;
     writeln!(out, "epoch best       {:>9.3}s", sorted[0])?;
-    writeln!(out, "top-10 all users {topk_seconds:>9.3}s  ({} lists)", lists.len())?;
+    writeln!(
+        out,
+        "top-10 all users {topk_seconds:>9.3}s  ({} lists)",
+        lists.len()
+    )?;
     if let Some(kib) = peak_rss_kib() {
         writeln!(out, "peak RSS         {:>9.1} MiB", kib as f64 / 1024.0)?;
     }

@@ -7,6 +7,7 @@
 //! number (bytes that are not UTF-8) or would silently paper over (rows with fewer fields
 //! than the header are padded with nulls). One pass over the bytes does both.
 
+use std::io::{BufReader, Read};
 use std::path::Path;
 
 use super::LoadError;
@@ -17,6 +18,17 @@ pub const DELIMITERS: [u8; 4] = [b',', b';', b'\t', b'|'];
 const UTF8_BOM: &[u8] = b"\xef\xbb\xbf";
 const SNIFF_BYTES: usize = 64 * 1024;
 const SNIFF_RECORDS: usize = 50;
+
+/// A byte range of whole records, parsed on its own so a large file is never held whole.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CsvChunk {
+    /// First byte (the start of a record).
+    pub start: u64,
+    /// One past the last byte.
+    pub end: u64,
+    /// Index of the chunk's first data record in the file.
+    pub first_record: usize,
+}
 
 /// What the sniffing found out about a delimited file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,43 +41,79 @@ pub struct CsvLayout {
     pub header: Vec<String>,
     /// Data records in the file (header excluded).
     pub records: usize,
+    /// The data records in chunks of about [`CHUNK_BYTES`].
+    pub chunks: Vec<CsvChunk>,
 }
 
-/// Finds the delimiter and header of `bytes`, then checks every record.
+/// Target size of one parsed chunk.
+pub const CHUNK_BYTES: u64 = 48 * 1024 * 1024;
+
+/// Finds the delimiter and header of the delimited text in `reader`, then checks every
+/// record in one streaming pass and cuts the data into chunks of whole records.
 ///
 /// `path` only names the file in errors.
-pub fn inspect(path: &Path, bytes: &[u8]) -> Result<CsvLayout, LoadError> {
-    let bom_len = if bytes.starts_with(UTF8_BOM) {
+pub fn inspect(path: &Path, reader: impl Read) -> Result<CsvLayout, LoadError> {
+    inspect_in_chunks(path, reader, CHUNK_BYTES)
+}
+
+fn read_error(path: &Path, e: &std::io::Error) -> LoadError {
+    LoadError::Io {
+        path: path.to_owned(),
+        message: e.to_string(),
+    }
+}
+
+/// [`inspect`] with a chosen chunk size.
+pub fn inspect_in_chunks(
+    path: &Path,
+    reader: impl Read,
+    chunk_bytes: u64,
+) -> Result<CsvLayout, LoadError> {
+    let mut reader = BufReader::with_capacity(1 << 20, reader);
+    let mut head = Vec::with_capacity(SNIFF_BYTES);
+    (&mut reader)
+        .take(SNIFF_BYTES as u64)
+        .read_to_end(&mut head)
+        .map_err(|e| read_error(path, &e))?;
+    let bom_len = if head.starts_with(UTF8_BOM) {
         UTF8_BOM.len()
     } else {
         0
     };
-    let body = &bytes[bom_len..];
-    if body.iter().all(u8::is_ascii_whitespace) {
+    let sniff = &head[bom_len..];
+    let Some(delimiter) = detect_delimiter(sniff) else {
+        let exhausted = head.len() < SNIFF_BYTES;
+        if exhausted && sniff.iter().all(u8::is_ascii_whitespace) {
+            return Err(LoadError::Empty {
+                path: path.to_owned(),
+            });
+        }
+        return Err(LoadError::UnknownDelimiter {
+            path: path.to_owned(),
+            first_line: first_line(sniff),
+        });
+    };
+    let mut scan = Scan::new(path, delimiter, chunk_bytes, bom_len as u64);
+    scan.feed(&head[bom_len..])?;
+    let mut block = vec![0u8; 1 << 20];
+    loop {
+        let n = reader.read(&mut block).map_err(|e| read_error(path, &e))?;
+        if n == 0 {
+            break;
+        }
+        scan.feed(&block[..n])?;
+    }
+    scan.finish()?;
+    if !scan.saw_content {
         return Err(LoadError::Empty {
             path: path.to_owned(),
         });
     }
-    if let Err(err) = std::str::from_utf8(body) {
-        let offset = err.valid_up_to();
-        let line = 1 + body[..offset].iter().filter(|&&b| b == b'\n').count();
-        return Err(LoadError::NotUtf8 {
-            path: path.to_owned(),
-            line,
-            byte: body.get(offset).copied().unwrap_or(0),
-        });
-    }
-    let head = &body[..body.len().min(SNIFF_BYTES)];
-    let delimiter = detect_delimiter(head).ok_or_else(|| LoadError::UnknownDelimiter {
-        path: path.to_owned(),
-        first_line: first_line(head),
-    })?;
-    let header: Vec<String> = first_record_fields(head, delimiter)
+    let header: Vec<String> = first_record_fields(sniff, delimiter)
         .into_iter()
         .map(|f| f.trim().to_owned())
         .collect();
-    let records = check_records(path, body, delimiter, header.len())?;
-    if records == 0 {
+    if scan.records == 0 {
         return Err(LoadError::HeaderOnly {
             path: path.to_owned(),
             columns: header,
@@ -75,8 +123,168 @@ pub fn inspect(path: &Path, bytes: &[u8]) -> Result<CsvLayout, LoadError> {
         delimiter,
         bom_len,
         header,
-        records,
+        records: scan.records,
+        chunks: scan.chunks,
     })
+}
+
+/// The state of the one streaming pass: UTF-8 check, field counts, chunk boundaries.
+struct Scan<'p> {
+    path: &'p Path,
+    scanner: RecordScanner,
+    chunk_bytes: u64,
+    /// Absolute offset of the next byte fed.
+    offset: u64,
+    line: usize,
+    record_start_line: usize,
+    expected: Option<usize>,
+    records: usize,
+    chunks: Vec<CsvChunk>,
+    chunk_start: u64,
+    chunk_first_record: usize,
+    /// An incomplete UTF-8 sequence at the end of the previous block.
+    pending: Vec<u8>,
+    saw_content: bool,
+}
+
+impl<'p> Scan<'p> {
+    fn new(path: &'p Path, delimiter: u8, chunk_bytes: u64, start: u64) -> Self {
+        Self {
+            path,
+            scanner: RecordScanner::new(delimiter),
+            chunk_bytes,
+            offset: start,
+            line: 1,
+            record_start_line: 1,
+            expected: None,
+            records: 0,
+            chunks: Vec::new(),
+            chunk_start: start,
+            chunk_first_record: 0,
+            pending: Vec::new(),
+            saw_content: false,
+        }
+    }
+
+    fn not_utf8(&self, block: &[u8], valid: usize) -> LoadError {
+        let line = self.line + block[..valid].iter().filter(|&&b| b == b'\n').count();
+        LoadError::NotUtf8 {
+            path: self.path.to_owned(),
+            line,
+            byte: block.get(valid).copied().unwrap_or(0),
+        }
+    }
+
+    fn check_utf8(&mut self, block: &[u8]) -> Result<(), LoadError> {
+        let mut rest = block;
+        if !self.pending.is_empty() {
+            // Complete the sequence cut at the previous block's end.
+            let need = utf8_len(self.pending[0])
+                .saturating_sub(self.pending.len())
+                .min(rest.len());
+            let mut joined = std::mem::take(&mut self.pending);
+            joined.extend_from_slice(&rest[..need]);
+            match std::str::from_utf8(&joined) {
+                Ok(_) => {}
+                Err(e) if e.error_len().is_none() && need == rest.len() => {
+                    self.pending = joined;
+                    return Ok(());
+                }
+                Err(_) => return Err(self.not_utf8(block, 0)),
+            }
+            rest = &rest[need..];
+        }
+        if let Err(e) = std::str::from_utf8(rest) {
+            if e.error_len().is_none() {
+                self.pending = rest[e.valid_up_to()..].to_vec();
+            } else {
+                let at = block.len() - rest.len() + e.valid_up_to();
+                return Err(self.not_utf8(block, at));
+            }
+        }
+        Ok(())
+    }
+
+    fn feed(&mut self, block: &[u8]) -> Result<(), LoadError> {
+        self.check_utf8(block)?;
+        for &b in block {
+            self.offset += 1;
+            if !b.is_ascii_whitespace() {
+                self.saw_content = true;
+            }
+            if let Some(fields) = self.scanner.push(b) {
+                self.end_record(fields)?;
+            }
+            if b == b'\n' {
+                self.line += 1;
+                if !self.scanner.in_quotes {
+                    self.record_start_line = self.line;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn end_record(&mut self, fields: usize) -> Result<(), LoadError> {
+        if fields == 0 {
+            return Ok(());
+        }
+        match self.expected {
+            None => {
+                self.expected = Some(fields);
+                self.chunk_start = self.offset;
+            }
+            Some(expected) if fields != expected => {
+                return Err(LoadError::Ragged {
+                    path: self.path.to_owned(),
+                    line: self.record_start_line,
+                    expected,
+                    found: fields,
+                });
+            }
+            Some(_) => {
+                self.records += 1;
+                if self.offset - self.chunk_start >= self.chunk_bytes {
+                    self.chunks.push(CsvChunk {
+                        start: self.chunk_start,
+                        end: self.offset,
+                        first_record: self.chunk_first_record,
+                    });
+                    self.chunk_start = self.offset;
+                    self.chunk_first_record = self.records;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self) -> Result<(), LoadError> {
+        if !self.pending.is_empty() {
+            let tail = std::mem::take(&mut self.pending);
+            return Err(self.not_utf8(&tail, 0));
+        }
+        if let Some(fields) = self.scanner.finish() {
+            self.end_record(fields)?;
+        }
+        if self.records > self.chunk_first_record {
+            self.chunks.push(CsvChunk {
+                start: self.chunk_start,
+                end: self.offset,
+                first_record: self.chunk_first_record,
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Length of the UTF-8 sequence a lead byte starts.
+fn utf8_len(lead: u8) -> usize {
+    match lead {
+        0xc0..=0xdf => 2,
+        0xe0..=0xef => 3,
+        0xf0..=0xf7 => 4,
+        _ => 1,
+    }
 }
 
 fn first_line(head: &[u8]) -> String {
@@ -161,54 +369,6 @@ fn first_record_fields(head: &[u8], delimiter: u8) -> Vec<String> {
     fields
 }
 
-/// Counts data records and fails on the first whose field count differs from the header.
-fn check_records(
-    path: &Path,
-    body: &[u8],
-    delimiter: u8,
-    expected: usize,
-) -> Result<usize, LoadError> {
-    let mut scanner = RecordScanner::new(delimiter);
-    let mut line = 1usize;
-    let mut record_start_line = 1usize;
-    let mut records = 0usize;
-    let mut seen_header = false;
-    let mut check = |fields: usize, start_line: usize| -> Result<(), LoadError> {
-        if fields == 0 {
-            return Ok(());
-        }
-        if !seen_header {
-            seen_header = true;
-            return Ok(());
-        }
-        if fields != expected {
-            return Err(LoadError::Ragged {
-                path: path.to_owned(),
-                line: start_line,
-                expected,
-                found: fields,
-            });
-        }
-        records += 1;
-        Ok(())
-    };
-    for &b in body {
-        if let Some(fields) = scanner.push(b) {
-            check(fields, record_start_line)?;
-        }
-        if b == b'\n' {
-            line += 1;
-            if !scanner.in_quotes {
-                record_start_line = line;
-            }
-        }
-    }
-    if let Some(fields) = scanner.finish() {
-        check(fields, record_start_line)?;
-    }
-    Ok(records)
-}
-
 /// A byte-at-a-time RFC 4180 record splitter that only counts fields.
 struct RecordScanner {
     delimiter: u8,
@@ -253,7 +413,10 @@ impl RecordScanner {
     }
 
     fn finish(&mut self) -> Option<usize> {
-        self.has_content.then_some(self.fields)
+        let fields = self.has_content.then_some(self.fields);
+        self.fields = 1;
+        self.has_content = false;
+        fields
     }
 }
 
@@ -318,6 +481,46 @@ mod tests {
             Err(LoadError::NotUtf8 { line, byte, .. }) => assert_eq!((line, byte), (3, 0xff)),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn chunks_cover_every_record_at_record_boundaries() {
+        let text = b"a,b\n1,\"x\ny\"\n2,z\n3,w\n4,v";
+        let l = inspect_in_chunks(Path::new("t.csv"), &text[..], 6).unwrap();
+        assert_eq!(l.records, 4);
+        let starts: Vec<u64> = l.chunks.iter().map(|c| c.start).collect();
+        assert_eq!(starts[0], 4, "data starts after the header");
+        for w in l.chunks.windows(2) {
+            assert_eq!(w[0].end, w[1].start);
+            assert_eq!(text[w[1].start as usize - 1], b'\n');
+        }
+        assert_eq!(l.chunks.last().unwrap().end, text.len() as u64);
+        assert_eq!(
+            l.chunks.iter().map(|c| c.first_record).collect::<Vec<_>>(),
+            [0, 1, 3]
+        );
+    }
+
+    #[test]
+    fn utf8_sequences_split_across_reads_are_fine() {
+        // A reader that returns one byte at a time splits every multi-byte character.
+        struct OneByte<'a>(&'a [u8]);
+        impl Read for OneByte<'_> {
+            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                if self.0.is_empty() || buf.is_empty() {
+                    return Ok(0);
+                }
+                buf[0] = self.0[0];
+                self.0 = &self.0[1..];
+                Ok(1)
+            }
+        }
+        let mut text = b"a,b\n".to_vec();
+        for _ in 0..20_000 {
+            text.extend_from_slice("CAFÉ,£5\n".as_bytes());
+        }
+        let l = inspect(Path::new("t.csv"), OneByte(&text)).unwrap();
+        assert_eq!(l.records, 20_000);
     }
 
     #[test]

@@ -1,18 +1,21 @@
-//! Reading a CSV or Parquet file into a polars frame of the mapped columns.
+//! Reading a CSV or Parquet file into polars frames of the mapped columns.
 //!
 //! Only the columns the mapping needs are parsed (a projection), so a wide export costs
-//! no more than its useful part. CSV columns are all read as text: the cleaning step owns
-//! the conversion of every cell, which is how it can name the line of a bad value.
+//! no more than its useful part. A CSV is parsed in chunks of whole records found by the
+//! sniffing pass, on a second thread while the caller cleans the previous chunk, so memory
+//! stays a fraction of the file size and both cores work. CSV columns are read as text:
+//! the cleaning step owns the conversion of every cell, which is how it can name the line
+//! of a bad value.
 
 use std::fs::File;
-use std::io::Cursor;
+use std::io::{Cursor, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use polars::prelude::*;
 
 use super::LoadError;
-use super::csv_sniff;
+use super::csv_sniff::{self, CsvLayout};
 use super::mapping::{DataSpec, MappingProblem, ResolvedColumns, resolve};
 
 /// The two file kinds latent reads.
@@ -38,20 +41,18 @@ impl FileFormat {
     }
 }
 
-/// The mapped columns of one file, untouched apart from projection.
+/// The mapped columns of a run of rows of one file, untouched apart from projection.
 pub struct RawTable {
     /// The file read.
     pub path: PathBuf,
     /// How it was read.
     pub format: FileFormat,
-    /// Every column name in the file.
-    pub header: Vec<String>,
-    /// Which header column plays which role.
-    pub resolved: ResolvedColumns,
     /// `(header index, column)` for every needed column.
     pub columns: Vec<(usize, Column)>,
-    /// Rows in the frame.
+    /// Rows in this table.
     pub rows: usize,
+    /// Index in the file of this table's first row.
+    pub first_row: usize,
 }
 
 impl RawTable {
@@ -63,9 +64,10 @@ impl RawTable {
             .map(|(_, c)| c)
     }
 
-    /// Where row `row` (0-based) stands in the file, for messages: the line of a CSV
-    /// (header on line 1) or the 1-based row of a Parquet file.
+    /// Where row `row` (0-based within this table) stands in the file, for messages: the
+    /// line of a CSV (header on line 1) or the 1-based row of a Parquet file.
     pub fn location(&self, row: usize) -> String {
+        let row = self.first_row + row;
         match self.format {
             FileFormat::Csv => format!("line {}", row + 2),
             FileFormat::Parquet => format!("row {}", row + 1),
@@ -73,9 +75,20 @@ impl RawTable {
     }
 }
 
-/// Reads the columns `mapping` needs from `path`.
-pub fn read_table(path: &Path, mapping: &DataSpec) -> Result<RawTable, LoadError> {
-    let metadata = std::fs::metadata(path).map_err(|source| io_error(path, &source))?;
+/// An opened, checked data file whose mapping is resolved.
+pub struct Source {
+    pub path: PathBuf,
+    pub format: FileFormat,
+    /// Every column name in the file.
+    pub header: Vec<String>,
+    /// Which header column plays which role.
+    pub resolved: ResolvedColumns,
+    csv: Option<CsvLayout>,
+}
+
+/// Opens `path`, checks its structure and matches `spec`'s mapping against its header.
+pub fn open(path: &Path, spec: &DataSpec) -> Result<Source, LoadError> {
+    let metadata = std::fs::metadata(path).map_err(|e| io_error(path, &e))?;
     if metadata.is_dir() {
         return Err(LoadError::Io {
             path: path.to_owned(),
@@ -87,20 +100,165 @@ pub fn read_table(path: &Path, mapping: &DataSpec) -> Result<RawTable, LoadError
             path: path.to_owned(),
         });
     }
+    let mut file = File::open(path).map_err(|e| io_error(path, &e))?;
     let mut magic = [0u8; 4];
-    {
-        use std::io::Read;
-        let mut f = File::open(path).map_err(|source| io_error(path, &source))?;
-        let n = f
-            .read(&mut magic)
-            .map_err(|source| io_error(path, &source))?;
-        if n < 4 {
-            magic = [0; 4];
+    let n = file.read(&mut magic).map_err(|e| io_error(path, &e))?;
+    match FileFormat::detect(path, &magic[..n]) {
+        FileFormat::Csv => {
+            file.seek(SeekFrom::Start(0))
+                .map_err(|e| io_error(path, &e))?;
+            let layout = csv_sniff::inspect(path, file)?;
+            let resolved = resolve(spec, &layout.header)
+                .map_err(|p| mapping_error(path, &layout.header, p))?;
+            Ok(Source {
+                path: path.to_owned(),
+                format: FileFormat::Csv,
+                header: layout.header.clone(),
+                resolved,
+                csv: Some(layout),
+            })
+        }
+        FileFormat::Parquet => {
+            let mut reader = ParquetReader::new(file);
+            let schema = reader.schema().map_err(|e| parquet_error(path, &e))?;
+            let header: Vec<String> = schema.iter_names().map(ToString::to_string).collect();
+            let resolved = resolve(spec, &header).map_err(|p| mapping_error(path, &header, p))?;
+            Ok(Source {
+                path: path.to_owned(),
+                format: FileFormat::Parquet,
+                header,
+                resolved,
+                csv: None,
+            })
         }
     }
-    match FileFormat::detect(path, &magic) {
-        FileFormat::Csv => read_csv(path, mapping),
-        FileFormat::Parquet => read_parquet(path, mapping),
+}
+
+impl Source {
+    /// Parses the file chunk by chunk, handing each to `consume` in file order.
+    pub fn for_each_chunk(
+        &self,
+        consume: &mut dyn FnMut(RawTable) -> Result<(), LoadError>,
+    ) -> Result<(), LoadError> {
+        match &self.csv {
+            Some(layout) => self.csv_chunks(layout, consume),
+            None => consume(self.read_parquet()?),
+        }
+    }
+
+    fn csv_chunks(
+        &self,
+        layout: &CsvLayout,
+        consume: &mut dyn FnMut(RawTable) -> Result<(), LoadError>,
+    ) -> Result<(), LoadError> {
+        let needed = self.resolved.needed_indices();
+        std::thread::scope(|scope| {
+            // One chunk parsed ahead while the caller cleans the current one.
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Result<RawTable, LoadError>>(1);
+            scope.spawn(move || {
+                let mut file = match File::open(&self.path) {
+                    Ok(f) => f,
+                    Err(e) => {
+                        let _ = tx.send(Err(io_error(&self.path, &e)));
+                        return;
+                    }
+                };
+                let mut buf = Vec::new();
+                for chunk in &layout.chunks {
+                    let table =
+                        self.parse_csv_chunk(&mut file, &mut buf, layout.delimiter, chunk, &needed);
+                    let failed = table.is_err();
+                    if tx.send(table).is_err() || failed {
+                        return;
+                    }
+                }
+            });
+            for table in rx {
+                consume(table?)?;
+            }
+            Ok(())
+        })
+    }
+
+    fn parse_csv_chunk(
+        &self,
+        file: &mut File,
+        buf: &mut Vec<u8>,
+        delimiter: u8,
+        chunk: &csv_sniff::CsvChunk,
+        needed: &[usize],
+    ) -> Result<RawTable, LoadError> {
+        buf.resize((chunk.end - chunk.start) as usize, 0);
+        file.seek(SeekFrom::Start(chunk.start))
+            .and_then(|_| file.read_exact(buf))
+            .map_err(|e| io_error(&self.path, &e))?;
+        let frame = CsvReadOptions::default()
+            .with_has_header(false)
+            .with_infer_schema_length(Some(0))
+            .with_projection(Some(Arc::new(needed.to_vec())))
+            .with_rechunk(false)
+            .map_parse_options(|o| {
+                o.with_separator(delimiter)
+                    .with_quote_char(Some(b'"'))
+                    .with_missing_is_null(true)
+                    .with_truncate_ragged_lines(false)
+            })
+            .into_reader_with_file_handle(Cursor::new(buf.as_slice()))
+            .finish()
+            .map_err(|e| LoadError::Csv {
+                path: self.path.clone(),
+                message: e.to_string(),
+            })?;
+        let rows = frame.height();
+        let columns = needed.iter().copied().zip(frame.into_columns()).collect();
+        Ok(RawTable {
+            path: self.path.clone(),
+            format: FileFormat::Csv,
+            columns,
+            rows,
+            first_row: chunk.first_record,
+        })
+    }
+
+    fn read_parquet(&self) -> Result<RawTable, LoadError> {
+        let path = &self.path;
+        let file = File::open(path).map_err(|e| io_error(path, &e))?;
+        let needed = self.resolved.needed_indices();
+        let names: Vec<String> = needed.iter().map(|&i| self.header[i].clone()).collect();
+        let mut frame = ParquetReader::new(file)
+            .with_columns(Some(names.clone()))
+            .finish()
+            .map_err(|e| parquet_error(path, &e))?;
+        let rows = frame.height();
+        if rows == 0 {
+            return Err(LoadError::HeaderOnly {
+                path: path.clone(),
+                columns: self.header.clone(),
+            });
+        }
+        let mut columns = Vec::with_capacity(needed.len());
+        for (index, name) in needed.into_iter().zip(names) {
+            columns.push((
+                index,
+                frame
+                    .drop_in_place(&name)
+                    .map_err(|e| parquet_error(path, &e))?,
+            ));
+        }
+        Ok(RawTable {
+            path: path.clone(),
+            format: FileFormat::Parquet,
+            columns,
+            rows,
+            first_row: 0,
+        })
+    }
+}
+
+fn parquet_error(path: &Path, e: &PolarsError) -> LoadError {
+    LoadError::Parquet {
+        path: path.to_owned(),
+        message: e.to_string(),
     }
 }
 
@@ -118,92 +276,14 @@ fn io_error(path: &Path, source: &std::io::Error) -> LoadError {
 }
 
 fn mapping_error(path: &Path, header: &[String], problem: MappingProblem) -> LoadError {
-    match problem {
-        MappingProblem::ConfiguredMissing { key, column } => LoadError::MissingColumn {
-            path: path.to_owned(),
-            key,
-            column: Some(column),
-            found: header.to_vec(),
-        },
-        MappingProblem::Unrecognised { key } => LoadError::MissingColumn {
-            path: path.to_owned(),
-            key: key.to_owned(),
-            column: None,
-            found: header.to_vec(),
-        },
-    }
-}
-
-fn read_csv(path: &Path, mapping: &DataSpec) -> Result<RawTable, LoadError> {
-    let bytes = std::fs::read(path).map_err(|source| io_error(path, &source))?;
-    let layout = csv_sniff::inspect(path, &bytes)?;
-    let resolved =
-        resolve(mapping, &layout.header).map_err(|p| mapping_error(path, &layout.header, p))?;
-    let needed = resolved.needed_indices();
-    let body = &bytes[layout.bom_len..];
-    let frame = CsvReadOptions::default()
-        .with_has_header(true)
-        .with_infer_schema_length(Some(0))
-        .with_projection(Some(Arc::new(needed.clone())))
-        .with_rechunk(false)
-        .map_parse_options(|o| {
-            o.with_separator(layout.delimiter)
-                .with_quote_char(Some(b'"'))
-                .with_missing_is_null(true)
-                .with_truncate_ragged_lines(false)
-        })
-        .into_reader_with_file_handle(Cursor::new(body))
-        .finish()
-        .map_err(|e| LoadError::Csv {
-            path: path.to_owned(),
-            message: e.to_string(),
-        })?;
-    let rows = frame.height();
-    let columns = needed.into_iter().zip(frame.into_columns()).collect();
-    Ok(RawTable {
-        path: path.to_owned(),
-        format: FileFormat::Csv,
-        header: layout.header,
-        resolved,
-        columns,
-        rows,
-    })
-}
-
-fn read_parquet(path: &Path, mapping: &DataSpec) -> Result<RawTable, LoadError> {
-    let parquet_error = |e: PolarsError| LoadError::Parquet {
-        path: path.to_owned(),
-        message: e.to_string(),
+    let (key, column) = match problem {
+        MappingProblem::ConfiguredMissing { key, column } => (key, Some(column)),
+        MappingProblem::Unrecognised { key } => (key.to_owned(), None),
     };
-    let file = File::open(path).map_err(|source| io_error(path, &source))?;
-    let mut reader = ParquetReader::new(file);
-    let schema = reader.schema().map_err(parquet_error)?;
-    let header: Vec<String> = schema.iter_names().map(ToString::to_string).collect();
-    let resolved = resolve(mapping, &header).map_err(|p| mapping_error(path, &header, p))?;
-    let needed = resolved.needed_indices();
-    let names: Vec<String> = needed.iter().map(|&i| header[i].clone()).collect();
-    let mut frame = reader
-        .with_columns(Some(names.clone()))
-        .finish()
-        .map_err(parquet_error)?;
-    let rows = frame.height();
-    if rows == 0 {
-        return Err(LoadError::HeaderOnly {
-            path: path.to_owned(),
-            columns: header,
-        });
-    }
-    let mut columns = Vec::with_capacity(needed.len());
-    for (index, name) in needed.into_iter().zip(names) {
-        let column = frame.drop_in_place(&name).map_err(parquet_error)?;
-        columns.push((index, column));
-    }
-    Ok(RawTable {
+    LoadError::MissingColumn {
         path: path.to_owned(),
-        format: FileFormat::Parquet,
-        header,
-        resolved,
-        columns,
-        rows,
-    })
+        key,
+        column,
+        found: header.to_vec(),
+    }
 }

@@ -65,7 +65,13 @@ pub fn top_k(scores: &[f32], k: usize, exclude: &[u32], reason: Reason, out: &mu
 /// Top-`k` lists for `users` (indices into `train`'s rows), in parallel.
 ///
 /// `exclude_seen` leaves out each customer's training products.
-pub fn recommend_all(model: &dyn Recommender, train: &CsrMatrix, users: &[u32], k: usize, exclude_seen: bool) -> Vec<Vec<Scored>> {
+pub fn recommend_all(
+    model: &dyn Recommender,
+    train: &CsrMatrix,
+    users: &[u32],
+    k: usize,
+    exclude_seen: bool,
+) -> Vec<Vec<Scored>> {
     const BLOCK: usize = 64;
     let n_items = model.n_items();
     let blocks: Vec<Vec<Vec<Scored>>> = users
@@ -80,7 +86,17 @@ pub fn recommend_all(model: &dyn Recommender, train: &CsrMatrix, users: &[u32], 
                     .zip(scores.chunks_exact(n_items))
                     .map(|(&u, row)| {
                         let mut out = Vec::with_capacity(k + 1);
-                        top_k(row, k, if exclude_seen { train.row(u as usize).0 } else { &[] }, Reason::Model, &mut out);
+                        top_k(
+                            row,
+                            k,
+                            if exclude_seen {
+                                train.row(u as usize).0
+                            } else {
+                                &[]
+                            },
+                            Reason::Model,
+                            &mut out,
+                        );
                         out
                     })
                     .collect()

@@ -312,3 +312,17 @@ fn every_line_dropped_is_a_report_not_a_crash() {
     );
     assert!(out.contains("no interactions left"), "{out}");
 }
+
+#[test]
+fn blank_lines_crlf_and_bom_are_not_transactions() {
+    let scratch = Scratch::new();
+    let p = scratch.write(
+        "blank.csv",
+        b"\xef\xbb\xbfuser_id;item_id;rating\r\nu1;a;5\r\n\r\nu2;\"b;c\";4\r\n\r\n",
+    );
+    let v: serde_json::Value =
+        serde_json::from_str(scratch.run(["data", "profile", "--json", s(&p)]).ok()).unwrap();
+    assert_eq!(v["cleaning"]["rows_read"], 2);
+    assert_eq!(v["cleaning"]["rows_kept"], 2);
+    assert_eq!(v["items"], 2, "the quoted 'b;c' is one product");
+}

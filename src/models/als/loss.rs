@@ -16,9 +16,18 @@ use crate::models::linalg::{dot, dot_simd, symv_simd};
 /// mass (as the implicit library reports it). Explicit: squared error over the ratings
 /// plus regularisation, divided by the number of ratings. Per-row terms are summed in row
 /// order, so the value does not depend on the thread count.
-pub fn training_loss(params: &ValidAlsParams, m: &CsrMatrix, x: &Array2<f32>, y: &Array2<f32>) -> f64 {
+pub fn training_loss(
+    params: &ValidAlsParams,
+    m: &CsrMatrix,
+    x: &Array2<f32>,
+    y: &Array2<f32>,
+) -> f64 {
     let k = params.rank;
-    let yty = if params.implicit_prefs { gram(y) } else { Vec::new() };
+    let yty = if params.implicit_prefs {
+        gram(y)
+    } else {
+        Vec::new()
+    };
     let ys = y.as_slice().expect("standard layout");
     let xs = x.as_slice().expect("standard layout");
     let weighted = matches!(params.convention, Convention::Spark) || !params.implicit_prefs;
@@ -28,7 +37,18 @@ pub fn training_loss(params: &ValidAlsParams, m: &CsrMatrix, x: &Array2<f32>, y:
         .with_min_len(64)
         .map_init(
             || vec![0f32; k],
-            |buf, u| arch.dispatch(RowLoss { params, yty: &yty, m, ys, xs, u, buf, weighted }),
+            |buf, u| {
+                arch.dispatch(RowLoss {
+                    params,
+                    yty: &yty,
+                    m,
+                    ys,
+                    xs,
+                    u,
+                    buf,
+                    weighted,
+                })
+            },
         )
         .collect();
     let (mut loss, mut reg, mut weight) = (0f64, 0f64, 0f64);
@@ -45,7 +65,11 @@ pub fn training_loss(params: &ValidAlsParams, m: &CsrMatrix, x: &Array2<f32>, y:
         let n = if weighted { item_counts[i] as f64 } else { 1.0 };
         reg += f64::from(params.reg_param) * n * f64::from(dot(yi, yi));
     }
-    let norm = if params.implicit_prefs { m.rows() as f64 * m.cols() as f64 + weight } else { m.nnz() as f64 };
+    let norm = if params.implicit_prefs {
+        m.rows() as f64 * m.cols() as f64 + weight
+    } else {
+        m.nnz() as f64
+    };
     (loss + reg) / norm.max(1.0)
 }
 
@@ -75,7 +99,11 @@ impl WithSimd for RowLoss<'_> {
             loss += f64::from(dot_simd(simd, self.buf, xu));
         }
         for (&i, &v) in cols.iter().zip(vals) {
-            let s = f64::from(dot_simd(simd, &self.ys[i as usize * k..(i as usize + 1) * k], xu));
+            let s = f64::from(dot_simd(
+                simd,
+                &self.ys[i as usize * k..(i as usize + 1) * k],
+                xu,
+            ));
             if self.params.implicit_prefs {
                 let (c, p) = confidence(self.params, v);
                 let (c, p) = (f64::from(c), f64::from(p));
@@ -85,7 +113,11 @@ impl WithSimd for RowLoss<'_> {
                 loss += (f64::from(v) - s) * (f64::from(v) - s);
             }
         }
-        let n = if self.weighted { cols.len() as f64 } else { 1.0 };
+        let n = if self.weighted {
+            cols.len() as f64
+        } else {
+            1.0
+        };
         let reg = f64::from(self.params.reg_param) * n * f64::from(dot_simd(simd, xu, xu));
         (loss, reg, weight)
     }

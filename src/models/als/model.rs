@@ -77,7 +77,8 @@ impl Recommender for AlsModel {
         for (mut row, &u) in xb.rows_mut().into_iter().zip(users) {
             row.assign(&self.user_factors.row(u as usize));
         }
-        let mut scores = ndarray::ArrayViewMut2::from_shape((users.len(), self.n_items()), out).expect("caller sizes the block");
+        let mut scores = ndarray::ArrayViewMut2::from_shape((users.len(), self.n_items()), out)
+            .expect("caller sizes the block");
         ndarray::linalg::general_mat_mul(1.0, &xb, &self.item_factors.t(), 0.0, &mut scores);
     }
 

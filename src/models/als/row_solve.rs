@@ -22,7 +22,13 @@ pub struct Scratch {
 impl Scratch {
     /// Buffers for rank `k`.
     pub fn new(k: usize) -> Self {
-        Self { r: vec![0.0; k], p: vec![0.0; k], ap: vec![0.0; k], a: vec![0.0; k * k], b: vec![0.0; k] }
+        Self {
+            r: vec![0.0; k],
+            p: vec![0.0; k],
+            ap: vec![0.0; k],
+            a: vec![0.0; k * k],
+            b: vec![0.0; k],
+        }
     }
 }
 
@@ -67,7 +73,12 @@ impl WithSimd for SolveRows<'_> {
         let s = self.scratch;
         for (j, xu) in self.rows.chunks_exact_mut(k).enumerate() {
             let (cols, vals) = self.m.row(self.first + j);
-            let row = Row { cols, vals, y: self.y, k };
+            let row = Row {
+                cols,
+                vals,
+                y: self.y,
+                k,
+            };
             if cols.is_empty() {
                 xu.fill(0.0);
             } else if !self.params.implicit_prefs {
@@ -99,7 +110,14 @@ impl Row<'_> {
 /// A few conjugate-gradient steps on the row's implicit normal equations, from `xu`
 /// (the implicit library's algorithm).
 #[inline(always)]
-fn solve_cg<S: Simd>(simd: S, params: &ValidAlsParams, yty: &[f32], row: &Row<'_>, xu: &mut [f32], s: &mut Scratch) {
+fn solve_cg<S: Simd>(
+    simd: S,
+    params: &ValidAlsParams,
+    yty: &[f32],
+    row: &Row<'_>,
+    xu: &mut [f32],
+    s: &mut Scratch,
+) {
     let lambda = row_lambda(params, row.cols.len());
     // r = b − A·x, accumulated without forming A.
     symv_simd(simd, yty, xu, &mut s.r);
@@ -142,7 +160,13 @@ fn solve_cg<S: Simd>(simd: S, params: &ValidAlsParams, yty: &[f32], row: &Row<'_
 }
 
 /// The exact implicit solve: forms the row's k × k system and factorises it.
-fn solve_cholesky(params: &ValidAlsParams, yty: &[f32], row: &Row<'_>, xu: &mut [f32], s: &mut Scratch) {
+fn solve_cholesky(
+    params: &ValidAlsParams,
+    yty: &[f32],
+    row: &Row<'_>,
+    xu: &mut [f32],
+    s: &mut Scratch,
+) {
     let k = row.k;
     let lambda = f64::from(row_lambda(params, row.cols.len()));
     for (a, &g) in s.a.iter_mut().zip(yty) {

@@ -154,25 +154,45 @@ pub fn gram(f: &Array2<f32>) -> Vec<f32> {
 }
 
 /// Solves every row of `target` given the fixed `other` side.
-pub fn sweep(params: &ValidAlsParams, m: &CsrMatrix, other: &Array2<f32>, target: &mut Array2<f32>) {
+pub fn sweep(
+    params: &ValidAlsParams,
+    m: &CsrMatrix,
+    other: &Array2<f32>,
+    target: &mut Array2<f32>,
+) {
     const ROWS_PER_TASK: usize = 32;
     let k = params.rank;
-    let yty = if params.implicit_prefs { gram(other) } else { Vec::new() };
+    let yty = if params.implicit_prefs {
+        gram(other)
+    } else {
+        Vec::new()
+    };
     let y = other.as_slice().expect("standard layout");
     let x = target.as_slice_mut().expect("standard layout");
     let arch = Arch::new();
-    x.par_chunks_mut(ROWS_PER_TASK * k).enumerate().for_each_init(
-        || Scratch::new(k),
-        |scratch, (task, rows)| {
-            arch.dispatch(SolveRows { params, yty: &yty, m, y, rows, first: task * ROWS_PER_TASK, scratch });
-        },
-    );
+    x.par_chunks_mut(ROWS_PER_TASK * k)
+        .enumerate()
+        .for_each_init(
+            || Scratch::new(k),
+            |scratch, (task, rows)| {
+                arch.dispatch(SolveRows {
+                    params,
+                    yty: &yty,
+                    m,
+                    y,
+                    rows,
+                    first: task * ROWS_PER_TASK,
+                    scratch,
+                });
+            },
+        );
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::models::als::params::AlsParams;
+    use crate::models::als::params::{AlsParams, Convention, SolverKind};
+    use crate::models::linalg::dot;
 
     /// Two blocks of users who buy two disjoint blocks of items, with a few holes.
     fn checkerboard(n: usize) -> CsrMatrix {
