@@ -46,12 +46,104 @@ pub fn axpy_simd<S: Simd>(simd: S, alpha: f32, x: &[f32], y: &mut [f32]) {
     }
 }
 
-/// `out = m · v` for a row-major `k × k` matrix.
+/// `out = m · v` for a symmetric row-major `k × k` matrix.
 #[inline(always)]
 pub fn symv_simd<S: Simd>(simd: S, m: &[f32], v: &[f32], out: &mut [f32]) {
+    // m·v = Σⱼ vⱼ·m[j, :] for symmetric m: a weighted sum of rows, accumulated in registers.
+    const ROWS: [u32; 512] = {
+        let mut rows = [0u32; 512];
+        let mut i = 0;
+        while i < 512 {
+            rows[i] = i as u32;
+            i += 1;
+        }
+        rows
+    };
     let k = v.len();
-    for (i, o) in out.iter_mut().enumerate().take(k) {
-        *o = dot_simd(simd, &m[i * k..(i + 1) * k], v);
+    out[..k].fill(0.0);
+    weighted_rows_simd(simd, m, &ROWS[..k], v, &mut out[..k]);
+}
+
+/// `out[j] = y[rows[j]] · v` for rows of a row-major matrix `y` with `v.len()` columns.
+///
+/// The dot products are independent, so the CPU overlaps them instead of waiting for
+/// each horizontal sum as an interleaved dot-then-axpy loop would.
+#[inline(always)]
+pub fn row_dots_simd<S: Simd>(simd: S, y: &[f32], rows: &[u32], v: &[f32], out: &mut [f32]) {
+    let k = v.len();
+    let row = |r: u32| &y[r as usize * k..(r as usize + 1) * k];
+    let (vh, vt) = S::as_simd_f32s(v);
+    let (rows4, rest) = pulp::as_arrays::<4, _>(rows);
+    let (out4, out_rest) = pulp::as_arrays_mut::<4, _>(out);
+    // Four rows at a time share each load of `v` and run four independent FMA chains.
+    for (quad, o) in rows4.iter().zip(out4) {
+        let ys = [row(quad[0]), row(quad[1]), row(quad[2]), row(quad[3])];
+        let heads = [
+            S::as_simd_f32s(ys[0]).0,
+            S::as_simd_f32s(ys[1]).0,
+            S::as_simd_f32s(ys[2]).0,
+            S::as_simd_f32s(ys[3]).0,
+        ];
+        let mut acc = [simd.splat_f32s(0.0); 4];
+        for (t, &vv) in vh.iter().enumerate() {
+            for q in 0..4 {
+                acc[q] = simd.mul_add_e_f32s(heads[q][t], vv, acc[q]);
+            }
+        }
+        for q in 0..4 {
+            let mut sum = simd.reduce_sum_f32s(acc[q]);
+            let start = k - vt.len();
+            for (a, b) in ys[q][start..].iter().zip(vt) {
+                sum += a * b;
+            }
+            o[q] = sum;
+        }
+    }
+    for (o, &r) in out_rest.iter_mut().zip(rest) {
+        *o = dot_simd(simd, row(r), v);
+    }
+}
+
+/// `out += Σⱼ w[j] · y[rows[j]]`, accumulating eight SIMD vectors of `out` in registers
+/// across all rows, so `out` is read and written once rather than once per row.
+#[inline(always)]
+pub fn weighted_rows_simd<S: Simd>(simd: S, y: &[f32], rows: &[u32], w: &[f32], out: &mut [f32]) {
+    const BLOCK: usize = 8;
+    let k = out.len();
+    let lanes = core::mem::size_of::<S::f32s>() / core::mem::size_of::<f32>();
+    let vectors = k / lanes;
+    let (out_head, out_tail) = S::as_mut_simd_f32s(out);
+    let mut start = 0;
+    while start < vectors {
+        let width = BLOCK.min(vectors - start);
+        let mut acc = [simd.splat_f32s(0.0); BLOCK];
+        for (&r, &wj) in rows.iter().zip(w) {
+            let (yh, _) = S::as_simd_f32s(&y[r as usize * k..(r as usize + 1) * k]);
+            let wv = simd.splat_f32s(wj);
+            if width == BLOCK {
+                let block = &yh[start..start + BLOCK];
+                for t in 0..BLOCK {
+                    acc[t] = simd.mul_add_e_f32s(wv, block[t], acc[t]);
+                }
+            } else {
+                for t in 0..width {
+                    acc[t] = simd.mul_add_e_f32s(wv, yh[start + t], acc[t]);
+                }
+            }
+        }
+        for t in 0..width {
+            out_head[start + t] = simd.add_f32s(out_head[start + t], acc[t]);
+        }
+        start += width;
+    }
+    let tail_start = vectors * lanes;
+    for (t, o) in out_tail.iter_mut().enumerate() {
+        let c = tail_start + t;
+        *o += rows
+            .iter()
+            .zip(w)
+            .map(|(&r, &wj)| wj * y[r as usize * k + c])
+            .sum::<f32>();
     }
 }
 
@@ -160,6 +252,41 @@ mod tests {
         let mut y = vec![1.0f32; 3];
         axpy(2.0, &[1.0, 2.0, 3.0], &mut y);
         assert_eq!(y, [3.0, 5.0, 7.0]);
+    }
+
+    #[test]
+    fn row_kernels_match_naive_sums() {
+        struct Op;
+        impl WithSimd for Op {
+            type Output = ();
+            fn with_simd<S: Simd>(self, simd: S) {
+                for k in [1usize, 3, 8, 13, 64, 72, 130] {
+                    let y: Vec<f32> = (0..5 * k).map(|v| ((v * 7 % 11) as f32) - 5.0).collect();
+                    let v: Vec<f32> = (0..k).map(|v| (v % 5) as f32 * 0.5).collect();
+                    let rows = [4u32, 0, 2];
+                    let mut dots = [0f32; 3];
+                    row_dots_simd(simd, &y, &rows, &v, &mut dots);
+                    for (d, &r) in dots.iter().zip(&rows) {
+                        let naive: f32 = (0..k).map(|c| y[r as usize * k + c] * v[c]).sum();
+                        assert!((d - naive).abs() < 1e-3, "k={k}");
+                    }
+                    let w = [0.5f32, -1.0, 2.0];
+                    let mut out = vec![1.0f32; k];
+                    weighted_rows_simd(simd, &y, &rows, &w, &mut out);
+                    for c in 0..k {
+                        let naive: f32 = 1.0
+                            + rows
+                                .iter()
+                                .zip(&w)
+                                .map(|(&r, &wj)| wj * y[r as usize * k + c])
+                                .sum::<f32>();
+                        assert!((out[c] - naive).abs() < 1e-3, "k={k} c={c}");
+                    }
+                }
+            }
+        }
+        Arch::new().dispatch(Op);
+        Op.with_simd(pulp::Scalar);
     }
 
     #[test]

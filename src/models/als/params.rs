@@ -13,6 +13,7 @@
 //! | `cg_steps` | 3 | 1..=50 | conjugate-gradient steps per row and sweep |
 //! | `seed` | 42 | u64 | initial factors |
 //! | `num_threads` | 0 | 0..=256 | worker threads (0 = all cores) |
+//! | `calculate_loss` | true | bool | report the training loss after every sweep |
 //!
 //! The two conventions are those users meet in practice:
 //! - **spark** (`pyspark.ml.recommendation.ALS`, the seed system): confidence
@@ -61,6 +62,9 @@ pub struct AlsParams {
     pub cg_steps: usize,
     pub seed: u64,
     pub num_threads: usize,
+    /// Compute the training loss after every sweep (for progress charts); turning it off
+    /// saves about one pass over the data per sweep.
+    pub calculate_loss: bool,
 }
 
 impl Default for AlsParams {
@@ -70,7 +74,7 @@ impl Default for AlsParams {
 }
 
 /// Canonical keys with their aliases.
-const KEYS: [(&str, &[&str]); 11] = [
+const KEYS: [(&str, &[&str]); 12] = [
     ("als_rank", &["rank", "factors", "num_factors"]),
     ("reg_param", &["regularization", "lambda", "reg"]),
     ("max_iter", &["iterations", "epochs"]),
@@ -82,6 +86,7 @@ const KEYS: [(&str, &[&str]); 11] = [
     ("cg_steps", &[]),
     ("seed", &["random_state"]),
     ("num_threads", &["threads"]),
+    ("calculate_loss", &["calculate_training_loss"]),
 ];
 
 impl AlsParams {
@@ -99,6 +104,7 @@ impl AlsParams {
             cg_steps: 3,
             seed: 42,
             num_threads: 0,
+            calculate_loss: true,
         }
     }
 
@@ -149,6 +155,11 @@ impl AlsParams {
 
     pub fn num_threads(mut self, v: usize) -> Self {
         self.num_threads = v;
+        self
+    }
+
+    pub fn calculate_loss(mut self, v: bool) -> Self {
+        self.calculate_loss = v;
         self
     }
 
@@ -213,6 +224,7 @@ impl AlsParams {
             }
             "cg_steps" => self.cg_steps = value.as_usize(key)?,
             "seed" => self.seed = value.as_usize(key)? as u64,
+            "calculate_loss" => self.calculate_loss = value.as_bool(key)?,
             _ => self.num_threads = value.as_usize(key)?,
         }
         Ok(())
@@ -244,6 +256,7 @@ impl AlsParams {
         m.insert("cg_steps", self.cg_steps.to_string());
         m.insert("seed", self.seed.to_string());
         m.insert("num_threads", self.num_threads.to_string());
+        m.insert("calculate_loss", self.calculate_loss.to_string());
         m
     }
 

@@ -8,10 +8,16 @@ use pulp::{Simd, WithSimd};
 
 use super::params::{Convention, SolverKind, ValidAlsParams};
 use crate::data::CsrMatrix;
-use crate::models::linalg::{axpy_simd, cholesky_solve, dot_simd, nnls, symv_simd};
+use crate::models::linalg::{
+    axpy_simd, cholesky_solve, dot_simd, nnls, row_dots_simd, symv_simd, weighted_rows_simd,
+};
 
 /// Per-thread buffers.
 pub struct Scratch {
+    /// Per interaction of the row: confidence and preference, dot products, weights.
+    conf: Vec<(f32, f32)>,
+    q: Vec<f32>,
+    w: Vec<f32>,
     r: Vec<f32>,
     p: Vec<f32>,
     ap: Vec<f32>,
@@ -23,6 +29,9 @@ impl Scratch {
     /// Buffers for rank `k`.
     pub fn new(k: usize) -> Self {
         Self {
+            conf: Vec::new(),
+            q: Vec::new(),
+            w: Vec::new(),
             r: vec![0.0; k],
             p: vec![0.0; k],
             ap: vec![0.0; k],
@@ -109,6 +118,9 @@ impl Row<'_> {
 
 /// A few conjugate-gradient steps on the row's implicit normal equations, from `xu`
 /// (the implicit library's algorithm).
+///
+/// Each product with the row's part of the matrix runs in two phases: all dot products
+/// `yᵢ·v` first, then one weighted sum of the `yᵢ`, so neither phase waits on the other.
 #[inline(always)]
 fn solve_cg<S: Simd>(
     simd: S,
@@ -118,18 +130,23 @@ fn solve_cg<S: Simd>(
     xu: &mut [f32],
     s: &mut Scratch,
 ) {
-    let lambda = row_lambda(params, row.cols.len());
-    // r = b − A·x, accumulated without forming A.
+    let n = row.cols.len();
+    let lambda = row_lambda(params, n);
+    s.conf.clear();
+    s.conf
+        .extend(row.vals.iter().map(|&v| confidence(params, v)));
+    s.q.resize(n, 0.0);
+    s.w.resize(n, 0.0);
+    // r = b − A·x = Σ cᵢpᵢyᵢ − (YᵀY + λI)x − Σ (cᵢ − 1)(yᵢ·x) yᵢ
     symv_simd(simd, yty, xu, &mut s.r);
     for (r, &x) in s.r.iter_mut().zip(xu.iter()) {
         *r = -*r - lambda * x;
     }
-    for (&i, &v) in row.cols.iter().zip(row.vals) {
-        let yi = row.factor(i);
-        let (c, p) = confidence(params, v);
-        let coef = c * p - (c - 1.0) * dot_simd(simd, yi, xu);
-        axpy_simd(simd, coef, yi, &mut s.r);
+    row_dots_simd(simd, row.y, row.cols, xu, &mut s.q);
+    for ((w, &q), &(c, p)) in s.w.iter_mut().zip(&s.q).zip(&s.conf) {
+        *w = c * p - (c - 1.0) * q;
     }
+    weighted_rows_simd(simd, row.y, row.cols, &s.w, &mut s.r);
     s.p.copy_from_slice(&s.r);
     let mut rs_old = dot_simd(simd, &s.r, &s.r);
     for _ in 0..params.cg_steps {
@@ -138,11 +155,11 @@ fn solve_cg<S: Simd>(
         }
         symv_simd(simd, yty, &s.p, &mut s.ap);
         axpy_simd(simd, lambda, &s.p, &mut s.ap);
-        for (&i, &v) in row.cols.iter().zip(row.vals) {
-            let yi = row.factor(i);
-            let (c, _) = confidence(params, v);
-            axpy_simd(simd, (c - 1.0) * dot_simd(simd, yi, &s.p), yi, &mut s.ap);
+        row_dots_simd(simd, row.y, row.cols, &s.p, &mut s.q);
+        for ((w, &q), &(c, _)) in s.w.iter_mut().zip(&s.q).zip(&s.conf) {
+            *w = (c - 1.0) * q;
         }
+        weighted_rows_simd(simd, row.y, row.cols, &s.w, &mut s.ap);
         let p_ap = dot_simd(simd, &s.p, &s.ap);
         if p_ap <= 0.0 || !p_ap.is_finite() {
             break;

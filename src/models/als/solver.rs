@@ -25,11 +25,11 @@ use rayon::prelude::*;
 use super::params::ValidAlsParams;
 use crate::data::CsrMatrix;
 use crate::data::split::mix;
-use pulp::Arch;
+use pulp::{Arch, Simd, WithSimd};
 
 use super::loss::training_loss;
 use super::row_solve::{Scratch, SolveRows};
-use crate::models::linalg::axpy;
+use crate::models::linalg::{axpy, weighted_rows_simd};
 
 /// What one sweep reports to the caller (the TUI's live chart, the CLI's progress bar).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -94,8 +94,14 @@ pub fn fit(
             sweep(params, user_items, &y, &mut x);
             sweep(params, item_users, &x, &mut y);
         });
-        let loss = pool.install(|| training_loss(params, user_items, &x, &y));
-        if !loss.is_finite() || x.iter().any(|v| !v.is_finite()) {
+        let loss = if params.calculate_loss {
+            pool.install(|| training_loss(params, user_items, &x, &y))
+        } else {
+            f64::NAN
+        };
+        let diverged = (params.calculate_loss && !loss.is_finite())
+            || x.iter().chain(y.iter()).any(|v| !v.is_finite());
+        if diverged {
             return Err(FitError::Diverged { iteration, loss });
         }
         let report = EpochReport {
@@ -129,28 +135,47 @@ pub fn init_factors(rows: usize, k: usize, seed: u64, side: u64, scale: f32) -> 
 }
 
 /// `FᵀF`, summed over fixed blocks of rows in order so the result never depends on the
-/// thread count.
+/// thread count. Blocks are small enough that both cores share even a few thousand rows.
 pub fn gram(f: &Array2<f32>) -> Vec<f32> {
-    const BLOCK: usize = 4096;
+    const BLOCK: usize = 256;
     let k = f.ncols();
     let data = f.as_slice().expect("factor matrices are standard layout");
+    let arch = Arch::new();
     let partials: Vec<Vec<f32>> = data
         .par_chunks(BLOCK * k)
-        .map(|block| {
-            let mut g = vec![0f32; k * k];
-            for row in block.chunks_exact(k) {
-                for (i, &ri) in row.iter().enumerate() {
-                    axpy(ri, row, &mut g[i * k..(i + 1) * k]);
-                }
-            }
-            g
-        })
+        .map(|block| arch.dispatch(BlockGram { block, k }))
         .collect();
     let mut g = vec![0f32; k * k];
     for p in &partials {
         axpy(1.0, p, &mut g);
     }
     g
+}
+
+/// `BᵀB` of one block of rows: row `i` of the result is `Σ_r B[r, i] · B[r, :]`.
+struct BlockGram<'a> {
+    block: &'a [f32],
+    k: usize,
+}
+
+impl WithSimd for BlockGram<'_> {
+    type Output = Vec<f32>;
+
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, simd: S) -> Vec<f32> {
+        let k = self.k;
+        let n = self.block.len() / k;
+        let rows: Vec<u32> = (0..n as u32).collect();
+        let mut column = vec![0f32; n];
+        let mut g = vec![0f32; k * k];
+        for i in 0..k {
+            for (c, row) in column.iter_mut().zip(self.block.chunks_exact(k)) {
+                *c = row[i];
+            }
+            weighted_rows_simd(simd, self.block, &rows, &column, &mut g[i * k..(i + 1) * k]);
+        }
+        g
+    }
 }
 
 /// Solves every row of `target` given the fixed `other` side.
