@@ -40,6 +40,8 @@ pub enum Command {
     Train(train::TrainArgs),
     /// Top-k recommendations from a run, as CSV.
     Recommend(recommend_cmd::RecommendArgs),
+    /// Products most similar to one product, from a run (ALS or item-kNN).
+    Similar(recommend_cmd::SimilarArgs),
     /// Evaluate a run on a test file against the popularity baseline.
     Eval(eval_cmd::EvalArgs),
     /// Measure latent's speed on real or synthetic data.
@@ -132,6 +134,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<()> {
         Command::Train(args) => train::run(&args, out),
         Command::Recommend(args) => recommend_cmd::run(&args, out),
         Command::Eval(args) => eval_cmd::run(&args, out),
+        Command::Similar(args) => recommend_cmd::run_similar(&args, out),
         Command::Bench(cmd) => bench::run(cmd, out),
     }
 }

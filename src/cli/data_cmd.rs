@@ -20,6 +20,9 @@ pub enum DataCommand {
     Profile {
         /// The CSV or Parquet file (default: [data] path of --config).
         file: Option<PathBuf>,
+        /// The same as FILE, for symmetry with `latent train --data`.
+        #[arg(long, value_name = "FILE", conflicts_with = "file")]
+        data: Option<PathBuf>,
         #[command(flatten)]
         load: LoadArgs,
         /// Print the profile as JSON.
@@ -30,6 +33,9 @@ pub enum DataCommand {
     Split {
         /// The CSV or Parquet file (default: [data] path of --config).
         file: Option<PathBuf>,
+        /// The same as FILE, for symmetry with `latent train --data`.
+        #[arg(long, value_name = "FILE", conflicts_with = "file")]
+        data: Option<PathBuf>,
         #[command(flatten)]
         load: LoadArgs,
         /// Where the training lines go.
@@ -77,9 +83,15 @@ pub enum DataCommand {
 /// Runs a `latent data` subcommand.
 pub fn run(cmd: DataCommand, out: &mut dyn Write) -> anyhow::Result<()> {
     match cmd {
-        DataCommand::Profile { file, load, json } => run_profile(file.as_deref(), &load, json, out),
+        DataCommand::Profile {
+            file,
+            data,
+            load,
+            json,
+        } => run_profile(file.or(data).as_deref(), &load, json, out),
         DataCommand::Split {
             file,
+            data,
             load,
             train_out,
             test_out,
@@ -115,7 +127,14 @@ pub fn run(cmd: DataCommand, out: &mut dyn Write) -> anyhow::Result<()> {
                 strategy,
                 new_items_only,
             };
-            run_split(file.as_deref(), &load, &spec, &train_out, &test_out, out)
+            run_split(
+                file.or(data).as_deref(),
+                &load,
+                &spec,
+                &train_out,
+                &test_out,
+                out,
+            )
         }
         DataCommand::Synth {
             rows,

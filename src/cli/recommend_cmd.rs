@@ -136,3 +136,62 @@ pub fn csv_field(text: &str) -> std::borrow::Cow<'_, str> {
         std::borrow::Cow::Borrowed(text)
     }
 }
+
+/// Arguments of `latent similar`.
+#[derive(Debug, clap::Args)]
+pub struct SimilarArgs {
+    /// The run directory written by `latent train`.
+    #[arg(long, value_name = "RUN_DIR")]
+    pub run: PathBuf,
+    /// The product id.
+    #[arg(long, value_name = "ID")]
+    pub item: String,
+    /// Number of similar products.
+    #[arg(long, default_value_t = 10)]
+    pub top: usize,
+}
+
+/// Runs `latent similar`: CSV `item_id,similar_item_id,rank,score,description`.
+pub fn run_similar(args: &SimilarArgs, out: &mut dyn Write) -> anyhow::Result<()> {
+    if args.top == 0 {
+        return Err(ParamsError::OutOfRange {
+            key: "--top".into(),
+            value: "0".into(),
+            range: "at least 1".into(),
+        }
+        .into());
+    }
+    let run =
+        Run::load(&args.run).with_context(|| format!("loading run '{}'", args.run.display()))?;
+    let Some(item) = run.items.get(&args.item) else {
+        return Err(ParamsError::Invalid(format!(
+            "product '{}' is not in the run's training data",
+            args.item
+        ))
+        .into());
+    };
+    let Some(list) = crate::recommend::similar_items(&run.model, item, args.top) else {
+        return Err(ParamsError::Invalid(format!(
+            "a {} model has no product similarity: train als or item-knn",
+            run.meta.model.name()
+        ))
+        .into());
+    };
+    writeln!(out, "item_id,similar_item_id,rank,score,description")?;
+    for (rank, s) in list.iter().enumerate() {
+        let description = run
+            .descriptions
+            .get(s.item as usize)
+            .map_or("", String::as_str);
+        writeln!(
+            out,
+            "{},{},{},{},{}",
+            csv_field(&args.item),
+            csv_field(run.items.name(s.item)),
+            rank + 1,
+            s.score,
+            csv_field(description)
+        )?;
+    }
+    Ok(())
+}

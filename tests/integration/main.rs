@@ -11,6 +11,8 @@ mod util;
 mod data_profile;
 // Every kind of bad input: a clear message, exit code 2, never a panic.
 mod bad_input;
+// Every cleaning rule, counted exactly, and the `net` cancellation policy.
+mod cleaning_rules;
 // `latent data split` and `latent data synth` round trips.
 mod data_split;
 // `latent train`, `recommend` and `eval`: the headless contract.

@@ -435,3 +435,72 @@ fn tiny_and_foreign_data() {
         "{out}"
     );
 }
+
+#[test]
+fn similar_products_from_als_and_knn() {
+    let scratch = Scratch::new();
+    let data = sample("online_retail_sample.csv");
+    for model in ["als", "item-knn"] {
+        let run = scratch.path(&format!("run-{model}"));
+        scratch
+            .run([
+                "train",
+                "--data",
+                s(&data),
+                "--model",
+                model,
+                "--out",
+                s(&run),
+            ])
+            .ok();
+        let out = scratch
+            .run([
+                "similar",
+                "--run",
+                s(&run),
+                "--item",
+                "85123A",
+                "--top",
+                "5",
+            ])
+            .ok()
+            .to_owned();
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines[0], "item_id,similar_item_id,rank,score,description");
+        assert_eq!(lines.len(), 6, "{out}");
+        assert!(
+            lines[1..]
+                .iter()
+                .all(|l| l.starts_with("85123A,") && !l.starts_with("85123A,85123A,")),
+            "{out}"
+        );
+    }
+    let pop = scratch.path("run-pop");
+    scratch
+        .run([
+            "train",
+            "--data",
+            s(&data),
+            "--model",
+            "popularity",
+            "--out",
+            s(&pop),
+        ])
+        .ok();
+    let err = scratch
+        .run(["similar", "--run", s(&pop), "--item", "85123A"])
+        .input_error()
+        .to_owned();
+    assert!(err.contains("no product similarity"), "{err}");
+    let err = scratch
+        .run([
+            "similar",
+            "--run",
+            s(&scratch.path("run-als")),
+            "--item",
+            "NOPE",
+        ])
+        .input_error()
+        .to_owned();
+    assert!(err.contains("'NOPE' is not in the run"), "{err}");
+}
