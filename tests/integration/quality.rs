@@ -30,8 +30,7 @@ fn als_beats_popularity_on_online_retail_new_purchases() {
     assert!(lift(&m) >= 0.30, "precision@10 lift {:.3}: {m}", lift(&m));
 }
 
-#[test]
-fn als_beats_popularity_on_movielens_100k() {
+fn movielens() -> std::path::PathBuf {
     let data_dir = sample("ml-100k");
     if !data_dir.join("ml-100k.inter").exists() {
         let status = std::process::Command::new("bash")
@@ -43,6 +42,62 @@ fn als_beats_popularity_on_movielens_100k() {
             "scripts/fetch-ml100k.sh failed: MovieLens-100k comes from the PyPI wheel recbole==1.2.1"
         );
     }
+    data_dir
+}
+
+#[test]
+fn explicit_als_predicts_movielens_ratings() {
+    let inter = movielens().join("ml-100k.inter");
+    let scratch = Scratch::new();
+    let (train, test, run) = (
+        scratch.path("train.csv"),
+        scratch.path("test.csv"),
+        scratch.path("run"),
+    );
+    scratch
+        .run([
+            "data",
+            "split",
+            s(&inter),
+            "--per-user-fraction",
+            "0.2",
+            "--train-out",
+            s(&train),
+            "--test-out",
+            s(&test),
+        ])
+        .ok();
+    let args = [
+        "train",
+        "--data",
+        s(&train),
+        "--test",
+        s(&test),
+        "--model",
+        "als-explicit",
+        "--ranking-type",
+        "rating",
+    ];
+    scratch
+        .run(args.into_iter().chain([
+            "--set",
+            "als_rank=10",
+            "--set",
+            "max_iter=15",
+            "--out",
+            s(&run),
+        ]))
+        .ok();
+    let m = metrics(&run);
+    let rmse = m["model"]["rmse"].as_f64().unwrap();
+    let mae = m["model"]["mae"].as_f64().unwrap();
+    assert!(rmse < 1.0, "RMSE {rmse}");
+    assert!(mae < rmse, "MAE {mae} RMSE {rmse}");
+}
+
+#[test]
+fn als_beats_popularity_on_movielens_100k() {
+    let data_dir = movielens();
     let scratch = Scratch::new();
     // Ratings of 4 and 5 are the positives; each user's last 20 % of them, by time, is the test.
     let ws = scratch.write(
