@@ -8,7 +8,6 @@ mod bench;
 mod bench_als;
 mod data_cmd;
 mod eval_cmd;
-mod format;
 mod recommend_cmd;
 mod report;
 mod train;
@@ -24,15 +23,22 @@ use crate::paths::Paths;
 
 /// latent: load transactions, train recommenders, evaluate, inspect and export.
 #[derive(Debug, Parser)]
-#[command(name = "latent", version, about, arg_required_else_help = true)]
+#[command(name = "latent", version, about)]
 pub struct Cli {
+    /// Without a command, latent opens the terminal workbench on the demo workspace.
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
 }
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Open the terminal workbench (the default).
+    Tui {
+        /// A workspace folder or its workspace.toml (default: workspaces/demo).
+        #[arg(long, value_name = "DIR")]
+        workspace: Option<PathBuf>,
+    },
     /// Inspect, split and synthesise transaction data.
     #[command(subcommand)]
     Data(data_cmd::DataCommand),
@@ -130,12 +136,16 @@ pub fn main() -> ExitCode {
 /// Runs one parsed command, writing its report to `out`.
 pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<()> {
     match cli.command {
-        Command::Data(cmd) => data_cmd::run(cmd, out),
-        Command::Train(args) => train::run(&args, out),
-        Command::Recommend(args) => recommend_cmd::run(&args, out),
-        Command::Eval(args) => eval_cmd::run(&args, out),
-        Command::Similar(args) => recommend_cmd::run_similar(&args, out),
-        Command::Bench(cmd) => bench::run(cmd, out),
+        None => crate::tui::run(&crate::tui::default_workspace()),
+        Some(Command::Tui { workspace }) => {
+            crate::tui::run(&workspace.unwrap_or_else(crate::tui::default_workspace))
+        }
+        Some(Command::Data(cmd)) => data_cmd::run(cmd, out),
+        Some(Command::Train(args)) => train::run(&args, out),
+        Some(Command::Recommend(args)) => recommend_cmd::run(&args, out),
+        Some(Command::Eval(args)) => eval_cmd::run(&args, out),
+        Some(Command::Similar(args)) => recommend_cmd::run_similar(&args, out),
+        Some(Command::Bench(cmd)) => bench::run(cmd, out),
     }
 }
 

@@ -11,9 +11,13 @@ pub mod data;
 pub mod error;
 pub mod eval;
 pub mod experiment;
+pub mod format;
+pub mod jobs;
 pub mod models;
 pub mod paths;
 pub mod recommend;
 pub mod store;
+pub mod tui;
+pub mod workspace;
 
 pub use error::{Error, Result};

@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 use clap::Subcommand;
 
 use super::LoadArgs;
-use super::format::thousands;
 use crate::data::{Interactions, load_transactions};
+use crate::format::thousands;
 
 /// `latent bench` subcommands.
 #[derive(Debug, Subcommand)]

@@ -12,8 +12,8 @@ use std::time::Instant;
 
 use super::LoadArgs;
 use super::bench::peak_rss_kib;
-use super::format::thousands;
 use crate::data::{CsrMatrix, Interactions, load_transactions};
+use crate::format::thousands;
 use crate::models::AlsModel;
 use crate::models::als::{AlsParams, Convention, SolverKind};
 use crate::models::hyper::parse_assignment;

@@ -7,11 +7,11 @@ use anyhow::Context;
 use clap::Subcommand;
 
 use super::LoadArgs;
-use super::format::{percent, thousands};
 use crate::data::profile::{Profile, Quantiles, profile};
 use crate::data::split::{SplitSpec, SplitStrategy, split};
 use crate::data::timestamps::parse_day;
 use crate::data::{DropReason, Interactions, LoadError, load_transactions};
+use crate::format::{percent, thousands};
 
 /// `latent data` subcommands.
 #[derive(Debug, Subcommand)]

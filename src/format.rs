@@ -1,4 +1,4 @@
-//! Number formatting for human-readable reports.
+//! Number formatting for human-readable reports, shared by the CLI and the TUI.
 
 /// `1234567` → `1,234,567`.
 pub fn thousands(n: usize) -> String {

@@ -1,0 +1,152 @@
+//! Background work: loading, profiling and training off the UI thread.
+//!
+//! A job runs on its own thread and reports through a sink of owned [`JobEvent`]s; it
+//! never touches UI state. Each job owns a [`CancelToken`] that it checks at every stage
+//! and ALS sweep, and it stops as soon as the sink reports that nobody listens any more.
+//! The TUI adapts the sink to its event channel; tests collect events in a vector.
+
+pub mod cancel;
+pub mod profiling;
+pub mod training;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+pub use cancel::CancelToken;
+
+use crate::data::profile::Profile;
+use crate::store::Run;
+
+/// Identifies one job, so late messages of a replaced job can be ignored.
+pub type JobId = u64;
+
+/// Where a job sends its events; returns false once the receiver is gone.
+pub type Sink = Box<dyn Fn(JobEvent) -> bool + Send>;
+
+/// Small, owned messages from a job.
+#[derive(Debug, Clone)]
+pub enum JobEvent {
+    Started {
+        id: JobId,
+        label: String,
+    },
+    /// A stage finished (loading, matrix) without epoch data.
+    Stage {
+        id: JobId,
+        message: String,
+    },
+    /// One training sweep.
+    Progress {
+        id: JobId,
+        iteration: usize,
+        of: usize,
+        loss: f64,
+        elapsed: Duration,
+    },
+    /// A data profile is ready.
+    Profiled {
+        id: JobId,
+        profile: Box<Profile>,
+        monthly_lines: Vec<(String, u64)>,
+        item_popularity: Vec<u64>,
+    },
+    /// Training finished; the run was saved to `dir`.
+    Finished {
+        id: JobId,
+        run: Box<Run>,
+        dir: PathBuf,
+    },
+    /// A saved run was loaded for inspection.
+    RunLoaded {
+        id: JobId,
+        run: Box<Run>,
+        dir: PathBuf,
+    },
+    Failed {
+        id: JobId,
+        message: String,
+    },
+    Cancelled {
+        id: JobId,
+    },
+}
+
+impl JobEvent {
+    /// The job this event belongs to.
+    pub fn id(&self) -> JobId {
+        match self {
+            JobEvent::Started { id, .. }
+            | JobEvent::Stage { id, .. }
+            | JobEvent::Progress { id, .. }
+            | JobEvent::Profiled { id, .. }
+            | JobEvent::Finished { id, .. }
+            | JobEvent::RunLoaded { id, .. }
+            | JobEvent::Failed { id, .. }
+            | JobEvent::Cancelled { id } => *id,
+        }
+    }
+}
+
+/// Loads the run in `dir` in the background.
+pub fn spawn_load_run(id: JobId, dir: PathBuf, sink: Sink) -> std::io::Result<JobHandle> {
+    let cancel = CancelToken::new();
+    let thread = std::thread::Builder::new()
+        .name(format!("latent-load-run-{id}"))
+        .spawn(move || {
+            let event = match Run::load(&dir) {
+                Ok(run) => JobEvent::RunLoaded {
+                    id,
+                    run: Box::new(run),
+                    dir,
+                },
+                Err(e) => JobEvent::Failed {
+                    id,
+                    message: e.to_string(),
+                },
+            };
+            sink(event);
+        })?;
+    Ok(JobHandle::new(id, cancel, thread))
+}
+
+/// A running job: its id, its cancel switch and its thread.
+pub struct JobHandle {
+    pub id: JobId,
+    pub cancel: CancelToken,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl JobHandle {
+    /// Wraps a spawned thread.
+    pub fn new(id: JobId, cancel: CancelToken, thread: std::thread::JoinHandle<()>) -> Self {
+        Self {
+            id,
+            cancel,
+            thread: Some(thread),
+        }
+    }
+
+    /// True while the thread runs.
+    pub fn is_running(&self) -> bool {
+        self.thread.as_ref().is_some_and(|t| !t.is_finished())
+    }
+
+    /// Cancels and waits up to `timeout` for the thread to end; true when it ended.
+    pub fn cancel_and_join(&mut self, timeout: Duration) -> bool {
+        self.cancel.cancel();
+        let deadline = std::time::Instant::now() + timeout;
+        while self.is_running() && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        match self.thread.take() {
+            Some(t) if t.is_finished() => t.join().is_ok(),
+            Some(t) => {
+                // Still busy inside a step that cannot be interrupted: leave it detached; it
+                // stops at its next check.
+                self.thread = Some(t);
+                false
+            }
+            None => true,
+        }
+    }
+}

@@ -1,0 +1,151 @@
+//! The terminal workbench.
+//!
+//! The UI thread owns [`app::AppState`]. Input arrives from a reader thread and job
+//! results from worker threads, all on one channel of [`event::AppEvent`]s. After each
+//! batch of events (progress floods are drained and coalesced) the state is drawn once by
+//! [`views::render`], a pure function of the state. Work that takes time — loading and
+//! profiling data, training, opening a run — runs in [`crate::jobs`], never on this
+//! thread. Quitting cancels every job and waits briefly for it; the terminal is restored
+//! on exit, on error and from the panic hook that `ratatui::try_init` installs.
+
+pub mod app;
+pub mod event;
+pub mod inspect;
+pub mod theme;
+pub mod tune;
+pub mod views;
+
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{self, Sender};
+use std::time::Duration;
+
+use anyhow::Context;
+use ratatui::crossterm::event::{DisableMouseCapture, EnableMouseCapture};
+use ratatui::crossterm::execute;
+
+use self::app::{AppState, Command};
+use self::event::AppEvent;
+use crate::jobs::{self, JobEvent, JobHandle, Sink};
+use crate::workspace::Workspace;
+
+/// How often the clock ticks when nothing else happens.
+const TICK: Duration = Duration::from_millis(250);
+
+/// The demo workspace: `workspaces/demo` under the current folder, else the one in the
+/// source tree this binary was built from.
+pub fn default_workspace() -> PathBuf {
+    let local = PathBuf::from("workspaces/demo");
+    if local.join("workspace.toml").exists() {
+        return local;
+    }
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("workspaces/demo")
+}
+
+/// Starts jobs for the commands the state asks for.
+pub struct Runtime {
+    tx: Sender<AppEvent>,
+    jobs: Vec<JobHandle>,
+}
+
+impl Runtime {
+    /// A runtime whose jobs report on `tx`.
+    pub fn new(tx: Sender<AppEvent>) -> Self {
+        Self {
+            tx,
+            jobs: Vec::new(),
+        }
+    }
+
+    fn sink(&self) -> Sink {
+        let tx = self.tx.clone();
+        Box::new(move |e| tx.send(AppEvent::Job(e)).is_ok())
+    }
+
+    /// Carries out `commands` for `app`.
+    pub fn execute(&mut self, app: &mut AppState, commands: Vec<Command>) {
+        self.jobs.retain(JobHandle::is_running);
+        for command in commands {
+            let started = match command {
+                Command::Profile { id } => match app.workspace.config.data.path.clone() {
+                    Some(path) => jobs::profiling::spawn_profile(
+                        id,
+                        path,
+                        app.workspace.config.load_spec(),
+                        self.sink(),
+                    )
+                    .map(Some),
+                    None => {
+                        let _ = self.tx.send(AppEvent::Job(JobEvent::Failed {
+                            id,
+                            message: "the workspace has no [data] path".into(),
+                        }));
+                        Ok(None)
+                    }
+                },
+                Command::Train { id, spec, dir } => {
+                    jobs::training::spawn_training(id, *spec, dir, self.sink()).map(Some)
+                }
+                Command::LoadRun { id, dir } => {
+                    jobs::spawn_load_run(id, dir, self.sink()).map(Some)
+                }
+                Command::Cancel(id) => {
+                    for job in self.jobs.iter().filter(|j| j.id == id) {
+                        job.cancel.cancel();
+                    }
+                    Ok(None)
+                }
+                Command::RefreshRuns => {
+                    app.runs = app.workspace.list_runs();
+                    app.selected_run = app.selected_run.min(app.runs.len().saturating_sub(1));
+                    Ok(None)
+                }
+            };
+            match started {
+                Ok(Some(handle)) => self.jobs.push(handle),
+                Ok(None) => {}
+                Err(e) => app.status = format!("cannot start a worker thread: {e}"),
+            }
+        }
+    }
+
+    /// Cancels every job and waits up to `timeout` for each.
+    pub fn shutdown(&mut self, timeout: Duration) {
+        for job in &self.jobs {
+            job.cancel.cancel();
+        }
+        for job in &mut self.jobs {
+            job.cancel_and_join(timeout);
+        }
+    }
+}
+
+/// Runs the workbench on the workspace at `path` until the user quits.
+pub fn run(path: &Path) -> anyhow::Result<()> {
+    let workspace =
+        Workspace::open(path).with_context(|| format!("opening workspace '{}'", path.display()))?;
+    let (mut app, commands) = AppState::new(workspace);
+    let (tx, rx) = mpsc::channel();
+    let mut runtime = Runtime::new(tx.clone());
+    let mut terminal =
+        ratatui::try_init().context("starting the terminal UI (is this a terminal?)")?;
+    let _ = execute!(std::io::stdout(), EnableMouseCapture);
+    let result = (|| -> anyhow::Result<()> {
+        event::spawn_input_thread(tx, TICK)?;
+        runtime.execute(&mut app, commands);
+        loop {
+            terminal.draw(|f| views::render(&app, f))?;
+            let first = rx.recv().context("the input thread stopped")?;
+            for e in std::iter::once(first).chain(rx.try_iter()) {
+                let commands = app.update(e);
+                runtime.execute(&mut app, commands);
+            }
+            if app.should_quit {
+                return Ok(());
+            }
+        }
+    })();
+    runtime.shutdown(Duration::from_secs(2));
+    let _ = execute!(std::io::stdout(), DisableMouseCapture);
+    ratatui::restore();
+    result
+}

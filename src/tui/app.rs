@@ -1,0 +1,462 @@
+//! The TUI's state and the one function that changes it.
+//!
+//! [`AppState::update`] takes an [`AppEvent`] and returns the [`Command`]s the runtime must
+//! carry out (start a job, cancel one, quit). It does no I/O, so tests drive it with plain
+//! events, fake job progress included, and no terminal.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEventKind};
+
+use super::event::AppEvent;
+use super::inspect::InspectState;
+use super::tune::TuneForm;
+use crate::data::profile::Profile;
+use crate::experiment::TrainSpec;
+use crate::jobs::{JobEvent, JobId};
+use crate::workspace::{RunSummary, Workspace};
+
+/// The screens, in tab order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Screen {
+    Data,
+    Tune,
+    Train,
+    Runs,
+    Inspect,
+}
+
+impl Screen {
+    pub const ALL: [Screen; 5] = [
+        Screen::Data,
+        Screen::Tune,
+        Screen::Train,
+        Screen::Runs,
+        Screen::Inspect,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Screen::Data => "Data",
+            Screen::Tune => "Tune",
+            Screen::Train => "Train",
+            Screen::Runs => "Runs",
+            Screen::Inspect => "Inspect",
+        }
+    }
+}
+
+/// What the runtime must do after an update.
+#[derive(Debug, Clone)]
+pub enum Command {
+    Profile {
+        id: JobId,
+    },
+    Train {
+        id: JobId,
+        spec: Box<TrainSpec>,
+        dir: PathBuf,
+    },
+    Cancel(JobId),
+    LoadRun {
+        id: JobId,
+        dir: PathBuf,
+    },
+    RefreshRuns,
+}
+
+/// The Data screen.
+#[derive(Debug, Clone, Default)]
+pub enum DataState {
+    #[default]
+    Idle,
+    Loading {
+        job: JobId,
+    },
+    Ready {
+        profile: Box<Profile>,
+        monthly_lines: Vec<(String, u64)>,
+        item_popularity: Vec<u64>,
+    },
+    Failed {
+        message: String,
+    },
+}
+
+/// How a training job is doing.
+#[derive(Debug, Clone, PartialEq)]
+pub enum JobStatus {
+    Running,
+    Finished { precision: Option<(f64, f64)> },
+    Failed(String),
+    Cancelled,
+}
+
+/// A training job as the Train screen shows it.
+#[derive(Debug, Clone)]
+pub struct TrainJob {
+    pub id: JobId,
+    pub label: String,
+    pub status: JobStatus,
+    pub stage: String,
+    /// `(iteration, loss)` per sweep.
+    pub history: Vec<(usize, f64)>,
+    pub planned: usize,
+    pub elapsed: Duration,
+    pub dir: PathBuf,
+}
+
+impl TrainJob {
+    /// Seconds left at the current pace, once a sweep is done.
+    pub fn eta(&self) -> Option<Duration> {
+        let done = self.history.len();
+        (self.status == JobStatus::Running && done > 0 && self.planned > done).then(|| {
+            self.elapsed
+                .mul_f64((self.planned - done) as f64 / done as f64)
+        })
+    }
+}
+
+/// Everything the TUI shows.
+pub struct AppState {
+    pub screen: Screen,
+    pub workspace: Workspace,
+    pub data: DataState,
+    pub tune: TuneForm,
+    pub jobs: Vec<TrainJob>,
+    pub selected_job: usize,
+    pub runs: Vec<RunSummary>,
+    pub selected_run: usize,
+    pub inspect: InspectState,
+    pub status: String,
+    pub show_help: bool,
+    pub should_quit: bool,
+    next_id: JobId,
+    loading_run: Option<JobId>,
+}
+
+impl AppState {
+    /// A fresh state for `workspace`; the returned commands load its data and runs.
+    pub fn new(workspace: Workspace) -> (Self, Vec<Command>) {
+        let tune = TuneForm::from_config(&workspace.config);
+        let mut app = Self {
+            screen: Screen::Data,
+            workspace,
+            data: DataState::Idle,
+            tune,
+            jobs: Vec::new(),
+            selected_job: 0,
+            runs: Vec::new(),
+            selected_run: 0,
+            inspect: InspectState::default(),
+            status: String::new(),
+            show_help: false,
+            should_quit: false,
+            next_id: 1,
+            loading_run: None,
+        };
+        let id = app.next_job_id();
+        app.data = DataState::Loading { job: id };
+        (app, vec![Command::Profile { id }, Command::RefreshRuns])
+    }
+
+    fn next_job_id(&mut self) -> JobId {
+        let id = self.next_id;
+        self.next_id += 1;
+        id
+    }
+
+    /// True while any training job runs.
+    pub fn is_training(&self) -> bool {
+        self.jobs.iter().any(|j| j.status == JobStatus::Running)
+    }
+
+    /// Applies one event.
+    pub fn update(&mut self, event: AppEvent) -> Vec<Command> {
+        match event {
+            AppEvent::Key(key) => self.on_key(key),
+            AppEvent::Mouse(m) => {
+                match m.kind {
+                    MouseEventKind::ScrollDown => self.move_in_screen(1),
+                    MouseEventKind::ScrollUp => self.move_in_screen(-1),
+                    MouseEventKind::Down(_) if m.row == 0 => {
+                        // A click on the tab bar: tabs are laid out as " n Title " pieces.
+                        let mut x = 0u16;
+                        for s in Screen::ALL {
+                            let width = s.title().len() as u16 + 5;
+                            if m.column < x + width {
+                                self.screen = s;
+                                break;
+                            }
+                            x += width;
+                        }
+                    }
+                    _ => {}
+                }
+                Vec::new()
+            }
+            AppEvent::Resize(..) | AppEvent::Tick => Vec::new(),
+            AppEvent::Job(e) => self.on_job(e),
+        }
+    }
+
+    fn on_job(&mut self, event: JobEvent) -> Vec<Command> {
+        let id = event.id();
+        if let DataState::Loading { job } = self.data {
+            if job == id {
+                match event {
+                    JobEvent::Profiled {
+                        profile,
+                        monthly_lines,
+                        item_popularity,
+                        ..
+                    } => {
+                        self.data = DataState::Ready {
+                            profile,
+                            monthly_lines,
+                            item_popularity,
+                        };
+                    }
+                    JobEvent::Failed { message, .. } => {
+                        self.status = format!("data: {message}");
+                        self.data = DataState::Failed { message };
+                    }
+                    _ => {}
+                }
+                return Vec::new();
+            }
+        }
+        if self.loading_run == Some(id) {
+            match event {
+                JobEvent::RunLoaded { run, dir, .. } => {
+                    self.loading_run = None;
+                    let label = dir
+                        .file_name()
+                        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+                    self.inspect.set_run(Arc::new(*run), label);
+                    self.screen = Screen::Inspect;
+                }
+                JobEvent::Failed { message, .. } => {
+                    self.loading_run = None;
+                    self.status = format!("cannot open run: {message}");
+                }
+                _ => {}
+            }
+            return Vec::new();
+        }
+        let Some(job) = self.jobs.iter_mut().find(|j| j.id == id) else {
+            return Vec::new();
+        };
+        match event {
+            JobEvent::Started { label, .. } => job.label = label,
+            JobEvent::Stage { message, .. } => job.stage = message,
+            JobEvent::Progress {
+                iteration,
+                of,
+                loss,
+                elapsed,
+                ..
+            } => {
+                job.planned = of;
+                job.elapsed = elapsed;
+                job.history.push((iteration, loss));
+                job.stage = format!("iteration {iteration}/{of}");
+            }
+            JobEvent::Finished { run, dir, .. } => {
+                job.status = JobStatus::Finished {
+                    precision: run
+                        .metrics
+                        .as_ref()
+                        .map(|m| (m.model.precision, m.baseline.precision)),
+                };
+                job.stage = "finished".into();
+                self.status = format!("run saved to {}", dir.display());
+                let label = dir
+                    .file_name()
+                    .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+                self.inspect.set_run(Arc::new(*run), label);
+                return vec![Command::RefreshRuns];
+            }
+            JobEvent::Failed { message, .. } => {
+                self.status = format!("training failed: {message}");
+                job.status = JobStatus::Failed(message);
+            }
+            JobEvent::Cancelled { .. } => {
+                job.status = JobStatus::Cancelled;
+                job.stage = "cancelled".into();
+                self.status = format!("job {id} cancelled");
+            }
+            JobEvent::Profiled { .. } | JobEvent::RunLoaded { .. } => {}
+        }
+        Vec::new()
+    }
+
+    fn on_key(&mut self, key: KeyEvent) -> Vec<Command> {
+        if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
+            self.should_quit = true;
+            return Vec::new();
+        }
+        if self.show_help {
+            if matches!(key.code, KeyCode::Esc | KeyCode::Char('?' | 'q')) {
+                self.show_help = false;
+            }
+            return Vec::new();
+        }
+        if self.tune.editing.is_some() && self.screen == Screen::Tune {
+            return self.edit_field(key);
+        }
+        if self.inspect.searching && self.screen == Screen::Inspect {
+            return self.edit_search(key);
+        }
+        match key.code {
+            KeyCode::Char('q') => self.should_quit = true,
+            KeyCode::Esc => self.screen = Screen::Data,
+            KeyCode::Char('?') => self.show_help = true,
+            KeyCode::Tab => self.cycle_screen(1),
+            KeyCode::BackTab => self.cycle_screen(-1),
+            KeyCode::Char(c @ '1'..='5') => self.screen = Screen::ALL[c as usize - '1' as usize],
+            KeyCode::Down | KeyCode::Char('j') => self.move_in_screen(1),
+            KeyCode::Up | KeyCode::Char('k') => self.move_in_screen(-1),
+            _ => return self.screen_key(key),
+        }
+        Vec::new()
+    }
+
+    fn cycle_screen(&mut self, delta: isize) {
+        let at = Screen::ALL
+            .iter()
+            .position(|s| *s == self.screen)
+            .unwrap_or(0) as isize;
+        self.screen = Screen::ALL[(at + delta).rem_euclid(Screen::ALL.len() as isize) as usize];
+    }
+
+    fn move_in_screen(&mut self, delta: isize) {
+        let step = |at: usize, n: usize| {
+            if n == 0 {
+                0
+            } else {
+                (at as isize + delta).clamp(0, n as isize - 1) as usize
+            }
+        };
+        match self.screen {
+            Screen::Tune => self.tune.move_cursor(delta),
+            Screen::Train => self.selected_job = step(self.selected_job, self.jobs.len()),
+            Screen::Runs => self.selected_run = step(self.selected_run, self.runs.len()),
+            Screen::Inspect => self.inspect.move_selection(delta),
+            Screen::Data => {}
+        }
+    }
+
+    fn screen_key(&mut self, key: KeyEvent) -> Vec<Command> {
+        match (self.screen, key.code) {
+            (Screen::Data, KeyCode::Char('r')) => {
+                let id = self.next_job_id();
+                self.data = DataState::Loading { job: id };
+                return vec![Command::Profile { id }];
+            }
+            (Screen::Tune, KeyCode::Enter) => self.tune.activate(0),
+            (Screen::Tune, KeyCode::Left | KeyCode::Char('h')) => self.tune.activate(-1),
+            (Screen::Tune, KeyCode::Right | KeyCode::Char('l')) => self.tune.activate(1),
+            (Screen::Tune | Screen::Train, KeyCode::Char('t')) => return self.start_training(),
+            (Screen::Train, KeyCode::Char('c')) => {
+                if let Some(job) = self
+                    .jobs
+                    .get(self.selected_job)
+                    .filter(|j| j.status == JobStatus::Running)
+                {
+                    self.status = format!("cancelling job {}", job.id);
+                    return vec![Command::Cancel(job.id)];
+                }
+            }
+            (Screen::Runs, KeyCode::Char('r')) => return vec![Command::RefreshRuns],
+            (Screen::Runs, KeyCode::Enter) => {
+                if let Some((run_id, dir)) = self
+                    .runs
+                    .get(self.selected_run)
+                    .map(|r| (r.id.clone(), r.dir.clone()))
+                {
+                    let id = self.next_job_id();
+                    self.loading_run = Some(id);
+                    self.status = format!("opening run {run_id}");
+                    return vec![Command::LoadRun { id, dir }];
+                }
+            }
+            (Screen::Inspect, KeyCode::Char('/')) => self.inspect.searching = true,
+            (Screen::Inspect, KeyCode::Char('n') | KeyCode::Right) => self.inspect.step_customer(1),
+            (Screen::Inspect, KeyCode::Char('p') | KeyCode::Left) => self.inspect.step_customer(-1),
+            (Screen::Inspect, KeyCode::Char('d')) => self.inspect.demo = !self.inspect.demo,
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    fn edit_field(&mut self, key: KeyEvent) -> Vec<Command> {
+        let Some(text) = self.tune.editing.as_mut() else {
+            return Vec::new();
+        };
+        match key.code {
+            KeyCode::Enter => self.tune.commit(),
+            KeyCode::Esc => self.tune.editing = None,
+            KeyCode::Backspace => {
+                text.pop();
+            }
+            KeyCode::Char(c) if !c.is_control() => text.push(c),
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    fn edit_search(&mut self, key: KeyEvent) -> Vec<Command> {
+        match key.code {
+            KeyCode::Enter | KeyCode::Esc => self.inspect.searching = false,
+            KeyCode::Backspace => {
+                self.inspect.query.pop();
+            }
+            KeyCode::Char(c) if !c.is_control() => self.inspect.query.push(c),
+            _ => return Vec::new(),
+        }
+        self.inspect.update_matches();
+        let first = self.inspect.matches.first().copied();
+        if first.is_some() || self.inspect.query.is_empty() {
+            self.inspect.show(first);
+        } else {
+            // An id the model has never seen: show what a new customer would get.
+            self.inspect.show(None);
+        }
+        Vec::new()
+    }
+
+    fn start_training(&mut self) -> Vec<Command> {
+        match self.tune.train_spec(&self.workspace.config) {
+            Err(message) => {
+                self.status = format!("fix the form first: {message}");
+                self.screen = Screen::Tune;
+                Vec::new()
+            }
+            Ok(spec) => {
+                let id = self.next_job_id();
+                let dir = self.workspace.new_run_dir(spec.model.name());
+                self.jobs.push(TrainJob {
+                    id,
+                    label: spec.model.name().to_owned(),
+                    status: JobStatus::Running,
+                    stage: "queued".into(),
+                    history: Vec::new(),
+                    planned: 0,
+                    elapsed: Duration::ZERO,
+                    dir: dir.clone(),
+                });
+                self.selected_job = self.jobs.len() - 1;
+                self.screen = Screen::Train;
+                self.status = format!("training {} (job {id})", spec.model.name());
+                vec![Command::Train {
+                    id,
+                    spec: Box::new(spec),
+                    dir,
+                }]
+            }
+        }
+    }
+}

@@ -1,0 +1,146 @@
+//! The Inspect screen's state: one customer's history beside their recommendations.
+//!
+//! Everything here is computed from a loaded run in well under a millisecond, so it is
+//! recomputed on the UI thread at every keystroke.
+
+use std::sync::Arc;
+
+use crate::recommend::{Reason, Scored, recommend_all, similar_items, topk::fallback};
+use crate::store::Run;
+
+/// A loaded run and the customer being looked at.
+#[derive(Debug, Clone, Default)]
+pub struct InspectState {
+    pub run: Option<Arc<Run>>,
+    pub run_label: String,
+    /// What the analyst typed in the customer search.
+    pub query: String,
+    /// True while the search box has the keyboard.
+    pub searching: bool,
+    /// Customer ids matching the query (first 200).
+    pub matches: Vec<u32>,
+    /// The customer shown, by index in the run, with whether they are known.
+    pub customer: Option<u32>,
+    /// `(product, value)` of the customer's training history, strongest first.
+    pub history: Vec<(u32, f32)>,
+    pub recommendations: Vec<Scored>,
+    pub selected: usize,
+    /// Products similar to the highlighted recommendation.
+    pub similar: Vec<Scored>,
+    /// Large, clean layout for business demos.
+    pub demo: bool,
+    pub top: usize,
+}
+
+impl InspectState {
+    /// Shows `run`, starting with its first customer.
+    pub fn set_run(&mut self, run: Arc<Run>, label: String) {
+        self.top = run.config.recommend.reco_item.clamp(1, 50);
+        self.run = Some(run);
+        self.run_label = label;
+        self.update_matches();
+        let first = self.matches.first().copied().or(Some(0));
+        self.show(first);
+    }
+
+    /// Recomputes the customers matching the query (prefix first, then substring).
+    pub fn update_matches(&mut self) {
+        let Some(run) = &self.run else { return };
+        let q = self.query.trim();
+        let names = run.users.names();
+        let mut prefix: Vec<u32> = Vec::new();
+        let mut inner: Vec<u32> = Vec::new();
+        for (i, name) in names.iter().enumerate() {
+            if q.is_empty() || name.starts_with(q) {
+                prefix.push(i as u32);
+            } else if name.contains(q) {
+                inner.push(i as u32);
+            }
+            if prefix.len() >= 200 {
+                break;
+            }
+        }
+        prefix.extend(inner);
+        prefix.truncate(200);
+        self.matches = prefix;
+    }
+
+    /// Shows customer `user` (an index of the run), or nothing.
+    pub fn show(&mut self, user: Option<u32>) {
+        self.customer = user;
+        self.selected = 0;
+        let Some(run) = self.run.clone() else { return };
+        let Some(u) = user.filter(|&u| (u as usize) < run.users.len()) else {
+            self.history.clear();
+            self.recommendations = fallback(&run.popularity, self.top);
+            self.refresh_similar();
+            return;
+        };
+        let (items, values) = run.train.row(u as usize);
+        let mut history: Vec<(u32, f32)> =
+            items.iter().copied().zip(values.iter().copied()).collect();
+        history.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        self.history = history;
+        self.recommendations =
+            recommend_all(run.model.as_recommender(), &run.train, &[u], self.top, true)
+                .pop()
+                .unwrap_or_default();
+        self.refresh_similar();
+    }
+
+    /// Steps to the next (`+1`) or previous (`-1`) customer among the matches.
+    pub fn step_customer(&mut self, delta: isize) {
+        if self.matches.is_empty() {
+            return;
+        }
+        let at = self
+            .customer
+            .and_then(|c| self.matches.iter().position(|&m| m == c))
+            .unwrap_or(0) as isize;
+        let next = (at + delta).rem_euclid(self.matches.len() as isize) as usize;
+        self.show(Some(self.matches[next]));
+    }
+
+    /// Moves the highlight in the recommendation list.
+    pub fn move_selection(&mut self, delta: isize) {
+        if self.recommendations.is_empty() {
+            return;
+        }
+        let n = self.recommendations.len() as isize;
+        self.selected = ((self.selected as isize + delta).clamp(0, n - 1)) as usize;
+        self.refresh_similar();
+    }
+
+    fn refresh_similar(&mut self) {
+        self.similar = match (&self.run, self.recommendations.get(self.selected)) {
+            (Some(run), Some(rec)) => similar_items(&run.model, rec.item, 5).unwrap_or_default(),
+            _ => Vec::new(),
+        };
+    }
+
+    /// The run's description of product `item`.
+    pub fn description(&self, item: u32) -> &str {
+        self.run
+            .as_ref()
+            .and_then(|r| r.descriptions.get(item as usize))
+            .map_or("", String::as_str)
+    }
+
+    /// The run's id of product `item`.
+    pub fn item_id(&self, item: u32) -> &str {
+        self.run.as_ref().map_or("", |r| r.items.name(item))
+    }
+
+    /// The id of the customer shown.
+    pub fn customer_id(&self) -> Option<&str> {
+        Some(self.run.as_ref()?.users.name(self.customer?))
+    }
+
+    /// Why a recommendation is there, in words.
+    pub fn reason_text(s: &Scored) -> &'static str {
+        match s.reason {
+            Reason::Model => "model score",
+            Reason::PopularityFallback => "popular (new customer)",
+        }
+    }
+}

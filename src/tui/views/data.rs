@@ -1,0 +1,180 @@
+//! The Data screen: source, mapping, cleaning, the matrix, its long tail and its months.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::Line;
+use ratatui::widgets::{Bar, BarChart, BarGroup, Paragraph, Row, Sparkline, Table};
+
+use super::panel;
+use crate::data::DropReason;
+use crate::format::thousands;
+use crate::tui::app::{AppState, DataState};
+use crate::tui::theme;
+
+pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
+    let [source, rest] = Layout::vertical([Constraint::Length(4), Constraint::Min(0)]).areas(area);
+    let data = &app.workspace.config.data;
+    let path = data.path.as_ref().map_or_else(
+        || "(no [data] path in workspace.toml)".to_owned(),
+        |p| p.display().to_string(),
+    );
+    let mapping = [
+        ("user", &data.user),
+        ("item", &data.item),
+        ("qty", &data.quantity),
+        ("date", &data.timestamp),
+        ("price", &data.price),
+    ]
+    .iter()
+    .map(|(k, v)| format!("{k}={}", v.as_deref().unwrap_or("auto")))
+    .collect::<Vec<_>>()
+    .join("  ");
+    let window = match (
+        &app.workspace.config.interactions.retention_date,
+        app.workspace.config.interactions.retention_days,
+    ) {
+        (d, Some(days)) => format!(
+            "retention: {days} days up to {}",
+            d.as_deref().unwrap_or("the last day")
+        ),
+        (_, None) => "retention: all days".to_owned(),
+    };
+    let lines = vec![
+        Line::from(format!("file: {path}")),
+        Line::from(format!(
+            "{mapping}  ranking={}  {window}",
+            app.workspace.config.interactions.ranking_type.name()
+        )),
+    ];
+    frame.render_widget(Paragraph::new(lines).block(panel("Source")), source);
+    match &app.data {
+        DataState::Idle => frame.render_widget(
+            Paragraph::new("no data loaded; press r to load").block(panel("Data")),
+            rest,
+        ),
+        DataState::Loading { .. } => frame.render_widget(
+            Paragraph::new("loading and cleaning in the background…").block(panel("Data")),
+            rest,
+        ),
+        DataState::Failed { message } => {
+            let text = vec![
+                Line::styled(message.clone(), theme::error()),
+                Line::from(""),
+                Line::from(
+                    "edit [data] in the workspace file to point at another file or mapping, then press r",
+                ),
+            ];
+            frame.render_widget(
+                Paragraph::new(text)
+                    .wrap(ratatui::widgets::Wrap { trim: true })
+                    .block(panel("Data")),
+                rest,
+            );
+        }
+        DataState::Ready {
+            profile,
+            monthly_lines,
+            item_popularity,
+        } => {
+            let [left, right] =
+                Layout::horizontal([Constraint::Length(42), Constraint::Min(0)]).areas(rest);
+            let c = &profile.cleaning;
+            let mut rows = vec![
+                Row::new(vec!["rows read".to_owned(), thousands(c.rows_read)]),
+                Row::new(vec!["rows kept".to_owned(), thousands(c.rows_kept)]),
+            ];
+            for reason in DropReason::ALL {
+                let n = c.dropped_for(reason);
+                if n > 0 {
+                    rows.push(Row::new(vec![
+                        format!("- {}", reason.label()),
+                        thousands(n),
+                    ]));
+                }
+            }
+            rows.push(Row::new(vec![
+                "missing descriptions".to_owned(),
+                thousands(c.missing_descriptions),
+            ]));
+            frame.render_widget(
+                Table::new(rows, [Constraint::Length(28), Constraint::Length(10)])
+                    .block(panel("Cleaning")),
+                left,
+            );
+            let [stats, tail, months] = Layout::vertical([
+                Constraint::Length(6),
+                Constraint::Length(5),
+                Constraint::Min(4),
+            ])
+            .areas(right);
+            let range = profile
+                .date_range
+                .as_ref()
+                .map_or_else(String::new, |(a, b)| format!("{a} .. {b}"));
+            let text = vec![
+                Line::from(format!(
+                    "{} customers × {} products, {} pairs",
+                    thousands(profile.users),
+                    thousands(profile.items),
+                    thousands(profile.nnz)
+                )),
+                Line::from(format!(
+                    "density {:.3} %   {range}",
+                    profile.density * 100.0
+                )),
+                Line::from(format!(
+                    "pairs per customer: median {} p90 {}   per product: median {} p90 {}",
+                    profile.interactions_per_user.median,
+                    profile.interactions_per_user.p90,
+                    profile.interactions_per_item.median,
+                    profile.interactions_per_item.p90
+                )),
+                Line::from(format!(
+                    "top 1 % of products hold {:.1} % of pairs, top 10 % hold {:.1} %",
+                    profile.top_1pct_item_share * 100.0,
+                    profile.top_10pct_item_share * 100.0
+                )),
+            ];
+            frame.render_widget(Paragraph::new(text).block(panel("Matrix")), stats);
+            let width = tail.width.saturating_sub(2).max(1) as usize;
+            let binned = bin(item_popularity, width);
+            frame.render_widget(
+                Sparkline::default()
+                    .data(&binned)
+                    .block(panel("Long tail: buyers per product, most popular first")),
+                tail,
+            );
+            let bars: Vec<Bar<'_>> = monthly_lines
+                .iter()
+                .map(|(m, n)| {
+                    Bar::default()
+                        .value(*n)
+                        .label(Line::from(m[2..].to_owned()))
+                })
+                .collect();
+            let bar_width = ((months.width.saturating_sub(2) as usize / monthly_lines.len().max(1))
+                .saturating_sub(1))
+            .clamp(1, 7) as u16;
+            frame.render_widget(
+                BarChart::default()
+                    .data(BarGroup::default().bars(&bars))
+                    .bar_width(bar_width)
+                    .bar_gap(1)
+                    .block(panel("Lines kept per month")),
+                months,
+            );
+        }
+    }
+}
+
+/// Averages `values` into `bins` buckets.
+fn bin(values: &[u64], bins: usize) -> Vec<u64> {
+    if values.is_empty() {
+        return Vec::new();
+    }
+    let per = values.len().div_ceil(bins).max(1);
+    values
+        .chunks(per)
+        .map(|c| c.iter().sum::<u64>() / c.len() as u64)
+        .collect()
+}

@@ -1,0 +1,135 @@
+//! The Train screen: jobs with their progress, ETA and live loss chart.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::symbols::Marker;
+use ratatui::text::Line;
+use ratatui::widgets::{Axis, Chart, Dataset, Gauge, GraphType, Paragraph, Row, Table};
+
+use super::panel;
+use crate::tui::app::{AppState, JobStatus, TrainJob};
+use crate::tui::theme;
+
+fn status_text(j: &TrainJob) -> String {
+    match &j.status {
+        JobStatus::Running => j.stage.clone(),
+        JobStatus::Finished {
+            precision: Some((m, b)),
+        } => format!("done: P@k {m:.4} vs popularity {b:.4}"),
+        JobStatus::Finished { precision: None } => "done".to_owned(),
+        JobStatus::Failed(e) => format!("failed: {e}"),
+        JobStatus::Cancelled => "cancelled".to_owned(),
+    }
+}
+
+pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
+    if app.jobs.is_empty() {
+        frame.render_widget(
+            Paragraph::new("no training yet: set hyperparameters on the Tune screen and press t")
+                .block(panel("Jobs")),
+            area,
+        );
+        return;
+    }
+    let [list, detail] = Layout::vertical([
+        Constraint::Length((app.jobs.len() as u16 + 3).min(8)),
+        Constraint::Min(4),
+    ])
+    .areas(area);
+    let rows: Vec<Row<'_>> = app
+        .jobs
+        .iter()
+        .enumerate()
+        .map(|(i, j)| {
+            let style = if i == app.selected_job {
+                theme::selected()
+            } else {
+                Style::new()
+            };
+            let style = match j.status {
+                JobStatus::Failed(_) => style.fg(theme::BAD),
+                JobStatus::Finished { .. } => style.fg(theme::GOOD),
+                _ => style,
+            };
+            Row::new(vec![
+                format!("#{}", j.id),
+                j.label.clone(),
+                format!("{:.1}s", j.elapsed.as_secs_f64()),
+                status_text(j),
+            ])
+            .style(style)
+        })
+        .collect();
+    let header = Row::new(vec!["job", "model", "time", "status"]).style(theme::title());
+    let widths = [
+        Constraint::Length(5),
+        Constraint::Percentage(40),
+        Constraint::Length(8),
+        Constraint::Min(10),
+    ];
+    frame.render_widget(
+        Table::new(rows, widths).header(header).block(panel("Jobs")),
+        list,
+    );
+    let Some(job) = app.jobs.get(app.selected_job) else {
+        return;
+    };
+    let [gauge, chart] =
+        Layout::vertical([Constraint::Length(3), Constraint::Min(3)]).areas(detail);
+    let done = job.history.len();
+    let ratio = if job.planned == 0 {
+        0.0
+    } else {
+        done as f64 / job.planned as f64
+    };
+    let eta = job
+        .eta()
+        .map_or_else(String::new, |d| format!("  ETA {:.1}s", d.as_secs_f64()));
+    let label = format!("{done}/{} iterations{eta}", job.planned);
+    frame.render_widget(
+        Gauge::default()
+            .block(panel("Progress"))
+            .ratio(ratio.clamp(0.0, 1.0))
+            .label(label)
+            .gauge_style(Style::new().fg(theme::ACCENT)),
+        gauge,
+    );
+    let points: Vec<(f64, f64)> = job
+        .history
+        .iter()
+        .filter(|(_, l)| l.is_finite())
+        .map(|&(i, l)| (i as f64, l))
+        .collect();
+    if points.is_empty() {
+        frame.render_widget(
+            Paragraph::new(job.stage.as_str()).block(panel("Training loss")),
+            chart,
+        );
+        return;
+    }
+    let (lo, hi) = points
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &(_, l)| {
+            (lo.min(l), hi.max(l))
+        });
+    let pad = ((hi - lo) * 0.1).max(hi.abs() * 1e-3).max(1e-12);
+    let x_max = job.planned.max(done).max(2) as f64;
+    let dataset = Dataset::default()
+        .marker(Marker::Braille)
+        .graph_type(GraphType::Line)
+        .style(Style::new().fg(theme::ACCENT))
+        .data(&points);
+    let widget = Chart::new(vec![dataset])
+        .block(panel("Training loss per iteration"))
+        .x_axis(
+            Axis::default()
+                .bounds([1.0, x_max])
+                .labels([Line::from("1"), Line::from(format!("{}", x_max as usize))]),
+        )
+        .y_axis(Axis::default().bounds([lo - pad, hi + pad]).labels([
+            Line::from(format!("{:.4}", lo - pad)),
+            Line::from(format!("{:.4}", hi + pad)),
+        ]));
+    frame.render_widget(widget, chart);
+}

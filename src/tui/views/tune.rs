@@ -1,0 +1,57 @@
+//! The Tune screen: the next run's hyperparameters, validated as typed.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+use super::panel;
+use crate::tui::app::AppState;
+use crate::tui::theme;
+use crate::tui::tune::FieldKind;
+
+pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
+    let [form, help] = Layout::vertical([Constraint::Min(3), Constraint::Length(4)]).areas(area);
+    let t = &app.tune;
+    let lines: Vec<Line<'_>> = t
+        .fields
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let value = match (&t.editing, i == t.selected) {
+                (Some(text), true) => format!("{text}▏"),
+                _ => match f.kind {
+                    FieldKind::Choice(_) => format!("‹ {} ›", f.value),
+                    FieldKind::Text if f.value.is_empty() => "(empty)".to_owned(),
+                    FieldKind::Text => f.value.clone(),
+                },
+            };
+            let label = Span::styled(
+                format!("{:<22}", f.label),
+                if i == t.selected {
+                    theme::selected()
+                } else {
+                    theme::title()
+                },
+            );
+            let mut spans = vec![label, Span::raw(format!(" {value:<14}"))];
+            if let Some(e) = &f.error {
+                spans.push(Span::styled(format!(" ✗ {e}"), theme::error()));
+            }
+            Line::from(spans)
+        })
+        .collect();
+    let title = if t.is_valid() {
+        "Hyperparameters (t trains)"
+    } else {
+        "Hyperparameters (fix the errors to train)"
+    };
+    frame.render_widget(Paragraph::new(lines).block(panel(title)), form);
+    let f = &t.fields[t.selected];
+    frame.render_widget(
+        Paragraph::new(f.help)
+            .wrap(Wrap { trim: true })
+            .block(panel(f.key)),
+        help,
+    );
+}
