@@ -1,5 +1,6 @@
 //! A training job: [`crate::experiment::train`] on its own thread, saved as a run.
 
+use std::fmt::Write;
 use std::ops::ControlFlow;
 use std::path::PathBuf;
 
@@ -39,7 +40,7 @@ fn run_training(
 ) -> JobEvent {
     if !sink(JobEvent::Started {
         id,
-        label: format!("{} on {}", spec.model.name(), spec.data.display()),
+        label: spec.model.name().to_owned(),
     }) {
         return JobEvent::Cancelled { id };
     }
@@ -84,17 +85,14 @@ fn run_training(
             if token.is_cancelled() {
                 return JobEvent::Cancelled { id };
             }
-            let log = run
-                .meta
-                .history
-                .iter()
-                .map(|h| {
-                    format!(
-                        "iteration {} loss {:.6} {} ms\n",
-                        h.iteration, h.loss, h.elapsed_ms
-                    )
-                })
-                .collect::<String>();
+            let mut log = String::new();
+            for h in &run.meta.history {
+                let _ = writeln!(
+                    log,
+                    "iteration {} loss {:.6} {} ms",
+                    h.iteration, h.loss, h.elapsed_ms
+                );
+            }
             match run.save(&dir, &log) {
                 Ok(()) => JobEvent::Finished {
                     id,

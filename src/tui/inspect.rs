@@ -88,17 +88,26 @@ impl InspectState {
         self.refresh_similar();
     }
 
-    /// Steps to the next (`+1`) or previous (`-1`) customer among the matches.
+    /// Steps to the next (`+1`) or previous (`-1`) customer: among several search
+    /// matches when there are some, else through every customer of the run.
     pub fn step_customer(&mut self, delta: isize) {
-        if self.matches.is_empty() {
+        let Some(n_users) = self.run.as_ref().map(|r| r.users.len()) else {
+            return;
+        };
+        if n_users == 0 {
             return;
         }
-        let at = self
-            .customer
-            .and_then(|c| self.matches.iter().position(|&m| m == c))
-            .unwrap_or(0) as isize;
-        let next = (at + delta).rem_euclid(self.matches.len() as isize) as usize;
-        self.show(Some(self.matches[next]));
+        if self.matches.len() > 1 {
+            let at = self
+                .customer
+                .and_then(|c| self.matches.iter().position(|&m| m == c))
+                .unwrap_or(0) as isize;
+            let next = (at + delta).rem_euclid(self.matches.len() as isize) as usize;
+            self.show(Some(self.matches[next]));
+        } else {
+            let at = self.customer.unwrap_or(0) as isize;
+            self.show(Some((at + delta).rem_euclid(n_users as isize) as u32));
+        }
     }
 
     /// Moves the highlight in the recommendation list.

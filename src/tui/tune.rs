@@ -192,7 +192,8 @@ impl TuneForm {
     /// Commits the text being typed and re-validates.
     pub fn commit(&mut self) {
         if let Some(text) = self.editing.take() {
-            self.fields[self.selected].value = text.trim().to_owned();
+            text.trim()
+                .clone_into(&mut self.fields[self.selected].value);
             self.validate();
         }
     }

@@ -94,8 +94,21 @@ fn demo_workspace_applies_its_retention_window_and_ranking() {
     let run = scratch.run(["data", "profile", "--json", "--config", s(&ws)]);
     let v: serde_json::Value = serde_json::from_str(run.ok()).unwrap();
     assert_eq!(v["ranking_type"], "count");
-    let window = &v["cleaning"]["window"];
-    assert!(window.is_array(), "{v}");
+    assert!(v["cleaning"]["window"].is_array(), "{v}");
+    assert_eq!(
+        v["date_range"][0], "2010-12-01 08:26:00",
+        "374 days ending 2011-12-09 keep the whole log"
+    );
+    let run = scratch.run([
+        "data",
+        "profile",
+        "--json",
+        "--config",
+        s(&ws),
+        "--retention-days",
+        "365",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(run.ok()).unwrap();
     let outside = v["cleaning"]["dropped"]
         .as_array()
         .unwrap()

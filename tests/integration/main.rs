@@ -19,3 +19,7 @@ mod data_split;
 mod train_cli;
 // Model quality on real data: ALS against popularity on Online Retail and MovieLens.
 mod quality;
+// The TUI's screens and state, driven by events and rendered into a TestBackend.
+mod tui_screens;
+// The real binary driven through tmux: load, train, inspect, quit.
+mod tui_tmux;

@@ -149,7 +149,7 @@ pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
                 .map(|(m, n)| {
                     Bar::default()
                         .value(*n)
-                        .label(Line::from(m[2..].to_owned()))
+                        .label(Line::from(m[5..].to_owned()))
                 })
                 .collect();
             let bar_width = ((months.width.saturating_sub(2) as usize / monthly_lines.len().max(1))

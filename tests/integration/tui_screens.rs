@@ -1,0 +1,291 @@
+//! Screens rendered into ratatui's TestBackend, driven by events without a terminal.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use latent::config::WorkspaceConfig;
+use latent::data::profile::profile;
+use latent::data::{Interactions, load_transactions};
+use latent::jobs::JobEvent;
+use latent::tui::app::{AppState, Command, DataState, JobStatus, Screen};
+use latent::tui::event::AppEvent;
+use latent::tui::views::render;
+use latent::workspace::Workspace;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use crate::util::sample;
+
+fn workspace() -> Workspace {
+    let mut config = WorkspaceConfig::parse("name = \"test\"\n[data]\npath = \"sample-data/online_retail_sample.csv\"\n[interactions]\nretention_days = 90\n").unwrap();
+    config.als = toml::from_str("als_rank = 10\nmax_iter = 10").unwrap();
+    Workspace {
+        root: PathBuf::from("/nonexistent/ws"),
+        config_path: PathBuf::from("/nonexistent/ws/workspace.toml"),
+        config,
+    }
+}
+
+fn key(app: &mut AppState, code: KeyCode) -> Vec<Command> {
+    app.update(AppEvent::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+}
+
+fn typed(app: &mut AppState, text: &str) {
+    for c in text.chars() {
+        key(app, KeyCode::Char(c));
+    }
+}
+
+fn draw(app: &AppState, w: u16, h: u16) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
+    terminal.draw(|f| render(app, f)).unwrap();
+    terminal.backend().to_string()
+}
+
+/// The Data screen filled the way the profiling job fills it, from the real CSV sample.
+fn loaded_app() -> AppState {
+    let (mut app, commands) = AppState::new(workspace());
+    let Some(Command::Profile { id }) = commands.first().cloned() else {
+        panic!("the data is loaded first")
+    };
+    let spec = app.workspace.config.load_spec();
+    let path = sample("online_retail_sample.csv");
+    let (t, report) = load_transactions(&path, &spec).unwrap();
+    let m = Interactions::from_transactions(&t, spec.interactions.ranking_type).unwrap();
+    let p = profile("sample-data/online_retail_sample.csv", &t, &report, &m);
+    let monthly = latent::jobs::profiling::monthly_lines(&t);
+    let mut pop: Vec<u64> = (0..m.item_users.rows())
+        .map(|i| m.item_users.row_nnz(i) as u64)
+        .collect();
+    pop.sort_unstable_by(|a, b| b.cmp(a));
+    app.update(AppEvent::Job(JobEvent::Profiled {
+        id,
+        profile: Box::new(p),
+        monthly_lines: monthly,
+        item_popularity: pop,
+    }));
+    app
+}
+
+#[test]
+fn data_screen_loading_ready_and_failed() {
+    let (app, _) = AppState::new(workspace());
+    insta::assert_snapshot!("data_loading", draw(&app, 80, 24));
+    let app = loaded_app();
+    assert!(matches!(app.data, DataState::Ready { .. }));
+    insta::assert_snapshot!("data_ready_100x30", draw(&app, 100, 30));
+    insta::assert_snapshot!("data_ready_80x24", draw(&app, 80, 24));
+    let (mut failed, commands) = AppState::new(workspace());
+    let Some(Command::Profile { id }) = commands.first().cloned() else {
+        panic!()
+    };
+    failed.update(AppEvent::Job(JobEvent::Failed {
+        id,
+        message: "data file 'x.csv' not found".into(),
+    }));
+    let screen = draw(&failed, 80, 24);
+    assert!(
+        screen.contains("data file 'x.csv' not found") && screen.contains("edit [data]"),
+        "{screen}"
+    );
+}
+
+#[test]
+fn tiny_terminal_asks_to_be_enlarged() {
+    let app = loaded_app();
+    insta::assert_snapshot!("tiny_40x12", draw(&app, 40, 12));
+}
+
+#[test]
+fn tune_form_refuses_to_train_with_errors() {
+    let mut app = loaded_app();
+    key(&mut app, KeyCode::Char('2'));
+    assert_eq!(app.screen, Screen::Tune);
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Enter);
+    for _ in 0..4 {
+        key(&mut app, KeyCode::Backspace);
+    }
+    typed(&mut app, "0");
+    key(&mut app, KeyCode::Enter);
+    let screen = draw(&app, 100, 30);
+    assert!(
+        screen.contains("invalid als_rank '0': must be in 1..=512"),
+        "{screen}"
+    );
+    insta::assert_snapshot!("tune_error", screen);
+    assert!(
+        key(&mut app, KeyCode::Char('t')).is_empty(),
+        "no training from an invalid form"
+    );
+    assert!(
+        app.status.starts_with("fix the form first"),
+        "{}",
+        app.status
+    );
+    // Fixed, the same key starts a job.
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Backspace);
+    typed(&mut app, "8");
+    key(&mut app, KeyCode::Enter);
+    let commands = key(&mut app, KeyCode::Char('t'));
+    assert!(
+        matches!(commands.as_slice(), [Command::Train { .. }]),
+        "{commands:?}"
+    );
+    assert_eq!(app.screen, Screen::Train);
+}
+
+#[test]
+fn train_screen_follows_fake_progress_and_survives_failure() {
+    let mut app = loaded_app();
+    key(&mut app, KeyCode::Char('3'));
+    insta::assert_snapshot!("train_empty", draw(&app, 80, 24));
+    let commands = key(&mut app, KeyCode::Char('t'));
+    let Some(Command::Train { id, .. }) = commands.first().cloned() else {
+        panic!("{commands:?}")
+    };
+    app.update(AppEvent::Job(JobEvent::Started {
+        id,
+        label: "als".into(),
+    }));
+    for (i, loss) in [0.5, 0.3, 0.25, 0.24].iter().enumerate() {
+        app.update(AppEvent::Job(JobEvent::Progress {
+            id,
+            iteration: i + 1,
+            of: 10,
+            loss: *loss,
+            elapsed: Duration::from_millis(100 * (i as u64 + 1)),
+        }));
+    }
+    assert_eq!(app.jobs[0].history.len(), 4);
+    assert_eq!(app.jobs[0].eta(), Some(Duration::from_millis(600)));
+    insta::assert_snapshot!("train_progress", draw(&app, 100, 30));
+    // A job of another id never touches this one.
+    app.update(AppEvent::Job(JobEvent::Progress {
+        id: id + 100,
+        iteration: 9,
+        of: 10,
+        loss: 0.1,
+        elapsed: Duration::ZERO,
+    }));
+    assert_eq!(app.jobs[0].history.len(), 4);
+    let cancel = key(&mut app, KeyCode::Char('c'));
+    assert!(matches!(cancel.as_slice(), [Command::Cancel(j)] if *j == id));
+    app.update(AppEvent::Job(JobEvent::Failed {
+        id,
+        message: "training diverged at iteration 5".into(),
+    }));
+    assert_eq!(
+        app.jobs[0].status,
+        JobStatus::Failed("training diverged at iteration 5".into())
+    );
+    let screen = draw(&app, 100, 30);
+    assert!(
+        screen.contains("training failed: training diverged"),
+        "{screen}"
+    );
+    key(&mut app, KeyCode::Char('1'));
+    assert!(!app.should_quit, "the app keeps running");
+}
+
+#[test]
+fn empty_runs_and_inspect_screens_say_what_to_do() {
+    let mut app = loaded_app();
+    key(&mut app, KeyCode::Char('4'));
+    insta::assert_snapshot!("runs_empty", draw(&app, 80, 24));
+    key(&mut app, KeyCode::Tab);
+    assert_eq!(app.screen, Screen::Inspect);
+    insta::assert_snapshot!("inspect_empty", draw(&app, 80, 24));
+    key(&mut app, KeyCode::Char('?'));
+    insta::assert_snapshot!("help_inspect", draw(&app, 80, 24));
+    key(&mut app, KeyCode::Esc);
+    assert!(!app.show_help);
+    key(&mut app, KeyCode::Char('q'));
+    assert!(app.should_quit);
+}
+
+#[test]
+fn inspect_a_trained_run_by_customer() {
+    let scratch = crate::util::Scratch::new();
+    let run_dir = scratch.path("run");
+    scratch
+        .run([
+            "train",
+            "--data",
+            crate::util::s(&sample("online_retail_sample.csv")),
+            "--set",
+            "als_rank=8",
+            "--out",
+            crate::util::s(&run_dir),
+        ])
+        .ok();
+    let mut app = loaded_app();
+    app.update(AppEvent::Job(JobEvent::Started {
+        id: 99,
+        label: "x".into(),
+    }));
+    key(&mut app, KeyCode::Char('4'));
+    app.runs = vec![latent::workspace::RunSummary {
+        id: "run".into(),
+        dir: run_dir.clone(),
+        meta: toml::from_str(&std::fs::read_to_string(run_dir.join("run.toml")).unwrap()).unwrap(),
+        metrics: None,
+    }];
+    let commands = key(&mut app, KeyCode::Enter);
+    let Some(Command::LoadRun { id, dir }) = commands.first().cloned() else {
+        panic!("{commands:?}")
+    };
+    let run = latent::store::Run::load(&dir).unwrap();
+    app.update(AppEvent::Job(JobEvent::RunLoaded {
+        id,
+        run: Box::new(run),
+        dir,
+    }));
+    assert_eq!(app.screen, Screen::Inspect);
+    key(&mut app, KeyCode::Char('/'));
+    typed(&mut app, "14606");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.inspect.customer_id(), Some("14606"));
+    assert!(!app.inspect.history.is_empty());
+    assert_eq!(app.inspect.recommendations.len(), 10);
+    let bought: Vec<u32> = app.inspect.history.iter().map(|h| h.0).collect();
+    assert!(
+        app.inspect
+            .recommendations
+            .iter()
+            .all(|r| !bought.contains(&r.item)),
+        "nothing already bought"
+    );
+    let screen = draw(&app, 120, 40);
+    assert!(
+        screen.contains("customer 14606") && screen.contains("model score"),
+        "{screen}"
+    );
+    key(&mut app, KeyCode::Char('d'));
+    let demo = draw(&app, 120, 40);
+    assert!(
+        demo.contains("They bought") && demo.contains("We suggest"),
+        "{demo}"
+    );
+    key(&mut app, KeyCode::Char('n'));
+    assert_ne!(
+        app.inspect.customer_id(),
+        Some("14606"),
+        "n steps to another customer"
+    );
+    key(&mut app, KeyCode::Char('/'));
+    for _ in 0..5 {
+        key(&mut app, KeyCode::Backspace);
+    }
+    typed(&mut app, "NOBODY");
+    key(&mut app, KeyCode::Enter);
+    assert!(draw(&app, 120, 40).contains("new to the model"));
+    assert!(
+        app.inspect
+            .recommendations
+            .iter()
+            .all(|r| r.reason == latent::recommend::Reason::PopularityFallback)
+    );
+}
