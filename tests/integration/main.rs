@@ -1,6 +1,7 @@
 //! One integration test binary: the real `latent` binary on real files.
 #![allow(
     clippy::unwrap_used,
+    clippy::panic,
     clippy::expect_used,
     clippy::needless_pass_by_value
 )]
