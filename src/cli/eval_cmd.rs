@@ -32,16 +32,7 @@ pub struct EvalArgs {
 
 /// Runs `latent eval`.
 pub fn run(args: &EvalArgs, out: &mut dyn Write) -> anyhow::Result<()> {
-    if args.k == 0 {
-        return Err(ParamsError::OutOfRange {
-            key: "--k".into(),
-            value: "0".into(),
-            range: "at least 1".into(),
-        }
-        .into());
-    }
-    let run =
-        Run::load(&args.run).with_context(|| format!("loading run '{}'", args.run.display()))?;
+    let run = super::recommend_cmd::open_run(&args.run, "--k", args.k)?;
     let load = run.config.load_spec();
     let test = load_test_file(&args.test, &load)?;
     let report = evaluate_run_parts(

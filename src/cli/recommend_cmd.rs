@@ -36,16 +36,7 @@ pub struct RecommendArgs {
 
 /// Runs `latent recommend`.
 pub fn run(args: &RecommendArgs, out: &mut dyn Write) -> anyhow::Result<()> {
-    if args.top == 0 {
-        return Err(ParamsError::OutOfRange {
-            key: "--top".into(),
-            value: "0".into(),
-            range: "at least 1".into(),
-        }
-        .into());
-    }
-    let run =
-        Run::load(&args.run).with_context(|| format!("loading run '{}'", args.run.display()))?;
+    let run = open_run(&args.run, "--top", args.top)?;
     let ids: Vec<String> = match (&args.users, args.user.is_empty()) {
         (Some(all), _) if all == "all" => run.users.names().to_vec(),
         (Some(other), _) => {
@@ -153,16 +144,7 @@ pub struct SimilarArgs {
 
 /// Runs `latent similar`: CSV `item_id,similar_item_id,rank,score,description`.
 pub fn run_similar(args: &SimilarArgs, out: &mut dyn Write) -> anyhow::Result<()> {
-    if args.top == 0 {
-        return Err(ParamsError::OutOfRange {
-            key: "--top".into(),
-            value: "0".into(),
-            range: "at least 1".into(),
-        }
-        .into());
-    }
-    let run =
-        Run::load(&args.run).with_context(|| format!("loading run '{}'", args.run.display()))?;
+    let run = open_run(&args.run, "--top", args.top)?;
     let Some(item) = run.items.get(&args.item) else {
         return Err(ParamsError::Invalid(format!(
             "product '{}' is not in the run's training data",
@@ -194,4 +176,17 @@ pub fn run_similar(args: &SimilarArgs, out: &mut dyn Write) -> anyhow::Result<()
         )?;
     }
     Ok(())
+}
+
+/// Checks a list length and loads the run, the first steps of every run-reading command.
+pub fn open_run(dir: &std::path::Path, length_flag: &str, length: usize) -> anyhow::Result<Run> {
+    if length == 0 {
+        return Err(ParamsError::OutOfRange {
+            key: length_flag.into(),
+            value: "0".into(),
+            range: "at least 1".into(),
+        }
+        .into());
+    }
+    Run::load(dir).with_context(|| format!("loading run '{}'", dir.display()))
 }
