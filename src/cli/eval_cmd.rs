@@ -3,12 +3,8 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use anyhow::Context;
-
 use super::report::write_eval;
 use crate::experiment::{evaluate_run_parts, load_test_file};
-use crate::models::hyper::ParamsError;
-use crate::store::Run;
 
 /// Arguments of `latent eval`.
 #[derive(Debug, clap::Args)]
