@@ -6,6 +6,7 @@
 
 mod bench;
 mod bench_als;
+mod bench_tui;
 mod data_cmd;
 mod eval_cmd;
 mod recommend_cmd;

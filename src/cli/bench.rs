@@ -28,12 +28,15 @@ pub enum BenchCommand {
     },
     /// Time ALS epochs and batch top-10 on a file's matrix (or a saved CSR matrix).
     Als(super::bench_als::BenchAlsArgs),
+    /// Time frames of every TUI screen and key-to-frame latency while training runs.
+    Tui(super::bench_tui::BenchTuiArgs),
 }
 
 /// Runs a `latent bench` subcommand.
 pub fn run(cmd: BenchCommand, out: &mut dyn Write) -> anyhow::Result<()> {
     match cmd {
         BenchCommand::Als(args) => super::bench_als::run(&args, out),
+        BenchCommand::Tui(args) => super::bench_tui::run(&args, out),
         BenchCommand::Load { file, load, repeat } => {
             let config = load.workspace()?;
             let path = config.data_path(file.as_deref())?;
