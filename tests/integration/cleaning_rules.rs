@@ -1,4 +1,4 @@
-use crate::util::{Scratch, s};
+use crate::util::{Scratch, dropped, s};
 
 /// One line per rule, in the UCI layout, plus two normal purchases of the same product.
 const LINES: &str =
@@ -21,17 +21,6 @@ fn profile(scratch: &Scratch, extra: &[&str]) -> serde_json::Value {
     let mut args = vec!["data", "profile", "--json", s(&data)];
     args.extend_from_slice(extra);
     serde_json::from_str(scratch.run(args).ok()).unwrap()
-}
-
-fn dropped(v: &serde_json::Value, reason: &str) -> u64 {
-    v["cleaning"]["dropped"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p[0] == reason)
-        .unwrap()[1]
-        .as_u64()
-        .unwrap()
 }
 
 #[test]

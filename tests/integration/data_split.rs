@@ -1,4 +1,4 @@
-use crate::util::{Scratch, s, sample};
+use crate::util::{Scratch, dropped, s, sample};
 
 fn profile_json(scratch: &Scratch, path: &std::path::Path) -> serde_json::Value {
     serde_json::from_str(scratch.run(["data", "profile", "--json", s(path)]).ok()).unwrap()
@@ -179,18 +179,11 @@ fn synthetic_data_is_deterministic_and_loads_with_every_fault_counted() {
         parquet["cleaning"]["rows_kept"]
     );
     assert_eq!(csv["nnz"], parquet["nnz"]);
-    let dropped = |reason: &str| {
-        csv["cleaning"]["dropped"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|p| p[0] == reason)
-            .unwrap()[1]
-            .as_u64()
-            .unwrap()
-    };
-    assert!(dropped("missing_customer") > 2000, "about 20 % guests");
-    assert!(dropped("cancellation") > 50);
-    assert!(dropped("non_product_code") > 50);
+    assert!(
+        dropped(&csv, "missing_customer") > 2000,
+        "about 20 % guests"
+    );
+    assert!(dropped(&csv, "cancellation") > 50);
+    assert!(dropped(&csv, "non_product_code") > 50);
     assert!(csv["users"].as_u64().unwrap() > 100);
 }

@@ -95,3 +95,15 @@ impl Scratch {
 pub fn s(path: &Path) -> &str {
     path.to_str().expect("utf-8 path")
 }
+
+/// Lines a profile's JSON reports dropped for `reason`.
+pub fn dropped(v: &serde_json::Value, reason: &str) -> u64 {
+    v["cleaning"]["dropped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p[0] == reason)
+        .unwrap()[1]
+        .as_u64()
+        .unwrap()
+}
