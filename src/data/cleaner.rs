@@ -85,6 +85,8 @@ pub struct Cleaner {
     last_invoice: Repeat<u32>,
     last_time: Repeat<i64>,
     last_country: Repeat<u32>,
+    id_buf: String,
+    invoice_buf: String,
 }
 
 impl Cleaner {
@@ -136,6 +138,8 @@ impl Cleaner {
             last_invoice: Repeat::default(),
             last_time: Repeat::default(),
             last_country: Repeat::default(),
+            id_buf: String::new(),
+            invoice_buf: String::new(),
         }
     }
 
@@ -212,7 +216,22 @@ impl Cleaner {
                 continue;
             }
             self.report.rows_read += 1;
-            self.line(table, row, &row_cells, &user_cells, &item_cells)?;
+            // Reused text buffers: numeric ids (a Parquet CustomerID) are formatted into them.
+            let (mut id_buf, mut invoice_buf) = (
+                std::mem::take(&mut self.id_buf),
+                std::mem::take(&mut self.invoice_buf),
+            );
+            let result = self.line(
+                table,
+                row,
+                &row_cells,
+                &user_cells,
+                &item_cells,
+                &mut id_buf,
+                &mut invoice_buf,
+            );
+            (self.id_buf, self.invoice_buf) = (id_buf, invoice_buf);
+            result?;
         }
         Ok(())
     }
@@ -231,6 +250,7 @@ impl Cleaner {
     }
 
     /// Applies the line-local rules to one line and keeps it or counts its drop.
+    #[allow(clippy::too_many_arguments)]
     fn line(
         &mut self,
         table: &RawTable,
@@ -238,15 +258,12 @@ impl Cleaner {
         cells: &[Cell<'_>; Role::ALL.len()],
         user_f: &[Cell<'_>],
         item_f: &[Cell<'_>],
+        buf: &mut String,
+        invoice_buf: &mut String,
     ) -> Result<(), LoadError> {
         let cell = |r: Role| cells[r as usize];
-        let mut buf = String::new();
-        let user = cell(Role::User)
-            .id(&mut buf)
-            .map(|s| self.out.users.intern(s));
-        let item = cell(Role::Item)
-            .id(&mut buf)
-            .map(|s| self.out.items.intern(s));
+        let user = cell(Role::User).id(buf).map(|s| self.out.users.intern(s));
+        let item = cell(Role::Item).id(buf).map(|s| self.out.items.intern(s));
         let description_cell = cell(Role::Description);
         let description = description_cell.text();
         if self.has.description && description.is_none() {
@@ -303,8 +320,7 @@ impl Cleaner {
             0
         };
         let invoice_cell = cell(Role::Invoice);
-        let mut invoice_buf = String::new();
-        let invoice = invoice_cell.id(&mut invoice_buf);
+        let invoice = invoice_cell.id(invoice_buf);
         if self.spec.drop_adjustments && invoice.is_some_and(|s| s.starts_with(['A', 'a'])) {
             self.drop_line(DropReason::AdjustmentInvoice);
             return Ok(());
@@ -359,7 +375,7 @@ impl Cleaner {
             Some(id) => id,
             None => {
                 let id = country_cell
-                    .id(&mut buf)
+                    .id(buf)
                     .map_or(u32::MAX, |s| self.out.countries.intern(s));
                 self.last_country.remember(&country_cell, id);
                 id
@@ -379,7 +395,7 @@ impl Cleaner {
                 .hash(&mut h);
             (invoice_id, country_id, description_id).hash(&mut h);
             for c in user_f.iter().chain(item_f) {
-                c.id(&mut buf).hash(&mut h);
+                c.id(buf).hash(&mut h);
             }
             self.row_hashes.push(h.finish());
         }
@@ -391,7 +407,7 @@ impl Cleaner {
             .chain(self.out.item_features.iter_mut().zip(item_f))
         {
             f.codes.push(
-                c.id(&mut buf)
+                c.id(buf)
                     .map_or(FeatureColumn::MISSING, |s| f.values.intern(s)),
             );
         }
