@@ -2,8 +2,9 @@
 //!
 //! A workspace names its data file and column mapping (`[data]`), the cleaning rules
 //! (`[cleaning]`), how lines become interactions and which days count (`[interactions]`),
-//! the model's hyperparameters under the seed system's names (`[als]`) and how many
-//! recommendations to make (`[recommend]`). Every table and key is optional; a missing
+//! the model's hyperparameters under the seed system's names (`[als]`), how many
+//! recommendations to make (`[recommend]`) and the business rules over them
+//! (`[overrides]`, see [`crate::recommend::rules`]). Every table and key is optional; a missing
 //! one takes the documented default. Unknown keys are errors, so a typo never silently
 //! falls back to a default.
 
@@ -12,6 +13,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::data::{CleaningSpec, DataSpec, InteractionSpec, LoadSpec};
+use crate::recommend::Overrides;
 
 /// Why a workspace file could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -55,6 +57,8 @@ pub struct WorkspaceConfig {
     /// `alpha`, …); checked by the model when training starts.
     pub als: toml::Table,
     pub recommend: RecommendSpec,
+    /// Business rules over the lists: exclusions, forced products, boosts, cold start.
+    pub overrides: Overrides,
 }
 
 impl WorkspaceConfig {

@@ -19,6 +19,8 @@ use crate::eval::{EvalReport, TestSet, evaluate};
 use crate::models::als::{AlsParams, EpochReport};
 use crate::models::hyper::{ParamsError, RawValue};
 use crate::models::{AlsModel, ItemKnnModel, ModelKind, PopularityModel, TrainedModel};
+use crate::recommend::Catalog;
+use crate::recommend::catalog::pair_last_purchase;
 use crate::store::{FORMAT_VERSION, Run, RunMeta};
 
 /// Where the evaluation data comes from.
@@ -228,6 +230,9 @@ pub fn train(
         history,
     };
     let popularity = PopularityModel::fit(&matrix.user_items);
+    let catalog = Catalog::from_transactions(&train_lines, &matrix.users, &matrix.items);
+    let train_times =
+        pair_last_purchase(&train_lines, &matrix.users, &matrix.items, &matrix.user_items);
     let mut config = spec.config.clone();
     config.data.path = Some(spec.data.clone());
     if let Some(p) = &als {
@@ -245,6 +250,8 @@ pub fn train(
         descriptions,
         train: matrix.user_items,
         popularity,
+        catalog,
+        train_times,
         model,
         metrics,
     })

@@ -11,13 +11,35 @@ use crate::models::Recommender;
 use crate::models::popularity::PopularityModel;
 
 /// Why a product is in a list.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Reason {
     /// Ranked by the model.
     Model,
+    /// Ranked by the model after a boost rule changed its score.
+    Boosted,
+    /// Forced in by an include rule.
+    Forced,
     /// The customer is unknown to the model: most popular products instead.
     PopularityFallback,
+    /// The customer is unknown to the model: most popular in their segment (country).
+    SegmentPopularity,
+    /// The customer is unknown to the model: factors solved from their own purchases.
+    FoldIn,
+}
+
+impl Reason {
+    /// The name in files, tables and JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            Reason::Model => "model",
+            Reason::Boosted => "boosted",
+            Reason::Forced => "forced",
+            Reason::PopularityFallback => "popularity_fallback",
+            Reason::SegmentPopularity => "segment_popularity",
+            Reason::FoldIn => "fold_in",
+        }
+    }
 }
 
 /// One recommended product.

@@ -9,6 +9,8 @@
 //! user_factors.npy    ALS: customers × rank (f32, C order)
 //! item_factors.npy    ALS: products × rank
 //! knn_*.npy           item-kNN: the similarity matrix in CSR form
+//! catalog.json        segments per customer, first and last sale per product
+//! train_time.npy      last purchase time of each training pair (i64), when dated
 //! metrics.json        evaluation report, when a test set was given
 //! train.log           one line per iteration
 //! ```
@@ -27,6 +29,7 @@ use crate::data::{CsrMatrix, IdMap};
 use crate::eval::EvalReport;
 use crate::models::als::{AlsParams, EpochReport};
 use crate::models::{AlsModel, ItemKnnModel, ModelKind, PopularityModel, TrainedModel};
+use crate::recommend::{Catalog, RunView};
 
 /// The run format this build writes and reads.
 pub const FORMAT_VERSION: u32 = 1;
@@ -96,6 +99,10 @@ pub struct Run {
     /// Customers × products of the training data.
     pub train: CsrMatrix,
     pub popularity: PopularityModel,
+    /// Segments and sales dates for the business rules.
+    pub catalog: Catalog,
+    /// Last purchase time (seconds) of each stored pair of `train`, when the data has dates.
+    pub train_times: Option<Vec<i64>>,
     pub model: TrainedModel,
     pub metrics: Option<EvalReport>,
 }
@@ -168,6 +175,13 @@ impl Run {
         };
         serde_json::to_writer(BufWriter::new(File::create(dir.join("ids.json"))?), &ids)?;
         write_csr(dir, "train", &self.train)?;
+        serde_json::to_writer(
+            BufWriter::new(File::create(dir.join("catalog.json"))?),
+            &self.catalog,
+        )?;
+        if let Some(times) = &self.train_times {
+            write_npy(dir, "train_time.npy", &[times.len()], times)?;
+        }
         write_npy(
             dir,
             "popularity.npy",
@@ -235,6 +249,26 @@ impl Run {
         let items = IdMap::from_names(ids.items);
         let train = read_csr(dir, "train", users.len(), items.len())?;
         let counts: Vec<f32> = read_npy(dir, "popularity.npy", &[items.len()])?;
+        // Runs written before the catalog existed load without one: rules that need
+        // dates or segments then say so instead of failing.
+        let catalog: Catalog = match File::open(dir.join("catalog.json")) {
+            Ok(f) => serde_json::from_reader(BufReader::new(f))
+                .map_err(|e| corrupt("catalog.json", e.to_string()))?,
+            Err(_) => Catalog::default(),
+        };
+        if !catalog.user_segment.is_empty() && catalog.user_segment.len() != users.len()
+            || !catalog.last_sale.is_empty() && catalog.last_sale.len() != items.len()
+        {
+            return Err(corrupt(
+                "catalog.json",
+                "customer or product counts differ from ids.json".into(),
+            ));
+        }
+        let train_times = if dir.join("train_time.npy").exists() {
+            Some(read_npy::<i64>(dir, "train_time.npy", &[train.nnz()])?)
+        } else {
+            None
+        };
         let popularity = PopularityModel { counts };
         let model = match meta.model {
             ModelKind::Als | ModelKind::AlsExplicit => {
@@ -278,9 +312,24 @@ impl Run {
             descriptions: ids.descriptions,
             train,
             popularity,
+            catalog,
+            train_times,
             model,
             metrics,
         })
+    }
+
+    /// The parts the recommendation rules read.
+    pub fn view(&self) -> RunView<'_> {
+        RunView {
+            model: &self.model,
+            train: &self.train,
+            users: &self.users,
+            items: &self.items,
+            descriptions: &self.descriptions,
+            popularity: &self.popularity,
+            catalog: &self.catalog,
+        }
     }
 }
 

@@ -149,7 +149,11 @@ impl InspectState {
     pub fn reason_text(s: &Scored) -> &'static str {
         match s.reason {
             Reason::Model => "model score",
+            Reason::Boosted => "model score, boosted",
+            Reason::Forced => "forced by a rule",
             Reason::PopularityFallback => "popular (new customer)",
+            Reason::SegmentPopularity => "popular in segment (new customer)",
+            Reason::FoldIn => "from own purchases (new customer)",
         }
     }
 }

@@ -6,7 +6,7 @@
 
 use pulp::{Simd, WithSimd};
 
-use super::params::{Convention, SolverKind, ValidAlsParams};
+use super::params::{AlsParams, Convention, SolverKind, ValidAlsParams};
 use crate::data::CsrMatrix;
 use crate::models::linalg::{
     axpy_simd, cholesky_solve, dot_simd, nnls, row_dots_simd, symv_simd, weighted_rows_simd,
@@ -43,7 +43,7 @@ impl Scratch {
 
 /// Confidence and preference of a stored value under the chosen convention.
 #[inline(always)]
-pub fn confidence(params: &ValidAlsParams, v: f32) -> (f32, f32) {
+pub fn confidence(params: &AlsParams, v: f32) -> (f32, f32) {
     let pref = if v > 0.0 { 1.0 } else { 0.0 };
     match params.convention {
         Convention::Spark => (1.0 + params.alpha * v.abs(), pref),
@@ -53,7 +53,7 @@ pub fn confidence(params: &ValidAlsParams, v: f32) -> (f32, f32) {
 
 /// λ of a row with `n` interactions: scaled by `n` under Spark's ALS-WR.
 #[inline(always)]
-fn row_lambda(params: &ValidAlsParams, n: usize) -> f32 {
+pub fn row_lambda(params: &AlsParams, n: usize) -> f32 {
     match params.convention {
         Convention::Spark => params.reg_param * n as f32,
         Convention::Implicit => params.reg_param,
