@@ -6,11 +6,17 @@
 
 mod bench;
 mod bench_als;
+mod bench_recommend;
+mod bench_search;
 mod bench_tui;
 mod data_cmd;
 mod eval_cmd;
 mod recommend_cmd;
 mod report;
+mod rule_args;
+mod runs_cmd;
+mod sweep_cmd;
+mod search_cmd;
 mod train;
 
 use std::io::Write;
@@ -51,6 +57,14 @@ pub enum Command {
     Similar(recommend_cmd::SimilarArgs),
     /// Evaluate a run on a test file against the popularity baseline.
     Eval(eval_cmd::EvalArgs),
+    /// Find products by stock code or description, customers by id or country.
+    #[command(subcommand)]
+    Search(search_cmd::SearchCommand),
+    /// Try many hyperparameter configurations; every trial is a run, the best is tested.
+    Sweep(sweep_cmd::SweepArgs),
+    /// The runs of a workspace: list, compare, replay.
+    #[command(subcommand)]
+    Runs(runs_cmd::RunsCommand),
     /// Measure latent's speed on real or synthetic data.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -146,7 +160,10 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<()> {
         Some(Command::Recommend(args)) => recommend_cmd::run(&args, out),
         Some(Command::Eval(args)) => eval_cmd::run(&args, out),
         Some(Command::Similar(args)) => recommend_cmd::run_similar(&args, out),
+        Some(Command::Search(cmd)) => search_cmd::run(cmd, out),
         Some(Command::Bench(cmd)) => bench::run(cmd, out),
+        Some(Command::Runs(cmd)) => runs_cmd::run(&cmd, out),
+        Some(Command::Sweep(args)) => sweep_cmd::run(&args, out),
     }
 }
 

@@ -89,9 +89,16 @@ impl WorkspaceConfig {
         Ok(config)
     }
 
-    /// Parses workspace text; the error carries toml's line and column.
+    /// Parses workspace text; the error carries toml's line and column, and for an
+    /// unknown key the nearest valid one.
     pub fn parse(text: &str) -> Result<Self, String> {
-        toml::from_str(text).map_err(|e| e.to_string().trim_end().to_owned())
+        toml::from_str(text).map_err(|e| {
+            let message = e.to_string().trim_end().to_owned();
+            match suggest_key(&message) {
+                Some(s) => format!("{message}\ndid you mean '{s}'?"),
+                None => message,
+            }
+        })
     }
 
     /// The loading part of this workspace.
@@ -110,6 +117,15 @@ impl WorkspaceConfig {
             .or_else(|| self.data.path.clone())
             .ok_or(ConfigError::NoDataPath)
     }
+}
+
+/// From serde's "unknown field `x`, expected one of `a`, `b`", the valid key nearest `x`.
+fn suggest_key(message: &str) -> Option<String> {
+    let rest = message.split("unknown field `").nth(1)?;
+    let (unknown, rest) = rest.split_once('`')?;
+    let expected = rest.split("expected").nth(1)?;
+    let valid: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+    crate::models::hyper::nearest(unknown, &valid).map(str::to_owned)
 }
 
 #[cfg(test)]
@@ -151,6 +167,9 @@ mod tests {
     fn unknown_keys_and_syntax_errors_are_located() {
         let err = WorkspaceConfig::parse("[data]\nusr = \"x\"\n").unwrap_err();
         assert!(err.contains("usr") && err.contains("line 2"), "{err}");
+        assert!(err.ends_with("did you mean 'user'?"), "{err}");
+        let err = WorkspaceConfig::parse("[overrides]\nexclude_popualr = 5\n").unwrap_err();
+        assert!(err.ends_with("did you mean 'exclude_popular'?"), "{err}");
         let err = WorkspaceConfig::parse("[data\n").unwrap_err();
         assert!(err.contains("line 1"), "{err}");
     }

@@ -11,6 +11,7 @@ pub mod clean;
 pub mod cleaner;
 pub mod csr;
 pub mod csv_sniff;
+pub mod fingerprint;
 pub mod ids;
 pub mod interactions;
 pub mod mapping;

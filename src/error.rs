@@ -4,6 +4,7 @@ use crate::config::ConfigError;
 use crate::data::LoadError;
 use crate::models::als::FitError;
 use crate::models::hyper::ParamsError;
+use crate::search::SearchError;
 use crate::store::StoreError;
 
 /// Any error latent's library can return.
@@ -19,6 +20,8 @@ pub enum Error {
     Fit(#[from] FitError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Search(#[from] SearchError),
 }
 
 impl Error {
@@ -30,6 +33,12 @@ impl Error {
             Error::Config(_) | Error::Params(_) => true,
             Error::Fit(e) => matches!(e, FitError::Diverged { .. }),
             Error::Store(e) => !matches!(e, StoreError::Io { .. }),
+            // When the data behind a search index failed, that failure decides.
+            Error::Search(e) => e.is_input_error().unwrap_or_else(|| {
+                std::error::Error::source(e)
+                    .and_then(classify)
+                    .unwrap_or(false)
+            }),
         }
     }
 }
@@ -50,8 +59,16 @@ pub fn classify(err: &(dyn std::error::Error + 'static)) -> Option<bool> {
     if err.is::<ConfigError>() || err.is::<ParamsError>() {
         return Some(true);
     }
+    if let Some(e) = err.downcast_ref::<SearchError>() {
+        // `None` (the data failed to load): the load error further down the chain decides.
+        return e.is_input_error();
+    }
     if let Some(e) = err.downcast_ref::<FitError>() {
         return Some(matches!(e, FitError::Diverged { .. }));
+    }
+    if let Some(e) = err.downcast_ref::<crate::workspace::LockError>() {
+        // Another process holds the workspace: the user's move, as with bad input.
+        return Some(matches!(e, crate::workspace::LockError::Held { .. }));
     }
     err.downcast_ref::<StoreError>()
         .map(|e| !matches!(e, StoreError::Io { .. }))

@@ -19,10 +19,17 @@
 //! customers who bought a recommended product. For explicit models **RMSE** and **MAE**
 //! compare predicted and actual ratings of the test pairs.
 //!
-//! Every report puts the popularity baseline beside the model.
+//! Every report puts the popularity baseline beside the model. The metrics above are of
+//! **warm** customers (known to the model); **cold** customers are scored separately by
+//! [`cold`], one line per cold-start policy, and [`impact`] measures what a set of
+//! business rules changes.
 
+pub mod cold;
+pub mod impact;
 pub mod metrics;
 pub mod protocol;
 
+pub use cold::{ColdCase, ColdReport, cold_cases, evaluate_cold};
+pub use impact::{RulesImpact, rules_impact};
 pub use metrics::{ListMetrics, RankingMetrics};
 pub use protocol::{EvalReport, TestSet, evaluate};

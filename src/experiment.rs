@@ -10,17 +10,19 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use crate::config::WorkspaceConfig;
+use crate::data::fingerprint::DataFingerprint;
 use crate::data::split::{SplitSpec, SplitStrategy, split};
 use crate::data::{
     Interactions, LoadError, LoadSpec, RankingType, Transactions, load_transactions,
 };
 use crate::error::Error;
 use crate::eval::{EvalReport, TestSet, evaluate};
+use crate::eval::{cold_cases, evaluate_cold};
 use crate::models::als::{AlsParams, EpochReport};
 use crate::models::hyper::{ParamsError, RawValue};
 use crate::models::{AlsModel, ItemKnnModel, ModelKind, PopularityModel, TrainedModel};
-use crate::recommend::Catalog;
 use crate::recommend::catalog::pair_last_purchase;
+use crate::recommend::{Catalog, Overrides, RunView};
 use crate::store::{FORMAT_VERSION, Run, RunMeta};
 
 /// Where the evaluation data comes from.
@@ -32,6 +34,55 @@ pub enum Holdout {
     File(PathBuf),
     /// The last `days` days of the data; `new_items_only` keeps only pairs not bought before.
     LastDays { days: u32, new_items_only: bool },
+    /// For tuning: the last `test_days` are set aside unseen, and the `days` before them
+    /// are the evaluation data, so choosing among configurations never touches the test.
+    Validation { test_days: u32, days: u32 },
+}
+
+impl Holdout {
+    /// The form stored in `run.toml`: `none`, `last-days:N[:new]` or `file:PATH`.
+    pub fn label(&self) -> String {
+        match self {
+            Holdout::None => "none".to_owned(),
+            Holdout::File(p) => format!("file:{}", p.display()),
+            Holdout::LastDays {
+                days,
+                new_items_only,
+            } => format!(
+                "last-days:{days}{}",
+                if *new_items_only { ":new" } else { "" }
+            ),
+            Holdout::Validation { test_days, days } => {
+                format!("validation:{days}:before-test:{test_days}")
+            }
+        }
+    }
+
+    /// Reads [`Holdout::label`] back.
+    pub fn parse(label: &str) -> Option<Self> {
+        if label == "none" || label.is_empty() {
+            return Some(Holdout::None);
+        }
+        if let Some(path) = label.strip_prefix("file:") {
+            return Some(Holdout::File(PathBuf::from(path)));
+        }
+        if let Some(rest) = label.strip_prefix("validation:") {
+            let (days, test) = rest.split_once(":before-test:")?;
+            return Some(Holdout::Validation {
+                test_days: test.parse().ok()?,
+                days: days.parse().ok()?,
+            });
+        }
+        let rest = label.strip_prefix("last-days:")?;
+        let (days, new_items_only) = match rest.strip_suffix(":new") {
+            Some(d) => (d, true),
+            None => (rest, false),
+        };
+        Some(Holdout::LastDays {
+            days: days.parse().ok()?,
+            new_items_only,
+        })
+    }
 }
 
 /// Everything one training run depends on.
@@ -100,11 +151,30 @@ fn knn_neighbours(spec: &TrainSpec) -> Result<usize, ParamsError> {
 
 /// Loads a test file with `spec`'s mapping and cleaning but no retention window, so a
 /// later period is not cut away.
+///
+/// Files written by `latent data split` carry latent's canonical headers (`user_id`,
+/// `item_id`, …) whatever the source called them; when the workspace's column names are
+/// missing from the file, the canonical ones are tried before giving up.
 pub fn load_test_file(path: &std::path::Path, load: &LoadSpec) -> Result<Transactions, LoadError> {
     let mut spec = load.clone();
     spec.interactions.retention_date = None;
     spec.interactions.retention_days = None;
-    load_transactions(path, &spec).map(|(t, _)| t)
+    match load_transactions(path, &spec) {
+        Err(first @ LoadError::MissingColumn { .. }) => {
+            let mut canonical = spec.clone();
+            canonical.data = crate::data::DataSpec {
+                path: spec.data.path.clone(),
+                strict_dates: spec.data.strict_dates,
+                user_features: spec.data.user_features.clone(),
+                item_features: spec.data.item_features.clone(),
+                ..crate::data::DataSpec::default()
+            };
+            load_transactions(path, &canonical)
+                .map(|(t, _)| t)
+                .map_err(|_| first)
+        }
+        other => other.map(|(t, _)| t),
+    }
 }
 
 /// Runs one experiment.
@@ -112,16 +182,27 @@ pub fn train(
     spec: &TrainSpec,
     progress: &mut dyn FnMut(Stage) -> ControlFlow<()>,
 ) -> Result<Run, Error> {
-    let _span = tracing::info_span!("train", model = spec.model.name()).entered();
     // Check hyperparameters before spending time on data.
-    let als = matches!(spec.model, ModelKind::Als | ModelKind::AlsExplicit)
-        .then(|| als_params(spec))
-        .transpose()?;
-    let neighbours = if spec.model == ModelKind::ItemKnn {
-        knn_neighbours(spec)?
-    } else {
-        0
-    };
+    check_params(spec)?;
+    let load = spec.config.load_spec();
+    let (transactions, report) = load_transactions(&spec.data, &load)?;
+    let fingerprint =
+        DataFingerprint::of(&spec.data, &crate::data::fingerprint::load_config(&load)).ok();
+    let _ = progress(Stage::Loaded {
+        rows_read: report.rows_read,
+        rows_kept: report.rows_kept,
+    });
+    train_on(spec, &transactions, fingerprint, progress)
+}
+
+/// Checks the hyperparameters of `spec` without touching data.
+pub fn check_params(spec: &TrainSpec) -> Result<(), Error> {
+    if matches!(spec.model, ModelKind::Als | ModelKind::AlsExplicit) {
+        als_params(spec)?;
+    }
+    if spec.model == ModelKind::ItemKnn {
+        knn_neighbours(spec)?;
+    }
     if spec.model == ModelKind::Popularity && !spec.overrides.is_empty() {
         let key = spec.overrides[0].0.clone();
         return Err(ParamsError::UnknownKey {
@@ -132,27 +213,50 @@ pub fn train(
         }
         .into());
     }
+    Ok(())
+}
+
+/// Runs one experiment on transactions already loaded and cleaned with `spec`'s
+/// configuration (a sweep loads once and trains many times).
+pub fn train_on(
+    spec: &TrainSpec,
+    transactions: &Transactions,
+    fingerprint: Option<DataFingerprint>,
+    progress: &mut dyn FnMut(Stage) -> ControlFlow<()>,
+) -> Result<Run, Error> {
+    let _span = tracing::info_span!("train", model = spec.model.name()).entered();
+    let als = matches!(spec.model, ModelKind::Als | ModelKind::AlsExplicit)
+        .then(|| als_params(spec))
+        .transpose()?;
+    let neighbours = if spec.model == ModelKind::ItemKnn {
+        knn_neighbours(spec)?
+    } else {
+        0
+    };
     let load = spec.config.load_spec();
     let ranking = load.interactions.ranking_type;
-    let (transactions, report) = load_transactions(&spec.data, &load)?;
-    let _ = progress(Stage::Loaded {
-        rows_read: report.rows_read,
-        rows_kept: report.rows_kept,
-    });
+    let last_days = |t: &Transactions, days: u32, new_items_only: bool| {
+        split(
+            t,
+            &SplitSpec {
+                strategy: SplitStrategy::TestLastDays(days),
+                new_items_only,
+            },
+        )
+    };
     let (train_lines, test_lines) = match &spec.holdout {
-        Holdout::None => (transactions, None),
-        Holdout::File(path) => (transactions, Some(load_test_file(path, &load)?)),
+        Holdout::None => (transactions.clone(), None),
+        Holdout::File(path) => (transactions.clone(), Some(load_test_file(path, &load)?)),
         Holdout::LastDays {
             days,
             new_items_only,
         } => {
-            let parts = split(
-                &transactions,
-                &SplitSpec {
-                    strategy: SplitStrategy::TestLastDays(*days),
-                    new_items_only: *new_items_only,
-                },
-            )?;
+            let parts = last_days(transactions, *days, *new_items_only)?;
+            (parts.train, Some(parts.test))
+        }
+        Holdout::Validation { test_days, days } => {
+            let before_test = last_days(transactions, *test_days, false)?.train;
+            let parts = last_days(&before_test, *days, false)?;
             (parts.train, Some(parts.test))
         }
     };
@@ -182,9 +286,30 @@ pub fn train(
         )),
     };
     let train_seconds = started.elapsed().as_secs_f64();
+    let popularity = PopularityModel::fit(&matrix.user_items);
+    let descriptions: Vec<String> = (0..matrix.items.len())
+        .map(|i| {
+            let name = matrix.items.name(i as u32);
+            train_lines
+                .items
+                .get(name)
+                .map(|j| train_lines.description(j).to_owned())
+                .unwrap_or_default()
+        })
+        .collect();
+    let catalog = Catalog::from_transactions(&train_lines, &matrix.users, &matrix.items);
     let metrics = match &test_lines {
         Some(test) => {
-            let report = evaluate_on(&model, &matrix, test, ranking, spec.k, true)?;
+            let view = RunView {
+                model: &model,
+                train: &matrix.user_items,
+                users: &matrix.users,
+                items: &matrix.items,
+                descriptions: &descriptions,
+                popularity: &popularity,
+                catalog: &catalog,
+            };
+            let report = evaluate_view(view, &spec.config.overrides, test, ranking, spec.k)?;
             let _ = progress(Stage::Evaluated(Box::new(report.clone())));
             Some(report)
         }
@@ -203,16 +328,6 @@ pub fn train(
         TrainedModel::Als(m) => Run::history_of(&m.history),
         _ => Vec::new(),
     };
-    let descriptions = (0..matrix.items.len())
-        .map(|i| {
-            let name = matrix.items.name(i as u32);
-            train_lines
-                .items
-                .get(name)
-                .map(|j| train_lines.description(j).to_owned())
-                .unwrap_or_default()
-        })
-        .collect();
     let meta = RunMeta {
         format_version: FORMAT_VERSION,
         latent_version: env!("CARGO_PKG_VERSION").to_owned(),
@@ -228,13 +343,21 @@ pub fn train(
         nnz: matrix.nnz(),
         train_seconds,
         history,
+        fingerprint,
+        holdout: spec.holdout.label(),
+        k: spec.k,
+        sweep: None,
     };
-    let popularity = PopularityModel::fit(&matrix.user_items);
-    let catalog = Catalog::from_transactions(&train_lines, &matrix.users, &matrix.items);
-    let train_times =
-        pair_last_purchase(&train_lines, &matrix.users, &matrix.items, &matrix.user_items);
+    let train_times = pair_last_purchase(
+        &train_lines,
+        &matrix.users,
+        &matrix.items,
+        &matrix.user_items,
+    );
     let mut config = spec.config.clone();
-    config.data.path = Some(spec.data.clone());
+    // An absolute path, so the run can be replayed from any folder.
+    config.data.path =
+        Some(std::fs::canonicalize(&spec.data).unwrap_or_else(|_| spec.data.clone()));
     if let Some(p) = &als {
         config.als = p
             .to_strings()
@@ -257,25 +380,33 @@ pub fn train(
     })
 }
 
-/// Evaluates a trained model on test lines.
-pub fn evaluate_on(
-    model: &TrainedModel,
-    matrix: &Interactions,
+/// Evaluates a run (or a run being built) on test lines: warm customers against the
+/// popularity baseline, and cold customers under every cold-start policy. Lists follow
+/// `rules`' exclude-seen setting; other rules are measured by [`crate::eval::rules_impact`].
+pub fn evaluate_view(
+    view: RunView<'_>,
+    rules: &Overrides,
     test: &Transactions,
     ranking: RankingType,
     k: usize,
-    exclude_seen: bool,
 ) -> Result<EvalReport, Error> {
-    evaluate_run_parts(
-        model,
-        &matrix.users,
-        &matrix.items,
-        &matrix.user_items,
+    let mut report = evaluate_run_parts(
+        view.model,
+        view.users,
+        view.items,
+        view.train,
         test,
         ranking,
         k,
-        exclude_seen,
-    )
+        rules.exclude_seen,
+    )?;
+    if test.has.timestamp && view.model.as_recommender().kind() != ModelKind::Popularity {
+        let (cases, single) = cold_cases(test, view.users, view.items, view.catalog);
+        if !cases.is_empty() {
+            report.cold = Some(evaluate_cold(view, rules, &cases, single, k));
+        }
+    }
+    Ok(report)
 }
 
 /// Evaluates from a run's parts (id maps, training matrix) and test lines.

@@ -16,7 +16,9 @@ pub mod jobs;
 pub mod models;
 pub mod paths;
 pub mod recommend;
+pub mod search;
 pub mod store;
+pub mod sweep;
 pub mod tui;
 pub mod workspace;
 

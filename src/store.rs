@@ -2,11 +2,17 @@
 //!
 //! A run directory holds everything needed to recommend, evaluate and export without the
 //! original data: the resolved configuration, id maps, the training matrix (for "already
-//! bought" exclusions), the model's arrays as `.npy` files, metrics and a log. It is
-//! written to a temporary sibling folder and renamed into place, so a crash never leaves a
-//! half-written run that loads.
+//! bought" exclusions), the model's arrays as `.npy` files, metrics and a log. Each file
+//! is written atomically and `run.toml` last, with `status.json` saying where the run is
+//! ([`writer`]), so a crash never leaves a half-written run that loads, and never touches
+//! other runs.
 
+pub mod files;
 pub mod npy;
 pub mod run_dir;
+pub mod status;
+pub mod writer;
 
-pub use run_dir::{FORMAT_VERSION, Run, RunMeta, StoreError};
+pub use run_dir::{FORMAT_VERSION, Run, RunMeta, StoreError, SweepTag};
+pub use status::{RunState, RunStatus};
+pub use writer::RunWriter;

@@ -45,6 +45,8 @@ pub fn default_workspace() -> PathBuf {
 pub struct Runtime {
     tx: Sender<AppEvent>,
     jobs: Vec<JobHandle>,
+    /// The workspace's write lock, taken by the first training job and kept until quit.
+    lock: Option<crate::workspace::WorkspaceLock>,
 }
 
 impl Runtime {
@@ -53,6 +55,7 @@ impl Runtime {
         Self {
             tx,
             jobs: Vec::new(),
+            lock: None,
         }
     }
 
@@ -83,6 +86,18 @@ impl Runtime {
                     }
                 },
                 Command::Train { id, spec, dir } => {
+                    if self.lock.is_none() {
+                        match app.workspace.lock("latent workbench") {
+                            Ok(lock) => self.lock = Some(lock),
+                            Err(e) => {
+                                let _ = self.tx.send(AppEvent::Job(JobEvent::Failed {
+                                    id,
+                                    message: e.to_string(),
+                                }));
+                                continue;
+                            }
+                        }
+                    }
                     jobs::training::spawn_training(id, *spec, dir, self.sink()).map(Some)
                 }
                 Command::LoadRun { id, dir } => {

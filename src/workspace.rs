@@ -1,13 +1,21 @@
 //! A workspace: a folder holding `workspace.toml` and the `runs/` trained from it.
 //!
-//! `latent` with no arguments opens `workspaces/demo`; every run the TUI trains is saved
-//! under the workspace's `runs/` with an id made of the time and the model.
+//! `latent` with no arguments opens `workspaces/demo`; every run the TUI, `latent train
+//! --workspace` or a sweep trains is saved under the workspace's `runs/` with an id made of
+//! the time and the model. [`runs`] lists and reads them; [`lock`] keeps two processes
+//! from writing the same workspace at once.
 
 use std::path::{Path, PathBuf};
 
+pub mod compare;
+pub mod lock;
+pub mod replay;
+pub mod runs;
+
 use crate::config::{ConfigError, WorkspaceConfig};
-use crate::eval::EvalReport;
-use crate::store::RunMeta;
+
+pub use lock::{LockError, WorkspaceLock};
+pub use runs::RunSummary;
 
 /// An opened workspace.
 #[derive(Debug, Clone)]
@@ -17,15 +25,6 @@ pub struct Workspace {
     /// Its `workspace.toml`.
     pub config_path: PathBuf,
     pub config: WorkspaceConfig,
-}
-
-/// What the run table shows of one run.
-#[derive(Debug, Clone)]
-pub struct RunSummary {
-    pub id: String,
-    pub dir: PathBuf,
-    pub meta: RunMeta,
-    pub metrics: Option<EvalReport>,
 }
 
 impl Workspace {
@@ -45,6 +44,26 @@ impl Workspace {
             config_path,
             config,
         })
+    }
+
+    /// The workspace of `dir` or its nearest parent holding a `workspace.toml`; the demo
+    /// workspace when there is none.
+    pub fn discover(dir: &Path) -> Result<Self, ConfigError> {
+        let found = dir
+            .ancestors()
+            .find(|d| d.join("workspace.toml").is_file())
+            .map(Path::to_path_buf);
+        Self::open(&found.unwrap_or_else(crate::tui::default_workspace))
+    }
+
+    /// A run of this workspace by id, or `text` itself when it is a run folder's path.
+    pub fn run_dir(&self, text: &str) -> PathBuf {
+        let as_path = PathBuf::from(text);
+        if as_path.join("run.toml").exists() || as_path.join("status.json").exists() {
+            as_path
+        } else {
+            self.runs_dir().join(text)
+        }
     }
 
     /// The folder runs are saved in.
@@ -70,35 +89,15 @@ impl Workspace {
         dir
     }
 
-    /// Every readable run, newest first; unreadable folders are skipped.
+    /// Every run folder, newest first: finished ones with their metrics, and those that
+    /// are running, failed, cancelled or were interrupted. Folders that vanish or are not
+    /// runs are skipped.
     pub fn list_runs(&self) -> Vec<RunSummary> {
-        let Ok(entries) = std::fs::read_dir(self.runs_dir()) else {
-            return Vec::new();
-        };
-        let mut runs: Vec<RunSummary> = entries
-            .filter_map(Result::ok)
-            .filter(|e| e.path().is_dir() && !e.file_name().to_string_lossy().starts_with('.'))
-            .filter_map(|e| {
-                let dir = e.path();
-                let meta: RunMeta =
-                    toml::from_str(&std::fs::read_to_string(dir.join("run.toml")).ok()?).ok()?;
-                let metrics = std::fs::read_to_string(dir.join("metrics.json"))
-                    .ok()
-                    .and_then(|t| serde_json::from_str(&t).ok());
-                Some(RunSummary {
-                    id: e.file_name().to_string_lossy().into_owned(),
-                    dir,
-                    meta,
-                    metrics,
-                })
-            })
-            .collect();
-        runs.sort_by(|a, b| {
-            b.meta
-                .created_unix
-                .cmp(&a.meta.created_unix)
-                .then(b.id.cmp(&a.id))
-        });
-        runs
+        runs::list(&self.runs_dir())
+    }
+
+    /// Takes the workspace's write lock for `purpose` (e.g. "latent sweep").
+    pub fn lock(&self, purpose: &str) -> Result<WorkspaceLock, LockError> {
+        WorkspaceLock::acquire(&self.root, purpose)
     }
 }

@@ -30,6 +30,10 @@ pub enum BenchCommand {
     Als(super::bench_als::BenchAlsArgs),
     /// Time frames of every TUI screen and key-to-frame latency while training runs.
     Tui(super::bench_tui::BenchTuiArgs),
+    /// Time search index build and open, and query latency over a realistic query mix.
+    Search(super::bench_search::BenchSearchArgs),
+    /// Time one customer's top-10 with a full set of business rules, fold-in and explain.
+    Recommend(super::bench_recommend::BenchRecommendArgs),
 }
 
 /// Runs a `latent bench` subcommand.
@@ -37,6 +41,8 @@ pub fn run(cmd: BenchCommand, out: &mut dyn Write) -> anyhow::Result<()> {
     match cmd {
         BenchCommand::Als(args) => super::bench_als::run(&args, out),
         BenchCommand::Tui(args) => super::bench_tui::run(&args, out),
+        BenchCommand::Search(args) => super::bench_search::run(&args, out),
+        BenchCommand::Recommend(args) => super::bench_recommend::run(&args, out),
         BenchCommand::Load { file, load, repeat } => {
             let config = load.workspace()?;
             let path = config.data_path(file.as_deref())?;

@@ -1,10 +1,14 @@
-//! `latent eval`: score a trained run on a test file.
+//! `latent eval`: score a trained run on a test file, warm and cold customers apart, and
+//! measure what a rule set changes.
 
 use std::io::Write;
 use std::path::PathBuf;
 
-use super::report::write_eval;
-use crate::experiment::{evaluate_run_parts, load_test_file};
+use super::report::{write_eval, write_impact};
+use super::rule_args::RuleArgs;
+use crate::eval::{TestSet, rules_impact};
+use crate::experiment::{evaluate_view, load_test_file};
+use crate::recommend::{Engine, Overrides};
 
 /// Arguments of `latent eval`.
 #[derive(Debug, clap::Args)]
@@ -18,9 +22,9 @@ pub struct EvalArgs {
     /// List length.
     #[arg(long, default_value_t = 10)]
     pub k: usize,
-    /// Leave out (and do not count) products the customer bought in training.
-    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "true|false")]
-    pub exclude_seen: bool,
+    /// Rules to measure: their metrics are printed beside the plain model's.
+    #[command(flatten)]
+    pub rules: RuleArgs,
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
@@ -30,22 +34,43 @@ pub struct EvalArgs {
 pub fn run(args: &EvalArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let run = super::recommend_cmd::open_run(&args.run, "--k", args.k)?;
     let load = run.config.load_spec();
+    let rules = args.rules.resolve(&run.config.overrides)?;
     let test = load_test_file(&args.test, &load)?;
-    let report = evaluate_run_parts(
-        &run.model,
-        &run.users,
-        &run.items,
-        &run.train,
-        &test,
-        load.interactions.ranking_type,
-        args.k,
-        args.exclude_seen,
-    )?;
+    let ranking = load.interactions.ranking_type;
+    let report = evaluate_view(run.view(), &rules, &test, ranking, args.k)?;
+    // Rules beyond exclude-seen and the cold-start policy change warm lists: measure them.
+    let plain = Overrides {
+        exclude_seen: rules.exclude_seen,
+        cold_start: rules.cold_start,
+        ..Overrides::default()
+    };
+    let impact = (rules != plain).then(|| {
+        let with = Engine::new(run.view(), &rules);
+        let without = Engine::new(run.view(), &plain);
+        let mut err = std::io::stderr();
+        for w in &with.warnings {
+            let _ = writeln!(err, "warning: {w}");
+        }
+        let matrix = crate::data::Interactions::from_transactions(&test, ranking);
+        matrix.ok().map(|m| {
+            let set = TestSet::new(&m, &run.users, &run.items, &run.train, rules.exclude_seen);
+            rules_impact(&without, &with, &set, args.k)
+        })
+    });
+    let impact = impact.flatten();
     if args.json {
-        serde_json::to_writer_pretty(&mut *out, &report)?;
+        let mut value = serde_json::to_value(&report)?;
+        if let (Some(i), Some(map)) = (&impact, value.as_object_mut()) {
+            map.insert("rules_impact".into(), serde_json::to_value(i)?);
+        }
+        serde_json::to_writer_pretty(&mut *out, &value)?;
         writeln!(out)?;
     } else {
         write_eval(&report, out)?;
+        if let Some(i) = &impact {
+            writeln!(out)?;
+            write_impact(i, out)?;
+        }
     }
     Ok(())
 }

@@ -2,13 +2,14 @@
 
 use std::io::Write;
 
-use crate::eval::EvalReport;
+use crate::eval::metrics::MetricOf;
+use crate::eval::{EvalReport, RulesImpact};
 
 /// Prints `r` as a table: the model beside the popularity baseline.
 pub fn write_eval(r: &EvalReport, out: &mut dyn Write) -> std::io::Result<()> {
     writeln!(
         out,
-        "evaluation at k = {} on {} customers ({} cold customers skipped, {} pairs with unknown products, {} already-bought pairs left out)",
+        "evaluation at k = {} on {} warm customers ({} cold customers apart, {} pairs with unknown products, {} already-bought pairs left out)",
         r.k, r.users, r.cold_users, r.unknown_item_pairs, r.seen_pairs_removed
     )?;
     writeln!(
@@ -43,5 +44,74 @@ pub fn write_eval(r: &EvalReport, out: &mut dyn Write) -> std::io::Result<()> {
         writeln!(out, "{:<18}{rmse:>14.4}", "rmse")?;
         writeln!(out, "{:<18}{mae:>14.4}", "mae")?;
     }
+    if let Some(c) = &r.cold {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "cold customers: {} scored on what they bought after their first day ({} seen on one day only); policy in use: {}",
+            c.users,
+            c.single_visit,
+            c.policy.name()
+        )?;
+        writeln!(
+            out,
+            "{:<20}{:>11}{:>10}{:>10}{:>10}",
+            "policy", "precision", "recall", "ndcg", "coverage"
+        )?;
+        for (policy, m) in &c.by_policy {
+            let mark = if *policy == c.policy { " *" } else { "" };
+            writeln!(
+                out,
+                "{:<20}{:>11.4}{:>10.4}{:>10.4}{:>10.4}{mark}",
+                policy.name(),
+                m.precision,
+                m.recall,
+                m.ndcg,
+                m.coverage
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// Prints what a rule set changes, metric by metric.
+pub fn write_impact(i: &RulesImpact, out: &mut dyn Write) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "rules impact at k = {} on {} warm customers",
+        i.k, i.users
+    )?;
+    writeln!(
+        out,
+        "{:<18}{:>14}{:>14}{:>10}",
+        "metric", "without", "with rules", "delta"
+    )?;
+    let rows: [(&str, MetricOf); 6] = [
+        ("precision", |m| m.precision),
+        ("recall", |m| m.recall),
+        ("ndcg", |m| m.ndcg),
+        ("coverage", |m| m.coverage),
+        ("novelty", |m| m.novelty),
+        ("popularity bias", |m| m.popularity_bias),
+    ];
+    for (name, f) in rows {
+        let (a, b) = (f(&i.without), f(&i.with));
+        let delta = if a == 0.0 {
+            format!("{:+.4}", b - a)
+        } else {
+            format!("{:+.1}%", (b / a - 1.0) * 100.0)
+        };
+        writeln!(out, "{name:<18}{a:>14.4}{b:>14.4}{delta:>10}")?;
+    }
+    writeln!(
+        out,
+        "{:<18}{:>14}{:>14.4}",
+        "forced share", "-", i.forced_share
+    )?;
+    writeln!(
+        out,
+        "{:<18}{:>14}{:>14.4}",
+        "boosted share", "-", i.boosted_share
+    )?;
     Ok(())
 }

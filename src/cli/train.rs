@@ -11,6 +11,7 @@ use super::report::write_eval;
 use crate::experiment::{Holdout, Stage, TrainSpec, train};
 use crate::models::ModelKind;
 use crate::models::hyper::parse_assignment;
+use crate::store::RunWriter;
 
 /// Arguments of `latent train`.
 #[derive(Debug, clap::Args)]
@@ -39,8 +40,12 @@ pub struct TrainArgs {
     #[arg(long, default_value_t = 10)]
     pub k: usize,
     /// The run directory to write (must not exist, or be empty).
-    #[arg(long, value_name = "RUN_DIR")]
-    pub out: PathBuf,
+    #[arg(long, value_name = "RUN_DIR", required_unless_present = "workspace")]
+    pub out: Option<PathBuf>,
+    /// Train with this workspace's configuration and save the run in its `runs/` (under
+    /// its lock); `--config` and `--out` are then not needed.
+    #[arg(long, value_name = "DIR", conflicts_with = "config")]
+    pub workspace: Option<PathBuf>,
 }
 
 /// Parses a model name for clap.
@@ -59,7 +64,19 @@ pub fn parse_model(text: &str) -> Result<ModelKind, String> {
 
 /// Runs `latent train`.
 pub fn run(args: &TrainArgs, out: &mut dyn Write) -> anyhow::Result<()> {
-    let config = args.load.workspace()?;
+    let workspace = args
+        .workspace
+        .as_deref()
+        .map(crate::workspace::Workspace::open)
+        .transpose()?;
+    let config = match &workspace {
+        Some(ws) => {
+            let mut load = args.load.clone();
+            load.config = Some(ws.config_path.clone());
+            load.workspace()?
+        }
+        None => args.load.workspace()?,
+    };
     let data = config.data_path(args.data.as_deref())?;
     let overrides = args
         .set
@@ -89,47 +106,75 @@ pub fn run(args: &TrainArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         holdout,
         k: args.k,
     };
-    let interactive = std::io::stderr().is_terminal();
-    let mut log = String::new();
-    let mut on_stage = |stage: Stage| {
-        let line = match &stage {
-            Stage::Loaded {
-                rows_read,
-                rows_kept,
-            } => format!("loaded {rows_read} lines, kept {rows_kept}"),
-            Stage::Matrix { users, items, nnz } => {
-                format!("matrix {users} customers x {items} products, {nnz} pairs")
-            }
-            Stage::Epoch(r) => format!(
-                "iteration {}/{} loss {:.6} elapsed {:.2}s",
-                r.iteration,
-                r.of,
-                r.loss,
-                r.elapsed.as_secs_f64()
-            ),
-            Stage::Evaluated(r) => format!(
-                "evaluated {} customers: precision@{} {:.4} (popularity {:.4})",
-                r.users, r.k, r.model.precision, r.baseline.precision
-            ),
-        };
-        tracing::info!("{line}");
-        log.push_str(&line);
-        log.push('\n');
-        if interactive {
-            let mut err = std::io::stderr();
-            let _ = write!(err, "\r\x1b[2K{line}");
-            if !matches!(stage, Stage::Epoch(_)) {
-                let _ = writeln!(err);
-            }
+    // Bad hyperparameters or a missing file are refused before a run folder exists.
+    crate::experiment::check_params(&spec)?;
+    if !spec.data.exists() {
+        return Err(crate::data::LoadError::NotFound {
+            path: spec.data.clone(),
         }
-        ControlFlow::Continue(())
+        .into());
+    }
+    let _lock = workspace
+        .as_ref()
+        .map(|ws| ws.lock("latent train"))
+        .transpose()?;
+    let dir = match (&args.out, &workspace) {
+        (Some(dir), _) => dir.clone(),
+        (None, Some(ws)) => ws.new_run_dir(spec.model.name()),
+        (None, None) => anyhow::bail!("choose --out RUN_DIR or --workspace DIR"),
     };
-    let run = train(&spec, &mut on_stage)?;
+    let interactive = std::io::stderr().is_terminal();
+    let mut writer = RunWriter::start(&dir, spec.model, &spec.config)
+        .with_context(|| format!("starting run '{}'", dir.display()))?;
+    let result = {
+        let mut on_stage = |stage: Stage| {
+            let line = match &stage {
+                Stage::Loaded {
+                    rows_read,
+                    rows_kept,
+                } => format!("loaded {rows_read} lines, kept {rows_kept}"),
+                Stage::Matrix { users, items, nnz } => {
+                    format!("matrix {users} customers x {items} products, {nnz} pairs")
+                }
+                Stage::Epoch(r) => format!(
+                    "iteration {}/{} loss {:.6} elapsed {:.2}s",
+                    r.iteration,
+                    r.of,
+                    r.loss,
+                    r.elapsed.as_secs_f64()
+                ),
+                Stage::Evaluated(r) => format!(
+                    "evaluated {} customers: precision@{} {:.4} (popularity {:.4})",
+                    r.users, r.k, r.model.precision, r.baseline.precision
+                ),
+            };
+            tracing::info!("{line}");
+            writer.log(&line);
+            if interactive {
+                let mut err = std::io::stderr();
+                let _ = write!(err, "\r\x1b[2K{line}");
+                if !matches!(stage, Stage::Epoch(_)) {
+                    let _ = writeln!(err);
+                }
+            }
+            ControlFlow::Continue(())
+        };
+        train(&spec, &mut on_stage)
+    };
     if interactive {
         let _ = writeln!(std::io::stderr());
     }
-    run.save(&args.out, &log)
-        .with_context(|| format!("saving run to '{}'", args.out.display()))?;
+    let run = match result {
+        Ok(run) => run,
+        Err(e) => {
+            let err = anyhow::Error::from(e);
+            writer.fail(&format!("{err:#}"));
+            return Err(err);
+        }
+    };
+    writer
+        .finish(&run)
+        .with_context(|| format!("saving run to '{}'", dir.display()))?;
     writeln!(
         out,
         "trained {} on {} customers x {} products ({} pairs) in {:.2}s",
@@ -149,6 +194,6 @@ pub fn run(args: &TrainArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     if let Some(report) = &run.metrics {
         write_eval(report, out)?;
     }
-    writeln!(out, "run written to {}", args.out.display())?;
+    writeln!(out, "run written to {}", dir.display())?;
     Ok(())
 }

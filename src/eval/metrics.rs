@@ -44,6 +44,9 @@ pub fn score_list(list: &[u32], relevant: &[u32], k: usize) -> ListMetrics {
     }
 }
 
+/// Reads one metric out of [`RankingMetrics`], for tables that list several.
+pub type MetricOf = fn(&RankingMetrics) -> f64;
+
 /// Averages over customers plus list-level statistics.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RankingMetrics {

@@ -76,6 +76,9 @@ pub struct EvalReport {
     pub model_name: String,
     pub model: RankingMetrics,
     pub baseline: RankingMetrics,
+    /// Cold customers, when the test lines have dates to split their visits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cold: Option<super::cold::ColdReport>,
 }
 
 impl EvalReport {
@@ -143,5 +146,6 @@ pub fn evaluate(
         model_name: model.kind().name().to_owned(),
         model: model_metrics,
         baseline: ranking_metrics(&popularity, train, test, k, exclude_seen, &popularity),
+        cold: None,
     }
 }

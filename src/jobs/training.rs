@@ -1,6 +1,5 @@
 //! A training job: [`crate::experiment::train`] on its own thread, saved as a run.
 
-use std::fmt::Write;
 use std::ops::ControlFlow;
 use std::path::PathBuf;
 
@@ -8,6 +7,7 @@ use super::{CancelToken, JobEvent, JobHandle, JobId, Sink};
 use crate::error::Error;
 use crate::experiment::{Stage, TrainSpec, train};
 use crate::models::als::FitError;
+use crate::store::RunWriter;
 
 /// Starts training `spec` in the background; the run is saved to `dir`.
 pub fn spawn_training(
@@ -44,72 +44,100 @@ fn run_training(
     }) {
         return JobEvent::Cancelled { id };
     }
-    let mut listening = true;
-    let mut on_stage = |stage: Stage| {
-        let event = match stage {
-            Stage::Loaded {
-                rows_read,
-                rows_kept,
-            } => JobEvent::Stage {
+    // The run folder exists (marked running) from the first second, so a crash, a failure
+    // or a cancel is visible in the run list afterwards.
+    let mut writer = match RunWriter::start(&dir, spec.model, &spec.config) {
+        Ok(w) => w,
+        Err(e) => {
+            return JobEvent::Failed {
                 id,
-                message: format!("loaded {rows_read} lines, kept {rows_kept}"),
-            },
-            Stage::Matrix { users, items, nnz } => JobEvent::Stage {
-                id,
-                message: format!("matrix {users} x {items}, {nnz} pairs"),
-            },
-            Stage::Epoch(r) => JobEvent::Progress {
-                id,
-                iteration: r.iteration,
-                of: r.of,
-                loss: r.loss,
-                elapsed: r.elapsed,
-            },
-            Stage::Evaluated(r) => JobEvent::Stage {
-                id,
-                message: format!(
-                    "precision@{} {:.4} (popularity {:.4})",
-                    r.k, r.model.precision, r.baseline.precision
-                ),
-            },
-        };
-        listening = listening && sink(event);
-        if token.is_cancelled() || !listening {
-            ControlFlow::Break(())
-        } else {
-            ControlFlow::Continue(())
+                message: format!("{:#}", anyhow::Error::from(e)),
+            };
         }
     };
-    match train(spec, &mut on_stage) {
-        Ok(run) => {
-            if token.is_cancelled() {
-                return JobEvent::Cancelled { id };
-            }
-            let mut log = String::new();
-            for h in &run.meta.history {
-                let _ = writeln!(
-                    log,
-                    "iteration {} loss {:.6} {} ms",
-                    h.iteration, h.loss, h.elapsed_ms
-                );
-            }
-            match run.save(&dir, &log) {
-                Ok(()) => JobEvent::Finished {
+    let mut listening = true;
+    let result = {
+        let mut on_stage = |stage: Stage| {
+            let event = match stage {
+                Stage::Loaded {
+                    rows_read,
+                    rows_kept,
+                } => JobEvent::Stage {
                     id,
-                    run: Box::new(run),
-                    dir,
+                    message: format!("loaded {rows_read} lines, kept {rows_kept}"),
                 },
-                Err(e) => JobEvent::Failed {
+                Stage::Matrix { users, items, nnz } => JobEvent::Stage {
                     id,
-                    message: format!("{:#}", anyhow::Error::from(e)),
+                    message: format!("matrix {users} x {items}, {nnz} pairs"),
                 },
+                Stage::Epoch(r) => JobEvent::Progress {
+                    id,
+                    iteration: r.iteration,
+                    of: r.of,
+                    loss: r.loss,
+                    elapsed: r.elapsed,
+                },
+                Stage::Evaluated(r) => JobEvent::Stage {
+                    id,
+                    message: format!(
+                        "precision@{} {:.4} (popularity {:.4})",
+                        r.k, r.model.precision, r.baseline.precision
+                    ),
+                },
+            };
+            writer.log(&log_line(&event));
+            listening = listening && sink(event);
+            if token.is_cancelled() || !listening {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
             }
+        };
+        train(spec, &mut on_stage)
+    };
+    match result {
+        Ok(_) if token.is_cancelled() => {
+            writer.cancel();
+            JobEvent::Cancelled { id }
         }
-        Err(Error::Fit(FitError::Cancelled { .. })) => JobEvent::Cancelled { id },
-        Err(e) => JobEvent::Failed {
-            id,
-            message: format!("{:#}", anyhow::Error::from(e)),
+        Ok(run) => match writer.finish(&run) {
+            Ok(()) => JobEvent::Finished {
+                id,
+                run: Box::new(run),
+                dir,
+            },
+            Err(e) => JobEvent::Failed {
+                id,
+                message: format!("{:#}", anyhow::Error::from(e)),
+            },
         },
+        Err(Error::Fit(FitError::Cancelled { .. })) => {
+            writer.cancel();
+            JobEvent::Cancelled { id }
+        }
+        Err(e) => {
+            let message = format!("{:#}", anyhow::Error::from(e));
+            writer.fail(&message);
+            JobEvent::Failed { id, message }
+        }
+    }
+}
+
+/// A job event as a line of `train.log`.
+fn log_line(event: &JobEvent) -> String {
+    match event {
+        JobEvent::Stage { message, .. } => message.clone(),
+        JobEvent::Progress {
+            iteration,
+            of,
+            loss,
+            elapsed,
+            ..
+        } => format!(
+            "iteration {iteration}/{of} loss {loss:.6} elapsed {:.2}s",
+            elapsed.as_secs_f64()
+        ),
+        other => format!("{other:?}"),
     }
 }
 
@@ -213,7 +241,12 @@ mod tests {
             matches!(last, Some(JobEvent::Cancelled { id: 8 })),
             "{last:?}"
         );
-        assert!(!out.exists(), "a cancelled run is not saved");
+        let status = crate::store::RunStatus::read(&out).unwrap();
+        assert_eq!(status.state, crate::store::RunState::Cancelled);
+        assert!(
+            crate::store::Run::load(&out).is_err(),
+            "a cancelled run has no model"
+        );
         assert!(job.cancel_and_join(Duration::from_secs(5)));
     }
 }

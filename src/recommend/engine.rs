@@ -6,6 +6,8 @@
 //! whatever does not apply; after that a list is one scoring pass, one masked top-k and a
 //! merge of the forced products, well under a millisecond on a catalogue of thousands.
 
+use std::sync::Arc;
+
 use rayon::prelude::*;
 
 use super::catalog::Catalog;
@@ -34,7 +36,10 @@ pub enum Customer<'q> {
     Known(u32),
     /// Someone the model never saw, with what we know of them: products bought (run
     /// indices, sorted) and segment.
-    New { history: &'q [u32], segment: Option<u32> },
+    New {
+        history: &'q [u32],
+        segment: Option<u32>,
+    },
 }
 
 /// Forced products of one include rule, compiled.
@@ -59,9 +64,9 @@ pub struct Explanation {
     pub method: &'static str,
 }
 
-/// Rules compiled against a run.
-pub struct Engine<'a> {
-    view: RunView<'a>,
+/// Rules compiled against one run: owned, so a long-lived screen keeps them beside the run
+/// and makes an [`Engine`] per request for free.
+pub struct CompiledRules {
     exclude_seen: bool,
     /// Products no list may show (exclude rules and `only_items`).
     blocked: Vec<bool>,
@@ -79,9 +84,54 @@ pub struct Engine<'a> {
     pub rules: Overrides,
 }
 
+impl std::fmt::Debug for CompiledRules {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CompiledRules")
+            .field("rules", &self.rules)
+            .field("blocked", &self.blocked.iter().filter(|&&b| b).count())
+            .field("warnings", &self.warnings)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Compiled rules applied to a run.
+#[derive(Clone)]
+pub struct Engine<'a> {
+    view: RunView<'a>,
+    compiled: Arc<CompiledRules>,
+}
+
+impl std::ops::Deref for Engine<'_> {
+    type Target = CompiledRules;
+
+    fn deref(&self) -> &CompiledRules {
+        &self.compiled
+    }
+}
+
 impl<'a> Engine<'a> {
     /// Compiles `rules` against `view`.
     pub fn new(view: RunView<'a>, rules: &Overrides) -> Self {
+        Self {
+            view,
+            compiled: Arc::new(CompiledRules::new(view, rules)),
+        }
+    }
+
+    /// An engine from rules compiled earlier against the same run.
+    pub fn with(view: RunView<'a>, compiled: Arc<CompiledRules>) -> Self {
+        Self { view, compiled }
+    }
+
+    /// The compiled rules, to keep for later requests.
+    pub fn compiled(&self) -> Arc<CompiledRules> {
+        Arc::clone(&self.compiled)
+    }
+}
+
+impl CompiledRules {
+    /// Compiles `rules` against `view`.
+    pub fn new(view: RunView<'_>, rules: &Overrides) -> Self {
         let n = view.items.len();
         let mut warnings = Vec::new();
         let mut lookup = |what: &str, ids: &[String]| -> Vec<u32> {
@@ -130,10 +180,13 @@ impl<'a> Engine<'a> {
                 soft[i as usize] = true;
             }
         }
-        let needs_words = !rules.exclude_matching.is_empty()
-            || rules.boost.iter().any(|b| b.matching.is_some());
+        let needs_words =
+            !rules.exclude_matching.is_empty() || rules.boost.iter().any(|b| b.matching.is_some());
         let item_words: Vec<Vec<String>> = if needs_words {
-            view.descriptions.iter().map(|d| words(d).collect()).collect()
+            view.descriptions
+                .iter()
+                .map(|d| words(d).collect())
+                .collect()
         } else {
             Vec::new()
         };
@@ -299,7 +352,6 @@ impl<'a> Engine<'a> {
             && !view.catalog.segments.is_empty())
         .then(|| view.catalog.segment_buyers(view.train));
         Self {
-            view,
             exclude_seen: rules.exclude_seen,
             blocked,
             boost,
@@ -311,7 +363,9 @@ impl<'a> Engine<'a> {
             rules: rules.clone(),
         }
     }
+}
 
+impl<'a> Engine<'a> {
     /// The run this engine ranks for.
     pub fn view(&self) -> RunView<'a> {
         self.view
@@ -356,7 +410,12 @@ impl<'a> Engine<'a> {
     }
 
     /// `customer`'s top `k` with the rules applied; `scores` is scratch space.
-    pub fn recommend(&self, customer: Customer<'_>, k: usize, scores: &mut Vec<f32>) -> Vec<Scored> {
+    pub fn recommend(
+        &self,
+        customer: Customer<'_>,
+        k: usize,
+        scores: &mut Vec<f32>,
+    ) -> Vec<Scored> {
         scores.clear();
         scores.resize(self.view.items.len(), 0.0);
         let reason = self.score(customer, scores);
@@ -565,9 +624,7 @@ impl<'a> Engine<'a> {
         }
         let (mut parts, score, method) = match (self.view.model, &self.gram) {
             (TrainedModel::Als(m), Some(gram)) => {
-                let (parts, total) = m
-                    .user_system(gram, (&cols, &vals))
-                    .contributions(m, item)?;
+                let (parts, total) = m.user_system(gram, (&cols, &vals)).contributions(m, item)?;
                 (parts, total, "als-solve")
             }
             (TrainedModel::ItemKnn(m), _) => {
@@ -619,7 +676,6 @@ mod tests;
 
 fn suggest(text: &str, options: &[String]) -> String {
     let refs: Vec<&str> = options.iter().map(String::as_str).collect();
-    crate::models::hyper::nearest(text, &refs).map_or_else(String::new, |s| {
-        format!(" (did you mean '{s}'?)")
-    })
+    crate::models::hyper::nearest(text, &refs)
+        .map_or_else(String::new, |s| format!(" (did you mean '{s}'?)"))
 }

@@ -43,7 +43,14 @@ impl Fixture {
                 segments: vec!["France".into(), "Spain".into()],
                 user_segment: vec![0, 0, 1, 1, 1, 1],
                 first_sale: vec![0, 0, 0, 0, 0, 90 * 86_400],
-                last_sale: vec![100 * 86_400, 100 * 86_400, 10 * 86_400, 100 * 86_400, 100 * 86_400, 100 * 86_400],
+                last_sale: vec![
+                    100 * 86_400,
+                    100 * 86_400,
+                    10 * 86_400,
+                    100 * 86_400,
+                    100 * 86_400,
+                    100 * 86_400,
+                ],
                 reference_time: Some(100 * 86_400),
             },
             train,
@@ -187,8 +194,16 @@ fn contradictions_and_unknown_ids_warn_and_the_rest_applies() {
         ..Overrides::default()
     };
     let engine = Engine::new(f.view(), &bad_segment);
-    assert!(engine.warnings[0].contains("did you mean 'France'"), "{:?}", engine.warnings);
-    assert!(f.list(&bad_segment, 5, 6).iter().all(|(_, r)| *r != Reason::Forced));
+    assert!(
+        engine.warnings[0].contains("did you mean 'France'"),
+        "{:?}",
+        engine.warnings
+    );
+    assert!(
+        f.list(&bad_segment, 5, 6)
+            .iter()
+            .all(|(_, r)| *r != Reason::Forced)
+    );
 }
 
 #[test]
@@ -249,7 +264,11 @@ fn cold_customers_get_the_chosen_policy() {
     let (who, unknown) = engine.customer("new", &mut history, &["A".into(), "??".into()], None);
     assert_eq!(unknown, ["??"]);
     let list = engine.recommend(who, 2, &mut Vec::new());
-    assert_eq!(list.iter().map(|s| s.item).collect::<Vec<_>>(), [1, 2], "A was bought");
+    assert_eq!(
+        list.iter().map(|s| s.item).collect::<Vec<_>>(),
+        [1, 2],
+        "A was bought"
+    );
     assert!(list.iter().all(|s| s.reason == Reason::PopularityFallback));
 
     // In France (u0, u1) E was bought by u0 and u1, more than C... every product but
@@ -267,7 +286,10 @@ fn cold_customers_get_the_chosen_policy() {
         6,
         &mut Vec::new(),
     );
-    assert_eq!(list.iter().map(|s| s.item).collect::<Vec<_>>(), [0, 1, 2, 3, 4, 5]);
+    assert_eq!(
+        list.iter().map(|s| s.item).collect::<Vec<_>>(),
+        [0, 1, 2, 3, 4, 5]
+    );
     assert!(list.iter().all(|s| s.reason == Reason::SegmentPopularity));
     let unknown_segment = engine.recommend(
         Customer::New {
@@ -329,12 +351,17 @@ fn fold_in_places_a_new_customer_in_the_right_group_and_explains() {
     let list = engine.recommend(who, 3, &mut Vec::new());
     assert!(list.iter().all(|s| s.reason == Reason::FoldIn));
     assert!(
-        list.iter().all(|s| (5..10).contains(&s.item) && !history.contains(&s.item)),
+        list.iter()
+            .all(|s| (5..10).contains(&s.item) && !history.contains(&s.item)),
         "{list:?}"
     );
     let why = engine.explain(who, list[0].item, 5).unwrap();
     assert_eq!(why.parts.len(), 2);
-    assert!((why.score - list[0].score).abs() < 1e-4, "{why:?} vs {:?}", list[0]);
+    assert!(
+        (why.score - list[0].score).abs() < 1e-4,
+        "{why:?} vs {:?}",
+        list[0]
+    );
     assert_eq!(why.method, "als-solve");
     // A known customer's explanation covers their purchases.
     let why = engine.explain(Customer::Known(0), 4, 10).unwrap();
@@ -342,10 +369,16 @@ fn fold_in_places_a_new_customer_in_the_right_group_and_explains() {
 
     // Item-kNN folds in by construction and explains with similarities.
     let knn = TrainedModel::ItemKnn(ItemKnnModel::fit(&train, &train.transpose(), 10));
-    let view = RunView { model: &knn, ..view };
+    let view = RunView {
+        model: &knn,
+        ..view
+    };
     let engine = Engine::new(view, &Overrides::default());
     let list = engine.recommend(who, 2, &mut Vec::new());
-    assert!(list.iter().all(|s| s.reason == Reason::FoldIn && s.item >= 5));
+    assert!(
+        list.iter()
+            .all(|s| s.reason == Reason::FoldIn && s.item >= 5)
+    );
     let why = engine.explain(who, list[0].item, 5).unwrap();
     assert!((why.score - list[0].score).abs() < 1e-5);
 }

@@ -359,7 +359,10 @@ mod tests {
     #[test]
     fn boosts_parse() {
         let b = BoostRule::parse("christmas*1.5").unwrap();
-        assert_eq!((b.matching.as_deref(), b.multiply), (Some("christmas"), 1.5));
+        assert_eq!(
+            (b.matching.as_deref(), b.multiply),
+            (Some("christmas"), 1.5)
+        );
         assert_eq!(BoostRule::parse("red paper-0.2").unwrap().add, -0.2);
         for bad in ["christmas", "*2", "x*0", "x*-1", "x*abc"] {
             assert!(BoostRule::parse(bad).is_err(), "{bad}");

@@ -1,7 +1,9 @@
 //! The layout of one run directory and its atomic save / checked load.
 //!
 //! ```text
-//! run.toml            format version, latent version, model kind, data, history
+//! status.json         running / finished / failed (with the error) / cancelled
+//! run.toml            format version, latent version, model kind, data fingerprint,
+//!                     history; written last: a run without it does not load
 //! config.toml         the fully resolved workspace configuration
 //! ids.json            customer ids, product ids and descriptions, in index order
 //! train_*.npy         the training matrix in CSR form (indptr u64, indices u32, data f32)
@@ -17,14 +19,18 @@
 
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::{BufReader, BufWriter, Write};
+use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
 use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 
+use super::files::write_with;
 use super::npy;
+use super::status::{RunState, RunStatus};
+use super::writer::RunWriter;
 use crate::config::WorkspaceConfig;
+use crate::data::fingerprint::DataFingerprint;
 use crate::data::{CsrMatrix, IdMap};
 use crate::eval::EvalReport;
 use crate::models::als::{AlsParams, EpochReport};
@@ -59,6 +65,8 @@ pub enum StoreError {
     },
     #[error("cannot write run '{dir}': {message}")]
     Io { dir: PathBuf, message: String },
+    #[error("run '{dir}' has no model: {detail}")]
+    Unfinished { dir: PathBuf, detail: String },
 }
 
 /// One iteration of training history, as stored.
@@ -86,6 +94,37 @@ pub struct RunMeta {
     pub nnz: usize,
     pub train_seconds: f64,
     pub history: Vec<HistoryEntry>,
+    /// The data file and loading configuration the run was trained on.
+    #[serde(default)]
+    pub fingerprint: Option<DataFingerprint>,
+    /// How the evaluation data was held out: `none`, `last-days:N`, `last-days:N:new`
+    /// or `file:PATH`.
+    #[serde(default)]
+    pub holdout: String,
+    /// List length of the evaluation.
+    #[serde(default = "default_k")]
+    pub k: usize,
+    /// Set when the run belongs to a hyperparameter sweep.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sweep: Option<SweepTag>,
+}
+
+/// A run's place in a sweep.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SweepTag {
+    /// The sweep's id (shared by its runs).
+    pub id: String,
+    /// 1-based trial number; 0 for the chosen configuration retrained for the test.
+    pub trial: usize,
+    /// The metric configurations were chosen by, and this run's validation value.
+    pub metric: String,
+    pub validation: f64,
+    /// True for the chosen configuration's runs (its trial and its test run).
+    pub best: bool,
+}
+
+fn default_k() -> usize {
+    10
 }
 
 /// A trained run in memory.
@@ -127,58 +166,34 @@ impl Run {
             .collect()
     }
 
-    /// Writes the run to `dir` atomically; refuses a non-empty existing `dir`.
+    /// Writes the run to `dir` (which must not exist or be empty) with `log` as its log.
     pub fn save(&self, dir: &Path, log: &str) -> Result<(), StoreError> {
-        let io = |e: &dyn std::fmt::Display| StoreError::Io {
-            dir: dir.to_owned(),
-            message: e.to_string(),
-        };
-        if dir.exists() && std::fs::read_dir(dir).map_err(|e| io(&e))?.next().is_some() {
-            return Err(StoreError::Exists(dir.to_owned()));
-        }
-        let parent = match dir.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
-            _ => PathBuf::from("."),
-        };
-        std::fs::create_dir_all(&parent).map_err(|e| io(&e))?;
-        let tmp = tempfile::Builder::new()
-            .prefix(".latent-run-")
-            .tempdir_in(&parent)
-            .map_err(|e| io(&e))?;
-        self.write_files(tmp.path()).map_err(|e| io(&e))?;
-        std::fs::write(tmp.path().join("train.log"), log).map_err(|e| io(&e))?;
-        if dir.exists() {
-            std::fs::remove_dir(dir).map_err(|e| io(&e))?;
-        }
-        let staged = tmp.keep();
-        std::fs::rename(&staged, dir).map_err(|e| {
-            let _ = std::fs::remove_dir_all(&staged);
-            io(&e)
-        })?;
-        Ok(())
+        let mut writer = RunWriter::start(dir, self.meta.model, &self.config)?;
+        writer.log(log.trim_end());
+        writer.finish(self)
     }
 
-    fn write_files(&self, dir: &Path) -> std::io::Result<()> {
-        let text = |name: &str, body: String| std::fs::write(dir.join(name), body);
-        text(
-            "run.toml",
-            toml::to_string(&self.meta).map_err(std::io::Error::other)?,
-        )?;
-        text(
-            "config.toml",
-            toml::to_string(&self.config).map_err(std::io::Error::other)?,
-        )?;
+    /// Writes every file of the run into `dir`, each atomically, `run.toml` last.
+    pub(super) fn write_files_into(&self, dir: &Path) -> std::io::Result<()> {
+        write_with(dir, "config.toml", |w| {
+            w.write_all(
+                toml::to_string(&self.config)
+                    .map_err(std::io::Error::other)?
+                    .as_bytes(),
+            )
+        })?;
         let ids = Ids {
             users: self.users.names().to_vec(),
             items: self.items.names().to_vec(),
             descriptions: self.descriptions.clone(),
         };
-        serde_json::to_writer(BufWriter::new(File::create(dir.join("ids.json"))?), &ids)?;
+        write_with(dir, "ids.json", |w| {
+            serde_json::to_writer(w, &ids).map_err(std::io::Error::other)
+        })?;
         write_csr(dir, "train", &self.train)?;
-        serde_json::to_writer(
-            BufWriter::new(File::create(dir.join("catalog.json"))?),
-            &self.catalog,
-        )?;
+        write_with(dir, "catalog.json", |w| {
+            serde_json::to_writer(w, &self.catalog).map_err(std::io::Error::other)
+        })?;
         if let Some(times) = &self.train_times {
             write_npy(dir, "train_time.npy", &[times.len()], times)?;
         }
@@ -197,9 +212,17 @@ impl Run {
             TrainedModel::Popularity(_) => {}
         }
         if let Some(metrics) = &self.metrics {
-            serde_json::to_writer_pretty(File::create(dir.join("metrics.json"))?, metrics)?;
+            write_with(dir, "metrics.json", |w| {
+                serde_json::to_writer_pretty(w, metrics).map_err(std::io::Error::other)
+            })?;
         }
-        Ok(())
+        write_with(dir, "run.toml", |w| {
+            w.write_all(
+                toml::to_string(&self.meta)
+                    .map_err(std::io::Error::other)?
+                    .as_bytes(),
+            )
+        })
     }
 
     /// Loads and checks the run in `dir`.
@@ -212,10 +235,17 @@ impl Run {
             file: file.to_owned(),
             message,
         };
-        let meta_text =
-            std::fs::read_to_string(dir.join("run.toml")).map_err(|_| StoreError::NotARun {
-                dir: dir.to_owned(),
-            })?;
+        let Ok(meta_text) = std::fs::read_to_string(dir.join("run.toml")) else {
+            return Err(match RunStatus::read(dir) {
+                Some(status) => StoreError::Unfinished {
+                    dir: dir.to_owned(),
+                    detail: unfinished_detail(&status),
+                },
+                None => StoreError::NotARun {
+                    dir: dir.to_owned(),
+                },
+            });
+        };
         let version: toml::Table =
             toml::from_str(&meta_text).map_err(|e| corrupt("run.toml", e.to_string()))?;
         let found = version
@@ -339,9 +369,24 @@ fn write_npy<T: npy::Element>(
     shape: &[usize],
     data: &[T],
 ) -> std::io::Result<()> {
-    let mut w = BufWriter::new(File::create(dir.join(name))?);
-    npy::write(&mut w, shape, data)?;
-    w.flush()
+    write_with(dir, name, |w| npy::write(w, shape, data))
+}
+
+/// Why a run without `run.toml` has no model, in words.
+pub fn unfinished_detail(status: &RunStatus) -> String {
+    match status.state {
+        RunState::Running => format!("it is still being trained (process {})", status.pid),
+        RunState::Interrupted => format!(
+            "its training was interrupted (process {} is gone): retrain it",
+            status.pid
+        ),
+        RunState::Failed => format!(
+            "its training failed: {}",
+            status.error.as_deref().unwrap_or("unknown error")
+        ),
+        RunState::Cancelled => "its training was cancelled".to_owned(),
+        RunState::Finished => "run.toml is missing: the run is damaged".to_owned(),
+    }
 }
 
 fn write_matrix(dir: &Path, name: &str, m: &Array2<f32>) -> std::io::Result<()> {

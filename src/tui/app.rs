@@ -372,6 +372,22 @@ impl AppState {
             }
             (Screen::Runs, KeyCode::Char('r')) => return vec![Command::RefreshRuns],
             (Screen::Runs, KeyCode::Enter) => {
+                if let Some(r) = self
+                    .runs
+                    .get(self.selected_run)
+                    .filter(|r| r.state != crate::store::RunState::Finished)
+                {
+                    self.status = format!(
+                        "run {} has no model: it is {}{}",
+                        r.id,
+                        r.state.name(),
+                        r.error
+                            .as_deref()
+                            .map(|e| format!(" ({e})"))
+                            .unwrap_or_default()
+                    );
+                    return Vec::new();
+                }
                 if let Some((run_id, dir)) = self
                     .runs
                     .get(self.selected_run)
@@ -387,6 +403,7 @@ impl AppState {
             (Screen::Inspect, KeyCode::Char('n') | KeyCode::Right) => self.inspect.step_customer(1),
             (Screen::Inspect, KeyCode::Char('p') | KeyCode::Left) => self.inspect.step_customer(-1),
             (Screen::Inspect, KeyCode::Char('d')) => self.inspect.demo = !self.inspect.demo,
+            (Screen::Inspect, KeyCode::Char('x')) => self.inspect.toggle_exclude_popular(),
             _ => {}
         }
         Vec::new()

@@ -5,7 +5,10 @@
 
 use std::sync::Arc;
 
-use crate::recommend::{Reason, Scored, recommend_all, similar_items, topk::fallback};
+use crate::recommend::engine::CompiledRules;
+use crate::recommend::{
+    Customer, Engine, Explanation, Overrides, PopularCut, Reason, Scored, similar_items,
+};
 use crate::store::Run;
 
 /// A loaded run and the customer being looked at.
@@ -21,12 +24,18 @@ pub struct InspectState {
     pub matches: Vec<u32>,
     /// The customer shown, by index in the run, with whether they are known.
     pub customer: Option<u32>,
-    /// `(product, value)` of the customer's training history, strongest first.
-    pub history: Vec<(u32, f32)>,
+    /// `(product, value, last purchase time)` of the customer's training history,
+    /// strongest first.
+    pub history: Vec<(u32, f32, Option<i64>)>,
     pub recommendations: Vec<Scored>,
     pub selected: usize,
     /// Products similar to the highlighted recommendation.
     pub similar: Vec<Scored>,
+    /// Which purchases make the highlighted recommendation.
+    pub because: Option<Explanation>,
+    /// The business rules in force (the run's `[overrides]`, toggled here).
+    pub rules: Overrides,
+    pub compiled: Option<Arc<CompiledRules>>,
     /// Large, clean layout for business demos.
     pub demo: bool,
     pub top: usize,
@@ -36,6 +45,8 @@ impl InspectState {
     /// Shows `run`, starting with its first customer.
     pub fn set_run(&mut self, run: Arc<Run>, label: String) {
         self.top = run.config.recommend.reco_item.clamp(1, 50);
+        self.rules = run.config.overrides.clone();
+        self.compiled = Some(Engine::new(run.view(), &self.rules).compiled());
         self.run = Some(run);
         self.run_label = label;
         self.update_matches();
@@ -65,27 +76,91 @@ impl InspectState {
         self.matches = prefix;
     }
 
-    /// Shows customer `user` (an index of the run), or nothing.
+    /// Shows customer `user` (an index of the run), or a new customer's list.
     pub fn show(&mut self, user: Option<u32>) {
         self.customer = user;
         self.selected = 0;
         let Some(run) = self.run.clone() else { return };
+        let Some(engine) = self.engine(&run) else {
+            return;
+        };
+        let mut scratch = Vec::new();
         let Some(u) = user.filter(|&u| (u as usize) < run.users.len()) else {
             self.history.clear();
-            self.recommendations = fallback(&run.popularity, self.top);
+            self.recommendations = engine.recommend(
+                Customer::New {
+                    history: &[],
+                    segment: None,
+                },
+                self.top,
+                &mut scratch,
+            );
             self.refresh_similar();
             return;
         };
         let (items, values) = run.train.row(u as usize);
-        let mut history: Vec<(u32, f32)> =
-            items.iter().copied().zip(values.iter().copied()).collect();
+        let start = run.train.indptr()[u as usize];
+        let mut history: Vec<(u32, f32, Option<i64>)> = items
+            .iter()
+            .zip(values)
+            .enumerate()
+            .map(|(k, (&i, &v))| {
+                let when = run
+                    .train_times
+                    .as_ref()
+                    .and_then(|t| t.get(start + k))
+                    .copied()
+                    .filter(|&t| t != crate::recommend::Catalog::NO_DATE);
+                (i, v, when)
+            })
+            .collect();
         history.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         self.history = history;
-        self.recommendations =
-            recommend_all(run.model.as_recommender(), &run.train, &[u], self.top, true)
-                .pop()
-                .unwrap_or_default();
+        self.recommendations = engine.recommend(Customer::Known(u), self.top, &mut scratch);
         self.refresh_similar();
+    }
+
+    fn engine<'r>(&self, run: &'r Run) -> Option<Engine<'r>> {
+        Some(Engine::with(
+            run.view(),
+            Arc::clone(self.compiled.as_ref()?),
+        ))
+    }
+
+    /// Turns "leave out the top 5 % most popular products" on or off and refreshes.
+    pub fn toggle_exclude_popular(&mut self) {
+        self.rules.exclude_popular = match self.rules.exclude_popular {
+            Some(_) => None,
+            None => Some(PopularCut::Percent(5.0)),
+        };
+        if let Some(run) = self.run.clone() {
+            self.compiled = Some(Engine::new(run.view(), &self.rules).compiled());
+        }
+        self.show(self.customer);
+    }
+
+    /// The rules in force, in a few words.
+    pub fn rules_summary(&self) -> String {
+        let mut parts = Vec::new();
+        match self.rules.exclude_popular {
+            Some(cut) => parts.push(format!("top {cut} popular hidden")),
+            None => parts.push("popular shown".to_owned()),
+        }
+        if !self.rules.exclude_seen {
+            parts.push("bought shown".to_owned());
+        }
+        let forced: usize = self.rules.include.iter().map(|r| r.items.len()).sum();
+        if forced > 0 {
+            parts.push(format!("{forced} forced"));
+        }
+        if !self.rules.exclude_items.is_empty() || !self.rules.exclude_matching.is_empty() {
+            parts.push("exclusions".to_owned());
+        }
+        if !self.rules.boost.is_empty() {
+            parts.push(format!("{} boosts", self.rules.boost.len()));
+        }
+        parts.push(format!("cold start {}", self.rules.cold_start.name()));
+        parts.join(" · ")
     }
 
     /// Steps to the next (`+1`) or previous (`-1`) customer: among several search
@@ -121,9 +196,17 @@ impl InspectState {
     }
 
     fn refresh_similar(&mut self) {
-        self.similar = match (&self.run, self.recommendations.get(self.selected)) {
-            (Some(run), Some(rec)) => similar_items(&run.model, rec.item, 5).unwrap_or_default(),
-            _ => Vec::new(),
+        let (Some(run), Some(rec)) = (self.run.clone(), self.recommendations.get(self.selected))
+        else {
+            self.similar.clear();
+            self.because = None;
+            return;
+        };
+        let item = rec.item;
+        self.similar = similar_items(&run.model, item, 5).unwrap_or_default();
+        self.because = match (self.engine(&run), self.customer) {
+            (Some(engine), Some(u)) => engine.explain(Customer::Known(u), item, 3),
+            _ => None,
         };
     }
 

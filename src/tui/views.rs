@@ -93,10 +93,11 @@ pub fn screen_keys(app: &AppState) -> Vec<(&'static str, &'static str)> {
             vec![("type", "customer id"), ("Enter", "done")]
         }
         Screen::Inspect => vec![
-            ("/", "search customer"),
-            ("n p", "next/prev customer"),
-            ("↑↓", "recommendation"),
-            ("d", "demo view"),
+            ("/", "search"),
+            ("n p", "customer"),
+            ("↑↓", "item"),
+            ("x", "hide popular"),
+            ("d", "demo"),
         ],
     };
     keys.extend([("1-5 Tab", "screens"), ("?", "help"), ("q", "quit")]);

@@ -24,3 +24,11 @@ mod quality;
 mod tui_screens;
 // The real binary driven through tmux: load, train, inspect, quit.
 mod tui_tmux;
+// `latent search`: products and customers of the demo data, the index built once and reused.
+mod search;
+// Business rules on recommendations: exclusions, forced products, boosts, cold start,
+// explanations and what the rules cost in evaluation.
+mod overrides;
+// Workspaces: runs listed with their status, compared, replayed; sweeps; the lock; and
+// failures (full disk, kill -9) that never harm earlier runs.
+mod workspace_runs;

@@ -23,7 +23,7 @@ fn sample_split(scratch: &Scratch) -> (std::path::PathBuf, std::path::PathBuf) {
 fn read_recs(path: &std::path::Path) -> Vec<(String, String, usize, f64)> {
     let text = std::fs::read_to_string(path).unwrap();
     let mut lines = text.lines();
-    assert_eq!(lines.next(), Some("user_id,item_id,rank,score"));
+    assert_eq!(lines.next(), Some("user_id,item_id,rank,score,reason"));
     lines
         .map(|l| {
             let f: Vec<&str> = l.split(',').collect();
@@ -168,6 +168,7 @@ fn recommendations_leave_out_what_was_bought_unless_asked() {
             s(&run),
             "--user",
             user,
+            "--csv",
             "--top",
             "100000",
         ])
@@ -180,6 +181,7 @@ fn recommendations_leave_out_what_was_bought_unless_asked() {
             s(&run),
             "--user",
             user,
+            "--csv",
             "--top",
             "100000",
             "--exclude-seen",
@@ -231,6 +233,7 @@ fn unknown_customers_get_the_popularity_fallback() {
         "NOBODY",
         "--user",
         "17850.0",
+        "--csv",
         "--top",
         "3",
     ]);
@@ -431,7 +434,7 @@ fn tiny_and_foreign_data() {
         .ok()
         .to_owned();
     assert!(
-        out.contains("1 cold customers skipped") && out.contains("1 pairs with unknown products"),
+        out.contains("1 cold customers apart") && out.contains("1 pairs with unknown products"),
         "{out}"
     );
 }

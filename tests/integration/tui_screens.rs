@@ -227,12 +227,7 @@ fn inspect_a_trained_run_by_customer() {
         label: "x".into(),
     }));
     key(&mut app, KeyCode::Char('4'));
-    app.runs = vec![latent::workspace::RunSummary {
-        id: "run".into(),
-        dir: run_dir.clone(),
-        meta: toml::from_str(&std::fs::read_to_string(run_dir.join("run.toml")).unwrap()).unwrap(),
-        metrics: None,
-    }];
+    app.runs = vec![latent::workspace::RunSummary::read(&run_dir).unwrap()];
     let commands = key(&mut app, KeyCode::Enter);
     let Some(Command::LoadRun { id, dir }) = commands.first().cloned() else {
         panic!("{commands:?}")
@@ -263,6 +258,35 @@ fn inspect_a_trained_run_by_customer() {
         screen.contains("customer 14606") && screen.contains("model score"),
         "{screen}"
     );
+    assert!(
+        screen.contains("2011-"),
+        "purchase dates in the history: {screen}"
+    );
+    assert!(
+        screen.contains("Because they bought") && screen.contains("+0."),
+        "the highlighted item is explained: {screen}"
+    );
+    // x hides the 5 % most popular products, and x again brings them back.
+    let plain: Vec<u32> = app.inspect.recommendations.iter().map(|r| r.item).collect();
+    key(&mut app, KeyCode::Char('x'));
+    let run = app.inspect.run.clone().unwrap();
+    let cut = run.items.len() * 5 / 100;
+    let popular: Vec<u32> = run.popularity.ranking().into_iter().take(cut).collect();
+    assert_eq!(app.inspect.recommendations.len(), 10);
+    assert!(
+        app.inspect
+            .recommendations
+            .iter()
+            .all(|r| !popular.contains(&r.item))
+    );
+    assert!(
+        plain.iter().any(|i| popular.contains(i)),
+        "popular ones were there"
+    );
+    assert!(draw(&app, 120, 40).contains("top 5% popular hidden"));
+    key(&mut app, KeyCode::Char('x'));
+    let again: Vec<u32> = app.inspect.recommendations.iter().map(|r| r.item).collect();
+    assert_eq!(again, plain);
     key(&mut app, KeyCode::Char('d'));
     let demo = draw(&app, 120, 40);
     assert!(

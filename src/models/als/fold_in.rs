@@ -218,7 +218,10 @@ mod tests {
                 let x = model.fold_in(&yty, ui.row(u)).unwrap();
                 let stored = model.user_factors.row(u);
                 for (a, b) in x.iter().zip(stored) {
-                    assert!((a - b).abs() < 1e-3, "implicit={implicit} user {u}: {a} vs {b}");
+                    assert!(
+                        (a - b).abs() < 1e-3,
+                        "implicit={implicit} user {u}: {a} vs {b}"
+                    );
                 }
             }
         }
@@ -234,7 +237,10 @@ mod tests {
             for item in [0u32, 9, 29] {
                 let (parts, total) = system.contributions(&model, item).unwrap();
                 assert_eq!(parts.len(), ui.row(3).0.len());
-                let score = dot(&x, model.item_factors.row(item as usize).as_slice().unwrap());
+                let score = dot(
+                    &x,
+                    model.item_factors.row(item as usize).as_slice().unwrap(),
+                );
                 assert!((total - score).abs() < 1e-4, "{total} vs {score}");
                 assert!(parts.windows(2).all(|w| w[0].1 >= w[1].1), "largest first");
             }

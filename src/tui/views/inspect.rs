@@ -27,10 +27,7 @@ pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
     let who = match s.customer_id() {
         Some(id) => format!("customer {id}  ({} purchases)", s.history.len()),
         None if s.query.is_empty() => "no customer".to_owned(),
-        None => format!(
-            "customer {} is new to the model: most popular products",
-            s.query
-        ),
+        None => format!("customer {} is new to the model: cold-start list", s.query),
     };
     let cursor = if s.searching { "▏" } else { "" };
     let line = Line::from(vec![
@@ -52,10 +49,12 @@ pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
     let rows: Vec<Row<'_>> = s
         .history
         .iter()
-        .map(|&(i, v)| {
+        .map(|&(i, v, when)| {
             Row::new(vec![
                 s.item_id(i).to_owned(),
                 s.description(i).to_owned(),
+                when.map(crate::data::timestamps::format_day)
+                    .unwrap_or_default(),
                 format!("{v}"),
             ])
         })
@@ -63,15 +62,21 @@ pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
     let widths = [
         Constraint::Length(9),
         Constraint::Min(10),
-        Constraint::Length(6),
+        Constraint::Length(10),
+        Constraint::Length(5),
     ];
     frame.render_widget(
         Table::new(rows, widths)
-            .header(Row::new(vec!["item", "description", "value"]).style(theme::title()))
+            .header(Row::new(vec!["item", "description", "last", "value"]).style(theme::title()))
             .block(panel("Bought (training)")),
         history,
     );
-    let [list, similar] = Layout::vertical([Constraint::Min(4), Constraint::Length(8)]).areas(recs);
+    let [list, because, similar] = Layout::vertical([
+        Constraint::Min(4),
+        Constraint::Length(5),
+        Constraint::Length(7),
+    ])
+    .areas(recs);
     let rows: Vec<Row<'_>> = s
         .recommendations
         .iter()
@@ -103,8 +108,31 @@ pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
     frame.render_widget(
         Table::new(rows, widths)
             .header(header)
-            .block(panel("Recommended")),
+            .block(panel(&format!(
+                "Recommended · {} · x toggles popular",
+                s.rules_summary()
+            ))),
         list,
+    );
+    let lines: Vec<Line<'_>> = match &s.because {
+        Some(e) => e
+            .parts
+            .iter()
+            .map(|&(j, c)| {
+                Line::from(vec![
+                    Span::styled(format!("{c:+.3} "), theme::key()),
+                    Span::raw(display(s, j)),
+                ])
+            })
+            .collect(),
+        None => vec![Line::styled(
+            "no per-purchase explanation for this model or customer",
+            theme::muted(),
+        )],
+    };
+    frame.render_widget(
+        Paragraph::new(lines).block(panel("Because they bought")),
+        because,
     );
     let rows: Vec<Row<'_>> = s
         .similar
@@ -139,7 +167,7 @@ fn render_demo(s: &InspectState, frame: &mut Frame<'_>, area: Rect) {
         Line::from(""),
     ];
     lines.push(Line::styled("They bought", bold));
-    for &(i, _) in s.history.iter().take(6) {
+    for &(i, _, _) in s.history.iter().take(6) {
         lines.push(Line::from(format!("   • {}", display(s, i))));
     }
     if s.history.len() > 6 {

@@ -6,6 +6,7 @@ use ratatui::style::Style;
 use ratatui::widgets::{Paragraph, Row, Table};
 
 use super::panel;
+use crate::store::RunState;
 use crate::tui::app::AppState;
 use crate::tui::theme;
 
@@ -28,6 +29,7 @@ pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
         "popularity",
         "lift",
         "fit",
+        "status",
     ])
     .style(theme::title());
     let rows: Vec<Row<'_>> = app
@@ -35,13 +37,7 @@ pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
         .iter()
         .enumerate()
         .map(|(i, r)| {
-            let p = |k: &str| {
-                r.meta
-                    .params
-                    .get(k)
-                    .cloned()
-                    .unwrap_or_else(|| "-".to_owned())
-            };
+            let p = |k: &str| r.param(k);
             let (precision, base, lift) = match &r.metrics {
                 Some(m) => (
                     format!("{:.4}", m.model.precision),
@@ -52,19 +48,24 @@ pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
             };
             let style = if i == app.selected_run {
                 theme::selected()
-            } else {
+            } else if r.state == RunState::Finished {
                 Style::new()
+            } else {
+                theme::muted()
             };
             Row::new(vec![
                 r.id.clone(),
-                r.meta.model.name().to_owned(),
+                r.model.clone(),
                 p("als_rank"),
                 p("reg_param"),
                 p("max_iter"),
                 precision,
                 base,
                 lift,
-                format!("{:.2}s", r.meta.train_seconds),
+                r.meta
+                    .as_ref()
+                    .map_or_else(|| "-".to_owned(), |m| format!("{:.2}s", m.train_seconds)),
+                r.state.name().to_owned(),
             ])
             .style(style)
         })
@@ -79,6 +80,7 @@ pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
         Constraint::Length(10),
         Constraint::Length(6),
         Constraint::Length(7),
+        Constraint::Length(11),
     ];
     frame.render_widget(
         Table::new(rows, widths)

@@ -1,0 +1,304 @@
+//! `latent runs list | diff | replay`: the run history of a workspace.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::Context;
+
+use crate::store::{Run, RunState};
+use crate::workspace::compare::diff;
+use crate::workspace::replay::replay;
+use crate::workspace::{RunSummary, Workspace};
+
+/// `latent runs` subcommands.
+#[derive(Debug, clap::Subcommand)]
+pub enum RunsCommand {
+    /// Every run of the workspace: id, model, key hyperparameters, metrics, time, status.
+    List {
+        /// The workspace (default: the one of the current folder, else workspaces/demo).
+        #[arg(long, value_name = "DIR")]
+        workspace: Option<PathBuf>,
+        /// Sort by: time (newest first), precision, recall, ndcg, map, coverage, fit.
+        #[arg(long, default_value = "time")]
+        sort: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Compare two runs: settings, metric deltas, and how customers' top-k changed.
+    Diff {
+        /// Run ids of the workspace, or run folders.
+        a: String,
+        b: String,
+        #[arg(long, value_name = "DIR")]
+        workspace: Option<PathBuf>,
+        /// List length compared.
+        #[arg(long, default_value_t = 10)]
+        k: usize,
+        /// Customers compared (spread evenly over those both runs know).
+        #[arg(long, default_value_t = 500)]
+        sample: usize,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Retrain a run from its stored configuration and check the metrics match.
+    Replay {
+        run: String,
+        #[arg(long, value_name = "DIR")]
+        workspace: Option<PathBuf>,
+        /// Retrain even when the data file changed since the run.
+        #[arg(long)]
+        force: bool,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn workspace(dir: Option<&PathBuf>) -> anyhow::Result<Workspace> {
+    Ok(match dir {
+        Some(d) => Workspace::open(d)?,
+        None => Workspace::discover(&std::env::current_dir()?)?,
+    })
+}
+
+fn load(ws: &Workspace, id: &str) -> anyhow::Result<Run> {
+    let dir = ws.run_dir(id);
+    Run::load(&dir).with_context(|| format!("loading run '{id}'"))
+}
+
+/// Runs a `latent runs` subcommand.
+pub fn run(cmd: &RunsCommand, out: &mut dyn Write) -> anyhow::Result<()> {
+    match cmd {
+        RunsCommand::List {
+            workspace: dir,
+            sort,
+            json,
+        } => {
+            let ws = workspace(dir.as_ref())?;
+            let mut runs = ws.list_runs();
+            sort_runs(&mut runs, sort)?;
+            if *json {
+                let rows: Vec<serde_json::Value> = runs
+                    .iter()
+                    .map(|r| {
+                        serde_json::json!({
+                            "id": r.id,
+                            "model": r.model,
+                            "state": r.state.name(),
+                            "created_unix": r.created_unix,
+                            "params": r.meta.as_ref().map(|m| &m.params),
+                            "metrics": r.metrics,
+                            "train_seconds": r.meta.as_ref().map(|m| m.train_seconds),
+                            "error": r.error,
+                        })
+                    })
+                    .collect();
+                serde_json::to_writer_pretty(&mut *out, &rows)?;
+                writeln!(out)?;
+            } else {
+                write_list(&ws, &runs, out)?;
+            }
+            Ok(())
+        }
+        RunsCommand::Diff {
+            a,
+            b,
+            workspace: dir,
+            k,
+            sample,
+            json,
+        } => {
+            let ws = workspace(dir.as_ref())?;
+            let (ra, rb) = (load(&ws, a)?, load(&ws, b)?);
+            let d = diff(&ra, &rb, (*k).max(1), (*sample).max(1));
+            if *json {
+                serde_json::to_writer_pretty(&mut *out, &d)?;
+                writeln!(out)?;
+                return Ok(());
+            }
+            writeln!(out, "runs diff {a} → {b}")?;
+            if d.settings.is_empty() {
+                writeln!(out, "settings: identical")?;
+            } else {
+                writeln!(out, "settings:")?;
+                for s in &d.settings {
+                    writeln!(out, "  {:<36} {} → {}", s.key, s.a, s.b)?;
+                }
+            }
+            if d.metrics.is_empty() {
+                writeln!(out, "metrics: one of the runs was not evaluated")?;
+            } else {
+                writeln!(out, "{:<18}{:>12}{:>12}{:>10}", "metric", "a", "b", "delta")?;
+                for m in &d.metrics {
+                    let delta = if m.a == 0.0 {
+                        format!("{:+.4}", m.b - m.a)
+                    } else {
+                        format!("{:+.1}%", (m.b / m.a - 1.0) * 100.0)
+                    };
+                    writeln!(out, "{:<18}{:>12.4}{:>12.4}{delta:>10}", m.metric, m.a, m.b)?;
+                }
+            }
+            writeln!(
+                out,
+                "top-{}: {} shared customers compared, overlap@{} {:.1}%, identical lists {:.1}%",
+                d.k,
+                d.customers,
+                d.k,
+                d.mean_overlap * 100.0,
+                d.identical * 100.0
+            )?;
+            for c in d.examples.iter().filter(|c| !c.gained.is_empty()) {
+                writeln!(
+                    out,
+                    "  customer {}: {} kept, gained {}, lost {}",
+                    c.user_id,
+                    c.overlap,
+                    c.gained.join(" "),
+                    c.lost.join(" ")
+                )?;
+            }
+            Ok(())
+        }
+        RunsCommand::Replay {
+            run,
+            workspace: dir,
+            force,
+            json,
+        } => {
+            let ws = workspace(dir.as_ref())?;
+            let stored = load(&ws, run)?;
+            let report = replay(
+                &stored,
+                *force,
+                &mut |_| std::ops::ControlFlow::Continue(()),
+            )?;
+            if *json {
+                serde_json::to_writer_pretty(&mut *out, &report)?;
+                writeln!(out)?;
+            } else {
+                for c in &report.data_changes {
+                    writeln!(out, "data changed: {c}")?;
+                }
+                if report.retrained {
+                    writeln!(out, "{:<24}{:>12}{:>12}", "metric", "stored", "replayed")?;
+                    for m in &report.metrics {
+                        let mark = if (m.a - m.b).abs() <= 1e-9 {
+                            ""
+                        } else {
+                            "  ≠"
+                        };
+                        writeln!(out, "{:<24}{:>12.6}{:>12.6}{mark}", m.metric, m.a, m.b)?;
+                    }
+                    writeln!(
+                        out,
+                        "{}",
+                        if report.identical {
+                            "replay matches: every metric is identical"
+                        } else {
+                            "replay DIFFERS from the stored run"
+                        }
+                    )?;
+                } else {
+                    writeln!(
+                        out,
+                        "not retrained: the input differs from the run's (use --force to retrain anyway)"
+                    )?;
+                }
+            }
+            if report.identical {
+                Ok(())
+            } else {
+                Err(anyhow::anyhow!(crate::models::hyper::ParamsError::Invalid(
+                    if report.retrained {
+                        format!("replay of run '{run}' does not match its stored metrics")
+                    } else {
+                        format!(
+                            "the data of run '{run}' changed: {}",
+                            report.data_changes.join("; ")
+                        )
+                    }
+                )))
+            }
+        }
+    }
+}
+
+fn sort_runs(runs: &mut [RunSummary], by: &str) -> anyhow::Result<()> {
+    let metric = |r: &RunSummary| -> f64 {
+        let Some(m) = &r.metrics else {
+            return f64::NEG_INFINITY;
+        };
+        match by {
+            "precision" => m.model.precision,
+            "recall" => m.model.recall,
+            "ndcg" => m.model.ndcg,
+            "map" => m.model.map,
+            "coverage" => m.model.coverage,
+            _ => f64::NEG_INFINITY,
+        }
+    };
+    match by {
+        "time" => {}
+        "fit" => runs.sort_by(|a, b| {
+            let t = |r: &RunSummary| r.meta.as_ref().map_or(f64::INFINITY, |m| m.train_seconds);
+            t(a).total_cmp(&t(b))
+        }),
+        "precision" | "recall" | "ndcg" | "map" | "coverage" => {
+            runs.sort_by(|a, b| metric(b).total_cmp(&metric(a)));
+        }
+        other => {
+            return Err(crate::models::hyper::ParamsError::BadValue {
+                key: "--sort".into(),
+                value: other.to_owned(),
+                expected: "time, precision, recall, ndcg, map, coverage or fit",
+            }
+            .into());
+        }
+    }
+    Ok(())
+}
+
+fn write_list(ws: &Workspace, runs: &[RunSummary], out: &mut dyn Write) -> std::io::Result<()> {
+    if runs.is_empty() {
+        return writeln!(out, "no runs in {}", ws.runs_dir().display());
+    }
+    writeln!(
+        out,
+        "{:<32} {:<12} {:>5} {:>6} {:>5} {:>8} {:>8} {:>8} {:>7} {:<11}",
+        "run", "model", "rank", "reg", "iter", "P@k", "NDCG@k", "popular", "fit", "status"
+    )?;
+    for r in runs {
+        let (p, n, base) = match &r.metrics {
+            Some(m) => (
+                format!("{:.4}", m.model.precision),
+                format!("{:.4}", m.model.ndcg),
+                format!("{:.4}", m.baseline.precision),
+            ),
+            None => ("-".into(), "-".into(), "-".into()),
+        };
+        let fit = r
+            .meta
+            .as_ref()
+            .map_or_else(|| "-".to_owned(), |m| format!("{:.2}s", m.train_seconds));
+        let best = r
+            .meta
+            .as_ref()
+            .and_then(|m| m.sweep.as_ref())
+            .is_some_and(|t| t.best);
+        let status = match (&r.state, &r.error) {
+            (RunState::Failed, Some(e)) => format!("failed: {e}"),
+            (s, _) if best => format!("{} ★ best of sweep", s.name()),
+            (s, _) => s.name().to_owned(),
+        };
+        writeln!(
+            out,
+            "{:<32} {:<12} {:>5} {:>6} {:>5} {p:>8} {n:>8} {base:>8} {fit:>7} {status}",
+            r.id,
+            r.model,
+            r.param("als_rank"),
+            r.param("reg_param"),
+            r.param("max_iter"),
+        )?;
+    }
+    Ok(())
+}

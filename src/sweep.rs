@@ -1,0 +1,313 @@
+//! Hyperparameter sweeps: many normal runs, compared on a validation period, the winner
+//! retrained and tested once.
+//!
+//! The data is loaded and cleaned once. With a test period of `T` days, every trial trains
+//! on the data before the last `T + V` days and is scored on the `V` days before the test
+//! period (the validation split); the test period is only touched by the chosen
+//! configuration, retrained on everything before the test, so its test metrics are an
+//! honest estimate. Every trial is saved as an ordinary run (replayable, listed, diffable)
+//! tagged with the sweep's id.
+
+pub mod space;
+
+use std::ops::ControlFlow;
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use crate::data::fingerprint::{DataFingerprint, load_config};
+use crate::data::load_transactions;
+use crate::error::Error;
+use crate::eval::{EvalReport, RankingMetrics};
+use crate::experiment::{Holdout, TrainSpec, check_params, train_on};
+use crate::models::hyper::{ParamsError, RawValue};
+use crate::store::{RunWriter, SweepTag};
+use crate::workspace::Workspace;
+
+/// The metric configurations are chosen by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Metric {
+    Precision,
+    Recall,
+    Map,
+    Ndcg,
+    HitRate,
+    /// Lower is better (explicit models).
+    Rmse,
+}
+
+impl Metric {
+    /// Parses a metric name.
+    pub fn parse(text: &str) -> Result<Self, ParamsError> {
+        Ok(match text {
+            "precision" => Metric::Precision,
+            "recall" => Metric::Recall,
+            "map" => Metric::Map,
+            "ndcg" => Metric::Ndcg,
+            "hit_rate" | "hit-rate" => Metric::HitRate,
+            "rmse" => Metric::Rmse,
+            other => {
+                return Err(ParamsError::BadValue {
+                    key: "--metric".into(),
+                    value: other.to_owned(),
+                    expected: "precision, recall, map, ndcg, hit_rate or rmse",
+                });
+            }
+        })
+    }
+
+    /// The name in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Metric::Precision => "precision",
+            Metric::Recall => "recall",
+            Metric::Map => "map",
+            Metric::Ndcg => "ndcg",
+            Metric::HitRate => "hit_rate",
+            Metric::Rmse => "rmse",
+        }
+    }
+
+    /// The value of this metric in `m`.
+    pub fn of(self, m: &RankingMetrics) -> Option<f64> {
+        Some(match self {
+            Metric::Precision => m.precision,
+            Metric::Recall => m.recall,
+            Metric::Map => m.map,
+            Metric::Ndcg => m.ndcg,
+            Metric::HitRate => m.hit_rate,
+            Metric::Rmse => m.rmse?,
+        })
+    }
+
+    fn better(self, a: f64, b: f64) -> bool {
+        if self == Metric::Rmse { a < b } else { a > b }
+    }
+}
+
+/// A sweep to run.
+#[derive(Debug, Clone)]
+pub struct SweepSpec {
+    /// Configuration, data, model and fixed `--set` values; `holdout` is the test period
+    /// (`LastDays`) or `None`.
+    pub base: TrainSpec,
+    /// Hyperparameters of each trial, on top of the base.
+    pub configurations: Vec<Vec<(String, String)>>,
+    pub metric: Metric,
+    /// Days of the validation period.
+    pub validation_days: u32,
+    /// Trials trained at once (1 or 2 on two cores).
+    pub parallel: usize,
+}
+
+/// Progress of a sweep.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SweepEvent {
+    Loaded { lines: usize },
+    TrialFinished(TrialOutcome),
+    FinalStarted { trial: usize },
+}
+
+/// One trial's result.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrialOutcome {
+    /// 1-based.
+    pub trial: usize,
+    pub params: Vec<(String, String)>,
+    pub dir: PathBuf,
+    pub validation: Option<f64>,
+    pub error: Option<String>,
+}
+
+/// The result of a sweep.
+#[derive(Debug, Clone)]
+pub struct SweepReport {
+    pub id: String,
+    pub metric: Metric,
+    pub trials: Vec<TrialOutcome>,
+    /// Index into `trials` of the chosen configuration.
+    pub best: Option<usize>,
+    /// The chosen configuration retrained with the test period held out.
+    pub final_dir: Option<PathBuf>,
+    /// Why retraining the chosen configuration failed.
+    pub final_error: Option<String>,
+    pub test: Option<EvalReport>,
+}
+
+/// Runs `spec`, saving every trial under `ws`'s runs (the caller holds the lock).
+pub fn run_sweep(
+    ws: &Workspace,
+    spec: &SweepSpec,
+    on_event: &(dyn Fn(SweepEvent) + Sync),
+) -> Result<SweepReport, Error> {
+    if spec.configurations.is_empty() {
+        return Err(ParamsError::Invalid("the sweep has no configuration to try".into()).into());
+    }
+    let test_days = match &spec.base.holdout {
+        Holdout::None => 0,
+        Holdout::LastDays { days, .. } => *days,
+        other => {
+            return Err(ParamsError::Invalid(format!(
+                "a sweep holds out the last days of the data; '{}' is not supported: use --test-last-days N",
+                other.label()
+            ))
+            .into());
+        }
+    };
+    let trial_spec = |params: &[(String, String)], holdout: Holdout| {
+        let mut s = spec.base.clone();
+        s.overrides.extend(
+            params
+                .iter()
+                .map(|(k, v)| (k.clone(), RawValue::Text(v.clone()))),
+        );
+        s.holdout = holdout;
+        s
+    };
+    let validation = if test_days == 0 {
+        Holdout::LastDays {
+            days: spec.validation_days,
+            new_items_only: false,
+        }
+    } else {
+        Holdout::Validation {
+            test_days,
+            days: spec.validation_days,
+        }
+    };
+    // Every configuration is checked before any data is read.
+    for (n, c) in spec.configurations.iter().enumerate() {
+        check_params(&trial_spec(c, validation.clone()))
+            .map_err(|e| ParamsError::Invalid(format!("trial {} ({}): {e}", n + 1, describe(c))))?;
+    }
+    let load = spec.base.config.load_spec();
+    let (transactions, report) = load_transactions(&spec.base.data, &load)?;
+    let fingerprint = DataFingerprint::of(&spec.base.data, &load_config(&load)).ok();
+    on_event(SweepEvent::Loaded {
+        lines: report.rows_kept,
+    });
+    let stamp = crate::data::timestamps::format_timestamp(crate::store::status::now_unix())
+        .replace(['-', ':'], "")
+        .replace(' ', "-");
+    let id = format!("{stamp}-sweep-{}", spec.base.model.name());
+    let next = AtomicUsize::new(0);
+    let results = Mutex::new(Vec::new());
+    let run_trial = |n: usize| -> TrialOutcome {
+        let params = spec.configurations[n].clone();
+        let dir = ws.runs_dir().join(format!("{id}-t{:02}", n + 1));
+        let s = trial_spec(&params, validation.clone());
+        let outcome = |validation: Option<f64>, error: Option<String>| TrialOutcome {
+            trial: n + 1,
+            params: params.clone(),
+            dir: dir.clone(),
+            validation,
+            error,
+        };
+        let writer = match RunWriter::start(&dir, s.model, &s.config) {
+            Ok(w) => w,
+            Err(e) => return outcome(None, Some(e.to_string())),
+        };
+        match train_on(&s, &transactions, fingerprint.clone(), &mut |_| {
+            ControlFlow::Continue(())
+        }) {
+            Ok(mut run) => {
+                let value = run.metrics.as_ref().and_then(|m| spec.metric.of(&m.model));
+                run.meta.sweep = Some(SweepTag {
+                    id: id.clone(),
+                    trial: n + 1,
+                    metric: spec.metric.name().to_owned(),
+                    validation: value.unwrap_or(f64::NAN),
+                    best: false,
+                });
+                match writer.finish(&run) {
+                    Ok(()) => outcome(value, None),
+                    Err(e) => outcome(None, Some(e.to_string())),
+                }
+            }
+            Err(e) => {
+                let message = format!("{:#}", anyhow::Error::from(e));
+                writer.fail(&message);
+                outcome(None, Some(message))
+            }
+        }
+    };
+    let workers = spec.parallel.clamp(1, 2).min(spec.configurations.len());
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| {
+                loop {
+                    let n = next.fetch_add(1, Ordering::SeqCst);
+                    if n >= spec.configurations.len() {
+                        break;
+                    }
+                    let outcome = run_trial(n);
+                    on_event(SweepEvent::TrialFinished(outcome.clone()));
+                    if let Ok(mut r) = results.lock() {
+                        r.push(outcome);
+                    }
+                }
+            });
+        }
+    });
+    let mut trials = results.into_inner().unwrap_or_default();
+    trials.sort_by_key(|t| t.trial);
+    let best = trials
+        .iter()
+        .enumerate()
+        .filter_map(|(i, t)| Some((i, t.validation?)))
+        .filter(|(_, v)| v.is_finite())
+        .fold(None, |acc: Option<(usize, f64)>, (i, v)| match acc {
+            Some((_, bv)) if !spec.metric.better(v, bv) => acc,
+            _ => Some((i, v)),
+        })
+        .map(|(i, _)| i);
+    let (mut final_dir, mut test, mut final_error) = (None, None, None);
+    if let Some(b) = best {
+        let chosen = &trials[b];
+        on_event(SweepEvent::FinalStarted {
+            trial: chosen.trial,
+        });
+        let s = trial_spec(&chosen.params, spec.base.holdout.clone());
+        let dir = ws.runs_dir().join(format!("{id}-best"));
+        let writer = RunWriter::start(&dir, s.model, &s.config)?;
+        match train_on(&s, &transactions, fingerprint.clone(), &mut |_| {
+            ControlFlow::Continue(())
+        }) {
+            Ok(mut run) => {
+                run.meta.sweep = Some(SweepTag {
+                    id: id.clone(),
+                    trial: 0,
+                    metric: spec.metric.name().to_owned(),
+                    validation: chosen.validation.unwrap_or(f64::NAN),
+                    best: true,
+                });
+                test.clone_from(&run.metrics);
+                writer.finish(&run)?;
+                final_dir = Some(dir);
+            }
+            Err(e) => {
+                let message = format!("{:#}", anyhow::Error::from(e));
+                writer.fail(&message);
+                final_error = Some(message);
+            }
+        }
+    }
+    Ok(SweepReport {
+        id,
+        metric: spec.metric,
+        trials,
+        best,
+        final_dir,
+        final_error,
+        test,
+    })
+}
+
+/// `key=value key=value`.
+pub fn describe(params: &[(String, String)]) -> String {
+    params
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}

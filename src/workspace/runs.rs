@@ -1,0 +1,88 @@
+//! The runs of a workspace, as listings and comparisons see them.
+
+use std::path::{Path, PathBuf};
+
+use crate::eval::EvalReport;
+use crate::store::{RunMeta, RunState, RunStatus};
+
+/// What the run table shows of one run.
+#[derive(Debug, Clone)]
+pub struct RunSummary {
+    pub id: String,
+    pub dir: PathBuf,
+    pub state: RunState,
+    /// The model kind's name.
+    pub model: String,
+    /// Seconds since 1970 when training started (or the run was written).
+    pub created_unix: i64,
+    /// `run.toml`, for finished runs.
+    pub meta: Option<RunMeta>,
+    pub metrics: Option<EvalReport>,
+    /// Why the run failed.
+    pub error: Option<String>,
+}
+
+impl RunSummary {
+    /// Reads the run in `dir`; `None` when it is not a run (or vanished meanwhile).
+    pub fn read(dir: &Path) -> Option<Self> {
+        let id = dir.file_name()?.to_string_lossy().into_owned();
+        let status = RunStatus::read(dir);
+        let meta: Option<RunMeta> = std::fs::read_to_string(dir.join("run.toml"))
+            .ok()
+            .and_then(|t| toml::from_str(&t).ok());
+        let metrics = meta.as_ref().and_then(|_| {
+            std::fs::read_to_string(dir.join("metrics.json"))
+                .ok()
+                .and_then(|t| serde_json::from_str(&t).ok())
+        });
+        let (state, model, created_unix, error) = match (&status, &meta) {
+            (Some(s), _) => (s.state, s.model.clone(), s.started_unix, s.error.clone()),
+            // Runs written before status files existed are finished by definition.
+            (None, Some(m)) => (
+                RunState::Finished,
+                m.model.name().to_owned(),
+                m.created_unix,
+                None,
+            ),
+            (None, None) => return None,
+        };
+        let state = if state == RunState::Finished && meta.is_none() {
+            RunState::Failed
+        } else {
+            state
+        };
+        Some(Self {
+            id,
+            dir: dir.to_owned(),
+            state,
+            model,
+            created_unix,
+            meta,
+            metrics,
+            error,
+        })
+    }
+
+    /// A hyperparameter as stored, or `-`.
+    pub fn param(&self, key: &str) -> String {
+        self.meta
+            .as_ref()
+            .and_then(|m| m.params.get(key).cloned())
+            .unwrap_or_else(|| "-".to_owned())
+    }
+}
+
+/// Every run folder under `runs_dir`, newest first.
+pub fn list(runs_dir: &Path) -> Vec<RunSummary> {
+    let Ok(entries) = std::fs::read_dir(runs_dir) else {
+        return Vec::new();
+    };
+    let mut runs: Vec<RunSummary> = entries
+        .filter_map(Result::ok)
+        .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
+        .filter(|e| e.path().is_dir())
+        .filter_map(|e| RunSummary::read(&e.path()))
+        .collect();
+    runs.sort_by(|a, b| b.created_unix.cmp(&a.created_unix).then(b.id.cmp(&a.id)));
+    runs
+}
