@@ -6,6 +6,7 @@
 //! The TUI adapts the sink to its event channel; tests collect events in a vector.
 
 pub mod cancel;
+pub mod indexing;
 pub mod profiling;
 pub mod training;
 
@@ -56,6 +57,11 @@ pub enum JobEvent {
         run: Box<Run>,
         dir: PathBuf,
     },
+    /// A run's customers and products are searchable.
+    SearchReady {
+        id: JobId,
+        index: std::sync::Arc<crate::search::SearchIndex>,
+    },
     /// A saved run was loaded for inspection.
     RunLoaded {
         id: JobId,
@@ -81,6 +87,7 @@ impl JobEvent {
             | JobEvent::Profiled { id, .. }
             | JobEvent::Finished { id, .. }
             | JobEvent::RunLoaded { id, .. }
+            | JobEvent::SearchReady { id, .. }
             | JobEvent::Failed { id, .. }
             | JobEvent::Cancelled { id } => *id,
         }

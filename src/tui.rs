@@ -103,6 +103,9 @@ impl Runtime {
                 Command::LoadRun { id, dir } => {
                     jobs::spawn_load_run(id, dir, self.sink()).map(Some)
                 }
+                Command::IndexRun { id, run } => {
+                    jobs::indexing::spawn_index_run(id, run, self.sink()).map(Some)
+                }
                 Command::Cancel(id) => {
                     for job in self.jobs.iter().filter(|j| j.id == id) {
                         job.cancel.cancel();

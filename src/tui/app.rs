@@ -64,6 +64,11 @@ pub enum Command {
         id: JobId,
         dir: PathBuf,
     },
+    /// Make the run's customers and products searchable.
+    IndexRun {
+        id: JobId,
+        run: Arc<crate::store::Run>,
+    },
     RefreshRuns,
 }
 
@@ -228,6 +233,14 @@ impl AppState {
                 return Vec::new();
             }
         }
+        if self.inspect.index_job == Some(id) {
+            match event {
+                JobEvent::SearchReady { index, .. } => self.inspect.set_index(index),
+                JobEvent::Failed { message, .. } => self.status = message,
+                _ => {}
+            }
+            return Vec::new();
+        }
         if self.loading_run == Some(id) {
             match event {
                 JobEvent::RunLoaded { run, dir, .. } => {
@@ -235,8 +248,8 @@ impl AppState {
                     let label = dir
                         .file_name()
                         .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
-                    self.inspect.set_run(Arc::new(*run), label);
                     self.screen = Screen::Inspect;
+                    return self.open_in_inspect(Arc::new(*run), label);
                 }
                 JobEvent::Failed { message, .. } => {
                     self.loading_run = None;
@@ -276,8 +289,9 @@ impl AppState {
                 let label = dir
                     .file_name()
                     .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
-                self.inspect.set_run(Arc::new(*run), label);
-                return vec![Command::RefreshRuns];
+                let mut commands = self.open_in_inspect(Arc::new(*run), label);
+                commands.push(Command::RefreshRuns);
+                return commands;
             }
             JobEvent::Failed { message, .. } => {
                 self.status = format!("training failed: {message}");
@@ -288,9 +302,19 @@ impl AppState {
                 job.stage = "cancelled".into();
                 self.status = format!("job {id} cancelled");
             }
-            JobEvent::Profiled { .. } | JobEvent::RunLoaded { .. } => {}
+            JobEvent::Profiled { .. }
+            | JobEvent::RunLoaded { .. }
+            | JobEvent::SearchReady { .. } => {}
         }
         Vec::new()
+    }
+
+    /// Shows `run` in Inspect and starts indexing it for search.
+    fn open_in_inspect(&mut self, run: Arc<crate::store::Run>, label: String) -> Vec<Command> {
+        self.inspect.set_run(Arc::clone(&run), label);
+        let id = self.next_job_id();
+        self.inspect.index_job = Some(id);
+        vec![Command::IndexRun { id, run }]
     }
 
     fn on_key(&mut self, key: KeyEvent) -> Vec<Command> {
@@ -404,6 +428,10 @@ impl AppState {
             (Screen::Inspect, KeyCode::Char('p') | KeyCode::Left) => self.inspect.step_customer(-1),
             (Screen::Inspect, KeyCode::Char('d')) => self.inspect.demo = !self.inspect.demo,
             (Screen::Inspect, KeyCode::Char('x')) => self.inspect.toggle_exclude_popular(),
+            (Screen::Inspect, KeyCode::Char('w')) => self.inspect.toggle_include_new(),
+            (Screen::Inspect, KeyCode::Char('c')) => self.inspect.cycle_cold_start(),
+            (Screen::Inspect, KeyCode::Char('e')) => self.inspect.exclude_highlighted(),
+            (Screen::Inspect, KeyCode::Char('E')) => self.inspect.clear_exclusions(),
             _ => {}
         }
         Vec::new()

@@ -5,10 +5,12 @@
 
 use std::sync::Arc;
 
+use crate::recommend::IncludeRule;
 use crate::recommend::engine::CompiledRules;
 use crate::recommend::{
     Customer, Engine, Explanation, Overrides, PopularCut, Reason, Scored, similar_items,
 };
+use crate::search::SearchIndex;
 use crate::store::Run;
 
 /// A loaded run and the customer being looked at.
@@ -36,6 +38,10 @@ pub struct InspectState {
     /// The business rules in force (the run's `[overrides]`, toggled here).
     pub rules: Overrides,
     pub compiled: Option<Arc<CompiledRules>>,
+    /// The run's search index, once built; prefix matching until then.
+    pub index: Option<Arc<SearchIndex>>,
+    /// The job building it.
+    pub index_job: Option<crate::jobs::JobId>,
     /// Large, clean layout for business demos.
     pub demo: bool,
     pub top: usize,
@@ -47,6 +53,8 @@ impl InspectState {
         self.top = run.config.recommend.reco_item.clamp(1, 50);
         self.rules = run.config.overrides.clone();
         self.compiled = Some(Engine::new(run.view(), &self.rules).compiled());
+        self.index = None;
+        self.index_job = None;
         self.run = Some(run);
         self.run_label = label;
         self.update_matches();
@@ -54,10 +62,23 @@ impl InspectState {
         self.show(first);
     }
 
-    /// Recomputes the customers matching the query (prefix first, then substring).
+    /// Makes search use `index` and refreshes the matches.
+    pub fn set_index(&mut self, index: Arc<SearchIndex>) {
+        self.index = Some(index);
+        self.update_matches();
+    }
+
+    /// Recomputes the customers matching the query: the search index (id prefixes,
+    /// countries) when it is built, else id prefix first, then substring.
     pub fn update_matches(&mut self) {
         let Some(run) = &self.run else { return };
         let q = self.query.trim();
+        if let (Some(index), false) = (&self.index, q.is_empty()) {
+            if let Ok(hits) = index.customers(q, 200) {
+                self.matches = hits.iter().filter_map(|h| run.users.get(&h.id)).collect();
+                return;
+            }
+        }
         let names = run.users.names();
         let mut prefix: Vec<u32> = Vec::new();
         let mut inner: Vec<u32> = Vec::new();
@@ -133,6 +154,56 @@ impl InspectState {
             Some(_) => None,
             None => Some(PopularCut::Percent(5.0)),
         };
+        self.recompile();
+    }
+
+    /// Forces the two most bought new products (first sold in the data's last 30 days)
+    /// in at slot 3, or stops forcing them.
+    pub fn toggle_include_new(&mut self) {
+        let before = self.rules.include.len();
+        self.rules.include.retain(|r| r.new_within_days.is_none());
+        if self.rules.include.len() == before {
+            self.rules.include.push(IncludeRule {
+                new_within_days: Some(30),
+                limit: Some(2),
+                slot: Some(3),
+                ..IncludeRule::default()
+            });
+        }
+        self.recompile();
+    }
+
+    /// The next cold-start policy.
+    pub fn cycle_cold_start(&mut self) {
+        let all = crate::recommend::ColdStartPolicy::ALL;
+        let at = all
+            .iter()
+            .position(|&p| p == self.rules.cold_start)
+            .unwrap_or(0);
+        self.rules.cold_start = all[(at + 1) % all.len()];
+        self.recompile();
+    }
+
+    /// Never shows the highlighted recommendation again (this session's exclude list).
+    pub fn exclude_highlighted(&mut self) {
+        let Some(item) = self.recommendations.get(self.selected).map(|r| r.item) else {
+            return;
+        };
+        let id = self.item_id(item).to_owned();
+        self.rules.exclude_items.push(id);
+        let keep = self.selected;
+        self.recompile();
+        self.selected = keep.min(self.recommendations.len().saturating_sub(1));
+        self.refresh_similar();
+    }
+
+    /// Empties the exclude list.
+    pub fn clear_exclusions(&mut self) {
+        self.rules.exclude_items.clear();
+        self.recompile();
+    }
+
+    fn recompile(&mut self) {
         if let Some(run) = self.run.clone() {
             self.compiled = Some(Engine::new(run.view(), &self.rules).compiled());
         }
@@ -153,7 +224,18 @@ impl InspectState {
         if forced > 0 {
             parts.push(format!("{forced} forced"));
         }
-        if !self.rules.exclude_items.is_empty() || !self.rules.exclude_matching.is_empty() {
+        if self
+            .rules
+            .include
+            .iter()
+            .any(|r| r.new_within_days.is_some())
+        {
+            parts.push("new products in".to_owned());
+        }
+        if !self.rules.exclude_items.is_empty() {
+            parts.push(format!("{} excluded", self.rules.exclude_items.len()));
+        }
+        if !self.rules.exclude_matching.is_empty() {
             parts.push("exclusions".to_owned());
         }
         if !self.rules.boost.is_empty() {

@@ -97,6 +97,9 @@ pub fn screen_keys(app: &AppState) -> Vec<(&'static str, &'static str)> {
             ("n p", "customer"),
             ("↑↓", "item"),
             ("x", "hide popular"),
+            ("w", "new in"),
+            ("e E", "exclude/clear"),
+            ("c", "cold start"),
             ("d", "demo"),
         ],
     };
@@ -116,8 +119,26 @@ fn render_footer(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
         theme::muted()
     };
     frame.render_widget(Paragraph::new(app.status.as_str()).style(style), status);
+    // The screen's own keys as far as they fit; "? help" and "q quit" always show, and
+    // the help overlay lists everything.
+    let tail = [("?", "help"), ("q", "quit")];
+    let width = |k: &str, what: &str| k.chars().count() + what.chars().count() + 3;
+    let tail_width: usize = tail.iter().map(|(k, w)| width(k, w)).sum();
+    let mut room = usize::from(keys.width).saturating_sub(tail_width);
     let mut spans = Vec::new();
-    for (k, what) in screen_keys(app) {
+    for (k, what) in screen_keys(app)
+        .into_iter()
+        .filter(|(k, _)| !matches!(*k, "?" | "q"))
+    {
+        let w = width(k, what);
+        if w > room {
+            break;
+        }
+        room -= w;
+        spans.push(Span::styled(k, theme::key()));
+        spans.push(Span::raw(format!(" {what}  ")));
+    }
+    for (k, what) in tail {
         spans.push(Span::styled(k, theme::key()));
         spans.push(Span::raw(format!(" {what}  ")));
     }

@@ -233,12 +233,40 @@ fn inspect_a_trained_run_by_customer() {
         panic!("{commands:?}")
     };
     let run = latent::store::Run::load(&dir).unwrap();
-    app.update(AppEvent::Job(JobEvent::RunLoaded {
+    let commands = app.update(AppEvent::Job(JobEvent::RunLoaded {
         id,
         run: Box::new(run),
         dir,
     }));
     assert_eq!(app.screen, Screen::Inspect);
+    // The worker's job, done here: index the run and report it ready.
+    let Some(Command::IndexRun { id, run }) = commands.first().cloned() else {
+        panic!("{commands:?}")
+    };
+    let (products, customers) = latent::jobs::indexing::run_docs(&run);
+    let index = latent::search::SearchIndex::build_in_ram(&products, &customers).unwrap();
+    app.update(AppEvent::Job(JobEvent::SearchReady {
+        id,
+        index: std::sync::Arc::new(index),
+    }));
+    key(&mut app, KeyCode::Char('/'));
+    typed(&mut app, "germany");
+    key(&mut app, KeyCode::Enter);
+    assert!(
+        !app.inspect.matches.is_empty(),
+        "customers found by country"
+    );
+    assert!(
+        app.inspect
+            .matches
+            .iter()
+            .all(|&u| { run.catalog.user_segment_name(u) == Some("Germany") })
+    );
+    key(&mut app, KeyCode::Char('/'));
+    for _ in 0.."germany".len() {
+        key(&mut app, KeyCode::Backspace);
+    }
+    key(&mut app, KeyCode::Enter);
     key(&mut app, KeyCode::Char('/'));
     typed(&mut app, "14606");
     key(&mut app, KeyCode::Enter);
@@ -287,6 +315,19 @@ fn inspect_a_trained_run_by_customer() {
     key(&mut app, KeyCode::Char('x'));
     let again: Vec<u32> = app.inspect.recommendations.iter().map(|r| r.item).collect();
     assert_eq!(again, plain);
+    // e leaves out the highlighted product for good (this session), E brings it back.
+    let first = plain[0];
+    key(&mut app, KeyCode::Char('e'));
+    assert!(app.inspect.recommendations.iter().all(|r| r.item != first));
+    assert_eq!(app.inspect.recommendations.len(), 10);
+    assert!(draw(&app, 120, 40).contains("1 excluded"));
+    key(&mut app, KeyCode::Char('E'));
+    assert_eq!(app.inspect.recommendations[0].item, first);
+    // c steps through the cold-start policies.
+    let before = app.inspect.rules.cold_start;
+    key(&mut app, KeyCode::Char('c'));
+    assert_ne!(app.inspect.rules.cold_start, before);
+    assert!(draw(&app, 120, 40).contains(app.inspect.rules.cold_start.name()));
     key(&mut app, KeyCode::Char('d'));
     let demo = draw(&app, 120, 40);
     assert!(

@@ -87,6 +87,20 @@ impl Drop for Tmux {
     }
 }
 
+/// The product ids of the Recommended panel's rows (the right half of the screen).
+fn recommended(screen: &str) -> Vec<String> {
+    screen
+        .lines()
+        .filter_map(|l| {
+            let right: String = l.chars().skip(l.chars().count() / 2).collect();
+            let mut words = right.trim_start_matches(['│', ' ']).split_whitespace();
+            let rank = words.next()?;
+            rank.parse::<usize>().ok()?;
+            words.next().map(str::to_owned)
+        })
+        .collect()
+}
+
 #[test]
 fn load_train_inspect_and_quit_in_a_real_terminal() {
     let scratch = Scratch::new();
@@ -113,9 +127,17 @@ fn load_train_inspect_and_quit_in_a_real_terminal() {
         "model score",
     ]);
     assert!(
-        inspect.contains("Similar to the highlighted product"),
+        inspect.contains("Similar to the highlighted product")
+            && inspect.contains("Because they bought")
+            && inspect.contains("popular shown"),
         "{inspect}"
     );
+    // Toggle "exclude popular": the list changes at once and says so.
+    tui.keys(&["x"]);
+    let hidden = tui.wait_for(&["top 5% popular hidden"]);
+    assert_ne!(recommended(&inspect), recommended(&hidden), "{hidden}");
+    tui.keys(&["x"]);
+    tui.wait_for(&["popular shown"]);
     tui.keys(&["d"]);
     tui.wait_for(&["They bought", "We suggest"]);
     tui.keys(&["4"]);
