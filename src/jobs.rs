@@ -62,6 +62,13 @@ pub enum JobEvent {
         id: JobId,
         index: std::sync::Arc<crate::search::SearchIndex>,
     },
+    /// Two runs compared.
+    Compared {
+        id: JobId,
+        a: String,
+        b: String,
+        diff: Box<crate::workspace::compare::RunDiff>,
+    },
     /// A saved run was loaded for inspection.
     RunLoaded {
         id: JobId,
@@ -88,6 +95,7 @@ impl JobEvent {
             | JobEvent::Finished { id, .. }
             | JobEvent::RunLoaded { id, .. }
             | JobEvent::SearchReady { id, .. }
+            | JobEvent::Compared { id, .. }
             | JobEvent::Failed { id, .. }
             | JobEvent::Cancelled { id } => *id,
         }
@@ -107,6 +115,33 @@ pub fn spawn_load_run(id: JobId, dir: PathBuf, sink: Sink) -> std::io::Result<Jo
                     dir,
                 },
                 Err(e) => JobEvent::Failed {
+                    id,
+                    message: e.to_string(),
+                },
+            };
+            sink(event);
+        })?;
+    Ok(JobHandle::new(id, cancel, thread))
+}
+
+/// Loads runs `a` and `b` and compares them in the background.
+pub fn spawn_compare(id: JobId, a: PathBuf, b: PathBuf, sink: Sink) -> std::io::Result<JobHandle> {
+    let cancel = CancelToken::new();
+    let thread = std::thread::Builder::new()
+        .name(format!("latent-compare-{id}"))
+        .spawn(move || {
+            let name = |p: &PathBuf| {
+                p.file_name()
+                    .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
+            };
+            let event = match (Run::load(&a), Run::load(&b)) {
+                (Ok(ra), Ok(rb)) => JobEvent::Compared {
+                    id,
+                    a: name(&a),
+                    b: name(&b),
+                    diff: Box::new(crate::workspace::compare::diff(&ra, &rb, 10, 300)),
+                },
+                (Err(e), _) | (_, Err(e)) => JobEvent::Failed {
                     id,
                     message: e.to_string(),
                 },

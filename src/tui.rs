@@ -11,6 +11,7 @@
 pub mod app;
 pub mod event;
 pub mod inspect;
+pub mod runs;
 pub mod theme;
 pub mod tune;
 pub mod views;
@@ -113,9 +114,11 @@ impl Runtime {
                     Ok(None)
                 }
                 Command::RefreshRuns => {
-                    app.runs = app.workspace.list_runs();
-                    app.selected_run = app.selected_run.min(app.runs.len().saturating_sub(1));
+                    app.runs.set(app.workspace.list_runs());
                     Ok(None)
+                }
+                Command::CompareRuns { id, a, b } => {
+                    jobs::spawn_compare(id, a, b, self.sink()).map(Some)
                 }
             };
             match started {

@@ -12,11 +12,12 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEventKind}
 
 use super::event::AppEvent;
 use super::inspect::InspectState;
+use super::runs::RunsState;
 use super::tune::TuneForm;
 use crate::data::profile::Profile;
 use crate::experiment::TrainSpec;
 use crate::jobs::{JobEvent, JobId};
-use crate::workspace::{RunSummary, Workspace};
+use crate::workspace::Workspace;
 
 /// The screens, in tab order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,6 +64,12 @@ pub enum Command {
     LoadRun {
         id: JobId,
         dir: PathBuf,
+    },
+    /// Compare two runs (folders).
+    CompareRuns {
+        id: JobId,
+        a: PathBuf,
+        b: PathBuf,
     },
     /// Make the run's customers and products searchable.
     IndexRun {
@@ -132,8 +139,7 @@ pub struct AppState {
     pub tune: TuneForm,
     pub jobs: Vec<TrainJob>,
     pub selected_job: usize,
-    pub runs: Vec<RunSummary>,
-    pub selected_run: usize,
+    pub runs: RunsState,
     pub inspect: InspectState,
     pub status: String,
     pub show_help: bool,
@@ -153,8 +159,7 @@ impl AppState {
             tune,
             jobs: Vec::new(),
             selected_job: 0,
-            runs: Vec::new(),
-            selected_run: 0,
+            runs: RunsState::default(),
             inspect: InspectState::default(),
             status: String::new(),
             show_help: false,
@@ -233,6 +238,20 @@ impl AppState {
                 return Vec::new();
             }
         }
+        if self.runs.comparing == Some(id) {
+            self.runs.comparing = None;
+            match event {
+                JobEvent::Compared { a, b, diff, .. } => {
+                    self.status = format!("{a} compared with {b}");
+                    self.runs.comparison = Some(super::runs::Comparison { a, b, diff });
+                }
+                JobEvent::Failed { message, .. } => {
+                    self.status = format!("cannot compare: {message}");
+                }
+                _ => {}
+            }
+            return Vec::new();
+        }
         if self.inspect.index_job == Some(id) {
             match event {
                 JobEvent::SearchReady { index, .. } => self.inspect.set_index(index),
@@ -304,8 +323,50 @@ impl AppState {
             }
             JobEvent::Profiled { .. }
             | JobEvent::RunLoaded { .. }
-            | JobEvent::SearchReady { .. } => {}
+            | JobEvent::SearchReady { .. }
+            | JobEvent::Compared { .. } => {}
         }
+        Vec::new()
+    }
+
+    fn compare_runs(&mut self) -> Vec<Command> {
+        let Some(marked) = self.runs.marked.clone() else {
+            self.status = "mark a run with Space first, then highlight another and press c".into();
+            return Vec::new();
+        };
+        let find = |id: &str| {
+            self.runs
+                .all
+                .iter()
+                .find(|r| r.id == id)
+                .map(|r| r.dir.clone())
+        };
+        let (Some(a), Some(b)) = (
+            find(&marked),
+            self.runs.selected_run().map(|r| r.dir.clone()),
+        ) else {
+            return Vec::new();
+        };
+        if a == b {
+            self.status = "highlight a different run than the marked one".into();
+            return Vec::new();
+        }
+        let id = self.next_job_id();
+        self.runs.comparing = Some(id);
+        self.status = "comparing runs…".into();
+        vec![Command::CompareRuns { id, a, b }]
+    }
+
+    fn edit_runs_filter(&mut self, key: KeyEvent) -> Vec<Command> {
+        match key.code {
+            KeyCode::Enter | KeyCode::Esc => self.runs.filtering = false,
+            KeyCode::Backspace => {
+                self.runs.filter.pop();
+            }
+            KeyCode::Char(c) if !c.is_control() => self.runs.filter.push(c),
+            _ => {}
+        }
+        self.runs.clamp();
         Vec::new()
     }
 
@@ -334,8 +395,14 @@ impl AppState {
         if self.inspect.searching && self.screen == Screen::Inspect {
             return self.edit_search(key);
         }
+        if self.runs.filtering && self.screen == Screen::Runs {
+            return self.edit_runs_filter(key);
+        }
         match key.code {
             KeyCode::Char('q') => self.should_quit = true,
+            KeyCode::Esc if self.screen == Screen::Runs && self.runs.comparison.is_some() => {
+                self.runs.comparison = None;
+            }
             KeyCode::Esc => self.screen = Screen::Data,
             KeyCode::Char('?') => self.show_help = true,
             KeyCode::Tab => self.cycle_screen(1),
@@ -367,7 +434,7 @@ impl AppState {
         match self.screen {
             Screen::Tune => self.tune.move_cursor(delta),
             Screen::Train => self.selected_job = step(self.selected_job, self.jobs.len()),
-            Screen::Runs => self.selected_run = step(self.selected_run, self.runs.len()),
+            Screen::Runs => self.runs.step(delta),
             Screen::Inspect => self.inspect.move_selection(delta),
             Screen::Data => {}
         }
@@ -396,11 +463,10 @@ impl AppState {
             }
             (Screen::Runs, KeyCode::Char('r')) => return vec![Command::RefreshRuns],
             (Screen::Runs, KeyCode::Enter) => {
-                if let Some(r) = self
-                    .runs
-                    .get(self.selected_run)
-                    .filter(|r| r.state != crate::store::RunState::Finished)
-                {
+                let Some(r) = self.runs.selected_run() else {
+                    return Vec::new();
+                };
+                if r.state != crate::store::RunState::Finished {
                     self.status = format!(
                         "run {} has no model: it is {}{}",
                         r.id,
@@ -412,17 +478,25 @@ impl AppState {
                     );
                     return Vec::new();
                 }
-                if let Some((run_id, dir)) = self
-                    .runs
-                    .get(self.selected_run)
-                    .map(|r| (r.id.clone(), r.dir.clone()))
-                {
-                    let id = self.next_job_id();
-                    self.loading_run = Some(id);
-                    self.status = format!("opening run {run_id}");
-                    return vec![Command::LoadRun { id, dir }];
+                let (run_id, dir) = (r.id.clone(), r.dir.clone());
+                let id = self.next_job_id();
+                self.loading_run = Some(id);
+                self.status = format!("opening run {run_id}");
+                return vec![Command::LoadRun { id, dir }];
+            }
+            (Screen::Runs, KeyCode::Char('/')) => self.runs.filtering = true,
+            (Screen::Runs, KeyCode::Char('s')) => {
+                self.runs.sort = self.runs.sort.next();
+                self.runs.clamp();
+            }
+            (Screen::Runs, KeyCode::Char(' ')) => {
+                if let Some(id) = self.runs.selected_run().map(|r| r.id.clone()) {
+                    self.status =
+                        format!("marked {id}: highlight another run and press c to compare");
+                    self.runs.marked = Some(id);
                 }
             }
+            (Screen::Runs, KeyCode::Char('c')) => return self.compare_runs(),
             (Screen::Inspect, KeyCode::Char('/')) => self.inspect.searching = true,
             (Screen::Inspect, KeyCode::Char('n') | KeyCode::Right) => self.inspect.step_customer(1),
             (Screen::Inspect, KeyCode::Char('p') | KeyCode::Left) => self.inspect.step_customer(-1),

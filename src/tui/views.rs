@@ -88,7 +88,16 @@ pub fn screen_keys(app: &AppState) -> Vec<(&'static str, &'static str)> {
             ("t", "train"),
         ],
         Screen::Train => vec![("↑↓", "job"), ("c", "cancel job"), ("t", "train again")],
-        Screen::Runs => vec![("↑↓", "run"), ("Enter", "inspect"), ("r", "refresh")],
+        Screen::Runs if app.runs.filtering => vec![("type", "filter"), ("Enter", "done")],
+        Screen::Runs => vec![
+            ("↑↓", "run"),
+            ("Enter", "inspect"),
+            ("/", "filter"),
+            ("s", "sort"),
+            ("Space", "mark"),
+            ("c", "compare"),
+            ("r", "refresh"),
+        ],
         Screen::Inspect if app.inspect.searching => {
             vec![("type", "customer id"), ("Enter", "done")]
         }

@@ -227,7 +227,8 @@ fn inspect_a_trained_run_by_customer() {
         label: "x".into(),
     }));
     key(&mut app, KeyCode::Char('4'));
-    app.runs = vec![latent::workspace::RunSummary::read(&run_dir).unwrap()];
+    app.runs
+        .set(vec![latent::workspace::RunSummary::read(&run_dir).unwrap()]);
     let commands = key(&mut app, KeyCode::Enter);
     let Some(Command::LoadRun { id, dir }) = commands.first().cloned() else {
         panic!("{commands:?}")
@@ -353,4 +354,89 @@ fn inspect_a_trained_run_by_customer() {
             .iter()
             .all(|r| r.reason == latent::recommend::Reason::PopularityFallback)
     );
+}
+
+#[test]
+fn runs_screen_filters_sorts_compares_and_charts_a_sweep() {
+    let scratch = crate::util::Scratch::new();
+    let ws = scratch.path("ws");
+    std::fs::create_dir(&ws).unwrap();
+    let data = crate::util::root().join("sample-data/online_retail_sample.csv");
+    std::fs::write(
+        ws.join("workspace.toml"),
+        format!("[data]\npath = {:?}\n", data.display().to_string()),
+    )
+    .unwrap();
+    scratch
+        .run([
+            "sweep",
+            "--workspace",
+            crate::util::s(&ws),
+            "--grid",
+            "als_rank=2,8",
+            "--set",
+            "max_iter=3",
+            "--test-last-days",
+            "20",
+            "--validation-days",
+            "20",
+        ])
+        .ok();
+    let mut app = loaded_app();
+    let workspace = Workspace::open(&ws).unwrap();
+    app.runs.set(workspace.list_runs());
+    key(&mut app, KeyCode::Char('4'));
+    assert_eq!(app.runs.visible().len(), 3);
+    let screen = draw(&app, 120, 40);
+    assert!(
+        screen.contains("Sweep") && screen.contains("t1") && screen.contains("t2"),
+        "{screen}"
+    );
+
+    // `/` filters as you type; Esc leaves the filter in place.
+    key(&mut app, KeyCode::Char('/'));
+    typed(&mut app, "best");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.runs.visible().len(), 1);
+    assert!(draw(&app, 120, 40).contains("1 of 3"));
+    key(&mut app, KeyCode::Char('/'));
+    for _ in 0..4 {
+        key(&mut app, KeyCode::Backspace);
+    }
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.runs.visible().len(), 3);
+
+    // `s` sorts by precision: the best precision first.
+    key(&mut app, KeyCode::Char('s'));
+    let first = app.runs.selected_run().unwrap().metrics.clone().unwrap();
+    for &i in &app.runs.visible() {
+        let p = app.runs.all[i].metrics.as_ref().unwrap().model.precision;
+        assert!(p <= first.model.precision);
+    }
+
+    // Space marks, c compares with the highlighted run on a worker.
+    key(&mut app, KeyCode::Char(' '));
+    key(&mut app, KeyCode::Down);
+    let commands = key(&mut app, KeyCode::Char('c'));
+    let Some(Command::CompareRuns { id, a, b }) = commands.first().cloned() else {
+        panic!("{commands:?}")
+    };
+    let (ra, rb) = (
+        latent::store::Run::load(&a).unwrap(),
+        latent::store::Run::load(&b).unwrap(),
+    );
+    app.update(AppEvent::Job(JobEvent::Compared {
+        id,
+        a: "a".into(),
+        b: "b".into(),
+        diff: Box::new(latent::workspace::compare::diff(&ra, &rb, 10, 100)),
+    }));
+    let screen = draw(&app, 120, 40);
+    assert!(
+        screen.contains("overlap") && screen.contains("delta"),
+        "{screen}"
+    );
+    key(&mut app, KeyCode::Esc);
+    assert!(app.runs.comparison.is_none());
+    assert_eq!(app.screen, Screen::Runs, "Esc closes the comparison first");
 }

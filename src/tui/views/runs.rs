@@ -1,9 +1,11 @@
-//! The Runs screen: every run of the workspace with its key settings and metrics.
+//! The Runs screen: every run of the workspace with its key settings and metrics; below
+//! it, a comparison of two runs or the chart of the highlighted run's sweep.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
-use ratatui::widgets::{Paragraph, Row, Table};
+use ratatui::text::Line;
+use ratatui::widgets::{Bar, BarChart, BarGroup, Paragraph, Row, Table};
 
 use super::panel;
 use crate::store::RunState;
@@ -11,7 +13,8 @@ use crate::tui::app::AppState;
 use crate::tui::theme;
 
 pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
-    if app.runs.is_empty() {
+    let runs = &app.runs;
+    if runs.all.is_empty() {
         let text = format!(
             "no runs in {} yet: train one from the Tune screen (t)",
             app.workspace.runs_dir().display()
@@ -19,6 +22,24 @@ pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
         frame.render_widget(Paragraph::new(text).block(panel("Runs")), area);
         return;
     }
+    let sweep = runs.sweep_of_selected();
+    let detail_height = if runs.comparison.is_some() || sweep.is_some() {
+        (area.height / 2).max(8)
+    } else {
+        0
+    };
+    let [table_area, detail] =
+        Layout::vertical([Constraint::Min(5), Constraint::Length(detail_height)]).areas(area);
+    render_table(app, frame, table_area);
+    if let Some(c) = &runs.comparison {
+        render_comparison(c, frame, detail);
+    } else if let Some((id, metric, trials)) = sweep {
+        render_sweep(&id, &metric, &trials, frame, detail);
+    }
+}
+
+fn render_table(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
+    let runs = &app.runs;
     let header = Row::new(vec![
         "run",
         "model",
@@ -32,12 +53,12 @@ pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
         "status",
     ])
     .style(theme::title());
-    let rows: Vec<Row<'_>> = app
-        .runs
+    let visible = runs.visible();
+    let rows: Vec<Row<'_>> = visible
         .iter()
         .enumerate()
-        .map(|(i, r)| {
-            let p = |k: &str| r.param(k);
+        .map(|(pos, &i)| {
+            let r = &runs.all[i];
             let (precision, base, lift) = match &r.metrics {
                 Some(m) => (
                     format!("{:.4}", m.model.precision),
@@ -46,26 +67,36 @@ pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
                 ),
                 None => ("-".to_owned(), "-".to_owned(), "-".to_owned()),
             };
-            let style = if i == app.selected_run {
+            let style = if pos == runs.selected {
                 theme::selected()
             } else if r.state == RunState::Finished {
                 Style::new()
             } else {
                 theme::muted()
             };
+            let mark = if runs.marked.as_deref() == Some(r.id.as_str()) {
+                "● "
+            } else {
+                ""
+            };
+            let best = r
+                .meta
+                .as_ref()
+                .and_then(|m| m.sweep.as_ref())
+                .is_some_and(|t| t.best);
             Row::new(vec![
-                r.id.clone(),
+                format!("{mark}{}", r.id),
                 r.model.clone(),
-                p("als_rank"),
-                p("reg_param"),
-                p("max_iter"),
+                r.param("als_rank"),
+                r.param("reg_param"),
+                r.param("max_iter"),
                 precision,
                 base,
                 lift,
                 r.meta
                     .as_ref()
                     .map_or_else(|| "-".to_owned(), |m| format!("{:.2}s", m.train_seconds)),
-                r.state.name().to_owned(),
+                format!("{}{}", r.state.name(), if best { " ★" } else { "" }),
             ])
             .style(style)
         })
@@ -80,12 +111,121 @@ pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
         Constraint::Length(10),
         Constraint::Length(6),
         Constraint::Length(7),
-        Constraint::Length(11),
+        Constraint::Length(12),
+    ];
+    let filter = if runs.filtering || !runs.filter.is_empty() {
+        format!(
+            " · filter: {}{}",
+            runs.filter,
+            if runs.filtering { "▏" } else { "" }
+        )
+    } else {
+        String::new()
+    };
+    let title = format!(
+        "Runs · {} of {} · sorted by {}{filter}",
+        visible.len(),
+        runs.all.len(),
+        runs.sort.name()
+    );
+    frame.render_widget(
+        Table::new(rows, widths).header(header).block(panel(&title)),
+        area,
+    );
+}
+
+fn render_comparison(c: &crate::tui::runs::Comparison, frame: &mut Frame<'_>, area: Rect) {
+    let [left, right] =
+        Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(area);
+    let mut lines: Vec<Line<'_>> = Vec::new();
+    if c.diff.settings.is_empty() {
+        lines.push(Line::styled("same settings", theme::muted()));
+    }
+    for s in &c.diff.settings {
+        lines.push(Line::from(format!("{}: {} → {}", s.key, s.a, s.b)));
+    }
+    lines.push(Line::from(""));
+    lines.push(Line::from(format!(
+        "top-{}: overlap {:.0}%, identical lists {:.0}% ({} customers)",
+        c.diff.k,
+        c.diff.mean_overlap * 100.0,
+        c.diff.identical * 100.0,
+        c.diff.customers
+    )));
+    frame.render_widget(
+        Paragraph::new(lines).block(panel(&format!("{} → {}", c.a, c.b))),
+        left,
+    );
+    let rows: Vec<Row<'_>> = c
+        .diff
+        .metrics
+        .iter()
+        .map(|m| {
+            let delta = if m.a == 0.0 {
+                format!("{:+.4}", m.b - m.a)
+            } else {
+                format!("{:+.1}%", (m.b / m.a - 1.0) * 100.0)
+            };
+            let style = if m.b > m.a {
+                theme::title()
+            } else {
+                Style::new()
+            };
+            Row::new(vec![
+                m.metric.to_owned(),
+                format!("{:.4}", m.a),
+                format!("{:.4}", m.b),
+                delta,
+            ])
+            .style(style)
+        })
+        .collect();
+    let widths = [
+        Constraint::Min(12),
+        Constraint::Length(8),
+        Constraint::Length(8),
+        Constraint::Length(8),
     ];
     frame.render_widget(
         Table::new(rows, widths)
-            .header(header)
-            .block(panel("Runs (Enter inspects)")),
+            .header(Row::new(vec!["metric", "a", "b", "delta"]).style(theme::title()))
+            .block(panel("Metrics (Esc closes)")),
+        right,
+    );
+}
+
+fn render_sweep(
+    id: &str,
+    metric: &str,
+    trials: &[(usize, f64, bool)],
+    frame: &mut Frame<'_>,
+    area: Rect,
+) {
+    let top = trials
+        .iter()
+        .map(|t| t.1)
+        .filter(|v| v.is_finite())
+        .fold(0f64, f64::max)
+        .max(f64::MIN_POSITIVE);
+    let bars: Vec<Bar<'_>> = trials
+        .iter()
+        .map(|&(trial, value, best)| {
+            let v = if value.is_finite() { value } else { 0.0 };
+            let bar = Bar::default()
+                .value((v / top * 1000.0) as u64)
+                .text_value(format!("{v:.3}"))
+                .label(Line::from(format!("t{trial}")));
+            if best { bar.style(theme::title()) } else { bar }
+        })
+        .collect();
+    frame.render_widget(
+        BarChart::default()
+            .block(panel(&format!(
+                "Sweep {id}: validation {metric} per trial (best highlighted)"
+            )))
+            .data(BarGroup::default().bars(&bars))
+            .bar_width(6)
+            .bar_gap(1),
         area,
     );
 }
