@@ -31,3 +31,12 @@ mod tests {
         assert_eq!(percent(0.1234), "12.3 %");
     }
 }
+
+/// Quotes a CSV field when it needs it (a comma, quote or line break inside).
+pub fn csv_field(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.contains([',', '"', '\n', '\r']) {
+        std::borrow::Cow::Owned(format!("\"{}\"", text.replace('"', "\"\"")))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}

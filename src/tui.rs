@@ -9,9 +9,12 @@
 //! on exit, on error and from the panic hook that `ratatui::try_init` installs.
 
 pub mod app;
+pub mod clipboard;
 pub mod event;
 pub mod inspect;
+pub mod palette;
 pub mod runs;
+pub mod settings;
 pub mod theme;
 pub mod tune;
 pub mod views;
@@ -145,6 +148,13 @@ pub fn run(path: &Path) -> anyhow::Result<()> {
     let workspace =
         Workspace::open(path).with_context(|| format!("opening workspace '{}'", path.display()))?;
     let (mut app, commands) = AppState::new(workspace);
+    match settings::Settings::load(&settings::Settings::path()).and_then(|s| {
+        theme::set_theme(s.theme);
+        settings::KeyMap::new(&s.keys)
+    }) {
+        Ok(keymap) => app.keymap = keymap,
+        Err(message) => app.status = format!("{message} (defaults used)"),
+    }
     let (tx, rx) = mpsc::channel();
     let mut runtime = Runtime::new(tx.clone());
     let mut terminal =
@@ -159,6 +169,12 @@ pub fn run(path: &Path) -> anyhow::Result<()> {
             for e in std::iter::once(first).chain(rx.try_iter()) {
                 let commands = app.update(e);
                 runtime.execute(&mut app, commands);
+            }
+            if let Some(text) = app.clipboard.take() {
+                use std::io::Write;
+                let mut out = std::io::stdout();
+                let _ = out.write_all(clipboard::osc52(&text).as_bytes());
+                let _ = out.flush();
             }
             if app.should_quit {
                 return Ok(());

@@ -356,14 +356,7 @@ fn report_cold(lists: &[CustomerList], err: &mut dyn Write) {
     }
 }
 
-/// Quotes a CSV field when it needs it.
-pub fn csv_field(text: &str) -> std::borrow::Cow<'_, str> {
-    if text.contains([',', '"', '\n', '\r']) {
-        std::borrow::Cow::Owned(format!("\"{}\"", text.replace('"', "\"\"")))
-    } else {
-        std::borrow::Cow::Borrowed(text)
-    }
-}
+pub use crate::format::csv_field;
 
 /// Arguments of `latent similar`.
 #[derive(Debug, clap::Args)]

@@ -13,6 +13,7 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEventKind}
 use super::event::AppEvent;
 use super::inspect::InspectState;
 use super::runs::RunsState;
+use super::settings::KeyMap;
 use super::tune::TuneForm;
 use crate::data::profile::Profile;
 use crate::experiment::TrainSpec;
@@ -144,6 +145,12 @@ pub struct AppState {
     pub status: String,
     pub show_help: bool,
     pub should_quit: bool,
+    /// Key bindings from the settings file.
+    pub keymap: KeyMap,
+    /// The `:` palette's text while it is open.
+    pub palette: Option<String>,
+    /// Text to put on the clipboard (the UI loop sends it with OSC 52).
+    pub clipboard: Option<String>,
     next_id: JobId,
     loading_run: Option<JobId>,
 }
@@ -164,6 +171,9 @@ impl AppState {
             status: String::new(),
             show_help: false,
             should_quit: false,
+            keymap: KeyMap::default(),
+            palette: None,
+            clipboard: None,
             next_id: 1,
             loading_run: None,
         };
@@ -172,7 +182,7 @@ impl AppState {
         (app, vec![Command::Profile { id }, Command::RefreshRuns])
     }
 
-    fn next_job_id(&mut self) -> JobId {
+    pub(crate) fn next_job_id(&mut self) -> JobId {
         let id = self.next_id;
         self.next_id += 1;
         id
@@ -357,6 +367,58 @@ impl AppState {
         vec![Command::CompareRuns { id, a, b }]
     }
 
+    fn edit_palette(&mut self, key: KeyEvent) -> Vec<Command> {
+        let Some(text) = self.palette.as_mut() else {
+            return Vec::new();
+        };
+        match key.code {
+            KeyCode::Esc => self.palette = None,
+            KeyCode::Enter => {
+                let line = self.palette.take().unwrap_or_default();
+                match super::palette::run(self, &line) {
+                    Ok(commands) => return commands,
+                    Err(message) => self.status = message,
+                }
+            }
+            KeyCode::Tab => {
+                // Completes to the first hint (a command name or a file).
+                if let Some(first) = super::palette::hints(text).first() {
+                    let done = first.split(" — ").next().unwrap_or(first);
+                    if text.starts_with("open ") {
+                        *text = format!("open {done}");
+                    } else if let Some(name) = done.split(['|', ' ']).next() {
+                        *text = format!("{name} ");
+                    }
+                }
+            }
+            KeyCode::Backspace => {
+                text.pop();
+            }
+            KeyCode::Char(c) if !c.is_control() => text.push(c),
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    /// Copies the current table (or its highlighted row) to the clipboard.
+    pub fn copy(&mut self, row_only: bool) {
+        let got = if row_only {
+            super::clipboard::row(self)
+        } else {
+            super::clipboard::table(self)
+        };
+        match got {
+            Some((what, text)) => {
+                self.status = format!(
+                    "copied {} {what} line(s) to the clipboard (OSC 52); :save FILE writes them to a file",
+                    text.lines().count().saturating_sub(1)
+                );
+                self.clipboard = Some(text);
+            }
+            None => self.status = "nothing to copy on this screen".into(),
+        }
+    }
+
     fn edit_runs_filter(&mut self, key: KeyEvent) -> Vec<Command> {
         match key.code {
             KeyCode::Enter | KeyCode::Esc => self.runs.filtering = false,
@@ -398,7 +460,20 @@ impl AppState {
         if self.runs.filtering && self.screen == Screen::Runs {
             return self.edit_runs_filter(key);
         }
+        if self.palette.is_some() {
+            return self.edit_palette(key);
+        }
+        let key = match key.code {
+            KeyCode::Char(c) => match self.keymap.translate(c) {
+                Some(c) => KeyEvent::new(KeyCode::Char(c), key.modifiers),
+                None => return Vec::new(),
+            },
+            _ => key,
+        };
         match key.code {
+            KeyCode::Char(':') => self.palette = Some(String::new()),
+            KeyCode::Char('y') => self.copy(true),
+            KeyCode::Char('Y') => self.copy(false),
             KeyCode::Char('q') => self.should_quit = true,
             KeyCode::Esc if self.screen == Screen::Runs && self.runs.comparison.is_some() => {
                 self.runs.comparison = None;

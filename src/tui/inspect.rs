@@ -173,6 +173,12 @@ impl InspectState {
         self.recompile();
     }
 
+    /// Changes the rules with `f` and shows the result at once.
+    pub fn edit_rules(&mut self, f: impl FnOnce(&mut Overrides)) {
+        f(&mut self.rules);
+        self.recompile();
+    }
+
     /// The next cold-start policy.
     pub fn cycle_cold_start(&mut self) {
         let all = crate::recommend::ColdStartPolicy::ALL;

@@ -112,7 +112,13 @@ pub fn screen_keys(app: &AppState) -> Vec<(&'static str, &'static str)> {
             ("d", "demo"),
         ],
     };
-    keys.extend([("1-5 Tab", "screens"), ("?", "help"), ("q", "quit")]);
+    keys.extend([
+        ("1-5 Tab", "screens"),
+        (":", "command palette"),
+        ("y Y", "copy row/table"),
+        ("?", "help"),
+        ("q", "quit"),
+    ]);
     keys
 }
 
@@ -127,17 +133,34 @@ fn render_footer(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
     } else {
         theme::muted()
     };
+    if let Some(text) = &app.palette {
+        frame.render_widget(
+            Line::from(vec![
+                Span::styled(":", theme::key()),
+                Span::raw(format!("{text}▏")),
+            ]),
+            status,
+        );
+        let hints = crate::tui::palette::hints(text);
+        let line = if hints.is_empty() {
+            "no matching command · Esc closes".to_owned()
+        } else {
+            hints.join("  ·  ")
+        };
+        frame.render_widget(Paragraph::new(line).style(theme::muted()), keys);
+        return;
+    }
     frame.render_widget(Paragraph::new(app.status.as_str()).style(style), status);
     // The screen's own keys as far as they fit; "? help" and "q quit" always show, and
     // the help overlay lists everything.
-    let tail = [("?", "help"), ("q", "quit")];
+    let tail = [("?", "help"), (":", "command"), ("q", "quit")];
     let width = |k: &str, what: &str| k.chars().count() + what.chars().count() + 3;
     let tail_width: usize = tail.iter().map(|(k, w)| width(k, w)).sum();
     let mut room = usize::from(keys.width).saturating_sub(tail_width);
     let mut spans = Vec::new();
     for (k, what) in screen_keys(app)
         .into_iter()
-        .filter(|(k, _)| !matches!(*k, "?" | "q"))
+        .filter(|(k, _)| !matches!(*k, "?" | "q" | ":"))
     {
         let w = width(k, what);
         if w > room {

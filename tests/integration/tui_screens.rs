@@ -440,3 +440,112 @@ fn runs_screen_filters_sorts_compares_and_charts_a_sweep() {
     assert!(app.runs.comparison.is_none());
     assert_eq!(app.screen, Screen::Runs, "Esc closes the comparison first");
 }
+
+#[test]
+fn palette_copy_and_remapped_keys() {
+    let scratch = crate::util::Scratch::new();
+    let run_dir = scratch.path("run");
+    scratch
+        .run([
+            "train",
+            "--data",
+            crate::util::s(&sample("online_retail_sample.csv")),
+            "--set",
+            "als_rank=4",
+            "--set",
+            "max_iter=3",
+            "--out",
+            crate::util::s(&run_dir),
+        ])
+        .ok();
+    let mut app = loaded_app();
+    let run = latent::store::Run::load(&run_dir).unwrap();
+    app.update(AppEvent::Job(JobEvent::Started {
+        id: 99,
+        label: "x".into(),
+    }));
+    key(&mut app, KeyCode::Char('4'));
+    app.runs
+        .set(vec![latent::workspace::RunSummary::read(&run_dir).unwrap()]);
+    let Some(Command::LoadRun { id, dir }) = key(&mut app, KeyCode::Enter).first().cloned() else {
+        panic!("Enter opens the run")
+    };
+    app.update(AppEvent::Job(JobEvent::RunLoaded {
+        id,
+        run: Box::new(run),
+        dir,
+    }));
+
+    // `:` opens the palette; hints follow what is typed; Enter runs the command.
+    key(&mut app, KeyCode::Char(':'));
+    typed(&mut app, "popu");
+    let screen = draw(&app, 120, 40);
+    assert!(
+        screen.contains(":popu") && screen.contains("popular N%|N|off"),
+        "{screen}"
+    );
+    typed(&mut app, "lar 10%");
+    key(&mut app, KeyCode::Enter);
+    assert!(app.palette.is_none());
+    assert_eq!(
+        app.inspect.rules.exclude_popular,
+        Some(latent::recommend::PopularCut::Percent(10.0))
+    );
+    key(&mut app, KeyCode::Char(':'));
+    typed(&mut app, "customer 14606");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.inspect.customer_id(), Some("14606"));
+    key(&mut app, KeyCode::Char(':'));
+    typed(&mut app, "custmer 1");
+    key(&mut app, KeyCode::Enter);
+    assert!(
+        app.status.contains("did you mean 'customer'"),
+        "{}",
+        app.status
+    );
+    key(&mut app, KeyCode::Char(':'));
+    typed(&mut app, "popular 5 percent");
+    key(&mut app, KeyCode::Enter);
+    assert!(app.status.contains("5 percent"), "{}", app.status);
+
+    // y copies the highlighted row, Y the whole table, :save writes it.
+    key(&mut app, KeyCode::Char('y'));
+    let row = app.clipboard.take().unwrap();
+    assert_eq!(row.lines().count(), 2, "{row}");
+    assert!(
+        row.starts_with("user_id,rank,item_id") && row.contains("14606,1,"),
+        "{row}"
+    );
+    key(&mut app, KeyCode::Char('Y'));
+    assert_eq!(app.clipboard.take().unwrap().lines().count(), 11);
+    let file = scratch.path("recs.csv");
+    key(&mut app, KeyCode::Char(':'));
+    typed(&mut app, &format!("save {}", file.display()));
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(std::fs::read_to_string(&file).unwrap().lines().count(), 11);
+
+    // The retention window is edited from the palette and the data reloads.
+    key(&mut app, KeyCode::Char(':'));
+    typed(&mut app, "retention 20110601 30");
+    let commands = key(&mut app, KeyCode::Enter);
+    assert!(
+        matches!(commands.first(), Some(Command::Profile { .. })),
+        "{commands:?}"
+    );
+    assert_eq!(app.workspace.config.interactions.retention_days, Some(30));
+    assert!(matches!(app.data, DataState::Loading { .. }));
+    key(&mut app, KeyCode::Char(':'));
+    typed(&mut app, "open /no/such/file.csv");
+    key(&mut app, KeyCode::Enter);
+    assert!(app.status.contains("is not a file"), "{}", app.status);
+
+    // Remapped keys: quit moved to Q frees q.
+    app.keymap = latent::tui::settings::KeyMap::new(
+        &[("quit".to_owned(), "Q".to_owned())].into_iter().collect(),
+    )
+    .unwrap();
+    key(&mut app, KeyCode::Char('q'));
+    assert!(!app.should_quit);
+    key(&mut app, KeyCode::Char('Q'));
+    assert!(app.should_quit);
+}

@@ -141,7 +141,7 @@ fn load_train_inspect_and_quit_in_a_real_terminal() {
     tui.keys(&["d"]);
     tui.wait_for(&["They bought", "We suggest"]);
     tui.keys(&["4"]);
-    tui.wait_for(&["Runs (Enter inspects)", "-als"]);
+    tui.wait_for(&["Runs · 1 of 1", "-als", "finished"]);
     tui.keys(&["q"]);
     let deadline = Instant::now() + Duration::from_secs(10);
     while tui.is_alive() && Instant::now() < deadline {

@@ -48,8 +48,8 @@ pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
                 Style::new()
             };
             let style = match j.status {
-                JobStatus::Failed(_) => style.fg(theme::BAD),
-                JobStatus::Finished { .. } => style.fg(theme::GOOD),
+                JobStatus::Failed(_) => style.patch(theme::error()),
+                JobStatus::Finished { .. } => style.fg(theme::good()),
                 _ => style,
             };
             Row::new(vec![
@@ -92,7 +92,7 @@ pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
             .block(panel("Progress"))
             .ratio(ratio.clamp(0.0, 1.0))
             .label(label)
-            .gauge_style(Style::new().fg(theme::ACCENT)),
+            .gauge_style(Style::new().fg(theme::accent())),
         gauge,
     );
     let points: Vec<(f64, f64)> = job
@@ -118,7 +118,7 @@ pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
     let dataset = Dataset::default()
         .marker(Marker::Braille)
         .graph_type(GraphType::Line)
-        .style(Style::new().fg(theme::ACCENT))
+        .style(Style::new().fg(theme::accent()))
         .data(&points);
     let widget = Chart::new(vec![dataset])
         .block(panel("Training loss per iteration"))

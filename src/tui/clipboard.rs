@@ -1,0 +1,139 @@
+//! Copying what the screen shows: a table or its highlighted row as CSV, to the terminal's
+//! clipboard through OSC 52 (works over SSH and in tmux with `set-clipboard on`) or to a
+//! file with `:save`.
+
+use super::app::{AppState, Screen};
+use crate::format::csv_field as field;
+
+/// The current screen's table as CSV: `(what, text)`.
+pub fn table(app: &AppState) -> Option<(&'static str, String)> {
+    let rows = rows(app)?;
+    Some((rows.0, rows.1.join("\n") + "\n"))
+}
+
+/// The highlighted row (with the header) as CSV.
+pub fn row(app: &AppState) -> Option<(&'static str, String)> {
+    let (what, lines, selected) = rows(app)?;
+    let line = lines.get(selected + 1)?;
+    Some((what, format!("{}\n{line}\n", lines[0])))
+}
+
+/// `(what, header + rows, index of the highlighted row)`.
+fn rows(app: &AppState) -> Option<(&'static str, Vec<String>, usize)> {
+    let csv = |cells: &[&str]| cells.iter().map(|c| field(c)).collect::<Vec<_>>().join(",");
+    match app.screen {
+        Screen::Runs => {
+            let mut lines = vec![csv(&[
+                "run",
+                "model",
+                "rank",
+                "reg",
+                "iter",
+                "precision",
+                "ndcg",
+                "popularity",
+                "status",
+            ])];
+            for &i in &app.runs.visible() {
+                let r = &app.runs.all[i];
+                let m = |f: fn(&crate::eval::EvalReport) -> f64| {
+                    r.metrics
+                        .as_ref()
+                        .map_or_else(String::new, |x| format!("{:.6}", f(x)))
+                };
+                lines.push(csv(&[
+                    &r.id,
+                    &r.model,
+                    &r.param("als_rank"),
+                    &r.param("reg_param"),
+                    &r.param("max_iter"),
+                    &m(|x| x.model.precision),
+                    &m(|x| x.model.ndcg),
+                    &m(|x| x.baseline.precision),
+                    r.state.name(),
+                ]));
+            }
+            Some(("runs", lines, app.runs.selected))
+        }
+        Screen::Inspect => {
+            let s = &app.inspect;
+            let customer = s.customer_id().unwrap_or("").to_owned();
+            let mut lines = vec![csv(&[
+                "user_id",
+                "rank",
+                "item_id",
+                "description",
+                "score",
+                "reason",
+            ])];
+            for (rank, r) in s.recommendations.iter().enumerate() {
+                lines.push(csv(&[
+                    &customer,
+                    &(rank + 1).to_string(),
+                    s.item_id(r.item),
+                    s.description(r.item),
+                    &format!("{:.6}", r.score),
+                    r.reason.name(),
+                ]));
+            }
+            Some(("recommendations", lines, s.selected))
+        }
+        Screen::Train => {
+            let mut lines = vec![csv(&["job", "model", "status", "stage", "last loss"])];
+            for j in &app.jobs {
+                lines.push(csv(&[
+                    &j.id.to_string(),
+                    &j.label,
+                    &format!("{:?}", j.status),
+                    &j.stage,
+                    &j.history
+                        .last()
+                        .map_or_else(String::new, |h| format!("{:.6}", h.1)),
+                ]));
+            }
+            Some(("jobs", lines, app.selected_job))
+        }
+        Screen::Data | Screen::Tune => None,
+    }
+}
+
+/// The OSC 52 sequence that puts `text` on the clipboard.
+pub fn osc52(text: &str) -> String {
+    format!("\x1b]52;c;{}\x07", base64(text.as_bytes()))
+}
+
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for (i, shift) in [18u32, 12, 6, 0].into_iter().enumerate() {
+            if i <= chunk.len() {
+                out.push(ALPHABET[(n >> shift) as usize & 63] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_matches_the_standard() {
+        assert_eq!(base64(b""), "");
+        assert_eq!(base64(b"f"), "Zg==");
+        assert_eq!(base64(b"fo"), "Zm8=");
+        assert_eq!(base64(b"foo"), "Zm9v");
+        assert_eq!(base64(b"foobar"), "Zm9vYmFy");
+        assert_eq!(osc52("hi"), "\x1b]52;c;aGk=\x07");
+    }
+}
