@@ -18,6 +18,15 @@ pub fn percent(share: f64) -> String {
     format!("{:.1} %", share * 100.0)
 }
 
+/// Quotes a CSV field when it needs it (a comma, quote or line break inside).
+pub fn csv_field(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.contains([',', '"', '\n', '\r']) {
+        std::borrow::Cow::Owned(format!("\"{}\"", text.replace('"', "\"\"")))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -29,14 +38,5 @@ mod tests {
         assert_eq!(thousands(541_909), "541,909");
         assert_eq!(thousands(1_000_000), "1,000,000");
         assert_eq!(percent(0.1234), "12.3 %");
-    }
-}
-
-/// Quotes a CSV field when it needs it (a comma, quote or line break inside).
-pub fn csv_field(text: &str) -> std::borrow::Cow<'_, str> {
-    if text.contains([',', '"', '\n', '\r']) {
-        std::borrow::Cow::Owned(format!("\"{}\"", text.replace('"', "\"\"")))
-    } else {
-        std::borrow::Cow::Borrowed(text)
     }
 }
