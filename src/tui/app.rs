@@ -522,6 +522,28 @@ impl AppState {
                 self.data = DataState::Loading { job: id };
                 return vec![Command::Profile { id }];
             }
+            (Screen::Data, KeyCode::Char('o')) => {
+                // The palette's file picker, starting in the folder of the current file.
+                let start = self
+                    .workspace
+                    .config
+                    .data
+                    .path
+                    .as_deref()
+                    .and_then(std::path::Path::parent)
+                    .filter(|p| p.is_dir())
+                    .map(|p| format!("{}/", p.display()))
+                    .unwrap_or_default();
+                self.palette = Some(format!("open {start}"));
+            }
+            (Screen::Data, KeyCode::Char('w')) => {
+                let i = &self.workspace.config.interactions;
+                self.palette = Some(format!(
+                    "retention {} {}",
+                    i.retention_date.clone().unwrap_or_default(),
+                    i.retention_days.map(|d| d.to_string()).unwrap_or_default()
+                ));
+            }
             (Screen::Tune, KeyCode::Enter) => self.tune.activate(0),
             (Screen::Tune, KeyCode::Left | KeyCode::Char('h')) => self.tune.activate(-1),
             (Screen::Tune, KeyCode::Right | KeyCode::Char('l')) => self.tune.activate(1),

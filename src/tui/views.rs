@@ -79,7 +79,7 @@ fn render_tabs(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
 /// The keys of the current screen: `(key, what it does)`.
 pub fn screen_keys(app: &AppState) -> Vec<(&'static str, &'static str)> {
     let mut keys = match app.screen {
-        Screen::Data => vec![("r", "reload")],
+        Screen::Data => vec![("r", "reload"), ("o", "open file"), ("w", "window")],
         Screen::Tune if app.tune.editing.is_some() => vec![("Enter", "accept"), ("Esc", "discard")],
         Screen::Tune => vec![
             ("↑↓", "field"),

@@ -84,10 +84,25 @@ fn data_screen_loading_ready_and_failed() {
         id,
         message: "data file 'x.csv' not found".into(),
     }));
-    let screen = draw(&failed, 80, 24);
+    let screen = draw(&failed, 100, 24);
     assert!(
-        screen.contains("data file 'x.csv' not found") && screen.contains("edit [data]"),
+        screen.contains("data file 'x.csv' not found") && screen.contains("press o to pick"),
         "{screen}"
+    );
+    // o opens the file picker in the data file's folder; Tab completes a file name.
+    key(&mut failed, KeyCode::Char('o'));
+    assert_eq!(failed.palette.as_deref(), Some("open sample-data/"));
+    typed(&mut failed, "online_retail_s");
+    key(&mut failed, KeyCode::Tab);
+    assert_eq!(
+        failed.palette.as_deref(),
+        Some("open sample-data/online_retail_sample.csv")
+    );
+    let commands = key(&mut failed, KeyCode::Enter);
+    assert!(matches!(commands.first(), Some(Command::Profile { .. })));
+    assert_eq!(
+        failed.workspace.config.data.path.as_deref(),
+        Some(std::path::Path::new("sample-data/online_retail_sample.csv"))
     );
 }
 

@@ -38,6 +38,9 @@ pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
             d.as_deref().unwrap_or("the last day")
         ),
         (_, None) => "retention: all days".to_owned(),
+    } + match app.data {
+        DataState::Ready { .. } => "  (w edits)",
+        _ => "",
     };
     let lines = vec![
         Line::from(format!("file: {path}")),
@@ -61,7 +64,7 @@ pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
                 Line::styled(message.clone(), theme::error()),
                 Line::from(""),
                 Line::from(
-                    "edit [data] in the workspace file to point at another file or mapping, then press r",
+                    "press o to pick another data file (Tab completes paths), or edit [data] in the workspace file and press r",
                 ),
             ];
             frame.render_widget(
