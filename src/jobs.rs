@@ -8,6 +8,7 @@
 pub mod cancel;
 pub mod indexing;
 pub mod profiling;
+pub mod sweeping;
 pub mod training;
 
 use std::path::PathBuf;

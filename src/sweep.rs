@@ -139,6 +139,7 @@ pub fn run_sweep(
     ws: &Workspace,
     spec: &SweepSpec,
     on_event: &(dyn Fn(SweepEvent) + Sync),
+    should_stop: &(dyn Fn() -> bool + Sync),
 ) -> Result<SweepReport, Error> {
     if spec.configurations.is_empty() {
         return Err(ParamsError::Invalid("the sweep has no configuration to try".into()).into());
@@ -207,9 +208,14 @@ pub fn run_sweep(
             Ok(w) => w,
             Err(e) => return outcome(None, Some(e.to_string())),
         };
-        match train_on(&s, &transactions, fingerprint.clone(), &mut |_| {
-            ControlFlow::Continue(())
-        }) {
+        let mut stop = |_| {
+            if should_stop() {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        };
+        match train_on(&s, &transactions, fingerprint.clone(), &mut stop) {
             Ok(mut run) => {
                 let value = run.metrics.as_ref().and_then(|m| spec.metric.of(&m.model));
                 run.meta.sweep = Some(SweepTag {
@@ -237,7 +243,7 @@ pub fn run_sweep(
             scope.spawn(|| {
                 loop {
                     let n = next.fetch_add(1, Ordering::SeqCst);
-                    if n >= spec.configurations.len() {
+                    if n >= spec.configurations.len() || should_stop() {
                         break;
                     }
                     let outcome = run_trial(n);
@@ -262,7 +268,9 @@ pub fn run_sweep(
         })
         .map(|(i, _)| i);
     let (mut final_dir, mut test, mut final_error) = (None, None, None);
-    if let Some(b) = best {
+    if should_stop() {
+        final_error = Some("the sweep was cancelled".to_owned());
+    } else if let Some(b) = best {
         let chosen = &trials[b];
         on_event(SweepEvent::FinalStarted {
             trial: chosen.trial,

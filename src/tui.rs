@@ -90,19 +90,17 @@ impl Runtime {
                     }
                 },
                 Command::Train { id, spec, dir } => {
-                    if self.lock.is_none() {
-                        match app.workspace.lock("latent workbench") {
-                            Ok(lock) => self.lock = Some(lock),
-                            Err(e) => {
-                                let _ = self.tx.send(AppEvent::Job(JobEvent::Failed {
-                                    id,
-                                    message: e.to_string(),
-                                }));
-                                continue;
-                            }
-                        }
+                    if !self.take_lock(app, id) {
+                        continue;
                     }
                     jobs::training::spawn_training(id, *spec, dir, self.sink()).map(Some)
+                }
+                Command::Sweep { id, spec } => {
+                    if !self.take_lock(app, id) {
+                        continue;
+                    }
+                    jobs::sweeping::spawn_sweep(id, app.workspace.clone(), *spec, self.sink())
+                        .map(Some)
                 }
                 Command::LoadRun { id, dir } => {
                     jobs::spawn_load_run(id, dir, self.sink()).map(Some)
@@ -128,6 +126,27 @@ impl Runtime {
                 Ok(Some(handle)) => self.jobs.push(handle),
                 Ok(None) => {}
                 Err(e) => app.status = format!("cannot start a worker thread: {e}"),
+            }
+        }
+    }
+
+    /// Takes the workspace's write lock for the session (once); on failure the job `id`
+    /// fails with the holder's name.
+    fn take_lock(&mut self, app: &AppState, id: jobs::JobId) -> bool {
+        if self.lock.is_some() {
+            return true;
+        }
+        match app.workspace.lock("latent workbench") {
+            Ok(lock) => {
+                self.lock = Some(lock);
+                true
+            }
+            Err(e) => {
+                let _ = self.tx.send(AppEvent::Job(JobEvent::Failed {
+                    id,
+                    message: e.to_string(),
+                }));
+                false
             }
         }
     }

@@ -109,34 +109,41 @@ pub fn run(args: &SweepArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         metric.name(),
         spec.validation_days
     )?;
-    let report = run_sweep(&ws, &spec, &|event| {
-        let line = match event {
-            SweepEvent::Loaded { lines } => format!("loaded {lines} lines once for every trial"),
-            SweepEvent::TrialFinished(t) => match (&t.validation, &t.error) {
-                (Some(v), _) => format!(
-                    "trial {:>3}  {:<40} {} {v:.4}",
-                    t.trial,
-                    describe(&t.params),
-                    metric.name()
-                ),
-                (None, Some(e)) => format!(
-                    "trial {:>3}  {:<40} failed: {e}",
-                    t.trial,
-                    describe(&t.params)
-                ),
-                (None, None) => format!(
-                    "trial {:>3}  {:<40} no metrics",
-                    t.trial,
-                    describe(&t.params)
-                ),
-            },
-            SweepEvent::FinalStarted { trial } => {
-                format!("retraining trial {trial} with the test period held out")
-            }
-        };
-        let mut err = std::io::stderr();
-        let _ = writeln!(err, "{line}");
-    })?;
+    let report = run_sweep(
+        &ws,
+        &spec,
+        &|event| {
+            let line = match event {
+                SweepEvent::Loaded { lines } => {
+                    format!("loaded {lines} lines once for every trial")
+                }
+                SweepEvent::TrialFinished(t) => match (&t.validation, &t.error) {
+                    (Some(v), _) => format!(
+                        "trial {:>3}  {:<40} {} {v:.4}",
+                        t.trial,
+                        describe(&t.params),
+                        metric.name()
+                    ),
+                    (None, Some(e)) => format!(
+                        "trial {:>3}  {:<40} failed: {e}",
+                        t.trial,
+                        describe(&t.params)
+                    ),
+                    (None, None) => format!(
+                        "trial {:>3}  {:<40} no metrics",
+                        t.trial,
+                        describe(&t.params)
+                    ),
+                },
+                SweepEvent::FinalStarted { trial } => {
+                    format!("retraining trial {trial} with the test period held out")
+                }
+            };
+            let mut err = std::io::stderr();
+            let _ = writeln!(err, "{line}");
+        },
+        &|| false,
+    )?;
     writeln!(
         out,
         "{:<6} {:<40} {:>10}  run",

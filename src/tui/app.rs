@@ -66,6 +66,11 @@ pub enum Command {
         id: JobId,
         dir: PathBuf,
     },
+    /// Run a hyperparameter sweep in the workspace.
+    Sweep {
+        id: JobId,
+        spec: Box<crate::sweep::SweepSpec>,
+    },
     /// Compare two runs (folders).
     CompareRuns {
         id: JobId,
@@ -548,6 +553,13 @@ impl AppState {
             (Screen::Tune, KeyCode::Left | KeyCode::Char('h')) => self.tune.activate(-1),
             (Screen::Tune, KeyCode::Right | KeyCode::Char('l')) => self.tune.activate(1),
             (Screen::Tune | Screen::Train, KeyCode::Char('t')) => return self.start_training(),
+            (Screen::Tune, KeyCode::Char('S')) => return self.start_sweep(),
+            (Screen::Tune, KeyCode::Char('p')) => {
+                let n = self.tune.next_preset;
+                self.tune.next_preset = n + 1;
+                let name = self.tune.apply_preset(n);
+                self.status = format!("preset: {name} (p for the next one)");
+            }
             (Screen::Train, KeyCode::Char('c')) => {
                 if let Some(job) = self
                     .jobs
@@ -642,6 +654,54 @@ impl AppState {
             self.inspect.show(None);
         }
         Vec::new()
+    }
+
+    fn start_sweep(&mut self) -> Vec<Command> {
+        let base = match self.tune.train_spec(&self.workspace.config) {
+            Ok(spec) => spec,
+            Err(message) => {
+                self.status = format!("fix the form first: {message}");
+                return Vec::new();
+            }
+        };
+        if !matches!(
+            base.model,
+            crate::models::ModelKind::Als | crate::models::ModelKind::AlsExplicit
+        ) {
+            self.status = "sweeps vary rank and reg_param: choose an ALS model".into();
+            return Vec::new();
+        }
+        let configurations = self.tune.sweep_grid();
+        let spec = crate::sweep::SweepSpec {
+            base,
+            configurations,
+            metric: crate::sweep::Metric::Ndcg,
+            validation_days: 30,
+            parallel: 1,
+        };
+        let id = self.next_job_id();
+        self.jobs.push(TrainJob {
+            id,
+            label: "sweep".into(),
+            status: JobStatus::Running,
+            stage: "queued".into(),
+            history: Vec::new(),
+            planned: spec.configurations.len(),
+            elapsed: Duration::ZERO,
+            dir: self.workspace.runs_dir(),
+        });
+        self.selected_job = self.jobs.len() - 1;
+        self.screen = Screen::Train;
+        self.status = format!(
+            "sweep of {} configurations around rank {} and reg_param {} (job {id}); validation NDCG per trial is charted",
+            spec.configurations.len(),
+            self.tune.value("als_rank"),
+            self.tune.value("reg_param")
+        );
+        vec![Command::Sweep {
+            id,
+            spec: Box::new(spec),
+        }]
     }
 
     fn start_training(&mut self) -> Vec<Command> {

@@ -37,6 +37,8 @@ pub struct TuneForm {
     pub selected: usize,
     /// The text being typed into the selected field, if editing.
     pub editing: Option<String>,
+    /// The preset `p` applies next.
+    pub next_preset: usize,
 }
 
 const MODELS: &[&str] = &["als", "als-explicit", "popularity", "item-knn"];
@@ -150,9 +152,84 @@ impl TuneForm {
             fields,
             selected: 0,
             editing: None,
+            next_preset: 0,
         };
         form.validate();
         form
+    }
+
+    /// Presets: `(name, [(key, value)])`, cycled with `p` on the Tune screen.
+    pub const PRESETS: [(&'static str, &'static [(&'static str, &'static str)]); 4] = [
+        (
+            "seed defaults (Spark ALS)",
+            &[
+                ("als_rank", "10"),
+                ("reg_param", "0.1"),
+                ("max_iter", "10"),
+                ("alpha", "1"),
+                ("convention", "spark"),
+            ],
+        ),
+        (
+            "quick look",
+            &[
+                ("als_rank", "8"),
+                ("reg_param", "0.1"),
+                ("max_iter", "5"),
+                ("alpha", "1"),
+                ("convention", "spark"),
+            ],
+        ),
+        (
+            "quality",
+            &[
+                ("als_rank", "32"),
+                ("reg_param", "0.05"),
+                ("max_iter", "15"),
+                ("alpha", "5"),
+                ("convention", "spark"),
+            ],
+        ),
+        (
+            "implicit library defaults",
+            &[
+                ("als_rank", "100"),
+                ("reg_param", "0.01"),
+                ("max_iter", "15"),
+                ("alpha", "40"),
+                ("convention", "implicit"),
+            ],
+        ),
+    ];
+
+    /// Applies preset `n` and returns its name.
+    pub fn apply_preset(&mut self, n: usize) -> &'static str {
+        let (name, values) = Self::PRESETS[n % Self::PRESETS.len()];
+        for (key, value) in values {
+            if let Some(f) = self.fields.iter_mut().find(|f| f.key == *key) {
+                (*value).clone_into(&mut f.value);
+            }
+        }
+        self.validate();
+        name
+    }
+
+    /// A small grid around the form's rank and regularisation (×½, ×1, ×2 and ×0.1, ×1,
+    /// ×10): nine trials for a sweep.
+    pub fn sweep_grid(&self) -> Vec<Vec<(String, String)>> {
+        let rank: usize = self.value("als_rank").parse().unwrap_or(10);
+        let reg: f64 = self.value("reg_param").parse().unwrap_or(0.1);
+        let mut out = Vec::new();
+        for r in [(rank / 2).max(1), rank, (rank * 2).min(512)] {
+            for g in [reg / 10.0, reg, reg * 10.0] {
+                out.push(vec![
+                    ("als_rank".to_owned(), r.to_string()),
+                    ("reg_param".to_owned(), format!("{g}")),
+                ]);
+            }
+        }
+        out.dedup();
+        out
     }
 
     /// The value of `key`.

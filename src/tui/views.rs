@@ -86,6 +86,8 @@ pub fn screen_keys(app: &AppState) -> Vec<(&'static str, &'static str)> {
             ("Enter", "edit"),
             ("←→", "choose"),
             ("t", "train"),
+            ("S", "sweep"),
+            ("p", "preset"),
         ],
         Screen::Train => vec![("↑↓", "job"), ("c", "cancel job"), ("t", "train again")],
         Screen::Runs if app.runs.filtering => vec![("type", "filter"), ("Enter", "done")],

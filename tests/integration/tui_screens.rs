@@ -564,3 +564,20 @@ fn palette_copy_and_remapped_keys() {
     key(&mut app, KeyCode::Char('Q'));
     assert!(app.should_quit);
 }
+
+#[test]
+fn tune_presets_and_a_sweep_request() {
+    let mut app = loaded_app();
+    key(&mut app, KeyCode::Char('2'));
+    key(&mut app, KeyCode::Char('p'));
+    assert!(app.status.contains("seed defaults"), "{}", app.status);
+    key(&mut app, KeyCode::Char('p'));
+    assert_eq!(app.tune.value("max_iter"), "5", "quick look");
+    let commands = key(&mut app, KeyCode::Char('S'));
+    let Some(Command::Sweep { spec, .. }) = commands.first() else {
+        panic!("{commands:?}")
+    };
+    assert_eq!(spec.configurations.len(), 9);
+    assert_eq!(app.screen, Screen::Train);
+    assert!(draw(&app, 100, 30).contains("sweep"));
+}
