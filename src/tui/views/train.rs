@@ -121,7 +121,11 @@ pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
         .style(Style::new().fg(theme::accent()))
         .data(&points);
     let widget = Chart::new(vec![dataset])
-        .block(panel("Training loss per iteration"))
+        .block(panel(if job.label.starts_with("sweep") {
+            "Validation NDCG per trial"
+        } else {
+            "Training loss per iteration"
+        }))
         .x_axis(
             Axis::default()
                 .bounds([1.0, x_max])
