@@ -11,12 +11,16 @@ mod bench_search;
 mod bench_tui;
 mod data_cmd;
 mod eval_cmd;
+mod export_cmd;
+mod predict_cmd;
 mod recommend_cmd;
 mod report;
 mod rule_args;
 mod runs_cmd;
-mod sweep_cmd;
+mod sagemaker_cmd;
 mod search_cmd;
+mod serve_cmd;
+mod sweep_cmd;
 mod train;
 
 use std::io::Write;
@@ -57,6 +61,8 @@ pub enum Command {
     Similar(recommend_cmd::SimilarArgs),
     /// Evaluate a run on a test file against the popularity baseline.
     Eval(eval_cmd::EvalArgs),
+    /// Score every (customer, product) row of a file with a run: a rating, probability or score.
+    Predict(predict_cmd::PredictArgs),
     /// Find products by stock code or description, customers by id or country.
     #[command(subcommand)]
     Search(search_cmd::SearchCommand),
@@ -65,6 +71,13 @@ pub enum Command {
     /// The runs of a workspace: list, compare, replay.
     #[command(subcommand)]
     Runs(runs_cmd::RunsCommand),
+    /// Export a run for Spark, implicit/numpy, the warehouse and SageMaker (folder or S3).
+    Export(export_cmd::ExportArgs),
+    /// Serve an exported bundle over HTTP (SageMaker's /ping and /invocations).
+    Serve(serve_cmd::ServeArgs),
+    /// SageMaker container entry points: train from /opt/ml/input, serve /opt/ml/model.
+    #[command(subcommand)]
+    Sagemaker(sagemaker_cmd::SagemakerCommand),
     /// Measure latent's speed on real or synthetic data.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -159,11 +172,15 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<()> {
         Some(Command::Train(args)) => train::run(&args, out),
         Some(Command::Recommend(args)) => recommend_cmd::run(&args, out),
         Some(Command::Eval(args)) => eval_cmd::run(&args, out),
+        Some(Command::Predict(args)) => predict_cmd::run(&args, out),
         Some(Command::Similar(args)) => recommend_cmd::run_similar(&args, out),
         Some(Command::Search(cmd)) => search_cmd::run(cmd, out),
         Some(Command::Bench(cmd)) => bench::run(cmd, out),
         Some(Command::Runs(cmd)) => runs_cmd::run(&cmd, out),
         Some(Command::Sweep(args)) => sweep_cmd::run(&args, out),
+        Some(Command::Export(args)) => export_cmd::run(&args, out),
+        Some(Command::Serve(args)) => serve_cmd::run(&args, out),
+        Some(Command::Sagemaker(cmd)) => sagemaker_cmd::run(&cmd, out),
     }
 }
 

@@ -11,6 +11,7 @@ pub mod clean;
 pub mod cleaner;
 pub mod csr;
 pub mod csv_sniff;
+pub mod features;
 pub mod fingerprint;
 pub mod ids;
 pub mod interactions;
@@ -114,6 +115,8 @@ pub enum LoadError {
     NoInteractions,
     #[error("invalid split: {0}")]
     BadSplit(String),
+    #[error("invalid feature '{feature}': {message}")]
+    BadFeature { feature: String, message: String },
     #[error("cannot write '{path}': {message}")]
     Write { path: PathBuf, message: String },
 }

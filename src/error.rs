@@ -19,6 +19,8 @@ pub enum Error {
     #[error(transparent)]
     Fit(#[from] FitError),
     #[error(transparent)]
+    FmFit(#[from] crate::models::fm::FmFitError),
+    #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
     Search(#[from] SearchError),
@@ -32,6 +34,7 @@ impl Error {
             Error::Load(e) => load_is_input(e),
             Error::Config(_) | Error::Params(_) => true,
             Error::Fit(e) => matches!(e, FitError::Diverged { .. }),
+            Error::FmFit(e) => fm_is_input(e),
             Error::Store(e) => !matches!(e, StoreError::Io { .. }),
             // When the data behind a search index failed, that failure decides.
             Error::Search(e) => e.is_input_error().unwrap_or_else(|| {
@@ -41,6 +44,12 @@ impl Error {
             }),
         }
     }
+}
+
+/// A diverging FM or data it cannot use is the input's fault.
+fn fm_is_input(e: &crate::models::fm::FmFitError) -> bool {
+    use crate::models::fm::FmFitError as E;
+    matches!(e, E::Diverged { .. } | E::BadData(_))
 }
 
 fn load_is_input(e: &LoadError) -> bool {
@@ -63,12 +72,24 @@ pub fn classify(err: &(dyn std::error::Error + 'static)) -> Option<bool> {
         // `None` (the data failed to load): the load error further down the chain decides.
         return e.is_input_error();
     }
+    if let Some(e) = err.downcast_ref::<crate::models::fm::FmFitError>() {
+        return Some(fm_is_input(e));
+    }
     if let Some(e) = err.downcast_ref::<FitError>() {
         return Some(matches!(e, FitError::Diverged { .. }));
     }
     if let Some(e) = err.downcast_ref::<crate::workspace::LockError>() {
         // Another process holds the workspace: the user's move, as with bad input.
         return Some(matches!(e, crate::workspace::LockError::Held { .. }));
+    }
+    if let Some(e) = err.downcast_ref::<crate::export::DestinationError>() {
+        return Some(e.is_input_error());
+    }
+    if let Some(e) = err.downcast_ref::<crate::export::ExportError>() {
+        return Some(e.is_input_error());
+    }
+    if let Some(e) = err.downcast_ref::<crate::export::s3::S3Error>() {
+        return Some(e.is_input_error());
     }
     err.downcast_ref::<StoreError>()
         .map(|e| !matches!(e, StoreError::Io { .. }))

@@ -18,7 +18,8 @@ use crate::data::{
 use crate::error::Error;
 use crate::eval::{EvalReport, TestSet, evaluate};
 use crate::eval::{cold_cases, evaluate_cold};
-use crate::models::als::{AlsParams, EpochReport};
+use crate::models::als::{AlsParams, EpochReport, FitError};
+use crate::models::fm::{FeatureSpace, FmFitError, FmModel, FmParams, PredictorType};
 use crate::models::hyper::{ParamsError, RawValue};
 use crate::models::{AlsModel, ItemKnnModel, ModelKind, PopularityModel, TrainedModel};
 use crate::recommend::catalog::pair_last_purchase;
@@ -128,6 +129,75 @@ pub fn als_params(spec: &TrainSpec) -> Result<AlsParams, ParamsError> {
     Ok(params)
 }
 
+/// The FM hyperparameters of `spec` (its `--set` overrides on SageMaker's defaults),
+/// checked. Rating data without an explicit `predictor_type` gets the regressor.
+pub fn fm_params(spec: &TrainSpec) -> Result<FmParams, ParamsError> {
+    let mut params = FmParams::default();
+    if spec.config.interactions.ranking_type == RankingType::Rating {
+        params.predictor_type = PredictorType::Regressor;
+    }
+    for (k, v) in &spec.overrides {
+        params.set(k, v)?;
+    }
+    params.check()?;
+    Ok(params)
+}
+
+/// The FM feature space of a training matrix: ids, the workspace's side features and,
+/// when asked, recency / frequency / monetary bands.
+pub fn fm_space(
+    spec: &TrainSpec,
+    params: &FmParams,
+    lines: &Transactions,
+    matrix: &Interactions,
+) -> Result<FeatureSpace, LoadError> {
+    let (mut user_blocks, item_blocks) = if params.side_features {
+        let base = spec
+            .config
+            .data
+            .path
+            .as_deref()
+            .unwrap_or(&spec.data)
+            .parent()
+            .map(std::path::Path::to_path_buf)
+            .unwrap_or_default();
+        crate::data::features::side_features(
+            lines,
+            &matrix.users,
+            &matrix.items,
+            &spec.config.data,
+            &base,
+        )?
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    if params.rfm_bands > 0 {
+        user_blocks.extend(crate::data::features::rfm_blocks(
+            lines,
+            &matrix.users,
+            params.rfm_bands,
+        ));
+    }
+    Ok(FeatureSpace::new(
+        &matrix.users,
+        &matrix.items,
+        &user_blocks,
+        &item_blocks,
+    ))
+}
+
+/// FM fitting errors as the crate's: cancellation and thread failures read as ALS's do,
+/// so every consumer of [`Error::Fit`] handles them alike.
+fn fm_error(e: FmFitError) -> Error {
+    match e {
+        FmFitError::Cancelled { completed, planned } => {
+            Error::Fit(FitError::Cancelled { completed, planned })
+        }
+        FmFitError::Threads(m) => Error::Fit(FitError::Threads(m)),
+        other => Error::FmFit(other),
+    }
+}
+
 fn knn_neighbours(spec: &TrainSpec) -> Result<usize, ParamsError> {
     let mut neighbours = ItemKnnModel::DEFAULT_NEIGHBOURS;
     for (k, v) in &spec.overrides {
@@ -167,6 +237,8 @@ pub fn load_test_file(path: &std::path::Path, load: &LoadSpec) -> Result<Transac
                 strict_dates: spec.data.strict_dates,
                 user_features: spec.data.user_features.clone(),
                 item_features: spec.data.item_features.clone(),
+                user_file: spec.data.user_file.clone(),
+                item_file: spec.data.item_file.clone(),
                 ..crate::data::DataSpec::default()
             };
             load_transactions(path, &canonical)
@@ -203,6 +275,9 @@ pub fn check_params(spec: &TrainSpec) -> Result<(), Error> {
     if spec.model == ModelKind::ItemKnn {
         knn_neighbours(spec)?;
     }
+    if spec.model == ModelKind::Fm {
+        fm_params(spec)?;
+    }
     if spec.model == ModelKind::Popularity && !spec.overrides.is_empty() {
         let key = spec.overrides[0].0.clone();
         return Err(ParamsError::UnknownKey {
@@ -227,6 +302,9 @@ pub fn train_on(
     let _span = tracing::info_span!("train", model = spec.model.name()).entered();
     let als = matches!(spec.model, ModelKind::Als | ModelKind::AlsExplicit)
         .then(|| als_params(spec))
+        .transpose()?;
+    let fm = (spec.model == ModelKind::Fm)
+        .then(|| fm_params(spec))
         .transpose()?;
     let neighbours = if spec.model == ModelKind::ItemKnn {
         knn_neighbours(spec)?
@@ -284,6 +362,22 @@ pub fn train_on(
             &matrix.item_users,
             neighbours,
         )),
+        ModelKind::Fm => {
+            let params = fm.as_ref().expect("checked above").check()?;
+            let space = fm_space(spec, &params, &train_lines, &matrix)?;
+            let mut on_epoch = |r: &crate::models::fm::FmEpochReport| {
+                progress(Stage::Epoch(EpochReport {
+                    iteration: r.epoch,
+                    of: r.of,
+                    loss: r.train_loss,
+                    elapsed: r.elapsed,
+                }))
+            };
+            TrainedModel::Fm(Box::new(
+                FmModel::fit(&params, space, &matrix.user_items, &mut on_epoch)
+                    .map_err(fm_error)?,
+            ))
+        }
     };
     let train_seconds = started.elapsed().as_secs_f64();
     let popularity = PopularityModel::fit(&matrix.user_items);
@@ -322,10 +416,17 @@ pub fn train_on(
             .map(|(k, v)| (k.to_owned(), v))
             .collect(),
         (TrainedModel::ItemKnn(_), _) => [("neighbours".to_owned(), neighbours.to_string())].into(),
+        (TrainedModel::Fm(m), _) => m
+            .params
+            .to_strings()
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v))
+            .collect(),
         _ => std::collections::BTreeMap::default(),
     };
     let history = match &model {
         TrainedModel::Als(m) => Run::history_of(&m.history),
+        TrainedModel::Fm(m) => Run::history_of_fm(&m.history),
         _ => Vec::new(),
     };
     let meta = RunMeta {
@@ -356,8 +457,24 @@ pub fn train_on(
     );
     let mut config = spec.config.clone();
     // An absolute path, so the run can be replayed from any folder.
+    let data_folder = config
+        .data
+        .path
+        .as_deref()
+        .unwrap_or(&spec.data)
+        .parent()
+        .map(std::path::Path::to_path_buf)
+        .unwrap_or_default();
     config.data.path =
         Some(std::fs::canonicalize(&spec.data).unwrap_or_else(|_| spec.data.clone()));
+    // Side tables too, resolved as they were read.
+    for table in [&mut config.data.user_file, &mut config.data.item_file] {
+        if let Some(p) = table.as_mut() {
+            if p.is_relative() {
+                *p = std::fs::canonicalize(data_folder.join(&*p)).unwrap_or_else(|_| p.clone());
+            }
+        }
+    }
     if let Some(p) = &als {
         config.als = p
             .to_strings()
@@ -432,11 +549,8 @@ pub fn evaluate_run_parts(
         Err(e) => return Err(e.into()),
     };
     let set = TestSet::new(&test_matrix, users, items, train, exclude_seen);
-    let predictor = model.rating_predictor();
-    let predict = predictor.map(|m| move |u: u32, i: u32| m.predict(u, i));
-    let predict_ref: Option<&(dyn Fn(u32, u32) -> f32 + Sync)> = predict
-        .as_ref()
-        .map(|f| f as &(dyn Fn(u32, u32) -> f32 + Sync));
+    let predict = model.rating_fn();
+    let predict_ref: Option<&(dyn Fn(u32, u32) -> f32 + Sync)> = predict.as_deref();
     Ok(evaluate(
         model.as_recommender(),
         train,

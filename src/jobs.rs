@@ -6,6 +6,7 @@
 //! The TUI adapts the sink to its event channel; tests collect events in a vector.
 
 pub mod cancel;
+pub mod exporting;
 pub mod indexing;
 pub mod profiling;
 pub mod sweeping;
@@ -63,6 +64,12 @@ pub enum JobEvent {
         id: JobId,
         index: std::sync::Arc<crate::search::SearchIndex>,
     },
+    /// An export finished.
+    Exported {
+        id: JobId,
+        destination: String,
+        manifest: Box<crate::export::Manifest>,
+    },
     /// Two runs compared.
     Compared {
         id: JobId,
@@ -97,6 +104,7 @@ impl JobEvent {
             | JobEvent::RunLoaded { id, .. }
             | JobEvent::SearchReady { id, .. }
             | JobEvent::Compared { id, .. }
+            | JobEvent::Exported { id, .. }
             | JobEvent::Failed { id, .. }
             | JobEvent::Cancelled { id } => *id,
         }

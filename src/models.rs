@@ -4,9 +4,11 @@
 //! [`Recommender`] trait is all that top-k, evaluation, export and serving need, so a new
 //! model plugs into every one of them at once. Models live in their own folders:
 //! [`als`] (implicit and explicit ALS), [`popularity`] (the baseline every report shows),
-//! [`knn`] (item-item cosine neighbours).
+//! [`knn`] (item-item cosine neighbours), [`fm`] (factorization machines with side
+//! features).
 
 pub mod als;
+pub mod fm;
 pub mod hyper;
 pub mod knn;
 pub mod linalg;
@@ -15,6 +17,7 @@ pub mod popularity;
 use serde::{Deserialize, Serialize};
 
 pub use als::AlsModel;
+pub use fm::FmModel;
 pub use knn::ItemKnnModel;
 pub use popularity::PopularityModel;
 
@@ -30,15 +33,18 @@ pub enum ModelKind {
     Popularity,
     /// Item-item cosine neighbours.
     ItemKnn,
+    /// Factorization machine with side features (regressor, classifier or ranking).
+    Fm,
 }
 
 impl ModelKind {
     /// Every kind, in menu order.
-    pub const ALL: [ModelKind; 4] = [
+    pub const ALL: [ModelKind; 5] = [
         ModelKind::Als,
         ModelKind::AlsExplicit,
         ModelKind::Popularity,
         ModelKind::ItemKnn,
+        ModelKind::Fm,
     ];
 
     /// The name on the command line and in files.
@@ -48,6 +54,7 @@ impl ModelKind {
             ModelKind::AlsExplicit => "als-explicit",
             ModelKind::Popularity => "popularity",
             ModelKind::ItemKnn => "item-knn",
+            ModelKind::Fm => "fm",
         }
     }
 
@@ -86,6 +93,8 @@ pub enum TrainedModel {
     Als(AlsModel),
     Popularity(PopularityModel),
     ItemKnn(ItemKnnModel),
+    /// Boxed: a factorization machine carries its feature space and folded vectors.
+    Fm(Box<FmModel>),
 }
 
 impl TrainedModel {
@@ -95,6 +104,7 @@ impl TrainedModel {
             TrainedModel::Als(m) => m,
             TrainedModel::Popularity(m) => m,
             TrainedModel::ItemKnn(m) => m,
+            TrainedModel::Fm(m) => m.as_ref(),
         }
     }
 
@@ -102,6 +112,20 @@ impl TrainedModel {
     pub fn rating_predictor(&self) -> Option<&AlsModel> {
         match self {
             TrainedModel::Als(m) if !m.params.implicit_prefs => Some(m),
+            _ => None,
+        }
+    }
+
+    /// The predicted rating of a (customer, product) pair, for models that predict
+    /// ratings: explicit ALS and the FM regressor.
+    pub fn rating_fn(&self) -> Option<Box<dyn Fn(u32, u32) -> f32 + Sync + '_>> {
+        match self {
+            TrainedModel::Als(m) if !m.params.implicit_prefs => {
+                Some(Box::new(move |u, i| m.predict(u, i)))
+            }
+            TrainedModel::Fm(m) if m.params.predictor_type == fm::PredictorType::Regressor => {
+                Some(Box::new(move |u, i| m.predict(Some(u), Some(i))))
+            }
             _ => None,
         }
     }
@@ -122,5 +146,9 @@ mod tests {
         is_send_sync::<hyper::ParamsError>();
         is_send_sync::<crate::Error>();
         is_send_sync::<als::EpochReport>();
+        is_send_sync::<fm::FmParams>();
+        is_send_sync::<fm::ValidFmParams>();
+        is_send_sync::<fm::FmFitError>();
+        is_send_sync::<fm::FmEpochReport>();
     }
 }

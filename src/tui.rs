@@ -10,6 +10,7 @@
 
 pub mod app;
 pub mod clipboard;
+pub mod export;
 pub mod event;
 pub mod inspect;
 pub mod palette;
@@ -105,6 +106,21 @@ impl Runtime {
                 Command::LoadRun { id, dir } => {
                     jobs::spawn_load_run(id, dir, self.sink()).map(Some)
                 }
+                Command::Export {
+                    id,
+                    run,
+                    run_id,
+                    destination,
+                    opts,
+                } => jobs::exporting::spawn_export(
+                    id,
+                    run,
+                    run_id,
+                    destination,
+                    *opts,
+                    self.sink(),
+                )
+                .map(Some),
                 Command::IndexRun { id, run } => {
                     jobs::indexing::spawn_index_run(id, run, self.sink()).map(Some)
                 }

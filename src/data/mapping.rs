@@ -130,6 +130,14 @@ pub struct DataSpec {
     pub user_features: Vec<String>,
     /// Columns describing products (category, price band…) for factorization machines.
     pub item_features: Vec<String>,
+    /// A side table of customers keyed by id (e.g. MovieLens' `ml-100k.user`); when set,
+    /// `user_features` are read from it instead of the transaction lines.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_file: Option<std::path::PathBuf>,
+    /// A side table of products keyed by id (e.g. `ml-100k.item`); when set,
+    /// `item_features` are read from it instead of the transaction lines.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub item_file: Option<std::path::PathBuf>,
 }
 
 impl DataSpec {
@@ -253,10 +261,24 @@ pub fn resolve(mapping: &DataSpec, header: &[String]) -> Result<ResolvedColumns,
             })
             .collect()
     };
+    // Features of a side table are not columns of the transaction file.
+    let lines_only = |names: &[String], table: &Option<std::path::PathBuf>| {
+        if table.is_some() {
+            Vec::new()
+        } else {
+            names.to_vec()
+        }
+    };
     Ok(ResolvedColumns {
         roles,
-        user_features: features(&mapping.user_features, "user_features")?,
-        item_features: features(&mapping.item_features, "item_features")?,
+        user_features: features(
+            &lines_only(&mapping.user_features, &mapping.user_file),
+            "user_features",
+        )?,
+        item_features: features(
+            &lines_only(&mapping.item_features, &mapping.item_file),
+            "item_features",
+        )?,
     })
 }
 

@@ -62,6 +62,10 @@ pub struct Explanation {
     pub parts: Vec<(u32, f32)>,
     /// How the parts were computed.
     pub method: &'static str,
+    /// FM: the terms of the score (the bias, single features, feature pairs such as
+    /// `user=17850 × item=85123A` or `age=25..34 × class=Comedy`), largest first; empty
+    /// for other models, whose parts are purchases.
+    pub terms: Vec<(String, f32)>,
 }
 
 /// Rules compiled against one run: owned, so a long-lived screen keeps them beside the run
@@ -627,6 +631,27 @@ impl<'a> Engine<'a> {
                 let (parts, total) = m.user_system(gram, (&cols, &vals)).contributions(m, item)?;
                 (parts, total, "als-solve")
             }
+            (TrainedModel::Fm(m), _) => {
+                // An FM's score is not a sum over purchases but over features and pairs
+                // of features: explain it by its largest terms.
+                let Customer::Known(u) = customer else {
+                    return None;
+                };
+                let mut terms: Vec<(String, f32)> = m
+                    .terms(u, item)
+                    .into_iter()
+                    .map(|t| (t.label, t.value))
+                    .collect();
+                let score = terms.iter().map(|t| t.1).sum();
+                terms.truncate(top);
+                return Some(Explanation {
+                    item,
+                    score,
+                    parts: Vec::new(),
+                    method: "fm-terms",
+                    terms,
+                });
+            }
             (TrainedModel::ItemKnn(m), _) => {
                 let mut parts: Vec<(u32, f32)> = cols
                     .iter()
@@ -649,6 +674,7 @@ impl<'a> Engine<'a> {
             score,
             parts,
             method,
+            terms: Vec::new(),
         })
     }
 }

@@ -24,7 +24,7 @@ pub fn similar_items(model: &TrainedModel, item: u32, k: usize) -> Option<Vec<Sc
             }
             top_k(&scores, k, &[item], Reason::Model, &mut out);
         }
-        TrainedModel::Popularity(_) => return None,
+        TrainedModel::Popularity(_) | TrainedModel::Fm(_) => return None,
     }
     Some(out)
 }

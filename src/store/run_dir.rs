@@ -11,6 +11,12 @@
 //! user_factors.npy    ALS: customers × rank (f32, C order)
 //! item_factors.npy    ALS: products × rank
 //! knn_*.npy           item-kNN: the similarity matrix in CSR form
+//! fm_features.json    FM: feature names and groups, training value range
+//! fm_user_x_*.npy     FM: customers × features in CSR form (ids and side features)
+//! fm_item_x_*.npy     FM: products × features in CSR form
+//! fm_w0.npy           FM: global bias per kept sample (S, f32)
+//! fm_w.npy            FM: linear weights (S × features)
+//! fm_v.npy            FM: factors (S × features × num_factors)
 //! catalog.json        segments per customer, first and last sale per product
 //! train_time.npy      last purchase time of each training pair (i64), when dated
 //! metrics.json        evaluation report, when a test set was given
@@ -34,7 +40,8 @@ use crate::data::fingerprint::DataFingerprint;
 use crate::data::{CsrMatrix, IdMap};
 use crate::eval::EvalReport;
 use crate::models::als::{AlsParams, EpochReport};
-use crate::models::{AlsModel, ItemKnnModel, ModelKind, PopularityModel, TrainedModel};
+use crate::models::fm::{FeatureGroup, FeatureSpace, FmEpochReport, FmParams, FmWeights};
+use crate::models::{AlsModel, FmModel, ItemKnnModel, ModelKind, PopularityModel, TrainedModel};
 use crate::recommend::{Catalog, RunView};
 
 /// The run format this build writes and reads.
@@ -75,6 +82,9 @@ pub struct HistoryEntry {
     pub iteration: usize,
     pub loss: f64,
     pub elapsed_ms: u64,
+    /// FM: the validation metric of the epoch, when there was a validation split.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub validation: Option<f64>,
 }
 
 /// `run.toml`.
@@ -162,6 +172,20 @@ impl Run {
                 iteration: r.iteration,
                 loss: r.loss,
                 elapsed_ms: r.elapsed.as_millis() as u64,
+                validation: None,
+            })
+            .collect()
+    }
+
+    /// History entries from an FM fit's epoch reports (with the validation metric).
+    pub fn history_of_fm(reports: &[FmEpochReport]) -> Vec<HistoryEntry> {
+        reports
+            .iter()
+            .map(|r| HistoryEntry {
+                iteration: r.epoch,
+                loss: r.train_loss,
+                elapsed_ms: r.elapsed.as_millis() as u64,
+                validation: r.validation,
             })
             .collect()
     }
@@ -210,6 +234,7 @@ impl Run {
             }
             TrainedModel::ItemKnn(m) => write_csr(dir, "knn", &m.similarities)?,
             TrainedModel::Popularity(_) => {}
+            TrainedModel::Fm(m) => write_fm(dir, m)?,
         }
         if let Some(metrics) = &self.metrics {
             write_with(dir, "metrics.json", |w| {
@@ -327,6 +352,7 @@ impl Run {
                 similarities: read_csr(dir, "knn", items.len(), items.len())?,
             }),
             ModelKind::Popularity => TrainedModel::Popularity(popularity.clone()),
+            ModelKind::Fm => TrainedModel::Fm(Box::new(read_fm(dir, &meta, users.len(), items.len())?)),
         };
         let metrics = match std::fs::read_to_string(dir.join("metrics.json")) {
             Ok(text) => Some(
@@ -467,4 +493,94 @@ fn read_csr(dir: &Path, prefix: &str, rows: usize, cols: usize) -> Result<CsrMat
         file: format!("{prefix}_*.npy"),
         message: "inconsistent sparse matrix arrays".into(),
     })
+}
+
+/// `fm_features.json`.
+#[derive(Serialize, Deserialize)]
+struct FmFeatures {
+    names: Vec<String>,
+    groups: Vec<FeatureGroup>,
+    value_range: (f32, f32),
+    num_factors: usize,
+}
+
+fn write_fm(dir: &Path, m: &FmModel) -> std::io::Result<()> {
+    let n = m.space.len();
+    let k = m.params.num_factors;
+    let s = m.samples.len();
+    let features = FmFeatures {
+        names: m.space.names.clone(),
+        groups: m.space.groups.clone(),
+        value_range: m.value_range,
+        num_factors: k,
+    };
+    write_with(dir, "fm_features.json", |w| {
+        serde_json::to_writer(w, &features).map_err(std::io::Error::other)
+    })?;
+    write_csr(dir, "fm_user_x", &m.space.user_rows)?;
+    write_csr(dir, "fm_item_x", &m.space.item_rows)?;
+    let w0: Vec<f32> = m.samples.iter().map(|w| w.w0).collect();
+    write_npy(dir, "fm_w0.npy", &[s], &w0)?;
+    let w: Vec<f32> = m.samples.iter().flat_map(|w| w.w.iter().copied()).collect();
+    write_npy(dir, "fm_w.npy", &[s, n], &w)?;
+    let v: Vec<f32> = m.samples.iter().flat_map(|w| w.v.iter().copied()).collect();
+    write_npy(dir, "fm_v.npy", &[s, n, k], &v)
+}
+
+fn read_fm(dir: &Path, meta: &RunMeta, users: usize, items: usize) -> Result<FmModel, StoreError> {
+    let corrupt = |file: &str, message: String| StoreError::Corrupt {
+        dir: dir.to_owned(),
+        file: file.to_owned(),
+        message,
+    };
+    let mut params = FmParams::default();
+    for (k, v) in &meta.params {
+        params
+            .set(k, &crate::models::hyper::RawValue::Text(v.clone()))
+            .map_err(|e| corrupt("run.toml", e.to_string()))?;
+    }
+    let features: FmFeatures = File::open(dir.join("fm_features.json"))
+        .map_err(|e| corrupt("fm_features.json", e.to_string()))
+        .and_then(|f| {
+            serde_json::from_reader(BufReader::new(f))
+                .map_err(|e| corrupt("fm_features.json", e.to_string()))
+        })?;
+    let n = features.names.len();
+    let k = features.num_factors;
+    if k != params.num_factors || features.groups.iter().any(|g| g.end as usize > n) {
+        return Err(corrupt(
+            "fm_features.json",
+            "groups or num_factors disagree with run.toml".into(),
+        ));
+    }
+    let user_rows = read_csr(dir, "fm_user_x", users, n)?;
+    let item_rows = read_csr(dir, "fm_item_x", items, n)?;
+    let (shape, w0) = read_npy_any::<f32>(dir, "fm_w0.npy")?;
+    let s = match shape[..] {
+        [s] if s > 0 => s,
+        _ => return Err(corrupt("fm_w0.npy", format!("shape {shape:?}, expected (samples,)"))),
+    };
+    let w: Vec<f32> = read_npy(dir, "fm_w.npy", &[s, n])?;
+    let v: Vec<f32> = read_npy(dir, "fm_v.npy", &[s, n, k])?;
+    let samples = (0..s)
+        .map(|i| FmWeights {
+            w0: w0[i],
+            w: w[i * n..(i + 1) * n].to_vec(),
+            v: v[i * n * k..(i + 1) * n * k].to_vec(),
+            k,
+        })
+        .collect();
+    let space = FeatureSpace {
+        names: features.names,
+        groups: features.groups,
+        user_rows,
+        item_rows,
+    };
+    Ok(FmModel::from_parts(
+        params,
+        space,
+        samples,
+        features.value_range,
+        Vec::new(),
+    ))
 }

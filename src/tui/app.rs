@@ -28,15 +28,17 @@ pub enum Screen {
     Train,
     Runs,
     Inspect,
+    Export,
 }
 
 impl Screen {
-    pub const ALL: [Screen; 5] = [
+    pub const ALL: [Screen; 6] = [
         Screen::Data,
         Screen::Tune,
         Screen::Train,
         Screen::Runs,
         Screen::Inspect,
+        Screen::Export,
     ];
 
     pub fn title(self) -> &'static str {
@@ -46,6 +48,7 @@ impl Screen {
             Screen::Train => "Train",
             Screen::Runs => "Runs",
             Screen::Inspect => "Inspect",
+            Screen::Export => "Export",
         }
     }
 }
@@ -76,6 +79,14 @@ pub enum Command {
         id: JobId,
         a: PathBuf,
         b: PathBuf,
+    },
+    /// Export a run.
+    Export {
+        id: JobId,
+        run: Arc<crate::store::Run>,
+        run_id: String,
+        destination: String,
+        opts: Box<crate::export::ExportOptions>,
     },
     /// Make the run's customers and products searchable.
     IndexRun {
@@ -147,6 +158,7 @@ pub struct AppState {
     pub selected_job: usize,
     pub runs: RunsState,
     pub inspect: InspectState,
+    pub export: super::export::ExportState,
     pub status: String,
     pub show_help: bool,
     pub should_quit: bool,
@@ -173,6 +185,7 @@ impl AppState {
             selected_job: 0,
             runs: RunsState::default(),
             inspect: InspectState::default(),
+            export: super::export::ExportState::default(),
             status: String::new(),
             show_help: false,
             should_quit: false,
@@ -252,6 +265,28 @@ impl AppState {
                 }
                 return Vec::new();
             }
+        }
+        if self.export.job == Some(id) {
+            match event {
+                JobEvent::Stage { message, .. } => self.export.log.push(message),
+                JobEvent::Exported {
+                    destination,
+                    manifest,
+                    ..
+                } => {
+                    self.export.job = None;
+                    self.status =
+                        format!("exported {} files to {destination}", manifest.files.len());
+                    self.export.result = Some((destination, manifest));
+                }
+                JobEvent::Failed { message, .. } => {
+                    self.export.job = None;
+                    self.status = format!("export failed: {message}");
+                    self.export.error = Some(message);
+                }
+                _ => {}
+            }
+            return Vec::new();
         }
         if self.runs.comparing == Some(id) {
             self.runs.comparing = None;
@@ -339,7 +374,8 @@ impl AppState {
             JobEvent::Profiled { .. }
             | JobEvent::RunLoaded { .. }
             | JobEvent::SearchReady { .. }
-            | JobEvent::Compared { .. } => {}
+            | JobEvent::Compared { .. }
+            | JobEvent::Exported { .. } => {}
         }
         Vec::new()
     }
@@ -468,6 +504,9 @@ impl AppState {
         if self.palette.is_some() {
             return self.edit_palette(key);
         }
+        if self.export.editing.is_some() && self.screen == Screen::Export {
+            return self.edit_destination(key);
+        }
         let key = match key.code {
             KeyCode::Char(c) => match self.keymap.translate(c) {
                 Some(c) => KeyEvent::new(KeyCode::Char(c), key.modifiers),
@@ -487,7 +526,7 @@ impl AppState {
             KeyCode::Char('?') => self.show_help = true,
             KeyCode::Tab => self.cycle_screen(1),
             KeyCode::BackTab => self.cycle_screen(-1),
-            KeyCode::Char(c @ '1'..='5') => self.screen = Screen::ALL[c as usize - '1' as usize],
+            KeyCode::Char(c @ '1'..='6') => self.screen = Screen::ALL[c as usize - '1' as usize],
             KeyCode::Down | KeyCode::Char('j') => self.move_in_screen(1),
             KeyCode::Up | KeyCode::Char('k') => self.move_in_screen(-1),
             _ => return self.screen_key(key),
@@ -516,6 +555,7 @@ impl AppState {
             Screen::Train => self.selected_job = step(self.selected_job, self.jobs.len()),
             Screen::Runs => self.runs.step(delta),
             Screen::Inspect => self.inspect.move_selection(delta),
+            Screen::Export => self.export.step(delta),
             Screen::Data => {}
         }
     }
@@ -606,6 +646,8 @@ impl AppState {
                 }
             }
             (Screen::Runs, KeyCode::Char('c')) => return self.compare_runs(),
+            (Screen::Export, KeyCode::Enter | KeyCode::Char(' ')) => return self.export_row(),
+            (Screen::Export, KeyCode::Char('e')) => return self.start_export(),
             (Screen::Inspect, KeyCode::Char('/')) => self.inspect.searching = true,
             (Screen::Inspect, KeyCode::Char('n') | KeyCode::Right) => self.inspect.step_customer(1),
             (Screen::Inspect, KeyCode::Char('p') | KeyCode::Left) => self.inspect.step_customer(-1),
@@ -654,6 +696,91 @@ impl AppState {
             self.inspect.show(None);
         }
         Vec::new()
+    }
+
+    /// The destination an empty field stands for.
+    pub fn default_destination(&self) -> String {
+        let run = if self.inspect.run_label.is_empty() {
+            "run"
+        } else {
+            self.inspect.run_label.as_str()
+        };
+        self.workspace
+            .root
+            .join("exports")
+            .join(run)
+            .display()
+            .to_string()
+    }
+
+    fn export_row(&mut self) -> Vec<Command> {
+        let n = crate::export::Format::ALL.len();
+        match self.export.selected {
+            i if i < n => self.export.formats[i] = !self.export.formats[i],
+            i if i == n => self.export.editing = Some(self.export.destination.clone()),
+            i if i == n + 1 => self.export.overwrite = !self.export.overwrite,
+            _ => return self.start_export(),
+        }
+        Vec::new()
+    }
+
+    fn edit_destination(&mut self, key: KeyEvent) -> Vec<Command> {
+        let Some(text) = self.export.editing.as_mut() else {
+            return Vec::new();
+        };
+        match key.code {
+            KeyCode::Enter => {
+                self.export.destination = text.trim().to_owned();
+                self.export.editing = None;
+            }
+            KeyCode::Esc => self.export.editing = None,
+            KeyCode::Backspace => {
+                text.pop();
+            }
+            KeyCode::Char(c) if !c.is_control() => text.push(c),
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    fn start_export(&mut self) -> Vec<Command> {
+        let Some(run) = self.inspect.run.clone() else {
+            self.status = "no run open: train one, or open one on the Runs screen".into();
+            return Vec::new();
+        };
+        if self.export.job.is_some() {
+            self.status = "an export is already running".into();
+            return Vec::new();
+        }
+        let formats = self.export.chosen();
+        if formats.is_empty() {
+            self.status = "choose at least one format (Space)".into();
+            return Vec::new();
+        }
+        let destination = if self.export.destination.is_empty() {
+            self.default_destination()
+        } else {
+            self.export.destination.clone()
+        };
+        let opts = crate::export::ExportOptions {
+            formats,
+            rules: self.inspect.rules.clone(),
+            top_k: self.inspect.top,
+            overwrite: self.export.overwrite,
+        };
+        let id = self.next_job_id();
+        self.export.job = Some(id);
+        self.export.log.clear();
+        self.export.result = None;
+        self.export.error = None;
+        self.status = format!("exporting to {destination}");
+        vec![Command::Export {
+            id,
+            run,
+            run_id: self.inspect.run_label.clone(),
+            destination,
+            opts: Box::new(opts),
+        }]
     }
 
     fn start_sweep(&mut self) -> Vec<Command> {

@@ -93,6 +93,14 @@ fn rows(app: &AppState) -> Option<(&'static str, Vec<String>, usize)> {
             }
             Some(("jobs", lines, app.selected_job))
         }
+        Screen::Export => {
+            let (_, manifest) = app.export.result.as_ref()?;
+            let mut lines = vec![csv(&["path", "bytes", "sha256"])];
+            for f in &manifest.files {
+                lines.push(csv(&[&f.path, &f.size.to_string(), &f.sha256]));
+            }
+            Some(("files", lines, 0))
+        }
         Screen::Data | Screen::Tune => None,
     }
 }

@@ -201,7 +201,7 @@ pub fn run(app: &mut AppState, line: &str) -> Result<Vec<Command>, String> {
         other => {
             let names: Vec<&str> = COMMANDS
                 .iter()
-                .flat_map(|(c, _)| c.split(['|', ' ']).next())
+                .filter_map(|(c, _)| c.split(['|', ' ']).next())
                 .chain(["tune", "train", "runs", "inspect", "quit"])
                 .collect();
             let hint = crate::models::hyper::nearest(other, &names)
@@ -253,7 +253,12 @@ fn files_like(partial: &str) -> Vec<String> {
         .filter_map(|e| {
             let name = e.file_name().to_string_lossy().into_owned();
             let is_dir = e.path().is_dir();
-            let data = name.ends_with(".csv") || name.ends_with(".parquet");
+            let data = Path::new(&name)
+                .extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| {
+                    e.eq_ignore_ascii_case("csv") || e.eq_ignore_ascii_case("parquet")
+                });
             (name.starts_with(prefix) && !name.starts_with('.') && (is_dir || data))
                 .then(|| format!("{dir}{name}{}", if is_dir { "/" } else { "" }))
         })

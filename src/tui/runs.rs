@@ -39,6 +39,16 @@ impl RunSort {
     }
 }
 
+/// One sweep's trials for the chart.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SweepChart {
+    pub id: String,
+    /// The metric trials were chosen by.
+    pub metric: String,
+    /// `(trial, validation value, best)`.
+    pub trials: Vec<(usize, f64, bool)>,
+}
+
 /// Two runs compared.
 #[derive(Debug, Clone)]
 pub struct Comparison {
@@ -131,8 +141,8 @@ impl RunsState {
         self.selected = self.selected.min(self.visible().len().saturating_sub(1));
     }
 
-    /// The runs of the highlighted run's sweep: `(trial, validation value, best)`.
-    pub fn sweep_of_selected(&self) -> Option<(String, String, Vec<(usize, f64, bool)>)> {
+    /// The trials of the highlighted run's sweep.
+    pub fn sweep_of_selected(&self) -> Option<SweepChart> {
         let tag = self.selected_run()?.meta.as_ref()?.sweep.clone()?;
         let best_value = self
             .all
@@ -149,6 +159,10 @@ impl RunsState {
             .map(|t| (t.trial, t.validation, Some(t.validation) == best_value))
             .collect();
         trials.sort_by_key(|t| t.0);
-        Some((tag.id, tag.metric, trials))
+        Some(SweepChart {
+            id: tag.id,
+            metric: tag.metric,
+            trials,
+        })
     }
 }

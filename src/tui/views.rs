@@ -4,6 +4,7 @@
 //! help overlay. Views only read [`AppState`]; they do no I/O and take no locks.
 
 mod data;
+mod export;
 mod inspect;
 mod runs;
 mod train;
@@ -45,6 +46,7 @@ pub fn render(app: &AppState, frame: &mut Frame<'_>) {
         Screen::Train => train::render(app, frame, body),
         Screen::Runs => runs::render(app, frame, body),
         Screen::Inspect => inspect::render(app, frame, body),
+        Screen::Export => export::render(app, frame, body),
     }
     render_footer(app, frame, footer);
     if app.show_help {
@@ -89,6 +91,18 @@ pub fn screen_keys(app: &AppState) -> Vec<(&'static str, &'static str)> {
             ("S", "sweep"),
             ("p", "preset"),
         ],
+        Screen::Export if app.export.editing.is_some() => {
+            vec![
+                ("type", "folder or s3://bucket/prefix"),
+                ("Enter", "accept"),
+                ("Esc", "discard"),
+            ]
+        }
+        Screen::Export => vec![
+            ("↑↓", "row"),
+            ("Space Enter", "toggle/edit"),
+            ("e", "export"),
+        ],
         Screen::Train => vec![("↑↓", "job"), ("c", "cancel job"), ("t", "train again")],
         Screen::Runs if app.runs.filtering => vec![("type", "filter"), ("Enter", "done")],
         Screen::Runs => vec![
@@ -115,7 +129,7 @@ pub fn screen_keys(app: &AppState) -> Vec<(&'static str, &'static str)> {
         ],
     };
     keys.extend([
-        ("1-5 Tab", "screens"),
+        ("1-6 Tab", "screens"),
         (":", "command palette"),
         ("y Y", "copy row/table"),
         ("?", "help"),

@@ -20,6 +20,8 @@ mod data_split;
 mod train_cli;
 // Model quality on real data: ALS against popularity on Online Retail and MovieLens.
 mod quality;
+// Factorization machines: quality on MovieLens and Online Retail, predict, bad input.
+mod fm;
 // The TUI's screens and state, driven by events and rendered into a TestBackend.
 mod tui_screens;
 // The real binary driven through tmux: load, train, inspect, quit.
@@ -32,3 +34,10 @@ mod overrides;
 // Workspaces: runs listed with their status, compared, replayed; sweeps; the lock; and
 // failures (full disk, kill -9) that never harm earlier runs.
 mod workspace_runs;
+// `latent export`: every format opened by its real tool (numpy, pyarrow, implicit, pyspark),
+// atomic targets, clear errors.
+mod export;
+// `latent serve` and `latent sagemaker train|serve`: the real server on 127.0.0.1.
+mod serve;
+// `latent export --to s3://` and `serve --model s3://` against moto's S3 server on 127.0.0.1.
+mod export_s3;

@@ -581,3 +581,121 @@ fn tune_presets_and_a_sweep_request() {
     assert_eq!(app.screen, Screen::Train);
     assert!(draw(&app, 100, 30).contains("sweep"));
 }
+
+/// Runs an export command's job on its worker thread, feeding its events to `app`.
+fn run_export_job(
+    app: &mut AppState,
+    id: latent::jobs::JobId,
+    run: std::sync::Arc<latent::store::Run>,
+    run_id: String,
+    destination: String,
+    opts: latent::export::ExportOptions,
+) {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let mut job = latent::jobs::exporting::spawn_export(
+        id,
+        run,
+        run_id,
+        destination,
+        opts,
+        Box::new(move |e| tx.send(e).is_ok()),
+    )
+    .unwrap();
+    while let Ok(e) = rx.recv_timeout(Duration::from_secs(60)) {
+        let done = matches!(e, JobEvent::Exported { .. } | JobEvent::Failed { .. });
+        app.update(AppEvent::Job(e));
+        if done {
+            break;
+        }
+    }
+    assert!(job.cancel_and_join(Duration::from_secs(5)));
+}
+
+/// Presses e on the Export screen and runs the export it asks for.
+fn export_on_a_worker(app: &mut AppState) {
+    let commands = key(app, KeyCode::Char('e'));
+    let Some(Command::Export {
+        id,
+        run,
+        run_id,
+        destination,
+        opts,
+    }) = commands.first().cloned()
+    else {
+        panic!("{commands:?}")
+    };
+    run_export_job(app, id, run, run_id, destination, *opts);
+}
+
+#[test]
+fn export_screen_writes_formats_on_a_worker_and_lists_the_files() {
+    let scratch = crate::util::Scratch::new();
+    let run_dir = scratch.path("run");
+    scratch
+        .run([
+            "train",
+            "--data",
+            crate::util::s(&sample("online_retail_sample.csv")),
+            "--set",
+            "als_rank=4",
+            "--set",
+            "max_iter=2",
+            "--out",
+            crate::util::s(&run_dir),
+        ])
+        .ok();
+    let mut app = loaded_app();
+    key(&mut app, KeyCode::Char('6'));
+    assert_eq!(app.screen, Screen::Export);
+    let empty = draw(&app, 100, 30);
+    assert!(
+        empty.contains("no run open") && empty.contains("bundle"),
+        "{empty}"
+    );
+    insta::assert_snapshot!("export_empty", draw(&app, 80, 24));
+    key(&mut app, KeyCode::Char('e'));
+    assert!(app.status.contains("no run open"), "{}", app.status);
+
+    let run = latent::store::Run::load(&run_dir).unwrap();
+    app.update(AppEvent::Job(JobEvent::Started {
+        id: 99,
+        label: "x".into(),
+    }));
+    app.inspect.set_run(std::sync::Arc::new(run), "run".into());
+    // Choose the implicit format too (third row), and a destination.
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Char(' '));
+    let target = scratch.path("out");
+    for _ in 0..3 {
+        key(&mut app, KeyCode::Down);
+    }
+    key(&mut app, KeyCode::Enter);
+    typed(&mut app, crate::util::s(&target));
+    key(&mut app, KeyCode::Enter);
+    let commands = key(&mut app, KeyCode::Char('e'));
+    let Some(Command::Export {
+        id,
+        run,
+        run_id,
+        destination,
+        opts,
+    }) = commands.first().cloned()
+    else {
+        panic!("{commands:?}")
+    };
+    assert_eq!(destination, crate::util::s(&target));
+    let names: Vec<&str> = opts.formats.iter().map(|f| f.name()).collect();
+    assert_eq!(names, ["bundle", "implicit", "recs"]);
+    run_export_job(&mut app, id, run, run_id, destination, *opts);
+    assert!(target.join("manifest.json").exists(), "{}", app.status);
+    let screen = draw(&app, 120, 40);
+    assert!(
+        screen.contains("Exported to") && screen.contains("implicit/"),
+        "{screen}"
+    );
+    // A second export to the same folder is refused without overwrite, and says so.
+    export_on_a_worker(&mut app);
+    assert!(app.status.starts_with("export failed"), "{}", app.status);
+    assert!(draw(&app, 120, 40).contains("overwrite"));
+}

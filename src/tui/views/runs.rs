@@ -33,8 +33,8 @@ pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
     render_table(app, frame, table_area);
     if let Some(c) = &runs.comparison {
         render_comparison(c, frame, detail);
-    } else if let Some((id, metric, trials)) = sweep {
-        render_sweep(&id, &metric, &trials, frame, detail);
+    } else if let Some(chart) = sweep {
+        render_sweep(&chart.id, &chart.metric, &chart.trials, frame, detail);
     }
 }
 

@@ -1,0 +1,357 @@
+//! Export: a trained run as the files production tools read, written so a reader never
+//! sees a partial export.
+//!
+//! One export is a folder (or an `s3://bucket/prefix`) with one subfolder per format and
+//! a `manifest.json` listing every file with its size and SHA-256:
+//!
+//! ```text
+//! manifest.json          written last; its presence means the export is complete
+//! bundle/                latent's own (what `latent serve` loads): the run files plus
+//!                        Parquet id maps and factors, als_spec.json, overrides.toml,
+//!                        and its own manifest.json
+//! spark/                 a pyspark.ml.recommendation.ALSModel directory (+ latent_sidecar.json)
+//! implicit/model.npz     implicit.cpu.als.AlternatingLeastSquares.load reads it
+//! recs/recs.parquet      batch top-N through the business rules, also as recs/recs.csv
+//! sagemaker/model.tar.gz the bundle as SageMaker stores training output
+//! ```
+//!
+//! Every format is first written into a staging folder beside the target; the staging
+//! folder is renamed into place only when complete ([`publish`]), and an existing target
+//! is replaced only with `--overwrite`, by renaming, so the target is either the old
+//! export or the new one, never a mix. S3 exports ([`s3`]) upload the staged files, verify
+//! each one, and put `manifest.json` last.
+
+pub mod bundle;
+pub mod destination;
+pub mod implicit;
+pub mod manifest;
+pub mod npz;
+pub mod recs;
+pub mod s3;
+pub mod sagemaker;
+pub mod spark;
+
+use std::path::{Path, PathBuf};
+
+use crate::models::TrainedModel;
+use crate::recommend::Overrides;
+use crate::store::Run;
+
+pub use destination::{DestinationError, export_to};
+pub use manifest::{FileEntry, Manifest};
+
+/// Why an export (or loading an exported bundle) failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error("unknown export format '{0}': choose bundle, spark, implicit, recs or sagemaker")]
+    UnknownFormat(String),
+    #[error(
+        "format '{format}' needs an ALS run; '{run}' is a {model} run: export it as bundle, recs or sagemaker"
+    )]
+    NeedsAls {
+        format: &'static str,
+        run: String,
+        model: &'static str,
+    },
+    #[error("export target '{0}' exists: pass --overwrite to replace it, or choose another --to")]
+    TargetExists(String),
+    #[error("cannot write export '{path}': {message}")]
+    Write { path: PathBuf, message: String },
+    #[error("cannot read '{path}': {message}")]
+    Read { path: PathBuf, message: String },
+    #[error("'{path}' is not a latent bundle: {message}")]
+    NotABundle { path: String, message: String },
+    #[error(
+        "bundle '{path}' has format version {found}; this latent reads version {expected}: export it again with this version"
+    )]
+    BundleVersion {
+        path: String,
+        found: u32,
+        expected: u32,
+    },
+    #[error("bundle '{path}' is damaged: {file}: {message}; export it again")]
+    Checksum {
+        path: String,
+        file: String,
+        message: String,
+    },
+    #[error(transparent)]
+    S3(#[from] s3::S3Error),
+}
+
+impl ExportError {
+    /// True when the user's input is at fault (exit code 2): a bad format, an existing
+    /// target, a damaged bundle, wrong credentials; false for I/O failures of the machine.
+    pub fn is_input_error(&self) -> bool {
+        match self {
+            ExportError::Write { .. } | ExportError::Read { .. } => false,
+            ExportError::S3(e) => e.is_input_error(),
+            _ => true,
+        }
+    }
+
+    pub(crate) fn write(path: &Path, e: impl std::fmt::Display) -> Self {
+        ExportError::Write {
+            path: path.to_owned(),
+            message: e.to_string(),
+        }
+    }
+
+    pub(crate) fn read(path: &Path, e: impl std::fmt::Display) -> Self {
+        ExportError::Read {
+            path: path.to_owned(),
+            message: e.to_string(),
+        }
+    }
+}
+
+/// One export format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Format {
+    Bundle,
+    Spark,
+    Implicit,
+    Recs,
+    Sagemaker,
+}
+
+impl Format {
+    /// Every format, in the order they are written.
+    pub const ALL: [Format; 5] = [
+        Format::Bundle,
+        Format::Spark,
+        Format::Implicit,
+        Format::Recs,
+        Format::Sagemaker,
+    ];
+
+    /// The name on the command line, and the subfolder of the export.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Bundle => "bundle",
+            Format::Spark => "spark",
+            Format::Implicit => "implicit",
+            Format::Recs => "recs",
+            Format::Sagemaker => "sagemaker",
+        }
+    }
+
+    /// Parses one name (`all` is handled by the CLI).
+    pub fn parse(text: &str) -> Result<Self, ExportError> {
+        let t = text.trim().to_ascii_lowercase();
+        Self::ALL
+            .into_iter()
+            .find(|f| f.name() == t)
+            .ok_or_else(|| ExportError::UnknownFormat(text.to_owned()))
+    }
+
+    fn needs_als(self) -> bool {
+        matches!(self, Format::Spark | Format::Implicit)
+    }
+}
+
+/// What to export and how.
+#[derive(Debug, Clone)]
+pub struct ExportOptions {
+    /// Formats to write (duplicates are ignored).
+    pub formats: Vec<Format>,
+    /// The rules batch recommendations go through: the run's `[overrides]` plus the
+    /// request's own.
+    pub rules: Overrides,
+    /// List length of batch recommendations.
+    pub top_k: usize,
+    /// Replace an existing target.
+    pub overwrite: bool,
+}
+
+/// The run's name in manifests: its folder's name.
+pub fn run_id(run_dir: &Path) -> String {
+    run_dir
+        .canonicalize()
+        .unwrap_or_else(|_| run_dir.to_owned())
+        .file_name()
+        .map_or_else(|| "run".to_owned(), |n| n.to_string_lossy().into_owned())
+}
+
+/// Checks that every requested format can be made from `run`.
+pub fn check_formats(run: &Run, run_id: &str, formats: &[Format]) -> Result<(), ExportError> {
+    let is_als = matches!(run.model, TrainedModel::Als(_));
+    if let Some(f) = formats.iter().find(|f| f.needs_als() && !is_als) {
+        return Err(ExportError::NeedsAls {
+            format: f.name(),
+            run: run_id.to_owned(),
+            model: run.meta.model.name(),
+        });
+    }
+    Ok(())
+}
+
+/// Writes every format of `opts` into `staging` (an empty folder), `manifest.json` last,
+/// and returns the manifest.
+pub fn write_formats(
+    run: &Run,
+    run_id: &str,
+    staging: &Path,
+    opts: &ExportOptions,
+) -> Result<Manifest, ExportError> {
+    let mut formats = opts.formats.clone();
+    formats.sort();
+    formats.dedup();
+    check_formats(run, run_id, &formats)?;
+    let _span = tracing::info_span!("export", run = run_id).entered();
+    let created = chrono::Utc::now();
+    // The SageMaker archive holds a bundle: made in a scratch folder when the bundle
+    // itself is not exported.
+    let scratch;
+    let bundle_dir = if formats.contains(&Format::Bundle) {
+        Some(staging.join("bundle"))
+    } else if formats.contains(&Format::Sagemaker) {
+        scratch = tempfile::Builder::new()
+            .prefix(".latent-bundle-")
+            .tempdir_in(staging)
+            .map_err(|e| ExportError::write(staging, e))?;
+        Some(scratch.path().join("bundle"))
+    } else {
+        None
+    };
+    if let Some(dir) = &bundle_dir {
+        bundle::write(run, run_id, created, dir)?;
+    }
+    for format in &formats {
+        let dir = staging.join(format.name());
+        match format {
+            Format::Bundle => {}
+            Format::Spark => spark::write(run, created, &dir)?,
+            Format::Implicit => implicit::write(run, &dir)?,
+            Format::Recs => recs::write(run, &opts.rules, opts.top_k, &dir)?,
+            Format::Sagemaker => {
+                let bundle = bundle_dir.as_deref().unwrap_or(staging);
+                sagemaker::write(bundle, created, &dir)?;
+            }
+        }
+        tracing::info!("wrote format {}", format.name());
+    }
+    drop(bundle_dir);
+    let manifest = Manifest::of_folder(
+        staging,
+        "export",
+        run_id,
+        run.meta.model,
+        created,
+        formats.iter().map(|f| f.name().to_owned()).collect(),
+    )?;
+    manifest.write(staging)?;
+    Ok(manifest)
+}
+
+/// Exports `run` into the local folder `target`: staged beside it, then renamed into place.
+pub fn export_local(
+    run: &Run,
+    run_id: &str,
+    target: &Path,
+    opts: &ExportOptions,
+) -> Result<Manifest, ExportError> {
+    check_target(target, opts.overwrite)?;
+    check_formats(run, run_id, &opts.formats)?;
+    let staging = staging_dir(target)?;
+    let manifest = write_formats(run, run_id, staging.path(), opts)?;
+    publish(staging, target, opts.overwrite)?;
+    Ok(manifest)
+}
+
+/// Refuses an existing, non-empty target unless `overwrite`.
+pub fn check_target(target: &Path, overwrite: bool) -> Result<(), ExportError> {
+    let busy = match std::fs::read_dir(target) {
+        Ok(mut entries) => entries.next().is_some(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
+        // A file, or a folder we cannot read.
+        Err(_) => target.exists(),
+    };
+    if busy && !overwrite {
+        return Err(ExportError::TargetExists(target.display().to_string()));
+    }
+    Ok(())
+}
+
+/// A staging folder beside `target` (same file system, so the final rename is atomic).
+pub fn staging_dir(target: &Path) -> Result<tempfile::TempDir, ExportError> {
+    let parent = match target.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
+        _ => PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&parent).map_err(|e| ExportError::write(&parent, e))?;
+    let name = target
+        .file_name()
+        .map_or_else(|| "export".into(), |n| n.to_string_lossy().into_owned());
+    tempfile::Builder::new()
+        .prefix(&format!(".{name}.latent-export-"))
+        .tempdir_in(&parent)
+        .map_err(|e| ExportError::write(target, e))
+}
+
+/// Moves a complete staging folder to `target`. An existing target is first renamed
+/// aside and removed only once the new export is in place; if the final rename fails the
+/// old export is put back.
+pub fn publish(
+    staging: tempfile::TempDir,
+    target: &Path,
+    overwrite: bool,
+) -> Result<(), ExportError> {
+    let staged = staging.keep();
+    let undo = |e: &dyn std::fmt::Display| {
+        let _ = std::fs::remove_dir_all(&staged);
+        ExportError::write(target, e)
+    };
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        // Temporary folders are private (0700); an export is an ordinary folder.
+        let _ = std::fs::set_permissions(&staged, std::fs::Permissions::from_mode(0o755));
+    }
+    let old = if target.symlink_metadata().is_ok() {
+        check_target(target, overwrite)?;
+        let aside = staged.with_extension("old");
+        std::fs::rename(target, &aside).map_err(|e| undo(&e))?;
+        Some(aside)
+    } else {
+        None
+    };
+    if let Err(e) = std::fs::rename(&staged, target) {
+        if let Some(old) = &old {
+            let _ = std::fs::rename(old, target);
+        }
+        return Err(undo(&e));
+    }
+    if let Some(old) = old {
+        if old.is_dir() {
+            let _ = std::fs::remove_dir_all(&old);
+        } else {
+            let _ = std::fs::remove_file(&old);
+        }
+    }
+    Ok(())
+}
+
+/// Writes `frame` as a Snappy-compressed Parquet file (the codec every reader has).
+pub(crate) fn write_parquet(
+    path: &Path,
+    frame: &mut polars::prelude::DataFrame,
+) -> Result<(), ExportError> {
+    use polars::prelude::{ParquetCompression, ParquetWriter};
+    let file = std::fs::File::create(path).map_err(|e| ExportError::write(path, e))?;
+    ParquetWriter::new(std::io::BufWriter::new(file))
+        .with_compression(ParquetCompression::Snappy)
+        .finish(frame)
+        .map_err(|e| ExportError::write(path, e))?;
+    Ok(())
+}
+
+/// Creates `dir` and its parents.
+pub(crate) fn create_dir(dir: &Path) -> Result<(), ExportError> {
+    std::fs::create_dir_all(dir).map_err(|e| ExportError::write(dir, e))
+}
+
+/// Writes `bytes` to `path`.
+pub(crate) fn write_bytes(path: &Path, bytes: &[u8]) -> Result<(), ExportError> {
+    std::fs::write(path, bytes).map_err(|e| ExportError::write(path, e))
+}

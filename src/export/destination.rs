@@ -1,0 +1,67 @@
+//! One entry point for "export this run there": a local folder or `s3://bucket/prefix`.
+//!
+//! The CLI and the workbench's Export screen both call [`export_to`], so an export made
+//! in either is the same export: formats staged in a temporary folder, `manifest.json`
+//! written last, then renamed into place (a folder) or uploaded file by file with
+//! verification and the manifest last (S3).
+
+use std::path::Path;
+
+use super::manifest::Manifest;
+use super::s3::{S3Error, S3Target, S3Url};
+use super::{ExportError, ExportOptions};
+use crate::store::Run;
+
+/// Why an export to a destination failed.
+#[derive(Debug, thiserror::Error)]
+pub enum DestinationError {
+    #[error(transparent)]
+    Export(#[from] ExportError),
+    #[error(transparent)]
+    S3(#[from] S3Error),
+}
+
+impl DestinationError {
+    /// True when the request (a path, a format, credentials) is at fault.
+    pub fn is_input_error(&self) -> bool {
+        match self {
+            DestinationError::Export(e) => e.is_input_error(),
+            DestinationError::S3(e) => e.is_input_error(),
+        }
+    }
+}
+
+/// Exports `run` (named `run_id` in the manifest) to `destination`; `endpoint`
+/// overrides `AWS_ENDPOINT_URL` for S3-compatible stores. `progress` gets a line per step.
+pub fn export_to(
+    run: &Run,
+    run_id: &str,
+    destination: &str,
+    endpoint: Option<&str>,
+    opts: &ExportOptions,
+    progress: &mut dyn FnMut(&str),
+) -> Result<Manifest, DestinationError> {
+    super::check_formats(run, run_id, &opts.formats)?;
+    let Some(url) = S3Url::parse(destination).transpose()? else {
+        let manifest = super::export_local(run, run_id, Path::new(destination), opts)?;
+        progress(&format!(
+            "wrote {} files to {destination}",
+            manifest.files.len()
+        ));
+        return Ok(manifest);
+    };
+    let target = S3Target::connect(&url, endpoint)?;
+    let runtime = super::s3::runtime()?;
+    // An existing export is refused before any time is spent on the formats.
+    if !opts.overwrite && runtime.block_on(target.has_export())? {
+        return Err(S3Error::Exists(url.to_string()).into());
+    }
+    let staging = tempfile::Builder::new()
+        .prefix("latent-export-")
+        .tempdir()
+        .map_err(|e| ExportError::write(Path::new("latent-export staging folder"), e))?;
+    let manifest = super::write_formats(run, run_id, staging.path(), opts)?;
+    progress(&format!("staged {} files; uploading", manifest.files.len()));
+    runtime.block_on(target.upload(staging.path(), &manifest, opts.overwrite, progress))?;
+    Ok(manifest)
+}

@@ -1,0 +1,20 @@
+//! Factorization machines (Rendle 2010, second order) with side features.
+//!
+//! [`params`] names and checks the hyperparameters (SageMaker's names and defaults),
+//! [`space`] lays out the features of customers and products, [`sgd`] fits by mini-batch
+//! SGD or AdaGrad (regressor, binary classifier, BPR ranking), [`mcmc`] by Gibbs sampling
+//! (Bayesian FM, regressor), and [`model`] folds a fitted model into one vector per
+//! customer and per product so every consumer of [`crate::models::Recommender`] works on it.
+
+pub mod fit;
+pub mod mcmc;
+pub mod model;
+pub mod params;
+pub mod rng;
+pub mod sgd;
+pub mod space;
+
+pub use fit::{FmEpochReport, FmFitError, FmWeights};
+pub use model::{FmModel, FmTerm};
+pub use params::{FmParams, FmSolver, PredictorType, ValidFmParams};
+pub use space::{FeatureBlock, FeatureGroup, FeatureSpace};

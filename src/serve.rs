@@ -1,0 +1,176 @@
+//! `latent serve`: recommendations over HTTP with SageMaker's inference contract.
+//!
+//! ```text
+//! GET  /ping          200 once the model is loaded (it is loaded before the port opens)
+//! POST /invocations   application/json: one request, or {"instances": [request, ...]}
+//!                     answered {"predictions": [answer, ...]};
+//!                     application/jsonlines: one request per line, one answer per line
+//! ```
+//!
+//! A request is `{"user_id": "17850", "top_k": 10, "exclude": [ids], "include": [ids],
+//! "history": [ids], "segment": "France", "exclude_seen": true}`; only `user_id` is
+//! required. Every list goes through the business-rules engine with the bundle's
+//! `[overrides]` as the base rules and the request's `exclude` / `include` on top; a
+//! customer the model never saw gets the cold-start policy (fold-in from `history`, else
+//! popularity). `top_k` is capped at [`MAX_TOP_K`] (and the catalogue size); a capped
+//! answer says so in `warnings`. Bad JSON or an unknown field is a 400 with a message.
+//!
+//! The model comes from a bundle folder, an export folder holding one, a SageMaker
+//! `model.tar.gz`, or an `s3://` prefix ([`load_model`]); a bundle whose manifest has
+//! another format version or whose files do not match their checksums is refused.
+
+pub mod handlers;
+pub mod state;
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::export::ExportError;
+use crate::export::s3::{S3Target, S3Url};
+use crate::export::{Manifest, bundle, sagemaker};
+use crate::store::Run;
+
+pub use state::ServeState;
+
+/// The largest list one request gets.
+pub const MAX_TOP_K: usize = 1000;
+
+/// The most requests one batch may hold.
+pub const MAX_BATCH: usize = 10_000;
+
+/// A model ready to serve, with the temporary folder it was unpacked into (if any).
+pub struct LoadedModel {
+    pub manifest: Manifest,
+    pub run: Run,
+    /// Where it came from, for messages.
+    pub source: String,
+    /// Kept alive while the model is served: downloads and unpacked archives live here.
+    pub scratch: Option<tempfile::TempDir>,
+}
+
+fn scratch_dir() -> Result<tempfile::TempDir, ExportError> {
+    tempfile::Builder::new()
+        .prefix("latent-serve-")
+        .tempdir()
+        .map_err(|e| ExportError::write(Path::new("latent-serve"), e))
+}
+
+/// Loads the model named by `spec`: a bundle folder, an export folder (its `bundle/`
+/// or `sagemaker/model.tar.gz`), a `model.tar.gz`, or `s3://bucket/prefix` of either.
+pub fn load_model(spec: &str, endpoint: Option<&str>) -> Result<LoadedModel, ExportError> {
+    if let Some(url) = S3Url::parse(spec) {
+        let url = url?;
+        let target = S3Target::connect(&url, endpoint)?;
+        let scratch = scratch_dir()?;
+        let runtime = crate::export::s3::runtime()?;
+        runtime.block_on(target.download(scratch.path()))?;
+        let mut loaded = load_local(scratch.path(), spec)?;
+        if loaded.scratch.is_none() {
+            loaded.scratch = Some(scratch);
+        } else {
+            // The archive was unpacked into a second folder; the download can go.
+            drop(scratch);
+        }
+        return Ok(loaded);
+    }
+    load_local(Path::new(spec), spec)
+}
+
+fn load_local(path: &Path, source: &str) -> Result<LoadedModel, ExportError> {
+    let not_bundle = |message: String| ExportError::NotABundle {
+        path: source.to_owned(),
+        message,
+    };
+    if path.is_file() {
+        let scratch = scratch_dir()?;
+        sagemaker::unpack(path, scratch.path())?;
+        let (manifest, run) = bundle::open(scratch.path())?;
+        return Ok(LoadedModel {
+            manifest,
+            run,
+            source: source.to_owned(),
+            scratch: Some(scratch),
+        });
+    }
+    if !path.is_dir() {
+        return Err(not_bundle("no such folder or file".into()));
+    }
+    let manifest = Manifest::read(path)?;
+    match manifest.content.as_str() {
+        "bundle" => {
+            let (manifest, run) = bundle::open(path)?;
+            Ok(LoadedModel {
+                manifest,
+                run,
+                source: source.to_owned(),
+                scratch: None,
+            })
+        }
+        "export" if manifest.formats.iter().any(|f| f == "bundle") => {
+            manifest.verify(path)?;
+            let (manifest, run) = bundle::open(&path.join("bundle"))?;
+            Ok(LoadedModel {
+                manifest,
+                run,
+                source: source.to_owned(),
+                scratch: None,
+            })
+        }
+        "export" if manifest.formats.iter().any(|f| f == "sagemaker") => {
+            manifest.verify(path)?;
+            load_local(&path.join("sagemaker").join("model.tar.gz"), source)
+        }
+        other => Err(not_bundle(format!(
+            "its manifest describes '{other}' without a bundle: export with --format bundle or sagemaker"
+        ))),
+    }
+}
+
+/// Serves `model` on `addr` until Ctrl-C or SIGTERM; `on_ready` gets the bound address
+/// (useful with port 0) once the socket listens.
+pub fn serve_blocking(
+    model: LoadedModel,
+    addr: SocketAddr,
+    on_ready: impl FnOnce(SocketAddr) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    let threads = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(threads)
+        .enable_all()
+        .build()?;
+    let state = Arc::new(ServeState::new(model));
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|e| std::io::Error::new(e.kind(), format!("cannot listen on {addr}: {e}")))?;
+        let bound = listener.local_addr()?;
+        on_ready(bound)?;
+        tracing::info!("serving on {bound}");
+        axum::serve(listener, handlers::router(state))
+            .with_graceful_shutdown(shutdown_signal())
+            .await
+    })
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down");
+}

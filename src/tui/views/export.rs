@@ -1,0 +1,124 @@
+//! The Export screen: formats, destination (a folder or S3), progress, and what was
+//! written with sizes and checksums.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::Line;
+use ratatui::widgets::{Paragraph, Row, Table};
+
+use super::panel;
+use crate::export::Format;
+use crate::tui::app::AppState;
+use crate::tui::theme;
+
+fn format_help(f: Format) -> &'static str {
+    match f {
+        Format::Bundle => "latent's own: what `latent serve` loads (manifest, factors, ids)",
+        Format::Spark => "ALSModel directory for pyspark's ALSModel.load",
+        Format::Implicit => ".npz for implicit's AlternatingLeastSquares.load",
+        Format::Recs => "top-N for every customer with the rules, Parquet + CSV",
+        Format::Sagemaker => "model.tar.gz as SageMaker stores training output",
+    }
+}
+
+pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
+    let e = &app.export;
+    let [form, result] = Layout::vertical([Constraint::Length(12), Constraint::Min(3)]).areas(area);
+    let run = if app.inspect.run.is_some() {
+        format!("run {}", app.inspect.run_label)
+    } else {
+        "no run open: train one or open one on the Runs screen".to_owned()
+    };
+    let mut rows: Vec<Row<'_>> = Format::ALL
+        .iter()
+        .zip(e.formats)
+        .map(|(f, on)| {
+            Row::new(vec![
+                format!("[{}] {}", if on { "x" } else { " " }, f.name()),
+                format_help(*f).to_owned(),
+            ])
+        })
+        .collect();
+    let destination = match &e.editing {
+        Some(text) => format!("{text}▏"),
+        None if e.destination.is_empty() => format!("{} (default)", app.default_destination()),
+        None => e.destination.clone(),
+    };
+    rows.push(Row::new(vec!["destination".to_owned(), destination]));
+    rows.push(Row::new(vec![
+        format!("[{}] overwrite", if e.overwrite { "x" } else { " " }),
+        "replace an existing export (the old one is kept until the new one is complete)".into(),
+    ]));
+    rows.push(Row::new(vec![
+        if e.job.is_some() {
+            "exporting…".to_owned()
+        } else {
+            "▶ export".to_owned()
+        },
+        if app.inspect.run.is_some() {
+            format!("{run}, with the rules shown on Inspect")
+        } else {
+            run
+        },
+    ]));
+    let rows: Vec<Row<'_>> = rows
+        .into_iter()
+        .enumerate()
+        .map(|(i, r)| {
+            if i == e.selected {
+                r.style(theme::selected())
+            } else {
+                r.style(Style::new())
+            }
+        })
+        .collect();
+    frame.render_widget(
+        Table::new(rows, [Constraint::Length(16), Constraint::Min(10)])
+            .block(panel("Export (Space toggles, Enter edits, e exports)")),
+        form,
+    );
+    if let Some((dest, manifest)) = &e.result {
+        let total: u64 = manifest.files.iter().map(|f| f.size).sum();
+        let rows: Vec<Row<'_>> = manifest
+            .files
+            .iter()
+            .map(|f| {
+                Row::new(vec![
+                    f.path.clone(),
+                    crate::format::thousands(f.size as usize),
+                    f.sha256.chars().take(16).collect::<String>(),
+                ])
+            })
+            .collect();
+        frame.render_widget(
+            Table::new(
+                rows,
+                [
+                    Constraint::Min(20),
+                    Constraint::Length(14),
+                    Constraint::Length(17),
+                ],
+            )
+            .header(Row::new(vec!["file", "bytes", "sha256"]).style(theme::title()))
+            .block(panel(&format!(
+                "Exported to {dest}: {} files, {} bytes, manifest.json last",
+                manifest.files.len(),
+                crate::format::thousands(total as usize)
+            ))),
+            result,
+        );
+        return;
+    }
+    let mut lines: Vec<Line<'_>> = e.log.iter().map(|l| Line::from(l.as_str())).collect();
+    if let Some(err) = &e.error {
+        lines.push(Line::styled(err.as_str(), theme::error()));
+    }
+    if lines.is_empty() {
+        lines.push(Line::styled(
+            "choose formats and a destination (a folder or s3://bucket/prefix), then press e",
+            theme::muted(),
+        ));
+    }
+    frame.render_widget(Paragraph::new(lines).block(panel("Progress")), result);
+}
