@@ -10,8 +10,8 @@
 
 pub mod app;
 pub mod clipboard;
-pub mod export;
 pub mod event;
+pub mod export;
 pub mod inspect;
 pub mod palette;
 pub mod runs;
@@ -112,15 +112,10 @@ impl Runtime {
                     run_id,
                     destination,
                     opts,
-                } => jobs::exporting::spawn_export(
-                    id,
-                    run,
-                    run_id,
-                    destination,
-                    *opts,
-                    self.sink(),
-                )
-                .map(Some),
+                } => {
+                    jobs::exporting::spawn_export(id, run, run_id, destination, *opts, self.sink())
+                        .map(Some)
+                }
                 Command::IndexRun { id, run } => {
                     jobs::indexing::spawn_index_run(id, run, self.sink()).map(Some)
                 }
@@ -182,6 +177,10 @@ impl Runtime {
 pub fn run(path: &Path) -> anyhow::Result<()> {
     let workspace =
         Workspace::open(path).with_context(|| format!("opening workspace '{}'", path.display()))?;
+    let paths = crate::paths::Paths::discover();
+    if let Err(e) = crate::workspace::recent::record(&paths.config_dir, &workspace.root) {
+        tracing::warn!("cannot record the recent workspace: {e}");
+    }
     let (mut app, commands) = AppState::new(workspace);
     match settings::Settings::load(&settings::Settings::path()).and_then(|s| {
         theme::set_theme(s.theme);

@@ -7,7 +7,7 @@ use super::app::{AppState, Command, DataState, Screen};
 use crate::recommend::{ColdStartPolicy, IncludeRule, PopularCut};
 
 /// Commands with their one-line help, in the order hints show them.
-pub const COMMANDS: [(&str, &str); 18] = [
+pub const COMMANDS: [(&str, &str); 19] = [
     ("open PATH", "load another data file (CSV or Parquet)"),
     (
         "retention YYYYMMDD DAYS",
@@ -30,6 +30,10 @@ pub const COMMANDS: [(&str, &str); 18] = [
     ("save FILE", "write the table as CSV"),
     ("theme dark|light|mono", "colours"),
     ("data|tune|train|runs|inspect", "go to a screen"),
+    (
+        "recent",
+        "workspaces opened lately (latent tui --workspace DIR)",
+    ),
     ("help", "the keys of this screen"),
     ("quit", "leave latent"),
 ];
@@ -62,6 +66,20 @@ pub fn run(app: &mut AppState, line: &str) -> Result<Vec<Command>, String> {
             };
         }
         "reload" => return Ok(reload(app)),
+        "recent" => {
+            let dirs = crate::workspace::recent::list(&crate::paths::Paths::discover().config_dir);
+            app.status = if dirs.is_empty() {
+                "no recent workspaces".to_owned()
+            } else {
+                format!(
+                    "recent: {}",
+                    dirs.iter()
+                        .map(|d| d.display().to_string())
+                        .collect::<Vec<_>>()
+                        .join("  ·  ")
+                )
+            };
+        }
         "open" => {
             need("a file path")?;
             let path = PathBuf::from(&arg);
