@@ -52,6 +52,10 @@ pub struct Runtime {
     jobs: Vec<JobHandle>,
     /// The workspace's write lock, taken by the first training job and kept until quit.
     lock: Option<crate::workspace::WorkspaceLock>,
+    /// The training or sweep job using the cores; others wait in `queue`, so each job
+    /// trains as fast alone as it would from the command line.
+    training: Option<jobs::JobId>,
+    queue: std::collections::VecDeque<Command>,
 }
 
 impl Runtime {
@@ -61,6 +65,8 @@ impl Runtime {
             tx,
             jobs: Vec::new(),
             lock: None,
+            training: None,
+            queue: std::collections::VecDeque::new(),
         }
     }
 
@@ -72,7 +78,42 @@ impl Runtime {
     /// Carries out `commands` for `app`.
     pub fn execute(&mut self, app: &mut AppState, commands: Vec<Command>) {
         self.jobs.retain(JobHandle::is_running);
+        if self
+            .training
+            .is_some_and(|t| !self.jobs.iter().any(|j| j.id == t))
+        {
+            self.training = None;
+        }
+        let mut commands = commands;
+        if self.training.is_none() {
+            if let Some(next) = self.queue.pop_front() {
+                commands.insert(0, next);
+            }
+        }
         for command in commands {
+            let command = match command {
+                c @ (Command::Train { .. } | Command::Sweep { .. }) if self.training.is_some() => {
+                    let (Command::Train { id, .. } | Command::Sweep { id, .. }) = &c else {
+                        continue;
+                    };
+                    let _ = self.tx.send(AppEvent::Job(JobEvent::Stage {
+                        id: *id,
+                        message: format!("queued behind job {}", self.training.unwrap_or_default()),
+                    }));
+                    self.queue.push_back(c);
+                    continue;
+                }
+                Command::Cancel(id) if self.queued(id) => {
+                    self.queue
+                        .retain(|c| !matches!(c, Command::Train { id: q, .. } | Command::Sweep { id: q, .. } if *q == id));
+                    let _ = self.tx.send(AppEvent::Job(JobEvent::Cancelled { id }));
+                    continue;
+                }
+                other => other,
+            };
+            if let Command::Train { id, .. } | Command::Sweep { id, .. } = &command {
+                self.training = Some(*id);
+            }
             let started = match command {
                 Command::Profile { id } => match app.workspace.config.data.path.clone() {
                     Some(path) => jobs::profiling::spawn_profile(
@@ -94,6 +135,17 @@ impl Runtime {
                     if !self.take_lock(app, id) {
                         continue;
                     }
+                    // A job that waited in the queue may find its folder name taken by a
+                    // run started the same second: pick the next free one.
+                    let dir = if dir.exists() {
+                        let fresh = app.workspace.new_run_dir(spec.model.name());
+                        if let Some(job) = app.jobs.iter_mut().find(|j| j.id == id) {
+                            job.dir.clone_from(&fresh);
+                        }
+                        fresh
+                    } else {
+                        dir
+                    };
                     jobs::training::spawn_training(id, *spec, dir, self.sink()).map(Some)
                 }
                 Command::Sweep { id, spec } => {
@@ -139,6 +191,12 @@ impl Runtime {
                 Err(e) => app.status = format!("cannot start a worker thread: {e}"),
             }
         }
+    }
+
+    fn queued(&self, id: jobs::JobId) -> bool {
+        self.queue.iter().any(
+            |c| matches!(c, Command::Train { id: q, .. } | Command::Sweep { id: q, .. } if *q == id),
+        )
     }
 
     /// Takes the workspace's write lock for the session (once); on failure the job `id`

@@ -699,3 +699,55 @@ fn export_screen_writes_formats_on_a_worker_and_lists_the_files() {
     assert!(app.status.starts_with("export failed"), "{}", app.status);
     assert!(draw(&app, 120, 40).contains("overwrite"));
 }
+
+#[test]
+fn a_second_training_job_waits_for_the_first() {
+    let scratch = crate::util::Scratch::new();
+    let mut ws = workspace();
+    scratch.path("ws").clone_into(&mut ws.root);
+    std::fs::create_dir_all(&ws.root).unwrap();
+    ws.config.data.path = Some(sample("online_retail_sample.csv"));
+    let (mut app, _) = AppState::new(ws);
+    let (tx, rx) = std::sync::mpsc::channel();
+    let mut runtime = latent::tui::Runtime::new(tx);
+    key(&mut app, KeyCode::Char('2'));
+    let mut commands = key(&mut app, KeyCode::Char('t'));
+    key(&mut app, KeyCode::Char('2'));
+    commands.extend(key(&mut app, KeyCode::Char('t')));
+    assert_eq!(commands.len(), 2);
+    runtime.execute(&mut app, commands);
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    let mut order = Vec::new();
+    while app.jobs.iter().any(|j| j.status == JobStatus::Running) {
+        assert!(std::time::Instant::now() < deadline, "jobs never finished");
+        if let Ok(e) = rx.recv_timeout(Duration::from_millis(50)) {
+            if let AppEvent::Job(job) = &e {
+                match job {
+                    JobEvent::Started { id, .. } => order.push(format!("start {id}")),
+                    JobEvent::Finished { id, .. } => order.push(format!("end {id}")),
+                    JobEvent::Stage { id, message } if message.starts_with("queued") => {
+                        order.push(format!("queued {id}"));
+                    }
+                    _ => {}
+                }
+            }
+            let commands = app.update(e);
+            runtime.execute(&mut app, commands);
+        } else {
+            runtime.execute(&mut app, Vec::new());
+        }
+    }
+    let ids: Vec<u64> = app.jobs.iter().map(|j| j.id).collect();
+    assert_eq!(
+        order,
+        [
+            format!("queued {}", ids[1]),
+            format!("start {}", ids[0]),
+            format!("end {}", ids[0]),
+            format!("start {}", ids[1]),
+            format!("end {}", ids[1]),
+        ],
+        "one job at a time"
+    );
+    runtime.shutdown(Duration::from_secs(5));
+}
