@@ -86,3 +86,31 @@ pub fn list(runs_dir: &Path) -> Vec<RunSummary> {
     runs.sort_by(|a, b| b.created_unix.cmp(&a.created_unix).then(b.id.cmp(&a.id)));
     runs
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::WorkspaceConfig;
+    use crate::models::ModelKind;
+    use crate::store::RunWriter;
+
+    #[test]
+    fn folders_that_vanish_or_are_not_runs_are_skipped() {
+        let dir = tempfile::tempdir().unwrap();
+        let runs = dir.path().join("runs");
+        RunWriter::start(&runs.join("a"), ModelKind::Als, &WorkspaceConfig::default())
+            .unwrap()
+            .fail("boom");
+        std::fs::create_dir_all(runs.join("not-a-run")).unwrap();
+        std::fs::create_dir_all(runs.join(".staging")).unwrap();
+        let listed = list(&runs);
+        assert_eq!(listed.len(), 1);
+        assert_eq!(listed[0].state, RunState::Failed);
+        assert_eq!(listed[0].error.as_deref(), Some("boom"));
+        // A run deleted between listing the folder and reading it is simply not there.
+        std::fs::remove_dir_all(runs.join("a")).unwrap();
+        assert!(RunSummary::read(&runs.join("a")).is_none());
+        assert!(list(&runs).is_empty());
+        assert!(list(&dir.path().join("missing")).is_empty());
+    }
+}
