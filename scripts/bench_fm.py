@@ -138,8 +138,12 @@ def run_myfm(train_pairs, test_pairs, side, iterations, rank):
     y_train = np.array([p[2] for p in train_pairs])
     y_test = np.array([p[2] for p in test_pairs])
     fm = myfm.MyFMRegressor(rank=rank, random_seed=42)
+    import contextlib
+    import io
+
     start = time.perf_counter()
-    fm.fit(x_train, y_train, n_iter=iterations, n_kept_samples=iterations)
+    with contextlib.redirect_stderr(io.StringIO()):  # myFM's progress bar
+        fm.fit(x_train, y_train, n_iter=iterations, n_kept_samples=iterations)
     seconds = time.perf_counter() - start
     pred = fm.predict(x_test)
     return seconds, float(np.sqrt(np.mean((pred - y_test) ** 2)))

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 pub mod compare;
 pub mod lock;
+pub mod recent;
 pub mod replay;
 pub mod runs;
 

@@ -352,7 +352,9 @@ impl Run {
                 similarities: read_csr(dir, "knn", items.len(), items.len())?,
             }),
             ModelKind::Popularity => TrainedModel::Popularity(popularity.clone()),
-            ModelKind::Fm => TrainedModel::Fm(Box::new(read_fm(dir, &meta, users.len(), items.len())?)),
+            ModelKind::Fm => {
+                TrainedModel::Fm(Box::new(read_fm(dir, &meta, users.len(), items.len())?))
+            }
         };
         let metrics = match std::fs::read_to_string(dir.join("metrics.json")) {
             Ok(text) => Some(
@@ -558,7 +560,12 @@ fn read_fm(dir: &Path, meta: &RunMeta, users: usize, items: usize) -> Result<FmM
     let (shape, w0) = read_npy_any::<f32>(dir, "fm_w0.npy")?;
     let s = match shape[..] {
         [s] if s > 0 => s,
-        _ => return Err(corrupt("fm_w0.npy", format!("shape {shape:?}, expected (samples,)"))),
+        _ => {
+            return Err(corrupt(
+                "fm_w0.npy",
+                format!("shape {shape:?}, expected (samples,)"),
+            ));
+        }
     };
     let w: Vec<f32> = read_npy(dir, "fm_w.npy", &[s, n])?;
     let v: Vec<f32> = read_npy(dir, "fm_v.npy", &[s, n, k])?;
