@@ -76,9 +76,14 @@ struct Item {
 
 #[derive(Debug, Serialize)]
 struct Contribution {
-    #[serde(rename = "item_id")]
+    /// A purchase that contributes (ALS, item-kNN)…
+    #[serde(rename = "item_id", skip_serializing_if = "String::is_empty")]
     id: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
     description: String,
+    /// …or a term of the score (FM: a feature or a feature pair).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    term: String,
     #[serde(rename = "contribution")]
     value: f32,
 }
@@ -207,14 +212,19 @@ fn build_lists(
                     engine
                         .explain(who, s.item, 3)
                         .map(|e| {
-                            e.parts
-                                .into_iter()
-                                .map(|(j, c)| Contribution {
-                                    id: run.items.name(j).to_owned(),
-                                    description: description(run, j).to_owned(),
-                                    value: c,
-                                })
-                                .collect()
+                            let purchases = e.parts.into_iter().map(|(j, c)| Contribution {
+                                id: run.items.name(j).to_owned(),
+                                description: description(run, j).to_owned(),
+                                term: String::new(),
+                                value: c,
+                            });
+                            let terms = e.terms.into_iter().take(3).map(|(t, c)| Contribution {
+                                id: String::new(),
+                                description: String::new(),
+                                term: t,
+                                value: c,
+                            });
+                            purchases.chain(terms).collect()
                         })
                         .unwrap_or_default()
                 } else {
@@ -305,14 +315,15 @@ fn write_table(run: &Run, lists: &[CustomerList], body: &mut Vec<u8>) -> std::io
                 i.reason.name()
             )?;
             for c in &i.because {
+                let what = if c.term.is_empty() {
+                    format!("{} {}", c.id, clip(&c.description, 30))
+                } else {
+                    c.term.clone()
+                };
                 writeln!(
                     body,
-                    "{:>4}  {:<width$}    because of {} {} ({:+.4})",
-                    "",
-                    "",
-                    c.id,
-                    clip(&c.description, 30),
-                    c.value
+                    "{:>4}  {:<width$}    because of {what} ({:+.4})",
+                    "", "", c.value
                 )?;
             }
         }

@@ -200,6 +200,25 @@ fn fm_runs_recommend_explain_eval_and_predict() {
         .ok()
         .to_owned();
     assert_eq!(recs.lines().count(), 6, "{recs}");
+    // --explain shows the largest terms of an FM score (feature pairs).
+    let why = scratch
+        .run([
+            "recommend",
+            "--run",
+            s(&run),
+            "--user",
+            "196",
+            "--top",
+            "2",
+            "--explain",
+            "--json",
+        ])
+        .ok()
+        .to_owned();
+    let v: serde_json::Value = serde_json::from_str(&why).unwrap();
+    let because = v[0]["items"][0]["because"].as_array().unwrap();
+    assert!(!because.is_empty(), "{why}");
+    assert!(because.iter().all(|c| c["term"].is_string()), "{why}");
     let all = scratch
         .run([
             "recommend",

@@ -124,6 +124,12 @@ pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
                     Span::raw(display(s, j)),
                 ])
             })
+            .chain(e.terms.iter().take(3).map(|(t, c)| {
+                Line::from(vec![
+                    Span::styled(format!("{c:+.3} "), theme::key()),
+                    Span::raw(t.clone()),
+                ])
+            }))
             .collect(),
         None => vec![Line::styled(
             "no per-purchase explanation for this model or customer",
@@ -131,7 +137,13 @@ pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
         )],
     };
     frame.render_widget(
-        Paragraph::new(lines).block(panel("Because they bought")),
+        Paragraph::new(lines).block(panel(
+            if s.because.as_ref().is_some_and(|e| !e.terms.is_empty()) {
+                "Why: the largest terms of the score"
+            } else {
+                "Because they bought"
+            },
+        )),
         because,
     );
     let rows: Vec<Row<'_>> = s
