@@ -41,7 +41,7 @@ pub struct TuneForm {
     pub next_preset: usize,
 }
 
-const MODELS: &[&str] = &["als", "als-explicit", "popularity", "item-knn"];
+const MODELS: &[&str] = &["als", "als-explicit", "fm", "popularity", "item-knn"];
 const CONVENTIONS: &[&str] = &["spark", "implicit"];
 const YES_NO: &[&str] = &["yes", "no"];
 const ALS_KEYS: [&str; 6] = [
@@ -80,7 +80,7 @@ impl TuneForm {
             field(
                 "model",
                 "model",
-                "als: purchases; als-explicit: ratings; popularity and item-knn: baselines",
+                "als: purchases; als-explicit: ratings; fm: factorization machine with the side features; popularity, item-knn: baselines",
                 FieldKind::Choice(MODELS),
                 "als".into(),
             ),
