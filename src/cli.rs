@@ -12,6 +12,7 @@ mod bench_tui;
 mod data_cmd;
 mod eval_cmd;
 mod export_cmd;
+mod import_cmd;
 mod predict_cmd;
 mod recommend_cmd;
 mod report;
@@ -73,6 +74,9 @@ pub enum Command {
     Runs(runs_cmd::RunsCommand),
     /// Export a run for Spark, implicit/numpy, the warehouse and SageMaker (folder or S3).
     Export(export_cmd::ExportArgs),
+    /// Import a model trained elsewhere (a Spark ALSModel) as a run.
+    #[command(subcommand)]
+    Import(import_cmd::ImportCommand),
     /// Serve an exported bundle over HTTP (SageMaker's /ping and /invocations).
     Serve(serve_cmd::ServeArgs),
     /// SageMaker container entry points: train from /opt/ml/input, serve /opt/ml/model.
@@ -179,6 +183,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<()> {
         Some(Command::Runs(cmd)) => runs_cmd::run(&cmd, out),
         Some(Command::Sweep(args)) => sweep_cmd::run(&args, out),
         Some(Command::Export(args)) => export_cmd::run(&args, out),
+        Some(Command::Import(cmd)) => import_cmd::run(&cmd, out),
         Some(Command::Serve(args)) => serve_cmd::run(&args, out),
         Some(Command::Sagemaker(cmd)) => sagemaker_cmd::run(&cmd, out),
     }

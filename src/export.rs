@@ -13,6 +13,8 @@
 //! implicit/model.npz     implicit.cpu.als.AlternatingLeastSquares.load reads it
 //! recs/recs.parquet      batch top-N through the business rules, also as recs/recs.csv
 //! sagemaker/model.tar.gz the bundle as SageMaker stores training output
+//! spark-job/             a PySpark script + job.json that redo the run on Spark (a recipe,
+//!                        not part of `all`); [`import_spark`] reads its model back
 //! ```
 //!
 //! Every format is first written into a staging folder beside the target; the staging
@@ -24,12 +26,14 @@
 pub mod bundle;
 pub mod destination;
 pub mod implicit;
+pub mod import_spark;
 pub mod manifest;
 pub mod npz;
 pub mod recs;
 pub mod s3;
 pub mod sagemaker;
 pub mod spark;
+pub mod spark_job;
 
 use std::path::{Path, PathBuf};
 
@@ -43,7 +47,9 @@ pub use manifest::{FileEntry, Manifest};
 /// Why an export (or loading an exported bundle) failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
-    #[error("unknown export format '{0}': choose bundle, spark, implicit, recs or sagemaker")]
+    #[error(
+        "unknown export format '{0}': choose bundle, spark, implicit, recs, sagemaker or spark-job"
+    )]
     UnknownFormat(String),
     #[error(
         "format '{format}' needs an ALS run; '{run}' is a {model} run: export it as bundle, recs or sagemaker"
@@ -75,6 +81,8 @@ pub enum ExportError {
         file: String,
         message: String,
     },
+    #[error("'{path}' is not a Spark ALSModel: {message}")]
+    NotASparkModel { path: PathBuf, message: String },
     #[error(transparent)]
     S3(#[from] s3::S3Error),
 }
@@ -113,10 +121,13 @@ pub enum Format {
     Implicit,
     Recs,
     Sagemaker,
+    /// A PySpark script and its config that redo the run on Spark: a recipe, so it is
+    /// not part of [`Format::ALL`] (`--format all`) and must be named.
+    SparkJob,
 }
 
 impl Format {
-    /// Every format, in the order they are written.
+    /// Every artifact format, in the order they are written (`--format all`).
     pub const ALL: [Format; 5] = [
         Format::Bundle,
         Format::Spark,
@@ -133,6 +144,7 @@ impl Format {
             Format::Implicit => "implicit",
             Format::Recs => "recs",
             Format::Sagemaker => "sagemaker",
+            Format::SparkJob => "spark-job",
         }
     }
 
@@ -141,6 +153,7 @@ impl Format {
         let t = text.trim().to_ascii_lowercase();
         Self::ALL
             .into_iter()
+            .chain([Format::SparkJob])
             .find(|f| f.name() == t)
             .ok_or_else(|| ExportError::UnknownFormat(text.to_owned()))
     }
@@ -228,6 +241,7 @@ pub fn write_formats(
                 let bundle = bundle_dir.as_deref().unwrap_or(staging);
                 sagemaker::write(bundle, created, &dir)?;
             }
+            Format::SparkJob => spark_job::write(run, run_id, created, &dir)?,
         }
         tracing::info!("wrote format {}", format.name());
     }

@@ -22,7 +22,8 @@ pub struct ExportArgs {
     /// s3://bucket/prefix.
     #[arg(long, value_name = "DIR|s3://BUCKET/PREFIX")]
     pub to: String,
-    /// Formats, comma-separated: bundle, spark, implicit, recs, sagemaker, or all.
+    /// Formats, comma-separated: bundle, spark, implicit, recs, sagemaker, or all (every
+    /// one of those); spark-job (a PySpark script + job.json) only when named.
     #[arg(
         long,
         value_delimiter = ',',

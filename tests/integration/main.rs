@@ -41,3 +41,5 @@ mod export;
 mod serve;
 // `latent export --to s3://` and `serve --model s3://` against moto's S3 server on 127.0.0.1.
 mod export_s3;
+// `latent export --format spark-job` run by pyspark, and `latent import spark-model` back.
+mod spark_job;

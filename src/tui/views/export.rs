@@ -19,6 +19,7 @@ fn format_help(f: Format) -> &'static str {
         Format::Implicit => ".npz for implicit's AlternatingLeastSquares.load",
         Format::Recs => "top-N for every customer with the rules, Parquet + CSV",
         Format::Sagemaker => "model.tar.gz as SageMaker stores training output",
+        Format::SparkJob => "PySpark script + job.json that redo the run on Spark",
     }
 }
 
