@@ -44,6 +44,15 @@ pub struct TuneForm {
 const MODELS: &[&str] = &["als", "als-explicit", "fm", "popularity", "item-knn"];
 const CONVENTIONS: &[&str] = &["spark", "implicit"];
 const YES_NO: &[&str] = &["yes", "no"];
+const FM_PREDICTORS: &[&str] = &["ranking", "regressor", "binary_classifier"];
+const FM_SOLVERS: &[&str] = &["adagrad", "sgd", "mcmc"];
+const FM_KEYS: [&str; 5] = [
+    "num_factors",
+    "epochs",
+    "predictor_type",
+    "solver",
+    "factors_lr",
+];
 const ALS_KEYS: [&str; 6] = [
     "als_rank",
     "reg_param",
@@ -75,6 +84,7 @@ impl TuneForm {
     pub fn from_config(config: &WorkspaceConfig) -> Self {
         let mut als = AlsParams::default();
         let _ = als.apply_table(&config.als);
+        let fm = crate::models::fm::FmParams::default();
         let opt = |v: Option<u32>| v.map(|d| d.to_string()).unwrap_or_default();
         let fields = vec![
             field(
@@ -125,6 +135,41 @@ impl TuneForm {
                 "conjugate-gradient steps per row and sweep, 1..=50",
                 FieldKind::Text,
                 als.cg_steps.to_string(),
+            ),
+            field(
+                "num_factors",
+                "FM factors",
+                "FM latent factors per feature, 1..=1000 (SageMaker num_factors)",
+                FieldKind::Text,
+                fm.num_factors.to_string(),
+            ),
+            field(
+                "epochs",
+                "FM epochs",
+                "passes over the data (SGD) or Gibbs sweeps (mcmc)",
+                FieldKind::Text,
+                fm.epochs.to_string(),
+            ),
+            field(
+                "predictor_type",
+                "FM predictor",
+                "ranking: purchases (BPR); regressor: ratings (RMSE); binary_classifier: 0/1",
+                FieldKind::Choice(FM_PREDICTORS),
+                "ranking".into(),
+            ),
+            field(
+                "solver",
+                "FM solver",
+                "adagrad or sgd: mini-batches; mcmc: Bayesian FM (regressor), the most accurate for ratings",
+                FieldKind::Choice(FM_SOLVERS),
+                "adagrad".into(),
+            ),
+            field(
+                "factors_lr",
+                "FM factor rate",
+                "learning rate of the factors (SGD/AdaGrad), > 0; lower it if training diverges",
+                FieldKind::Text,
+                fm.factors_lr.to_string(),
             ),
             field(
                 "retention_days",
@@ -245,10 +290,32 @@ impl TuneForm {
         self.fields.iter().all(|f| f.error.is_none())
     }
 
-    /// Moves the cursor by `delta` fields.
+    /// True when field `key` applies to the chosen model (the form shows only those).
+    pub fn applies(&self, key: &str) -> bool {
+        let model = self.value("model");
+        let als = matches!(model, "als" | "als-explicit");
+        if ALS_KEYS.contains(&key) {
+            return als;
+        }
+        if FM_KEYS.contains(&key) {
+            return model == "fm";
+        }
+        true
+    }
+
+    /// Indices of the fields shown.
+    pub fn visible(&self) -> Vec<usize> {
+        (0..self.fields.len())
+            .filter(|&i| self.applies(self.fields[i].key))
+            .collect()
+    }
+
+    /// Moves the cursor by `delta` shown fields.
     pub fn move_cursor(&mut self, delta: isize) {
-        let n = self.fields.len() as isize;
-        self.selected = ((self.selected as isize + delta).rem_euclid(n)) as usize;
+        let shown = self.visible();
+        let at = shown.iter().position(|&i| i == self.selected).unwrap_or(0) as isize;
+        let n = shown.len().max(1) as isize;
+        self.selected = shown[((at + delta).rem_euclid(n)) as usize];
     }
 
     /// Cycles a choice field, or starts typing into a text field.
@@ -293,6 +360,31 @@ impl TuneForm {
                 self.set_error(key, message);
             }
         }
+        if self.value("model") == "fm" {
+            let mut fm = crate::models::fm::FmParams::default();
+            for key in FM_KEYS {
+                let value = self.value(key).to_owned();
+                if let Err(e) = fm.set(key, &RawValue::Text(value)) {
+                    self.set_error(key, e.to_string());
+                }
+            }
+            if let Err(e) = fm.check() {
+                let message = e.to_string();
+                let key = FM_KEYS
+                    .iter()
+                    .find(|k| message.contains(*k))
+                    .copied()
+                    .unwrap_or("predictor_type");
+                self.set_error(key, message);
+            }
+        }
+        // Errors of fields the chosen model does not use do not block training.
+        let hidden: Vec<usize> = (0..self.fields.len())
+            .filter(|&i| !self.applies(self.fields[i].key))
+            .collect();
+        for i in hidden {
+            self.fields[i].error = None;
+        }
         for key in ["retention_days", "test_last_days"] {
             let v = self.value(key).to_owned();
             if !v.is_empty() && !v.parse::<u32>().is_ok_and(|d| d > 0) {
@@ -325,6 +417,11 @@ impl TuneForm {
         config.interactions.retention_days = self.value("retention_days").parse().ok();
         let overrides = if matches!(model, ModelKind::Als | ModelKind::AlsExplicit) {
             ALS_KEYS
+                .iter()
+                .map(|k| ((*k).to_owned(), RawValue::Text(self.value(k).to_owned())))
+                .collect()
+        } else if model == ModelKind::Fm {
+            FM_KEYS
                 .iter()
                 .map(|k| ((*k).to_owned(), RawValue::Text(self.value(k).to_owned())))
                 .collect()

@@ -751,3 +751,45 @@ fn a_second_training_job_waits_for_the_first() {
     );
     runtime.shutdown(Duration::from_secs(5));
 }
+
+#[test]
+fn tune_shows_the_fields_of_the_chosen_model() {
+    let mut app = loaded_app();
+    key(&mut app, KeyCode::Char('2'));
+    let als = draw(&app, 100, 30);
+    assert!(
+        als.contains("rank (als_rank)") && !als.contains("FM factors"),
+        "{als}"
+    );
+    // model is the first field: → cycles als → als-explicit → fm.
+    key(&mut app, KeyCode::Right);
+    key(&mut app, KeyCode::Right);
+    assert_eq!(app.tune.value("model"), "fm");
+    let fm = draw(&app, 100, 30);
+    assert!(
+        fm.contains("FM factors") && fm.contains("FM predictor"),
+        "{fm}"
+    );
+    assert!(!fm.contains("rank (als_rank)"), "{fm}");
+    // Down goes to the first FM field; a bad value is shown and refuses training.
+    key(&mut app, KeyCode::Down);
+    assert_eq!(app.tune.fields[app.tune.selected].key, "num_factors");
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Backspace);
+    key(&mut app, KeyCode::Backspace);
+    typed(&mut app, "0");
+    key(&mut app, KeyCode::Enter);
+    assert!(draw(&app, 100, 30).contains("✗"), "the error is inline");
+    assert!(key(&mut app, KeyCode::Char('t')).is_empty());
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Backspace);
+    typed(&mut app, "16");
+    key(&mut app, KeyCode::Enter);
+    let commands = key(&mut app, KeyCode::Char('t'));
+    let Some(Command::Train { spec, .. }) = commands.first() else {
+        panic!("{commands:?} {}", app.status)
+    };
+    assert_eq!(spec.model, latent::models::ModelKind::Fm);
+    assert!(spec.overrides.iter().any(|(k, v)| k == "num_factors"
+        && matches!(v, latent::models::hyper::RawValue::Text(t) if t == "16")));
+}
