@@ -371,6 +371,7 @@ pub fn train_on(
                     of: r.of,
                     loss: r.train_loss,
                     elapsed: r.elapsed,
+                    validation: r.validation.map(|v| (r.metric, v)),
                 }))
             };
             TrainedModel::Fm(Box::new(

@@ -45,6 +45,8 @@ pub enum JobEvent {
         of: usize,
         loss: f64,
         elapsed: Duration,
+        /// The validation metric's name and value, for models that have one (FM).
+        validation: Option<(&'static str, f64)>,
     },
     /// A data profile is ready.
     Profiled {

@@ -137,10 +137,13 @@ pub fn run(args: &TrainArgs, out: &mut dyn Write) -> anyhow::Result<()> {
                     format!("matrix {users} customers x {items} products, {nnz} pairs")
                 }
                 Stage::Epoch(r) => format!(
-                    "iteration {}/{} loss {:.6} elapsed {:.2}s",
+                    "iteration {}/{} loss {:.6}{} elapsed {:.2}s",
                     r.iteration,
                     r.of,
                     r.loss,
+                    r.validation
+                        .map(|(m, v)| format!(" validation {m} {v:.4}"))
+                        .unwrap_or_default(),
                     r.elapsed.as_secs_f64()
                 ),
                 Stage::Evaluated(r) => format!(

@@ -47,6 +47,7 @@ pub fn spawn_sweep(
                             of: total,
                             loss: t.validation.unwrap_or(0.0),
                             elapsed: started.elapsed(),
+                            validation: None,
                         }
                     }
                     SweepEvent::FinalStarted { trial } => JobEvent::Stage {

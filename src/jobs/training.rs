@@ -76,6 +76,7 @@ fn run_training(
                     of: r.of,
                     loss: r.loss,
                     elapsed: r.elapsed,
+                    validation: r.validation,
                 },
                 Stage::Evaluated(r) => JobEvent::Stage {
                     id,

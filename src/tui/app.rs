@@ -135,6 +135,10 @@ pub struct TrainJob {
     pub planned: usize,
     pub elapsed: Duration,
     pub dir: PathBuf,
+    /// `(epoch, value)` of the validation metric, for models that report one (FM).
+    pub validation: Vec<(usize, f64)>,
+    /// The validation metric's name.
+    pub metric: &'static str,
 }
 
 impl TrainJob {
@@ -339,12 +343,19 @@ impl AppState {
                 of,
                 loss,
                 elapsed,
+                validation,
                 ..
             } => {
                 job.planned = of;
                 job.elapsed = elapsed;
                 job.history.push((iteration, loss));
                 job.stage = format!("iteration {iteration}/{of}");
+                if let Some((metric, value)) = validation {
+                    job.metric = metric;
+                    job.validation.push((iteration, value));
+                    job.stage =
+                        format!("iteration {iteration}/{of}, validation {metric} {value:.4}");
+                }
             }
             JobEvent::Finished { run, dir, .. } => {
                 job.status = JobStatus::Finished {
@@ -816,6 +827,8 @@ impl AppState {
             planned: spec.configurations.len(),
             elapsed: Duration::ZERO,
             dir: self.workspace.runs_dir(),
+            validation: Vec::new(),
+            metric: "",
         });
         self.selected_job = self.jobs.len() - 1;
         self.screen = Screen::Train;
@@ -850,6 +863,8 @@ impl AppState {
                     planned: 0,
                     elapsed: Duration::ZERO,
                     dir: dir.clone(),
+                    validation: Vec::new(),
+                    metric: "",
                 });
                 self.selected_job = self.jobs.len() - 1;
                 self.screen = Screen::Train;

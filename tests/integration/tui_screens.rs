@@ -172,6 +172,7 @@ fn train_screen_follows_fake_progress_and_survives_failure() {
             of: 10,
             loss: *loss,
             elapsed: Duration::from_millis(100 * (i as u64 + 1)),
+            validation: None,
         }));
     }
     assert_eq!(app.jobs[0].history.len(), 4);
@@ -184,8 +185,25 @@ fn train_screen_follows_fake_progress_and_survives_failure() {
         of: 10,
         loss: 0.1,
         elapsed: Duration::ZERO,
+        validation: None,
     }));
     assert_eq!(app.jobs[0].history.len(), 4);
+    // An FM job's validation metric is charted beside its loss.
+    for (i, auc) in [0.61, 0.7, 0.74].iter().enumerate() {
+        app.update(AppEvent::Job(JobEvent::Progress {
+            id,
+            iteration: 5 + i,
+            of: 10,
+            loss: 0.2,
+            elapsed: Duration::from_millis(500),
+            validation: Some(("auc", *auc)),
+        }));
+    }
+    let screen = draw(&app, 120, 40);
+    assert!(
+        screen.contains("Validation auc per epoch") && screen.contains("validation auc 0.7400"),
+        "{screen}"
+    );
     let cancel = key(&mut app, KeyCode::Char('c'));
     assert!(matches!(cancel.as_slice(), [Command::Cancel(j)] if *j == id));
     app.update(AppEvent::Job(JobEvent::Failed {

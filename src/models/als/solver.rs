@@ -42,6 +42,9 @@ pub struct EpochReport {
     pub loss: f64,
     /// Time since fitting started.
     pub elapsed: Duration,
+    /// A validation metric and its name, for models that hold out a validation split
+    /// (FM); `None` for ALS, which is evaluated once at the end.
+    pub validation: Option<(&'static str, f64)>,
 }
 
 /// Why fitting stopped without a model.
@@ -109,6 +112,7 @@ pub fn fit(
             of: params.max_iter,
             loss,
             elapsed: start.elapsed(),
+            validation: None,
         };
         history.push(report);
         if progress(&report).is_break() {

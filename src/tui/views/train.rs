@@ -95,17 +95,41 @@ pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
             .gauge_style(Style::new().fg(theme::accent())),
         gauge,
     );
-    let points: Vec<(f64, f64)> = job
-        .history
+    let x_max = job.planned.max(done).max(2) as f64;
+    let title = if job.label.starts_with("sweep") {
+        "Validation NDCG per trial"
+    } else {
+        "Training loss per iteration"
+    };
+    if job.validation.is_empty() {
+        line_chart(frame, chart, title, &job.history, x_max, &job.stage);
+    } else {
+        // Models with a validation split (FM) chart it beside the loss.
+        let [left, right] =
+            Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
+                .areas(chart);
+        line_chart(frame, left, title, &job.history, x_max, &job.stage);
+        let title = format!("Validation {} per epoch", job.metric);
+        line_chart(frame, right, &title, &job.validation, x_max, &job.stage);
+    }
+}
+
+/// A line chart of `(iteration, value)` points in `area`, or `empty` while there are none.
+fn line_chart(
+    frame: &mut Frame<'_>,
+    area: Rect,
+    title: &str,
+    series: &[(usize, f64)],
+    x_max: f64,
+    empty: &str,
+) {
+    let points: Vec<(f64, f64)> = series
         .iter()
         .filter(|(_, l)| l.is_finite())
         .map(|&(i, l)| (i as f64, l))
         .collect();
     if points.is_empty() {
-        frame.render_widget(
-            Paragraph::new(job.stage.as_str()).block(panel("Training loss")),
-            chart,
-        );
+        frame.render_widget(Paragraph::new(empty).block(panel(title)), area);
         return;
     }
     let (lo, hi) = points
@@ -114,18 +138,13 @@ pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
             (lo.min(l), hi.max(l))
         });
     let pad = ((hi - lo) * 0.1).max(hi.abs() * 1e-3).max(1e-12);
-    let x_max = job.planned.max(done).max(2) as f64;
     let dataset = Dataset::default()
         .marker(Marker::Braille)
         .graph_type(GraphType::Line)
         .style(Style::new().fg(theme::accent()))
         .data(&points);
     let widget = Chart::new(vec![dataset])
-        .block(panel(if job.label.starts_with("sweep") {
-            "Validation NDCG per trial"
-        } else {
-            "Training loss per iteration"
-        }))
+        .block(panel(title))
         .x_axis(
             Axis::default()
                 .bounds([1.0, x_max])
@@ -135,5 +154,5 @@ pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
             Line::from(format!("{:.4}", lo - pad)),
             Line::from(format!("{:.4}", hi + pad)),
         ]));
-    frame.render_widget(widget, chart);
+    frame.render_widget(widget, area);
 }
