@@ -395,7 +395,7 @@ pub fn run_similar(args: &SimilarArgs, out: &mut dyn Write) -> anyhow::Result<()
     };
     let Some(list) = crate::recommend::similar_items(&run.model, item, args.top) else {
         return Err(ParamsError::Invalid(format!(
-            "a {} model has no product similarity: train als or item-knn",
+            "a {} model has no product similarity: train als, item-knn or fm",
             run.meta.model.name()
         ))
         .into());

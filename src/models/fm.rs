@@ -15,6 +15,7 @@ pub mod sgd;
 pub mod space;
 
 pub use fit::{FmEpochReport, FmFitError, FmWeights};
+pub use model::fold_in::{FmFoldInPrior, NewCustomerFacts};
 pub use model::{FmModel, FmTerm};
 pub use params::{FmParams, FmSolver, PredictorType, ValidFmParams};
 pub use space::{FeatureBlock, FeatureGroup, FeatureSpace};

@@ -197,21 +197,29 @@ pub fn cholesky_solve(a: &mut [f64], b: &mut [f64]) -> bool {
             a[i * k + j] = s / d;
         }
     }
+    cholesky_resolve(a, b);
+    true
+}
+
+/// Solves `a · x = b` in place again, with `a` already factored by [`cholesky_solve`]
+/// (its lower triangle holds the factor): solvers that keep one matrix across steps
+/// factor it once.
+pub fn cholesky_resolve(l: &[f64], b: &mut [f64]) {
+    let k = b.len();
     for i in 0..k {
         let mut s = b[i];
         for p in 0..i {
-            s -= a[i * k + p] * b[p];
+            s -= l[i * k + p] * b[p];
         }
-        b[i] = s / a[i * k + i];
+        b[i] = s / l[i * k + i];
     }
     for i in (0..k).rev() {
         let mut s = b[i];
         for p in i + 1..k {
-            s -= a[p * k + i] * b[p];
+            s -= l[p * k + i] * b[p];
         }
-        b[i] = s / a[i * k + i];
+        b[i] = s / l[i * k + i];
     }
-    true
 }
 
 /// Non-negative least squares on the normal equations: minimises `½xᵀAx − bᵀx` subject to

@@ -80,6 +80,8 @@ pub struct CompiledRules {
     cold_start: ColdStartPolicy,
     /// ALS `YᵀY`, for fold-in and explanations.
     gram: Option<Vec<f32>>,
+    /// FM: what solving a new customer's id factor needs (fold-in only).
+    fm_prior: Option<crate::models::fm::FmFoldInPrior>,
     /// Segments × products buyer counts, for segment popularity.
     segment_buyers: Option<Vec<f32>>,
     /// What of the rules could not be applied, for the user to read.
@@ -352,6 +354,10 @@ impl CompiledRules {
             TrainedModel::Als(m) => Some(m.item_gram()),
             _ => None,
         };
+        let fm_prior = match view.model {
+            TrainedModel::Fm(m) if rules.cold_start == ColdStartPolicy::FoldIn => m.fold_in_prior(),
+            _ => None,
+        };
         let segment_buyers = (rules.cold_start == ColdStartPolicy::SegmentPopularity
             && !view.catalog.segments.is_empty())
         .then(|| view.catalog.segment_buyers(view.train));
@@ -362,6 +368,7 @@ impl CompiledRules {
             forced,
             cold_start: rules.cold_start,
             gram,
+            fm_prior,
             segment_buyers,
             warnings,
             rules: rules.clone(),
@@ -459,51 +466,6 @@ impl<'a> Engine<'a> {
             }
             Customer::New { history, segment } => self.cold(history, segment, scores),
         }
-    }
-
-    fn cold(&self, history: &[u32], segment: Option<u32>, scores: &mut [f32]) -> Reason {
-        let popular = &self.view.popularity.counts;
-        match self.cold_start {
-            ColdStartPolicy::FoldIn if !history.is_empty() => {
-                let ones = vec![1.0f32; history.len()];
-                match (self.view.model, &self.gram) {
-                    (TrainedModel::Als(m), Some(gram)) => {
-                        if let Some(x) = m.fold_in(gram, (history, &ones)) {
-                            let k = m.rank();
-                            let y = m.item_factors.as_slice().unwrap_or(&[]);
-                            for (s, yi) in scores.iter_mut().zip(y.chunks_exact(k)) {
-                                *s = crate::models::linalg::dot(&x, yi);
-                            }
-                            return Reason::FoldIn;
-                        }
-                    }
-                    (TrainedModel::ItemKnn(m), _) => {
-                        use crate::models::Recommender;
-                        m.score_user(0, (history, &ones), scores);
-                        return Reason::FoldIn;
-                    }
-                    _ => {}
-                }
-            }
-            ColdStartPolicy::SegmentPopularity => {
-                if let (Some(s), Some(counts)) = (segment, &self.segment_buyers) {
-                    let n = popular.len();
-                    if let Some(row) = counts.get(s as usize * n..(s as usize + 1) * n) {
-                        if row.iter().any(|&c| c > 0.0) {
-                            // Ties within the segment go to the overall favourite.
-                            let top = popular.iter().copied().fold(0f32, f32::max) + 1.0;
-                            for ((o, &c), &p) in scores.iter_mut().zip(row).zip(popular) {
-                                *o = c + p / top;
-                            }
-                            return Reason::SegmentPopularity;
-                        }
-                    }
-                }
-            }
-            _ => {}
-        }
-        scores.copy_from_slice(popular);
-        Reason::PopularityFallback
     }
 
     /// Boosts, masks, ranks and merges forced products into the final list.
@@ -695,6 +657,8 @@ fn shorten(ids: &[String]) -> String {
         if ids.len() > 5 { ", ..." } else { "" }
     )
 }
+
+mod cold_start;
 
 #[cfg(test)]
 #[path = "engine_tests.rs"]

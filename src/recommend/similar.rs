@@ -2,10 +2,18 @@
 //!
 //! For ALS, similarity is the cosine between item factor vectors, so two products are
 //! similar when the same kind of customer buys them, even if no one bought both. For
-//! item-kNN it is the stored cosine of the products' buyer columns.
+//! item-kNN it is the stored cosine of the products' buyer columns. For a factorization
+//! machine it is the cosine between the products' folded interaction vectors `Q_i` (the
+//! sum of their id's and side features' factors, see [`crate::models::fm::model`]): a
+//! customer's affinity to a product is `<P_u, Q_i>`, so products with close directions
+//! rank alike for every customer, as ALS item factors do. The folded bias slots are left
+//! out: the product bias `b_i` is the same for every customer, a popularity term that
+//! would make best-sellers look alike whatever they are.
 
 use super::topk::{Reason, Scored, top_k};
-use crate::models::{AlsModel, TrainedModel};
+use ndarray::ArrayView2;
+
+use crate::models::TrainedModel;
 
 /// The `k` products most similar to `item` (itself excluded), best first; `None` when the
 /// model has no notion of item similarity (popularity).
@@ -13,7 +21,11 @@ pub fn similar_items(model: &TrainedModel, item: u32, k: usize) -> Option<Vec<Sc
     let mut out = Vec::new();
     match model {
         TrainedModel::Als(m) => {
-            let scores = cosine_to(m, item);
+            let scores = cosine_to(&m.item_factors.view(), item)?;
+            top_k(&scores, k, &[item], Reason::Model, &mut out);
+        }
+        TrainedModel::Fm(m) => {
+            let scores = cosine_to(&m.item_interaction_factors(), item)?;
             top_k(&scores, k, &[item], Reason::Model, &mut out);
         }
         TrainedModel::ItemKnn(m) => {
@@ -24,26 +36,30 @@ pub fn similar_items(model: &TrainedModel, item: u32, k: usize) -> Option<Vec<Sc
             }
             top_k(&scores, k, &[item], Reason::Model, &mut out);
         }
-        TrainedModel::Popularity(_) | TrainedModel::Fm(_) => return None,
+        TrainedModel::Popularity(_) => return None,
     }
     Some(out)
 }
 
-fn cosine_to(m: &AlsModel, item: u32) -> Vec<f32> {
-    let y = &m.item_factors;
-    let norms: Vec<f32> = y.rows().into_iter().map(|r| r.dot(&r).sqrt()).collect();
+/// Cosine between row `item` of `y` and every row; `None` for a row `y` does not have.
+fn cosine_to(y: &ArrayView2<'_, f32>, item: u32) -> Option<Vec<f32>> {
+    if item as usize >= y.nrows() {
+        return None;
+    }
     let target = y.row(item as usize);
-    let own = norms[item as usize].max(f32::MIN_POSITIVE);
-    y.rows()
-        .into_iter()
-        .zip(&norms)
-        .map(|(r, &n)| r.dot(&target) / (own * n.max(f32::MIN_POSITIVE)))
-        .collect()
+    let own = target.dot(&target).sqrt().max(f32::MIN_POSITIVE);
+    Some(
+        y.rows()
+            .into_iter()
+            .map(|r| r.dot(&target) / (own * r.dot(&r).sqrt().max(f32::MIN_POSITIVE)))
+            .collect(),
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::models::AlsModel;
     use crate::models::als::AlsParams;
     use ndarray::array;
 
@@ -66,5 +82,23 @@ mod tests {
             )
             .is_none()
         );
+    }
+
+    #[test]
+    fn fm_neighbours_come_from_the_products_own_block() {
+        // Customers of block A buy only products 0..12, those of block B only 12..24.
+        let (fm, _) = crate::models::fm::model::fold_in::planted_ranking_fm(true);
+        let model = TrainedModel::Fm(Box::new(fm));
+        for (item, block) in [(0u32, 0..12u32), (5, 0..12), (13, 12..24), (23, 12..24)] {
+            let s = similar_items(&model, item, 5).unwrap();
+            assert_eq!(s.len(), 5);
+            assert!(
+                s.iter().all(|x| block.contains(&x.item) && x.item != item),
+                "{item}: {s:?}"
+            );
+            assert!(s.windows(2).all(|w| w[0].score >= w[1].score));
+            assert!(s.iter().all(|x| (-1.0..=1.0 + 1e-6).contains(&x.score)));
+        }
+        assert!(similar_items(&model, 99, 5).is_none(), "no such product");
     }
 }

@@ -22,6 +22,8 @@ mod train_cli;
 mod quality;
 // Factorization machines: quality on MovieLens and Online Retail, predict, bad input.
 mod fm;
+// FM runs for new customers (fold-in, measured on Online Retail) and `latent similar`.
+mod fm_serving;
 // The TUI's screens and state, driven by events and rendered into a TestBackend.
 mod tui_screens;
 // The real binary driven through tmux: load, train, inspect, quit.

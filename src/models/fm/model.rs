@@ -25,6 +25,8 @@ use crate::data::CsrMatrix;
 use crate::models::linalg::dot;
 use crate::models::{ModelKind, Recommender};
 
+pub mod fold_in;
+
 /// A fitted FM: hyperparameters, feature space, weights (one set, or every kept MCMC
 /// sample) and the folded vectors scores come from.
 #[derive(Debug, Clone, PartialEq)]
@@ -129,6 +131,14 @@ impl FmModel {
         }
     }
 
+    /// Every product's interaction part `Q_i` (products × factors, MCMC samples side by
+    /// side), the bias slots left out: how a product meets every customer, so products
+    /// with close `Q_i` appeal to the same customers (see [`crate::recommend::similar`]).
+    pub fn item_interaction_factors(&self) -> ndarray::ArrayView2<'_, f32> {
+        let d = self.folded_items.ncols().saturating_sub(2);
+        self.folded_items.view().split_at(ndarray::Axis(1), d).0
+    }
+
     /// Folded customer vector for a customer with no known features: only `w0`.
     fn cold_user_row(&self) -> Vec<f32> {
         let d = self.folded_items.ncols();
@@ -205,44 +215,57 @@ fn cold_item_row(d: usize) -> Vec<f32> {
 
 /// One side's folded vectors: `[P/S…, b, 1]` (customers) or `[Q…, 1, b]` (products).
 fn fold(rows: &CsrMatrix, samples: &[FmWeights], user_side: bool) -> Array2<f32> {
+    let d = folded_len(samples);
+    let mut out = Array2::<f32>::zeros((rows.rows(), d));
+    for (r, mut row) in out.rows_mut().into_iter().enumerate() {
+        if let Some(row) = row.as_slice_mut() {
+            fold_row(rows.row(r), samples, user_side, row);
+        }
+    }
+    out
+}
+
+/// Length of a folded vector: `k` factors per sample, then the two bias slots.
+fn folded_len(samples: &[FmWeights]) -> usize {
+    samples.first().map_or(0, |s| s.k) * samples.len() + 2
+}
+
+/// Folds one feature row (`(features, values)`) into `out` (of [`folded_len`]).
+fn fold_row((cols, xs): (&[u32], &[f32]), samples: &[FmWeights], user_side: bool, out: &mut [f32]) {
     let k = samples.first().map_or(0, |s| s.k);
     let s_count = samples.len();
-    let d = s_count * k + 2;
+    let d = out.len();
     let scale = if user_side {
         1.0 / s_count.max(1) as f32
     } else {
         1.0
     };
-    let mut out = Array2::<f32>::zeros((rows.rows(), d));
-    for (r, mut row) in out.rows_mut().into_iter().enumerate() {
-        let (cols, xs) = rows.row(r);
-        let mut bias = 0f32;
-        for (si, w) in samples.iter().enumerate() {
-            let mut p = vec![0f32; k];
-            let mut squares = 0f32;
-            let mut linear = if user_side { w.w0 } else { 0.0 };
-            for (&f, &x) in cols.iter().zip(xs) {
-                linear += w.w[f as usize] * x;
-                for (pt, &v) in p.iter_mut().zip(w.factors(f)) {
-                    *pt += v * x;
-                    squares += v * v * x * x;
-                }
-            }
-            let within = 0.5 * (p.iter().map(|a| a * a).sum::<f32>() - squares);
-            bias += (linear + within) / s_count as f32;
-            for (t, &pt) in p.iter().enumerate() {
-                row[si * k + t] = pt * scale;
+    let mut bias = 0f32;
+    let mut p = vec![0f32; k];
+    for (si, w) in samples.iter().enumerate() {
+        p.fill(0.0);
+        let mut squares = 0f32;
+        let mut linear = if user_side { w.w0 } else { 0.0 };
+        for (&f, &x) in cols.iter().zip(xs) {
+            linear += w.w[f as usize] * x;
+            for (pt, &v) in p.iter_mut().zip(w.factors(f)) {
+                *pt += v * x;
+                squares += v * v * x * x;
             }
         }
-        if user_side {
-            row[d - 2] = bias;
-            row[d - 1] = 1.0;
-        } else {
-            row[d - 2] = 1.0;
-            row[d - 1] = bias;
+        let within = 0.5 * (p.iter().map(|a| a * a).sum::<f32>() - squares);
+        bias += (linear + within) / s_count as f32;
+        for (t, &pt) in p.iter().enumerate() {
+            out[si * k + t] = pt * scale;
         }
     }
-    out
+    if user_side {
+        out[d - 2] = bias;
+        out[d - 1] = 1.0;
+    } else {
+        out[d - 2] = 1.0;
+        out[d - 1] = bias;
+    }
 }
 
 impl Recommender for FmModel {
