@@ -28,6 +28,8 @@ pub enum BenchCommand {
     },
     /// Time ALS epochs and batch top-10 on a file's matrix (or a saved CSR matrix).
     Als(super::bench_als::BenchAlsArgs),
+    /// Time factorization-machine SGD epochs on planted interactions with side features.
+    Fm(super::bench_fm::BenchFmArgs),
     /// Time frames of every TUI screen and key-to-frame latency while training runs.
     Tui(super::bench_tui::BenchTuiArgs),
     /// Time search index build and open, and query latency over a realistic query mix.
@@ -40,6 +42,7 @@ pub enum BenchCommand {
 pub fn run(cmd: BenchCommand, out: &mut dyn Write) -> anyhow::Result<()> {
     match cmd {
         BenchCommand::Als(args) => super::bench_als::run(&args, out),
+        BenchCommand::Fm(args) => super::bench_fm::run(&args, out),
         BenchCommand::Tui(args) => super::bench_tui::run(&args, out),
         BenchCommand::Search(args) => super::bench_search::run(&args, out),
         BenchCommand::Recommend(args) => super::bench_recommend::run(&args, out),

@@ -12,6 +12,8 @@ pub mod model;
 pub mod params;
 pub mod rng;
 pub mod sgd;
+mod sgd_apply;
+mod sgd_kernel;
 pub mod space;
 
 pub use fit::{FmEpochReport, FmFitError, FmWeights};

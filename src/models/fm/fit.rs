@@ -80,6 +80,9 @@ pub struct FmEpochReport {
     /// Its name: `rmse`, `cross_entropy` or `auc`.
     pub metric: &'static str,
     pub elapsed: Duration,
+    /// Time of this epoch's pass over the training pairs alone (no validation), which
+    /// throughput figures divide by.
+    pub pass: Duration,
 }
 
 /// Why fitting stopped without a model.

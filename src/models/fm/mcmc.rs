@@ -311,6 +311,7 @@ pub fn fit(
     // Running sum of validation predictions of the kept samples.
     let mut averaged = vec![0f64; examples.validation.len()];
     for epoch in 1..=params.epochs {
+        let pass_start = Instant::now();
         pool.install(|| chain.sweep(epoch as u64, &mut q));
         let train_loss = chain.e.iter().map(|e| e * e).sum::<f64>() / chain.e.len() as f64;
         if !train_loss.is_finite() {
@@ -322,6 +323,7 @@ pub fn fit(
                 factors_lr: params.factors_lr,
             });
         }
+        let pass = pass_start.elapsed();
         let weights = chain.weights();
         let kept = epoch > params.burn_in;
         let validation = (!examples.validation.is_empty()).then(|| {
@@ -369,6 +371,7 @@ pub fn fit(
             validation,
             metric: "rmse",
             elapsed: start.elapsed(),
+            pass,
         };
         history.push(report);
         if progress(&report).is_break() {

@@ -17,11 +17,12 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 use super::fit::{
-    Examples, FmEpochReport, FmFit, FmFitError, FmWeights, metric_of, negative_item, softplus,
-    validation_metric,
+    Examples, FmEpochReport, FmFit, FmFitError, FmWeights, metric_of, validation_metric,
 };
-use super::params::{FmSolver, Init, InitMethod, PredictorType, ValidFmParams};
+use super::params::{FmSolver, Init, InitMethod, ValidFmParams};
 use super::rng::Rng;
+use super::sgd_apply::{ChunkGrad, Optimizer};
+use super::sgd_kernel::{Scratch, chunk_gradients};
 use super::space::FeatureSpace;
 use crate::data::CsrMatrix;
 
@@ -48,34 +49,6 @@ pub fn init_weights(params: &ValidFmParams, n: usize, k: usize) -> FmWeights {
     }
 }
 
-/// Gradients of one chunk of examples.
-#[derive(Default)]
-struct ChunkGrad {
-    w0: f64,
-    loss: f64,
-    count: usize,
-    /// Feature of each entry.
-    feats: Vec<u32>,
-    /// Per entry: the linear gradient, then `k` factor gradients.
-    vals: Vec<f32>,
-}
-
-impl ChunkGrad {
-    /// Adds `g · ∂ŷ/∂θ` of example (u, i), whose factor sum is `sum`.
-    fn emit(&mut self, w: &FmWeights, space: &FeatureSpace, u: u32, i: u32, sum: &[f32], g: f32) {
-        let user = space.user_rows.row(u as usize);
-        let item = space.item_rows.row(i as usize);
-        self.w0 += f64::from(g);
-        for (&f, &x) in user.0.iter().zip(user.1).chain(item.0.iter().zip(item.1)) {
-            self.feats.push(f);
-            self.vals.push(g * x);
-            for (&s, &v) in sum.iter().zip(w.factors(f)) {
-                self.vals.push(g * x * (s - v * x));
-            }
-        }
-    }
-}
-
 /// Score of (u, i) with its factor sum in `sum`.
 fn score(w: &FmWeights, space: &FeatureSpace, u: u32, i: u32, sum: &mut [f32]) -> f32 {
     w.score(
@@ -83,164 +56,6 @@ fn score(w: &FmWeights, space: &FeatureSpace, u: u32, i: u32, sum: &mut [f32]) -
         space.item_rows.row(i as usize),
         sum,
     )
-}
-
-fn sigmoid(x: f32) -> f32 {
-    1.0 / (1.0 + (-x).exp())
-}
-
-/// Gradients of the examples `idx` (positions in `train`) of `epoch`.
-#[allow(clippy::too_many_arguments)]
-fn chunk_gradients(
-    params: &ValidFmParams,
-    space: &FeatureSpace,
-    m: &CsrMatrix,
-    w: &FmWeights,
-    train: &[(u32, u32, f32)],
-    idx: &[u32],
-    epoch: usize,
-) -> ChunkGrad {
-    let k = w.k;
-    let mut out = ChunkGrad::default();
-    let (mut s1, mut s2) = (vec![0f32; k], vec![0f32; k]);
-    for &e in idx {
-        let (u, i, y) = train[e as usize];
-        let mut rng = Rng::at(params.seed, epoch as u64, u64::from(e));
-        match params.predictor_type {
-            PredictorType::Regressor => {
-                let p = score(w, space, u, i, &mut s1);
-                let d = p - y;
-                out.loss += f64::from(d * d);
-                out.count += 1;
-                out.emit(w, space, u, i, &s1, d);
-            }
-            PredictorType::BinaryClassifier => {
-                let p = score(w, space, u, i, &mut s1);
-                out.loss += softplus(-f64::from(p));
-                out.count += 1;
-                out.emit(w, space, u, i, &s1, sigmoid(p) - 1.0);
-                for _ in 0..params.num_negatives {
-                    let j = negative_item(m, u, &mut rng);
-                    let q = score(w, space, u, j, &mut s2);
-                    out.loss += softplus(f64::from(q));
-                    out.count += 1;
-                    out.emit(w, space, u, j, &s2, sigmoid(q));
-                }
-            }
-            PredictorType::Ranking => {
-                let p = score(w, space, u, i, &mut s1);
-                for _ in 0..params.num_negatives {
-                    let j = negative_item(m, u, &mut rng);
-                    let q = score(w, space, u, j, &mut s2);
-                    let delta = p - q;
-                    out.loss += softplus(-f64::from(delta));
-                    out.count += 1;
-                    // d(−ln σ(Δ))/dΔ = −σ(−Δ); the positive gets it, the negative its opposite.
-                    let g = -sigmoid(-delta);
-                    out.emit(w, space, u, i, &s1, g);
-                    out.emit(w, space, u, j, &s2, -g);
-                }
-            }
-        }
-    }
-    out
-}
-
-/// Dense gradient sums and the optimiser's state.
-struct Optimizer {
-    k: usize,
-    gw: Vec<f32>,
-    gv: Vec<f32>,
-    touched: Vec<u32>,
-    mark: Vec<bool>,
-    /// AdaGrad's sums of squared gradients (bias, linear, factors).
-    h0: f32,
-    hw: Vec<f32>,
-    hv: Vec<f32>,
-}
-
-impl Optimizer {
-    fn new(n: usize, k: usize, adagrad: bool) -> Self {
-        Self {
-            k,
-            gw: vec![0.0; n],
-            gv: vec![0.0; n * k],
-            touched: Vec::new(),
-            mark: vec![false; n],
-            h0: 0.0,
-            hw: if adagrad { vec![0.0; n] } else { Vec::new() },
-            hv: if adagrad {
-                vec![0.0; n * k]
-            } else {
-                Vec::new()
-            },
-        }
-    }
-
-    fn add(&mut self, c: &ChunkGrad) {
-        let k = self.k;
-        for (e, &f) in c.feats.iter().enumerate() {
-            let f = f as usize;
-            if !self.mark[f] {
-                self.mark[f] = true;
-                self.touched.push(f as u32);
-            }
-            let vals = &c.vals[e * (k + 1)..(e + 1) * (k + 1)];
-            self.gw[f] += vals[0];
-            for (g, &d) in self.gv[f * k..(f + 1) * k].iter_mut().zip(&vals[1..]) {
-                *g += d;
-            }
-        }
-    }
-
-    /// Applies the summed gradients to `w` and clears them.
-    fn apply(&mut self, params: &ValidFmParams, w: &mut FmWeights, g0: f32, batch: usize) {
-        let k = self.k;
-        let rescale = params.rescale_grad.unwrap_or(1.0 / batch.max(1) as f32);
-        let adagrad = params.solver == FmSolver::Adagrad;
-        let clip = |g: f32| params.clip_gradient.map_or(g, |c| g.clamp(-c, c));
-        let eps = params.eps;
-        let step = |x: &mut f32, h: Option<&mut f32>, raw: f32, lr: f32, wd: f32| {
-            let g = clip(rescale * raw + wd * *x);
-            match h {
-                Some(h) => {
-                    *h += g * g;
-                    *x -= lr * g / (h.sqrt() + eps);
-                }
-                None => *x -= lr * g,
-            }
-        };
-        step(
-            &mut w.w0,
-            adagrad.then_some(&mut self.h0),
-            g0,
-            params.bias_lr,
-            params.bias_wd,
-        );
-        for &f in &self.touched {
-            let f = f as usize;
-            step(
-                &mut w.w[f],
-                if adagrad { self.hw.get_mut(f) } else { None },
-                self.gw[f],
-                params.linear_lr,
-                params.linear_wd,
-            );
-            self.gw[f] = 0.0;
-            self.mark[f] = false;
-            for t in f * k..(f + 1) * k {
-                step(
-                    &mut w.v[t],
-                    if adagrad { self.hv.get_mut(t) } else { None },
-                    self.gv[t],
-                    params.factors_lr,
-                    params.factors_wd,
-                );
-                self.gv[t] = 0.0;
-            }
-        }
-        self.touched.clear();
-    }
 }
 
 /// Fits by mini-batch SGD or AdaGrad with early stopping on the validation split.
@@ -260,31 +75,55 @@ pub fn fit(
         ));
     }
     let mut w = init_weights(params, space.len(), k);
-    let mut opt = Optimizer::new(space.len(), k, params.solver == FmSolver::Adagrad);
+    let mut opt = Optimizer::new(
+        space,
+        m,
+        k,
+        params.solver == FmSolver::Adagrad,
+        pool.current_num_threads(),
+    );
+    let mut chunks: Vec<(ChunkGrad, Scratch)> = Vec::new();
     let (metric, larger_is_better) = metric_of(params.predictor_type);
     let mut best: Option<(f64, FmWeights)> = None;
     let mut epochs_without_gain = 0;
     let mut history = Vec::new();
     let mut order: Vec<u32> = (0..examples.train.len() as u32).collect();
     for epoch in 1..=params.epochs {
+        let pass_start = Instant::now();
         shuffle(&mut order, params.seed, epoch);
         let (mut loss, mut count) = (0f64, 0usize);
-        for batch in order.chunks(params.mini_batch_size) {
-            let grads: Vec<ChunkGrad> = pool.install(|| {
-                batch
-                    .par_chunks(CHUNK)
-                    .map(|idx| chunk_gradients(params, space, m, &w, &examples.train, idx, epoch))
-                    .collect()
-            });
-            let mut g0 = 0f64;
-            for c in &grads {
-                opt.add(c);
-                g0 += c.w0;
-                loss += c.loss;
-                count += c.count;
+        // The batch loop runs on a worker of the pool, so each parallel step is a local
+        // fork rather than a job injected from outside and its wake-up latency.
+        pool.install(|| {
+            for batch in order.chunks(params.mini_batch_size) {
+                let used = batch.len().div_ceil(CHUNK);
+                if chunks.len() < used {
+                    chunks.resize_with(used, Default::default);
+                }
+                let grads = &mut chunks[..used];
+                grads.par_iter_mut().zip(batch.par_chunks(CHUNK)).for_each(
+                    |((out, scratch), idx)| {
+                        chunk_gradients(
+                            params,
+                            space,
+                            m,
+                            &w,
+                            &examples.train,
+                            idx,
+                            epoch,
+                            out,
+                            scratch,
+                        );
+                    },
+                );
+                for (c, _) in grads.iter() {
+                    loss += c.loss;
+                    count += c.count;
+                }
+                opt.step(params, &mut w, grads, batch.len(), pool);
             }
-            opt.apply(params, &mut w, g0 as f32, batch.len());
-        }
+        });
+        let pass = pass_start.elapsed();
         let train_loss = loss / count.max(1) as f64;
         if !train_loss.is_finite() || !w.is_finite() {
             return Err(FmFitError::Diverged {
@@ -313,6 +152,7 @@ pub fn fit(
             validation,
             metric,
             elapsed: start.elapsed(),
+            pass,
         };
         history.push(report);
         if progress(&report).is_break() {
@@ -351,9 +191,12 @@ pub fn fit(
     })
 }
 
-/// Fisher–Yates with a stream per epoch.
+/// Fisher–Yates with a stream per epoch, from the identity so that each epoch's order
+/// depends only on the seed and the epoch.
 fn shuffle(order: &mut [u32], seed: u64, epoch: usize) {
-    order.sort_unstable();
+    for (e, o) in order.iter_mut().enumerate() {
+        *o = e as u32;
+    }
     let mut rng = Rng::at(seed ^ 0x054a_ff1e, epoch as u64, 0);
     for a in (1..order.len()).rev() {
         let b = rng.below(a + 1);
@@ -365,7 +208,7 @@ fn shuffle(order: &mut [u32], seed: u64, epoch: usize) {
 mod tests {
     use super::*;
     use crate::data::IdMap;
-    use crate::models::fm::params::FmParams;
+    use crate::models::fm::params::{FmParams, PredictorType};
 
     /// Ratings with a planted structure: user block × item block, plus biases.
     fn planted(n: usize) -> (FeatureSpace, CsrMatrix) {

@@ -1,0 +1,321 @@
+//! Summing a mini-batch's gradients and stepping the weights, on every worker at once.
+//!
+//! The feature indices are cut into one contiguous range per worker, balanced by how
+//! often each feature occurs in the training pairs. Every worker scans the batch's
+//! gradient entries in the same order (chunk by chunk, entry by entry) and keeps only
+//! those of its own features, so each feature's gradient is summed in exactly the order
+//! a single thread would sum it: the weights after a step are bit-identical for any
+//! number of workers. The ranges are disjoint, so each worker owns its slices of the
+//! weights, the gradient sums and AdaGrad's state, and no locking or `unsafe` is needed.
+
+use rayon::prelude::*;
+
+use super::fit::FmWeights;
+use super::params::{FmSolver, ValidFmParams};
+use super::space::FeatureSpace;
+use crate::data::CsrMatrix;
+
+/// Gradients of one chunk of examples, reused from batch to batch.
+#[derive(Default)]
+pub struct ChunkGrad {
+    pub w0: f64,
+    pub loss: f64,
+    pub count: usize,
+    /// Feature of each entry.
+    pub feats: Vec<u32>,
+    /// Per entry: the linear gradient, then `k` factor gradients.
+    pub vals: Vec<f32>,
+}
+
+impl ChunkGrad {
+    pub fn clear(&mut self) {
+        self.w0 = 0.0;
+        self.loss = 0.0;
+        self.count = 0;
+        self.feats.clear();
+        self.vals.clear();
+    }
+}
+
+/// One worker's features `lo..hi`: their gradient sums and optimiser state.
+///
+/// A batch touches a few thousand features, so their sums live in compact arrays (one
+/// slot per touched feature, in order of first touch) that stay in cache, rather than in
+/// feature-sized arrays whose rows would each be a cache miss.
+struct Part {
+    lo: usize,
+    hi: usize,
+    /// Per feature of the part: its slot in this batch, or `NO_SLOT`.
+    slot: Vec<u32>,
+    /// Per slot: the feature (relative to `lo`), its linear sum and its `k` factor sums.
+    touched: Vec<u32>,
+    gw: Vec<f32>,
+    gv: Vec<f32>,
+    /// AdaGrad's sums of squared gradients (empty for plain SGD).
+    hw: Vec<f32>,
+    hv: Vec<f32>,
+}
+
+const NO_SLOT: u32 = u32::MAX;
+
+/// The step's constants, as MXNet's optimisers apply them.
+#[derive(Clone, Copy)]
+struct Step {
+    rescale: f32,
+    clip: Option<f32>,
+    eps: f32,
+}
+
+impl Step {
+    #[inline(always)]
+    fn grad(self, raw: f32, wd: f32, x: f32) -> f32 {
+        let g = self.rescale * raw + wd * x;
+        self.clip.map_or(g, |c| g.clamp(-c, c))
+    }
+
+    #[inline(always)]
+    fn sgd(self, x: &mut f32, raw: f32, lr: f32, wd: f32) {
+        *x -= lr * self.grad(raw, wd, *x);
+    }
+
+    #[inline(always)]
+    fn adagrad(self, x: &mut f32, h: &mut f32, raw: f32, lr: f32, wd: f32) {
+        let g = self.grad(raw, wd, *x);
+        *h += g * g;
+        *x -= lr * g / (h.sqrt() + self.eps);
+    }
+}
+
+/// Gradient sums and optimiser state, split into one part per worker.
+pub struct Optimizer {
+    k: usize,
+    parts: Vec<Part>,
+    /// AdaGrad's sum for the global bias.
+    h0: f32,
+}
+
+impl Optimizer {
+    /// Splits the features of `space` into `workers` ranges of about equal work, counted
+    /// as the number of training pairs each feature takes part in.
+    pub fn new(
+        space: &FeatureSpace,
+        m: &CsrMatrix,
+        k: usize,
+        adagrad: bool,
+        workers: usize,
+    ) -> Self {
+        let n = space.len();
+        let mut work = vec![0u64; n];
+        let mut item_pairs = vec![0u64; m.cols()];
+        for &i in m.indices() {
+            item_pairs[i as usize] += 1;
+        }
+        for u in 0..m.rows() {
+            let pairs = m.row_nnz(u) as u64;
+            for &f in space.user_rows.row(u).0 {
+                work[f as usize] += pairs;
+            }
+        }
+        for (i, &pairs) in item_pairs.iter().enumerate() {
+            for &f in space.item_rows.row(i).0 {
+                work[f as usize] += pairs;
+            }
+        }
+        let total: u64 = work.iter().sum::<u64>().max(1);
+        let workers = workers.clamp(1, n.max(1));
+        let mut bounds = vec![0usize];
+        let mut acc = 0u64;
+        for (f, &w) in work.iter().enumerate() {
+            acc += w;
+            let next = bounds.len() as u64;
+            if bounds.len() < workers && acc * workers as u64 >= total * next {
+                bounds.push(f + 1);
+            }
+        }
+        while bounds.len() < workers {
+            bounds.push(n);
+        }
+        bounds.push(n);
+        let parts = bounds
+            .windows(2)
+            .map(|b| {
+                let len = b[1] - b[0];
+                Part {
+                    lo: b[0],
+                    hi: b[1],
+                    slot: vec![NO_SLOT; len],
+                    touched: Vec::new(),
+                    gw: Vec::new(),
+                    gv: Vec::new(),
+                    hw: if adagrad { vec![0.0; len] } else { Vec::new() },
+                    hv: if adagrad {
+                        vec![0.0; len * k]
+                    } else {
+                        Vec::new()
+                    },
+                }
+            })
+            .collect();
+        Self { k, parts, h0: 0.0 }
+    }
+
+    /// Sums the gradients of `chunks` and applies them to `w`, every part on its own worker.
+    pub fn step(
+        &mut self,
+        params: &ValidFmParams,
+        w: &mut FmWeights,
+        chunks: &[(ChunkGrad, super::sgd_kernel::Scratch)],
+        batch: usize,
+        pool: &rayon::ThreadPool,
+    ) {
+        let k = self.k;
+        let step = Step {
+            rescale: params.rescale_grad.unwrap_or(1.0 / batch.max(1) as f32),
+            clip: params.clip_gradient,
+            eps: params.eps,
+        };
+        let adagrad = params.solver == FmSolver::Adagrad;
+        let g0: f64 = chunks.iter().map(|(c, _)| c.w0).sum();
+        if adagrad {
+            step.adagrad(
+                &mut w.w0,
+                &mut self.h0,
+                g0 as f32,
+                params.bias_lr,
+                params.bias_wd,
+            );
+        } else {
+            step.sgd(&mut w.w0, g0 as f32, params.bias_lr, params.bias_wd);
+        }
+        let mut slices = Vec::with_capacity(self.parts.len());
+        let (mut ws, mut vs) = (&mut w.w[..], &mut w.v[..]);
+        for p in &self.parts {
+            let (a, rest) = std::mem::take(&mut ws).split_at_mut(p.hi - p.lo);
+            let (b, rest_v) = std::mem::take(&mut vs).split_at_mut((p.hi - p.lo) * k);
+            slices.push((a, b));
+            ws = rest;
+            vs = rest_v;
+        }
+        let apply = |(p, (ww, wv)): (&mut Part, (&mut [f32], &mut [f32]))| {
+            // Dispatched so the summing and stepping loops vectorise (see `sgd_kernel`).
+            pulp::Arch::new().dispatch(
+                #[inline(always)]
+                || {
+                    p.sum(chunks, k);
+                    p.apply(params, step, adagrad, ww, wv, k);
+                },
+            );
+        };
+        if self.parts.len() == 1 {
+            self.parts.iter_mut().zip(slices).for_each(apply);
+        } else {
+            pool.install(|| self.parts.par_iter_mut().zip(slices).for_each(apply));
+        }
+    }
+}
+
+impl Part {
+    /// Adds this part's entries of `chunks`, in chunk and entry order.
+    #[inline(always)]
+    fn sum(&mut self, chunks: &[(ChunkGrad, super::sgd_kernel::Scratch)], k: usize) {
+        let (lo, hi) = (self.lo as u32, self.hi as u32);
+        for (c, _) in chunks {
+            for (e, &f) in c.feats.iter().enumerate() {
+                if f < lo || f >= hi {
+                    continue;
+                }
+                let l = (f - lo) as usize;
+                let vals = &c.vals[e * (k + 1)..(e + 1) * (k + 1)];
+                let s = self.slot[l];
+                if s == NO_SLOT {
+                    self.slot[l] = self.touched.len() as u32;
+                    self.touched.push(l as u32);
+                    self.gw.push(vals[0]);
+                    self.gv.extend_from_slice(&vals[1..]);
+                } else {
+                    let s = s as usize;
+                    self.gw[s] += vals[0];
+                    for (g, &d) in self.gv[s * k..(s + 1) * k].iter_mut().zip(&vals[1..]) {
+                        *g += d;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Steps the touched weights `ww` (linear) and `wv` (factors) and clears the sums.
+    #[inline(always)]
+    fn apply(
+        &mut self,
+        params: &ValidFmParams,
+        step: Step,
+        adagrad: bool,
+        ww: &mut [f32],
+        wv: &mut [f32],
+        k: usize,
+    ) {
+        for (s, &l) in self.touched.iter().enumerate() {
+            let l = l as usize;
+            let (gv, v) = (&self.gv[s * k..(s + 1) * k], &mut wv[l * k..(l + 1) * k]);
+            if adagrad {
+                step.adagrad(
+                    &mut ww[l],
+                    &mut self.hw[l],
+                    self.gw[s],
+                    params.linear_lr,
+                    params.linear_wd,
+                );
+                for ((x, h), g) in v
+                    .iter_mut()
+                    .zip(&mut self.hv[l * k..(l + 1) * k])
+                    .zip(gv.iter())
+                {
+                    step.adagrad(x, h, *g, params.factors_lr, params.factors_wd);
+                }
+            } else {
+                step.sgd(&mut ww[l], self.gw[s], params.linear_lr, params.linear_wd);
+                for (x, g) in v.iter_mut().zip(gv.iter()) {
+                    step.sgd(x, *g, params.factors_lr, params.factors_wd);
+                }
+            }
+            self.slot[l] = NO_SLOT;
+        }
+        self.touched.clear();
+        self.gw.clear();
+        self.gv.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::IdMap;
+
+    #[test]
+    fn parts_cover_every_feature_once_and_balance_the_work() {
+        // Customer 0 has 8 pairs, the others 1 each: the first range must be short.
+        let mut t = vec![];
+        for i in 0..8 {
+            t.push((0, i, 1.0));
+        }
+        for u in 1..8 {
+            t.push((u, 0, 1.0));
+        }
+        let m = CsrMatrix::from_triplets(8, 8, &t);
+        let ids = |p: &str| IdMap::from_names((0..8).map(|k| format!("{p}{k}")));
+        let space = FeatureSpace::ids_only(&ids("u"), &ids("i"));
+        let opt = Optimizer::new(&space, &m, 2, false, 3);
+        let ranges: Vec<(usize, usize)> = opt.parts.iter().map(|p| (p.lo, p.hi)).collect();
+        assert_eq!(ranges.len(), 3);
+        assert_eq!(ranges[0].0, 0);
+        assert_eq!(ranges[2].1, 16);
+        assert!(ranges.windows(2).all(|w| w[0].1 == w[1].0), "{ranges:?}");
+        assert!(
+            ranges[0].1 <= 3,
+            "customer 0 is a third of the work: {ranges:?}"
+        );
+        // More workers than features still yields a valid cover.
+        let opt = Optimizer::new(&space, &m, 2, true, 64);
+        assert_eq!(opt.parts.iter().map(|p| p.hi - p.lo).sum::<usize>(), 16);
+    }
+}
