@@ -2,17 +2,19 @@
 //!
 //! A workspace names its data file and column mapping (`[data]`), the cleaning rules
 //! (`[cleaning]`), how lines become interactions and which days count (`[interactions]`),
-//! the model's hyperparameters under the seed system's names (`[als]`), how many
-//! recommendations to make (`[recommend]`) and the business rules over them
-//! (`[overrides]`, see [`crate::recommend::rules`]). Every table and key is optional; a missing
-//! one takes the documented default. Unknown keys are errors, so a typo never silently
-//! falls back to a default.
+//! the model's hyperparameters under the seed system's names (`[als]`) and a factorization
+//! machine's under SageMaker's (`[fm]`), how many recommendations to make (`[recommend]`)
+//! and the business rules over them (`[overrides]`, see [`crate::recommend::rules`]). Every
+//! table and key is optional; a missing one takes the documented default. Unknown keys are
+//! errors, so a typo never silently falls back to a default.
 
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::data::{CleaningSpec, DataSpec, InteractionSpec, LoadSpec};
+use crate::data::{CleaningSpec, DataSpec, InteractionSpec, LoadSpec, RankingType};
+use crate::models::fm::{FmParams, PredictorType};
+use crate::models::hyper::{ParamsError, RawValue};
 use crate::recommend::Overrides;
 
 /// Why a workspace file could not be used.
@@ -56,6 +58,11 @@ pub struct WorkspaceConfig {
     /// ALS hyperparameters under the seed's names (`als_rank`, `reg_param`, `max_iter`,
     /// `alpha`, …); checked by the model when training starts.
     pub als: toml::Table,
+    /// Factorization-machine hyperparameters under SageMaker's names (`num_factors`,
+    /// `predictor_type`, `epochs`, `*_lr`, `*_wd`, …) and latent's (`rfm_bands`,
+    /// `side_features`); checked when the file is read, so a typo or a bad value is
+    /// refused before any training (see [`WorkspaceConfig::fm_params`]).
+    pub fm: toml::Table,
     pub recommend: RecommendSpec,
     /// Business rules over the lists: exclusions, forced products, boosts, cold start.
     pub overrides: Overrides,
@@ -92,13 +99,34 @@ impl WorkspaceConfig {
     /// Parses workspace text; the error carries toml's line and column, and for an
     /// unknown key the nearest valid one.
     pub fn parse(text: &str) -> Result<Self, String> {
-        toml::from_str(text).map_err(|e| {
+        let config: Self = toml::from_str(text).map_err(|e| {
             let message = e.to_string().trim_end().to_owned();
             match suggest_key(&message) {
                 Some(s) => format!("{message}\ndid you mean '{s}'?"),
                 None => message,
             }
-        })
+        })?;
+        if let Err(e) = config.fm_params().and_then(|p| p.check()) {
+            let at = error_key(&e)
+                .and_then(|key| line_of(text, "fm", key))
+                .map_or_else(String::new, |line| format!(" at line {line}"));
+            return Err(format!("in [fm]{at}: {e}"));
+        }
+        Ok(config)
+    }
+
+    /// FM hyperparameters before `--set`: SageMaker's defaults (the regressor on rating
+    /// data), then the `[fm]` table. Unchecked, so that command-line overrides can still
+    /// apply; values may be strings, as SageMaker passes them.
+    pub fn fm_params(&self) -> Result<FmParams, ParamsError> {
+        let mut params = FmParams::default();
+        if self.interactions.ranking_type == RankingType::Rating {
+            params.predictor_type = PredictorType::Regressor;
+        }
+        for (key, value) in &self.fm {
+            params.set(key, &RawValue::from_toml(key, value)?)?;
+        }
+        Ok(params)
     }
 
     /// The loading part of this workspace.
@@ -117,6 +145,35 @@ impl WorkspaceConfig {
             .or_else(|| self.data.path.clone())
             .ok_or(ConfigError::NoDataPath)
     }
+}
+
+/// The key a hyperparameter error is about, to find its line.
+fn error_key(e: &ParamsError) -> Option<&str> {
+    match e {
+        ParamsError::UnknownKey { key, .. }
+        | ParamsError::BadValue { key, .. }
+        | ParamsError::OutOfRange { key, .. } => Some(key),
+        ParamsError::Invalid(_) => None,
+    }
+}
+
+/// The 1-based line where `key` is set in `[table]` of `text`, for messages; a key the
+/// error names by its canonical name but the file by an alias is not found.
+fn line_of(text: &str, table: &str, key: &str) -> Option<usize> {
+    let mut current = "";
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if let Some(header) = line.strip_prefix('[') {
+            current = header.trim_end_matches(']').trim();
+        } else if current == table
+            && line
+                .strip_prefix(key)
+                .is_some_and(|rest| rest.trim_start().starts_with('='))
+        {
+            return Some(n + 1);
+        }
+    }
+    None
 }
 
 /// From serde's "unknown field `x`, expected one of `a`, `b`", the valid key nearest `x`.
@@ -161,6 +218,50 @@ mod tests {
         assert_eq!(c.interactions.ranking_type, RankingType::Revenue);
         assert_eq!(c.interactions.retention_days, Some(90));
         assert_eq!(c.recommend.reco_item, 5);
+    }
+
+    #[test]
+    fn fm_table_takes_sagemakers_names_and_strings() {
+        let c = WorkspaceConfig::parse(
+            "[fm]\nnum_factors = \"64\"\npredictor_type = \"binary_classifier\"\n\
+             epochs = 5\nfactors_lr = 0.05\nfactors_init_method = \"uniform\"\n\
+             clip_gradient = 5.0\nrfm_bands = 3\nside_features = false\n",
+        )
+        .unwrap();
+        let p = c.fm_params().unwrap();
+        assert_eq!(p.num_factors, 64);
+        assert_eq!(p.predictor_type, PredictorType::BinaryClassifier);
+        assert_eq!((p.epochs, p.factors_lr), (5, 0.05));
+        assert_eq!(p.clip_gradient, Some(5.0));
+        assert_eq!((p.rfm_bands, p.side_features), (3, false));
+        // Rating data makes the regressor the default; the table still decides.
+        let c = WorkspaceConfig::parse("[interactions]\nranking_type = \"rating\"\n").unwrap();
+        assert_eq!(
+            c.fm_params().unwrap().predictor_type,
+            PredictorType::Regressor
+        );
+    }
+
+    #[test]
+    fn fm_table_errors_name_the_key_and_line() {
+        let err =
+            WorkspaceConfig::parse("name = \"x\"\n[fm]\nepochs = 3\nnum_factor = 8\n").unwrap_err();
+        assert_eq!(
+            err,
+            "in [fm] at line 4: unknown hyperparameter 'num_factor' for fm: did you mean 'num_factors'?"
+        );
+        let err = WorkspaceConfig::parse("[fm]\nnum_factors = 0\n").unwrap_err();
+        assert_eq!(
+            err,
+            "in [fm] at line 2: invalid num_factors '0': must be in 1..=256"
+        );
+        let err = WorkspaceConfig::parse("[fm]\nsolver = \"newton\"\n").unwrap_err();
+        assert!(
+            err.contains("solver 'newton'") && err.contains("line 2"),
+            "{err}"
+        );
+        let err = WorkspaceConfig::parse("[fm]\nepochs = [1]\n").unwrap_err();
+        assert!(err.contains("epochs"), "{err}");
     }
 
     #[test]

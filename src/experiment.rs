@@ -19,7 +19,7 @@ use crate::error::Error;
 use crate::eval::{EvalReport, TestSet, evaluate};
 use crate::eval::{cold_cases, evaluate_cold};
 use crate::models::als::{AlsParams, EpochReport, FitError};
-use crate::models::fm::{FeatureSpace, FmFitError, FmModel, FmParams, PredictorType};
+use crate::models::fm::{FeatureSpace, FmFitError, FmModel, FmParams};
 use crate::models::hyper::{ParamsError, RawValue};
 use crate::models::{AlsModel, ItemKnnModel, ModelKind, PopularityModel, TrainedModel};
 use crate::recommend::catalog::pair_last_purchase;
@@ -129,13 +129,11 @@ pub fn als_params(spec: &TrainSpec) -> Result<AlsParams, ParamsError> {
     Ok(params)
 }
 
-/// The FM hyperparameters of `spec` (its `--set` overrides on SageMaker's defaults),
-/// checked. Rating data without an explicit `predictor_type` gets the regressor.
+/// The FM hyperparameters of `spec`, checked: SageMaker's defaults, the workspace's `[fm]`
+/// table, then the `--set` overrides. Rating data without an explicit `predictor_type`
+/// gets the regressor.
 pub fn fm_params(spec: &TrainSpec) -> Result<FmParams, ParamsError> {
-    let mut params = FmParams::default();
-    if spec.config.interactions.ranking_type == RankingType::Rating {
-        params.predictor_type = PredictorType::Regressor;
-    }
+    let mut params = spec.config.fm_params()?;
     for (k, v) in &spec.overrides {
         params.set(k, v)?;
     }
@@ -475,6 +473,14 @@ pub fn train_on(
                 *p = std::fs::canonicalize(data_folder.join(&*p)).unwrap_or_else(|_| p.clone());
             }
         }
+    }
+    if let TrainedModel::Fm(m) = &model {
+        config.fm = m
+            .params
+            .to_strings()
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), toml::Value::String(v)))
+            .collect();
     }
     if let Some(p) = &als {
         config.als = p

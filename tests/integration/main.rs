@@ -24,6 +24,8 @@ mod quality;
 mod fm;
 // FM runs for new customers (fold-in, measured on Online Retail) and `latent similar`.
 mod fm_serving;
+// The workspace's `[fm]` table: trained with, overridden by --set, kept in the run, checked.
+mod fm_config;
 // The TUI's screens and state, driven by events and rendered into a TestBackend.
 mod tui_screens;
 // The real binary driven through tmux: load, train, inspect, quit.
