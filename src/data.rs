@@ -17,6 +17,7 @@ pub mod ids;
 pub mod interactions;
 pub mod mapping;
 pub mod profile;
+pub mod progress;
 pub mod reader;
 pub mod split;
 pub mod synth;
@@ -25,6 +26,7 @@ pub mod transactions;
 pub mod values;
 pub mod write;
 
+use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
 pub use clean::{
@@ -34,6 +36,7 @@ pub use csr::CsrMatrix;
 pub use ids::IdMap;
 pub use interactions::{InteractionSpec, Interactions, RankingType};
 pub use mapping::DataSpec;
+pub use progress::{LoadPhase, LoadProgress};
 pub use transactions::Transactions;
 
 /// Why a transaction file could not be turned into data.
@@ -119,6 +122,9 @@ pub enum LoadError {
     BadFeature { feature: String, message: String },
     #[error("cannot write '{path}': {message}")]
     Write { path: PathBuf, message: String },
+    /// The progress callback asked to stop.
+    #[error("loading cancelled")]
+    Cancelled,
 }
 
 fn missing_column_message(
@@ -171,8 +177,52 @@ pub fn load_transactions(
     path: &Path,
     spec: &LoadSpec,
 ) -> Result<(Transactions, CleaningReport), LoadError> {
+    let mut ignore = |_| ControlFlow::Continue(());
+    load_transactions_with_progress(path, spec, &mut ignore)
+}
+
+/// [`load_transactions`], reporting how far it has come to `progress` (see
+/// [`progress`]); the last report of a successful load has a fraction of 1.
+///
+/// When `progress` returns `Break` the load stops and fails with [`LoadError::Cancelled`].
+pub fn load_transactions_with_progress(
+    path: &Path,
+    spec: &LoadSpec,
+    progress: progress::ProgressFn<'_>,
+) -> Result<(Transactions, CleaningReport), LoadError> {
+    read_and_clean(path, spec, &mut progress::Tracker::new(progress, false))
+}
+
+/// Reads, cleans and aggregates the file at `path` into the interaction matrix, reporting
+/// every phase to `progress`, the matrix included; `Break` cancels as in
+/// [`load_transactions_with_progress`].
+pub fn load_interactions_with_progress(
+    path: &Path,
+    spec: &LoadSpec,
+    progress: progress::ProgressFn<'_>,
+) -> Result<(Transactions, CleaningReport, Interactions), LoadError> {
+    let mut tracker = progress::Tracker::new(progress, true);
+    let (t, report) = read_and_clean(path, spec, &mut tracker)?;
+    go_on(tracker.report(LoadPhase::Matrix, 0, 1))?;
+    let matrix = Interactions::from_transactions(&t, spec.interactions.ranking_type)?;
+    go_on(tracker.report(LoadPhase::Matrix, 1, 1))?;
+    Ok((t, report, matrix))
+}
+
+fn go_on(flow: ControlFlow<()>) -> Result<(), LoadError> {
+    match flow {
+        ControlFlow::Continue(()) => Ok(()),
+        ControlFlow::Break(()) => Err(LoadError::Cancelled),
+    }
+}
+
+fn read_and_clean(
+    path: &Path,
+    spec: &LoadSpec,
+    tracker: &mut progress::Tracker<'_>,
+) -> Result<(Transactions, CleaningReport), LoadError> {
     let _span = tracing::info_span!("load", path = %path.display()).entered();
-    let source = reader::open(path, &spec.data)?;
+    let source = reader::open_with_progress(path, &spec.data, tracker)?;
     let mut cleaner = cleaner::Cleaner::new(
         path.to_owned(),
         source.header.clone(),
@@ -180,8 +230,21 @@ pub fn load_transactions(
         &spec.cleaning,
         &spec.clean_options(),
     );
-    source.for_each_chunk(&mut |table| cleaner.push(&table))?;
+    let total = source.rows as u64;
+    let mut done = 0u64;
+    go_on(tracker.report(LoadPhase::Reading, 0, total))?;
+    source.for_each_chunk(&mut |table| {
+        // Slices of a chunk are cleaned one by one so the gauge moves within a chunk.
+        for part in table.into_parts(progress::ROWS_PER_REPORT) {
+            cleaner.push(&part)?;
+            done += part.rows as u64;
+            go_on(tracker.report(LoadPhase::Reading, done, total.max(done)))?;
+        }
+        Ok(())
+    })?;
+    go_on(tracker.report(LoadPhase::Cleaning, 0, 1))?;
     let result = cleaner.finish()?;
+    go_on(tracker.report(LoadPhase::Cleaning, 1, 1))?;
     tracing::info!(
         rows = result.1.rows_read,
         kept = result.1.rows_kept,

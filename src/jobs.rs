@@ -48,12 +48,19 @@ pub enum JobEvent {
         /// The validation metric's name and value, for models that have one (FM).
         validation: Option<(&'static str, f64)>,
     },
+    /// How far loading the data has come.
+    Loading {
+        id: JobId,
+        progress: crate::data::LoadProgress,
+    },
     /// A data profile is ready.
     Profiled {
         id: JobId,
         profile: Box<Profile>,
         monthly_lines: Vec<(String, u64)>,
         item_popularity: Vec<u64>,
+        /// Every product with its buyers, most bought first.
+        products: Vec<profiling::ProductCount>,
     },
     /// Training finished; the run was saved to `dir`.
     Finished {
@@ -101,6 +108,7 @@ impl JobEvent {
             JobEvent::Started { id, .. }
             | JobEvent::Stage { id, .. }
             | JobEvent::Progress { id, .. }
+            | JobEvent::Loading { id, .. }
             | JobEvent::Profiled { id, .. }
             | JobEvent::Finished { id, .. }
             | JobEvent::RunLoaded { id, .. }

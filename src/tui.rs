@@ -12,11 +12,14 @@ pub mod app;
 pub mod clipboard;
 pub mod event;
 pub mod export;
+pub mod filter;
 pub mod inspect;
 pub mod palette;
+pub mod products;
 pub mod runs;
 pub mod settings;
 pub mod theme;
+pub mod train;
 pub mod tune;
 pub mod views;
 

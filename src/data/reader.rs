@@ -17,6 +17,7 @@ use polars::prelude::*;
 use super::LoadError;
 use super::csv_sniff::{self, CsvLayout};
 use super::mapping::{DataSpec, MappingProblem, ResolvedColumns, resolve};
+use super::progress::{CountingReader, Tracker};
 
 /// The two file kinds latent reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,6 +65,32 @@ impl RawTable {
             .map(|(_, c)| c)
     }
 
+    /// This table cut into tables of at most `rows_per_part` rows, in order; the columns
+    /// are shared, not copied, so cleaning can report progress between parts for free.
+    pub fn into_parts(self, rows_per_part: usize) -> Vec<RawTable> {
+        let per = rows_per_part.max(1);
+        if self.rows <= per {
+            return vec![self];
+        }
+        (0..self.rows)
+            .step_by(per)
+            .map(|start| {
+                let len = per.min(self.rows - start);
+                RawTable {
+                    path: self.path.clone(),
+                    format: self.format,
+                    columns: self
+                        .columns
+                        .iter()
+                        .map(|(i, c)| (*i, c.slice(start as i64, len)))
+                        .collect(),
+                    rows: len,
+                    first_row: self.first_row + start,
+                }
+            })
+            .collect()
+    }
+
     /// Where row `row` (0-based within this table) stands in the file, for messages: the
     /// line of a CSV (header on line 1) or the 1-based row of a Parquet file.
     pub fn location(&self, row: usize) -> String {
@@ -83,11 +110,26 @@ pub struct Source {
     pub header: Vec<String>,
     /// Which header column plays which role.
     pub resolved: ResolvedColumns,
+    /// Data rows in the file: the records of a CSV, the rows of a Parquet file.
+    pub rows: usize,
     csv: Option<CsvLayout>,
 }
 
 /// Opens `path`, checks its structure and matches `spec`'s mapping against its header.
 pub fn open(path: &Path, spec: &DataSpec) -> Result<Source, LoadError> {
+    let mut ignore = |_| std::ops::ControlFlow::Continue(());
+    open_with_progress(path, spec, &mut Tracker::new(&mut ignore, false))
+}
+
+/// Bytes of the CSV checking pass between two progress reports.
+const CHECK_REPORT_BYTES: u64 = 4 * 1024 * 1024;
+
+/// [`open`], reporting the CSV checking pass (a read of every byte) to `tracker`.
+pub(crate) fn open_with_progress(
+    path: &Path,
+    spec: &DataSpec,
+    tracker: &mut Tracker<'_>,
+) -> Result<Source, LoadError> {
     let metadata = std::fs::metadata(path).map_err(|e| io_error(path, &e))?;
     if metadata.is_dir() {
         return Err(LoadError::Io {
@@ -107,7 +149,18 @@ pub fn open(path: &Path, spec: &DataSpec) -> Result<Source, LoadError> {
         FileFormat::Csv => {
             file.seek(SeekFrom::Start(0))
                 .map_err(|e| io_error(path, &e))?;
-            let layout = csv_sniff::inspect(path, file)?;
+            let counted = CountingReader {
+                inner: file,
+                tracker: &mut *tracker,
+                total: metadata.len(),
+                read: 0,
+                reported: 0,
+                every: CHECK_REPORT_BYTES,
+            };
+            let layout = match csv_sniff::inspect(path, counted) {
+                Err(_) if tracker.is_cancelled() => return Err(LoadError::Cancelled),
+                other => other?,
+            };
             let resolved = resolve(spec, &layout.header)
                 .map_err(|p| mapping_error(path, &layout.header, p))?;
             Ok(Source {
@@ -115,6 +168,7 @@ pub fn open(path: &Path, spec: &DataSpec) -> Result<Source, LoadError> {
                 format: FileFormat::Csv,
                 header: layout.header.clone(),
                 resolved,
+                rows: layout.records,
                 csv: Some(layout),
             })
         }
@@ -123,11 +177,13 @@ pub fn open(path: &Path, spec: &DataSpec) -> Result<Source, LoadError> {
             let schema = reader.schema().map_err(|e| parquet_error(path, &e))?;
             let header: Vec<String> = schema.iter_names().map(ToString::to_string).collect();
             let resolved = resolve(spec, &header).map_err(|p| mapping_error(path, &header, p))?;
+            let rows = reader.num_rows().map_err(|e| parquet_error(path, &e))?;
             Ok(Source {
                 path: path.to_owned(),
                 format: FileFormat::Parquet,
                 header,
                 resolved,
+                rows,
                 csv: None,
             })
         }

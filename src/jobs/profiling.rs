@@ -1,11 +1,29 @@
 //! A profiling job: load the workspace's data and summarise it for the Data screen.
+//!
+//! The loader's progress callback becomes [`JobEvent::Loading`] messages, one per block
+//! of work, so the Data screen can draw a gauge; the same callback stops the load as soon
+//! as the job is cancelled or nobody listens any more.
 
+use std::ops::ControlFlow;
 use std::path::PathBuf;
 
 use super::{CancelToken, JobEvent, JobHandle, JobId, Sink};
 use crate::data::profile::profile;
 use crate::data::timestamps::civil_from_days;
-use crate::data::{Interactions, LoadSpec, Transactions, load_transactions};
+use crate::data::{Interactions, LoadError, LoadSpec, Transactions};
+
+/// A product as the Data screen lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProductCount {
+    /// The product code.
+    pub id: String,
+    /// Its description, empty when the data has none.
+    pub description: String,
+    /// Customers who bought it (kept lines).
+    pub buyers: u64,
+    /// Kept lines naming it.
+    pub lines: u64,
+}
 
 /// Starts loading and profiling `path` in the background.
 pub fn spawn_profile(
@@ -25,29 +43,24 @@ pub fn spawn_profile(
             }) {
                 return;
             }
-            let event = match load_transactions(&path, &spec) {
-                _ if token.is_cancelled() => JobEvent::Cancelled { id },
-                Ok((t, report)) => {
-                    match Interactions::from_transactions(&t, spec.interactions.ranking_type) {
-                        Ok(m) => {
-                            let p = profile(&path.display().to_string(), &t, &report, &m);
-                            let mut popularity: Vec<u64> = (0..m.item_users.rows())
-                                .map(|i| m.item_users.row_nnz(i) as u64)
-                                .collect();
-                            popularity.sort_unstable_by(|a, b| b.cmp(a));
-                            JobEvent::Profiled {
-                                id,
-                                profile: Box::new(p),
-                                monthly_lines: monthly_lines(&t),
-                                item_popularity: popularity,
-                            }
-                        }
-                        Err(e) => JobEvent::Failed {
-                            id,
-                            message: format!("{:#}", anyhow::Error::from(e)),
-                        },
-                    }
+            let mut report = |progress| {
+                if token.is_cancelled() || !sink(JobEvent::Loading { id, progress }) {
+                    ControlFlow::Break(())
+                } else {
+                    ControlFlow::Continue(())
                 }
+            };
+            let loaded = crate::data::load_interactions_with_progress(&path, &spec, &mut report);
+            let event = match loaded {
+                _ if token.is_cancelled() => JobEvent::Cancelled { id },
+                Err(LoadError::Cancelled) => JobEvent::Cancelled { id },
+                Ok((t, report, m)) => JobEvent::Profiled {
+                    id,
+                    profile: Box::new(profile(&path.display().to_string(), &t, &report, &m)),
+                    monthly_lines: monthly_lines(&t),
+                    item_popularity: item_popularity(&m),
+                    products: product_counts(&t, &m),
+                },
                 Err(e) => JobEvent::Failed {
                     id,
                     message: format!("{:#}", anyhow::Error::from(e)),
@@ -59,6 +72,43 @@ pub fn spawn_profile(
             sink(event);
         })?;
     Ok(JobHandle::new(id, cancel, thread))
+}
+
+/// Buyers per product, most bought first: the long-tail chart's data.
+pub fn item_popularity(m: &Interactions) -> Vec<u64> {
+    let mut popularity: Vec<u64> = (0..m.item_users.rows())
+        .map(|i| m.item_users.row_nnz(i) as u64)
+        .collect();
+    popularity.sort_unstable_by(|a, b| b.cmp(a));
+    popularity
+}
+
+/// Every product with its buyers and lines, most buyers first (ties: more lines, then
+/// the code), for the Data screen's product list.
+pub fn product_counts(t: &Transactions, m: &Interactions) -> Vec<ProductCount> {
+    let mut lines = vec![0u64; t.items.len()];
+    for &i in &t.item {
+        lines[i as usize] += 1;
+    }
+    let mut products: Vec<ProductCount> = (0..t.items.len())
+        .map(|i| ProductCount {
+            id: t.items.name(i as u32).to_owned(),
+            description: t.description(i as u32).to_owned(),
+            buyers: if i < m.item_users.rows() {
+                m.item_users.row_nnz(i) as u64
+            } else {
+                0
+            },
+            lines: lines[i],
+        })
+        .collect();
+    products.sort_by(|a, b| {
+        b.buyers
+            .cmp(&a.buyers)
+            .then(b.lines.cmp(&a.lines))
+            .then_with(|| a.id.cmp(&b.id))
+    });
+    products
 }
 
 /// Kept lines per calendar month, `("2011-03", lines)`, in time order.
@@ -75,4 +125,62 @@ pub fn monthly_lines(t: &Transactions) -> Vec<(String, u64)> {
         .into_iter()
         .map(|((y, m), n)| (format!("{y:04}-{m:02}"), n))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("sample-data/online_retail_sample.csv")
+    }
+
+    /// Runs a profiling job on the CSV sample to its end.
+    fn run(sink: Sink) {
+        let handle =
+            spawn_profile(1, sample(), LoadSpec::default(), sink).expect("a worker thread");
+        while handle.is_running() {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+    }
+
+    #[test]
+    fn the_job_reports_loading_progress_then_the_profile() {
+        let (tx, rx) = std::sync::mpsc::channel();
+        run(Box::new(move |e| tx.send(e).is_ok()));
+        let events: Vec<JobEvent> = rx.try_iter().collect();
+        let fractions: Vec<f64> = events
+            .iter()
+            .filter_map(|e| match e {
+                JobEvent::Loading { progress, .. } => Some(progress.fraction),
+                _ => None,
+            })
+            .collect();
+        assert!(fractions.len() >= 4, "{fractions:?}");
+        assert!(fractions.windows(2).all(|w| w[0] <= w[1]), "{fractions:?}");
+        assert_eq!(fractions.last(), Some(&1.0));
+        let Some(JobEvent::Profiled { products, .. }) = events.last() else {
+            panic!("{events:?}")
+        };
+        assert!(products.windows(2).all(|w| w[0].buyers >= w[1].buyers));
+        assert!(products.iter().any(|p| !p.description.is_empty()));
+    }
+
+    #[test]
+    fn a_sink_that_stops_listening_stops_the_load() {
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let calls = Arc::new(AtomicUsize::new(0));
+        let counted = Arc::clone(&calls);
+        // Accepts the start, then refuses everything: the first progress report cancels,
+        // so the job only tries to send its cancellation after it.
+        run(Box::new(move |_| {
+            counted.fetch_add(1, Ordering::SeqCst) == 0
+        }));
+        assert_eq!(
+            calls.load(Ordering::SeqCst),
+            3,
+            "started, one progress, cancelled"
+        );
+    }
 }

@@ -11,12 +11,16 @@ use std::time::Duration;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEventKind};
 
 use super::event::AppEvent;
+use super::filter::{LineEdit, TableFilter};
 use super::inspect::InspectState;
+use super::products::ProductsView;
 use super::runs::RunsState;
 use super::settings::KeyMap;
 use super::tune::TuneForm;
+use crate::data::LoadProgress;
 use crate::data::profile::Profile;
 use crate::experiment::TrainSpec;
+use crate::jobs::profiling::ProductCount;
 use crate::jobs::{JobEvent, JobId};
 use crate::workspace::Workspace;
 
@@ -103,11 +107,15 @@ pub enum DataState {
     Idle,
     Loading {
         job: JobId,
+        /// The loader's last report, once it sent one.
+        progress: Option<LoadProgress>,
     },
     Ready {
         profile: Box<Profile>,
         monthly_lines: Vec<(String, u64)>,
         item_popularity: Vec<u64>,
+        /// Every product, most bought first.
+        products: Vec<ProductCount>,
     },
     Failed {
         message: String,
@@ -159,7 +167,12 @@ pub struct AppState {
     pub data: DataState,
     pub tune: TuneForm,
     pub jobs: Vec<TrainJob>,
+    /// Index into `jobs` of the highlighted job.
     pub selected_job: usize,
+    /// The Train table's `/` filter.
+    pub jobs_filter: TableFilter,
+    /// The Data screen's product list: filter and highlight.
+    pub products: ProductsView,
     pub runs: RunsState,
     pub inspect: InspectState,
     pub export: super::export::ExportState,
@@ -187,6 +200,8 @@ impl AppState {
             tune,
             jobs: Vec::new(),
             selected_job: 0,
+            jobs_filter: TableFilter::default(),
+            products: ProductsView::default(),
             runs: RunsState::default(),
             inspect: InspectState::default(),
             export: super::export::ExportState::default(),
@@ -200,7 +215,10 @@ impl AppState {
             loading_run: None,
         };
         let id = app.next_job_id();
-        app.data = DataState::Loading { job: id };
+        app.data = DataState::Loading {
+            job: id,
+            progress: None,
+        };
         (app, vec![Command::Profile { id }, Command::RefreshRuns])
     }
 
@@ -246,19 +264,23 @@ impl AppState {
 
     fn on_job(&mut self, event: JobEvent) -> Vec<Command> {
         let id = event.id();
-        if let DataState::Loading { job } = self.data {
-            if job == id {
+        if let DataState::Loading { job, progress } = &mut self.data {
+            if *job == id {
                 match event {
+                    JobEvent::Loading { progress: p, .. } => *progress = Some(p),
                     JobEvent::Profiled {
                         profile,
                         monthly_lines,
                         item_popularity,
+                        products,
                         ..
                     } => {
+                        self.products.clamp(&products);
                         self.data = DataState::Ready {
                             profile,
                             monthly_lines,
                             item_popularity,
+                            products,
                         };
                     }
                     JobEvent::Failed { message, .. } => {
@@ -382,7 +404,8 @@ impl AppState {
                 job.stage = "cancelled".into();
                 self.status = format!("job {id} cancelled");
             }
-            JobEvent::Profiled { .. }
+            JobEvent::Loading { .. }
+            | JobEvent::Profiled { .. }
             | JobEvent::RunLoaded { .. }
             | JobEvent::SearchReady { .. }
             | JobEvent::Compared { .. }
@@ -471,19 +494,6 @@ impl AppState {
         }
     }
 
-    fn edit_runs_filter(&mut self, key: KeyEvent) -> Vec<Command> {
-        match key.code {
-            KeyCode::Enter | KeyCode::Esc => self.runs.filtering = false,
-            KeyCode::Backspace => {
-                self.runs.filter.pop();
-            }
-            KeyCode::Char(c) if !c.is_control() => self.runs.filter.push(c),
-            _ => {}
-        }
-        self.runs.clamp();
-        Vec::new()
-    }
-
     /// Shows `run` in Inspect and starts indexing it for search.
     fn open_in_inspect(&mut self, run: Arc<crate::store::Run>, label: String) -> Vec<Command> {
         self.inspect.set_run(Arc::clone(&run), label);
@@ -509,8 +519,9 @@ impl AppState {
         if self.inspect.searching && self.screen == Screen::Inspect {
             return self.edit_search(key);
         }
-        if self.runs.filtering && self.screen == Screen::Runs {
-            return self.edit_runs_filter(key);
+        if self.is_filtering() {
+            self.edit_filter(key);
+            return Vec::new();
         }
         if self.palette.is_some() {
             return self.edit_palette(key);
@@ -554,20 +565,17 @@ impl AppState {
     }
 
     fn move_in_screen(&mut self, delta: isize) {
-        let step = |at: usize, n: usize| {
-            if n == 0 {
-                0
-            } else {
-                (at as isize + delta).clamp(0, n as isize - 1) as usize
-            }
-        };
         match self.screen {
             Screen::Tune => self.tune.move_cursor(delta),
-            Screen::Train => self.selected_job = step(self.selected_job, self.jobs.len()),
+            Screen::Train => self.step_job(delta),
             Screen::Runs => self.runs.step(delta),
             Screen::Inspect => self.inspect.move_selection(delta),
             Screen::Export => self.export.step(delta),
-            Screen::Data => {}
+            Screen::Data => {
+                if let DataState::Ready { products, .. } = &self.data {
+                    self.products.step(products, delta);
+                }
+            }
         }
     }
 
@@ -575,7 +583,10 @@ impl AppState {
         match (self.screen, key.code) {
             (Screen::Data, KeyCode::Char('r')) => {
                 let id = self.next_job_id();
-                self.data = DataState::Loading { job: id };
+                self.data = DataState::Loading {
+                    job: id,
+                    progress: None,
+                };
                 return vec![Command::Profile { id }];
             }
             (Screen::Data, KeyCode::Char('o')) => {
@@ -612,13 +623,13 @@ impl AppState {
                 self.status = format!("preset: {name} (p for the next one)");
             }
             (Screen::Train, KeyCode::Char('c')) => {
-                if let Some(job) = self
-                    .jobs
-                    .get(self.selected_job)
+                if let Some(id) = self
+                    .selected_visible_job()
                     .filter(|j| j.status == JobStatus::Running)
+                    .map(|j| j.id)
                 {
-                    self.status = format!("cancelling job {}", job.id);
-                    return vec![Command::Cancel(job.id)];
+                    self.status = format!("cancelling job {id}");
+                    return vec![Command::Cancel(id)];
                 }
             }
             (Screen::Runs, KeyCode::Char('r')) => return vec![Command::RefreshRuns],
@@ -644,7 +655,9 @@ impl AppState {
                 self.status = format!("opening run {run_id}");
                 return vec![Command::LoadRun { id, dir }];
             }
-            (Screen::Runs, KeyCode::Char('/')) => self.runs.filtering = true,
+            (Screen::Runs | Screen::Train | Screen::Data, KeyCode::Char('/')) => {
+                self.start_filter();
+            }
             (Screen::Runs, KeyCode::Char('s')) => {
                 self.runs.sort = self.runs.sort.next();
                 self.runs.clamp();
@@ -690,13 +703,10 @@ impl AppState {
     }
 
     fn edit_search(&mut self, key: KeyEvent) -> Vec<Command> {
-        match key.code {
-            KeyCode::Enter | KeyCode::Esc => self.inspect.searching = false,
-            KeyCode::Backspace => {
-                self.inspect.query.pop();
-            }
-            KeyCode::Char(c) if !c.is_control() => self.inspect.query.push(c),
-            _ => return Vec::new(),
+        match super::filter::edit_line(&mut self.inspect.query, key) {
+            LineEdit::Done => self.inspect.searching = false,
+            LineEdit::Changed => {}
+            LineEdit::Ignored => return Vec::new(),
         }
         self.inspect.update_matches();
         let first = self.inspect.matches.first().copied();

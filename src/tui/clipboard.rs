@@ -2,7 +2,7 @@
 //! clipboard through OSC 52 (works over SSH and in tmux with `set-clipboard on`) or to a
 //! file with `:save`.
 
-use super::app::{AppState, Screen};
+use super::app::{AppState, DataState, Screen};
 use crate::format::csv_field as field;
 
 /// The current screen's table as CSV: `(what, text)`.
@@ -80,7 +80,8 @@ fn rows(app: &AppState) -> Option<(&'static str, Vec<String>, usize)> {
         }
         Screen::Train => {
             let mut lines = vec![csv(&["job", "model", "status", "stage", "last loss"])];
-            for j in &app.jobs {
+            let shown = app.visible_jobs();
+            for j in shown.iter().map(|&i| &app.jobs[i]) {
                 lines.push(csv(&[
                     &j.id.to_string(),
                     &j.label,
@@ -91,7 +92,8 @@ fn rows(app: &AppState) -> Option<(&'static str, Vec<String>, usize)> {
                         .map_or_else(String::new, |h| format!("{:.6}", h.1)),
                 ]));
             }
-            Some(("jobs", lines, app.selected_job))
+            let selected = shown.iter().position(|&i| i == app.selected_job)?;
+            Some(("jobs", lines, selected))
         }
         Screen::Export => {
             let (_, manifest) = app.export.result.as_ref()?;
@@ -101,7 +103,22 @@ fn rows(app: &AppState) -> Option<(&'static str, Vec<String>, usize)> {
             }
             Some(("files", lines, 0))
         }
-        Screen::Data | Screen::Tune => None,
+        Screen::Data => {
+            let DataState::Ready { products, .. } = &app.data else {
+                return None;
+            };
+            let mut lines = vec![csv(&["item_id", "description", "buyers", "lines"])];
+            for p in app.products.visible(products).iter().map(|&i| &products[i]) {
+                lines.push(csv(&[
+                    &p.id,
+                    &p.description,
+                    &p.buyers.to_string(),
+                    &p.lines.to_string(),
+                ]));
+            }
+            Some(("products", lines, app.products.selected))
+        }
+        Screen::Tune => None,
     }
 }
 

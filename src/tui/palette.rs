@@ -24,7 +24,10 @@ pub const COMMANDS: [(&str, &str); 19] = [
         "popularity | segment-popularity | fold-in",
     ),
     ("rules reset", "back to the run's rules"),
-    ("filter TEXT", "filter the run table"),
+    (
+        "filter TEXT",
+        "filter this screen's table (else the run table)",
+    ),
     ("sort time|precision|ndcg|fit", "order the run table"),
     ("copy [row]", "copy the table (or the row) to the clipboard"),
     ("save FILE", "write the table as CSV"),
@@ -173,11 +176,7 @@ pub fn run(app: &mut AppState, line: &str) -> Result<Vec<Command>, String> {
                 .unwrap_or_default();
             app.inspect.edit_rules(|r| *r = base);
         }
-        "filter" => {
-            app.runs.filter = arg;
-            app.runs.clamp();
-            app.screen = Screen::Runs;
-        }
+        "filter" => app.set_filter(arg),
         "sort" => {
             use super::runs::RunSort;
             app.runs.sort = match arg.as_str() {
@@ -232,7 +231,10 @@ pub fn run(app: &mut AppState, line: &str) -> Result<Vec<Command>, String> {
 
 fn reload(app: &mut AppState) -> Vec<Command> {
     let id = app.next_job_id();
-    app.data = DataState::Loading { job: id };
+    app.data = DataState::Loading {
+        job: id,
+        progress: None,
+    };
     vec![Command::Profile { id }]
 }
 

@@ -1,6 +1,7 @@
 //! The Runs screen's state: the workspace's runs, filtered and sorted, a marked run to
 //! compare with, and the comparison once a worker has computed it.
 
+use super::filter::TableFilter;
 use crate::store::RunState;
 use crate::workspace::RunSummary;
 use crate::workspace::compare::RunDiff;
@@ -65,8 +66,7 @@ pub struct RunsState {
     /// Position in [`RunsState::visible`].
     pub selected: usize,
     /// Text every shown run's id, model or status contains.
-    pub filter: String,
-    pub filtering: bool,
+    pub filter: TableFilter,
     pub sort: RunSort,
     /// The run marked with Space, to compare with the selected one.
     pub marked: Option<String>,
@@ -84,14 +84,11 @@ impl RunsState {
 
     /// Indices into `all` of the runs shown, in display order.
     pub fn visible(&self) -> Vec<usize> {
-        let needle = self.filter.trim().to_lowercase();
+        let m = self.filter.matcher();
         let mut shown: Vec<usize> = (0..self.all.len())
             .filter(|&i| {
                 let r = &self.all[i];
-                needle.is_empty()
-                    || r.id.to_lowercase().contains(&needle)
-                    || r.model.contains(&needle)
-                    || r.state.name().contains(&needle)
+                m.matches([r.id.as_str(), r.model.as_str(), r.state.name()])
             })
             .collect();
         let metric = |i: usize, f: fn(&crate::eval::RankingMetrics) -> f64| {

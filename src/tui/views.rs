@@ -6,6 +6,7 @@
 mod data;
 mod export;
 mod inspect;
+mod loading;
 mod runs;
 mod train;
 mod tune;
@@ -81,7 +82,14 @@ fn render_tabs(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
 /// The keys of the current screen: `(key, what it does)`.
 pub fn screen_keys(app: &AppState) -> Vec<(&'static str, &'static str)> {
     let mut keys = match app.screen {
-        Screen::Data => vec![("r", "reload"), ("o", "open file"), ("w", "window")],
+        _ if app.is_filtering() => vec![("type", "filter"), ("Enter", "done")],
+        Screen::Data => vec![
+            ("r", "reload"),
+            ("o", "open file"),
+            ("w", "window"),
+            ("/", "filter"),
+            ("↑↓", "product"),
+        ],
         Screen::Tune if app.tune.editing.is_some() => vec![("Enter", "accept"), ("Esc", "discard")],
         Screen::Tune => vec![
             ("↑↓", "field"),
@@ -103,8 +111,12 @@ pub fn screen_keys(app: &AppState) -> Vec<(&'static str, &'static str)> {
             ("Space Enter", "toggle/edit"),
             ("e", "export"),
         ],
-        Screen::Train => vec![("↑↓", "job"), ("c", "cancel job"), ("t", "train again")],
-        Screen::Runs if app.runs.filtering => vec![("type", "filter"), ("Enter", "done")],
+        Screen::Train => vec![
+            ("↑↓", "job"),
+            ("/", "filter"),
+            ("c", "cancel job"),
+            ("t", "train again"),
+        ],
         Screen::Runs => vec![
             ("↑↓", "run"),
             ("Enter", "inspect"),

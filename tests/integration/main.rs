@@ -28,6 +28,10 @@ mod fm_serving;
 mod fm_config;
 // The TUI's screens and state, driven by events and rendered into a TestBackend.
 mod tui_screens;
+// The Data screen's loading gauge, fed by fake and by real progress events.
+mod tui_loading;
+// The `/` filter on the Train and Data tables.
+mod tui_filters;
 // The real binary driven through tmux: load, train, inspect, quit.
 mod tui_tmux;
 // `latent search`: products and customers of the demo data, the index built once and reused.

@@ -1,13 +1,15 @@
-//! The Data screen: source, mapping, cleaning, the matrix, its long tail and its months.
+//! The Data screen: source, mapping, cleaning, the products, the matrix, its long tail and
+//! its months; while the data loads, a gauge of the loader's progress.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
-use ratatui::widgets::{Bar, BarChart, BarGroup, Paragraph, Row, Sparkline, Table};
+use ratatui::widgets::{Bar, BarChart, BarGroup, Paragraph, Row, Sparkline, Table, TableState};
 
 use super::panel;
 use crate::data::DropReason;
 use crate::format::thousands;
+use crate::jobs::profiling::ProductCount;
 use crate::tui::app::{AppState, DataState};
 use crate::tui::theme;
 
@@ -55,10 +57,9 @@ pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
             Paragraph::new("no data loaded; press r to load").block(panel("Data")),
             rest,
         ),
-        DataState::Loading { .. } => frame.render_widget(
-            Paragraph::new("loading and cleaning in the background…").block(panel("Data")),
-            rest,
-        ),
+        DataState::Loading { progress, .. } => {
+            super::loading::render(app, progress.as_ref(), frame, rest);
+        }
         DataState::Failed { message } => {
             let text = vec![
                 Line::styled(message.clone(), theme::error()),
@@ -78,9 +79,13 @@ pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
             profile,
             monthly_lines,
             item_popularity,
+            products,
         } => {
+            // Wide terminals give the product list room for its descriptions.
+            let left_width = (rest.width * 2 / 5).max(42);
             let [left, right] =
-                Layout::horizontal([Constraint::Length(42), Constraint::Min(0)]).areas(rest);
+                Layout::horizontal([Constraint::Length(left_width), Constraint::Min(0)])
+                    .areas(rest);
             let c = &profile.cleaning;
             let mut rows = vec![
                 Row::new(vec!["rows read".to_owned(), thousands(c.rows_read)]),
@@ -99,11 +104,17 @@ pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
                 "missing descriptions".to_owned(),
                 thousands(c.missing_descriptions),
             ]));
+            let [cleaning, product_list] = Layout::vertical([
+                Constraint::Length(rows.len() as u16 + 2),
+                Constraint::Min(4),
+            ])
+            .areas(left);
             frame.render_widget(
                 Table::new(rows, [Constraint::Length(28), Constraint::Length(10)])
                     .block(panel("Cleaning")),
-                left,
+                cleaning,
             );
+            render_products(app, products, frame, product_list);
             let [stats, tail, months] = Layout::vertical([
                 Constraint::Length(6),
                 Constraint::Length(5),
@@ -168,6 +179,52 @@ pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
             );
         }
     }
+}
+
+/// Every product with its buyers, filtered by `/` and scrolled to the highlight.
+fn render_products(app: &AppState, products: &[ProductCount], frame: &mut Frame<'_>, area: Rect) {
+    let view = &app.products;
+    let shown = view.visible(products);
+    let rows: Vec<Row<'_>> = shown
+        .iter()
+        .enumerate()
+        .map(|(pos, &i)| {
+            let p = &products[i];
+            let row = Row::new(vec![
+                p.id.clone(),
+                p.description.clone(),
+                thousands(p.buyers as usize),
+            ]);
+            if pos == view.selected {
+                row.style(theme::selected())
+            } else {
+                row
+            }
+        })
+        .collect();
+    let filter = view.filter.title_suffix();
+    let title = if filter.is_empty() {
+        format!("Products · {}", thousands(products.len()))
+    } else {
+        format!(
+            "Products · {} of {}{filter}",
+            thousands(shown.len()),
+            thousands(products.len())
+        )
+    };
+    let widths = [
+        Constraint::Length(8),
+        Constraint::Min(10),
+        Constraint::Length(6),
+    ];
+    let mut state = TableState::default().with_selected(Some(view.selected));
+    frame.render_stateful_widget(
+        Table::new(rows, widths)
+            .header(Row::new(vec!["item", "description", "buyers"]).style(theme::title()))
+            .block(panel(&title)),
+        area,
+        &mut state,
+    );
 }
 
 /// Averages `values` into `bins` buckets.

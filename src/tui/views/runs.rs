@@ -113,15 +113,7 @@ fn render_table(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
         Constraint::Length(7),
         Constraint::Length(12),
     ];
-    let filter = if runs.filtering || !runs.filter.is_empty() {
-        format!(
-            " · filter: {}{}",
-            runs.filter,
-            if runs.filtering { "▏" } else { "" }
-        )
-    } else {
-        String::new()
-    };
+    let filter = runs.filter.title_suffix();
     let title = format!(
         "Runs · {} of {} · sorted by {}{filter}",
         visible.len(),

@@ -5,23 +5,11 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::symbols::Marker;
 use ratatui::text::Line;
-use ratatui::widgets::{Axis, Chart, Dataset, Gauge, GraphType, Paragraph, Row, Table};
+use ratatui::widgets::{Axis, Chart, Dataset, Gauge, GraphType, Paragraph, Row, Table, TableState};
 
 use super::panel;
-use crate::tui::app::{AppState, JobStatus, TrainJob};
+use crate::tui::app::{AppState, JobStatus};
 use crate::tui::theme;
-
-fn status_text(j: &TrainJob) -> String {
-    match &j.status {
-        JobStatus::Running => j.stage.clone(),
-        JobStatus::Finished {
-            precision: Some((m, b)),
-        } => format!("done: P@k {m:.4} vs popularity {b:.4}"),
-        JobStatus::Finished { precision: None } => "done".to_owned(),
-        JobStatus::Failed(e) => format!("failed: {e}"),
-        JobStatus::Cancelled => "cancelled".to_owned(),
-    }
-}
 
 pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
     if app.jobs.is_empty() {
@@ -32,16 +20,16 @@ pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
         );
         return;
     }
+    let shown = app.visible_jobs();
     let [list, detail] = Layout::vertical([
-        Constraint::Length((app.jobs.len() as u16 + 3).min(8)),
+        Constraint::Length((shown.len().max(1) as u16 + 3).min(8)),
         Constraint::Min(4),
     ])
     .areas(area);
-    let rows: Vec<Row<'_>> = app
-        .jobs
+    let rows: Vec<Row<'_>> = shown
         .iter()
-        .enumerate()
-        .map(|(i, j)| {
+        .map(|&i| {
+            let j = &app.jobs[i];
             let style = if i == app.selected_job {
                 theme::selected()
             } else {
@@ -56,7 +44,7 @@ pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
                 format!("#{}", j.id),
                 j.label.clone(),
                 format!("{:.1}s", j.elapsed.as_secs_f64()),
-                status_text(j),
+                j.status_text(),
             ])
             .style(style)
         })
@@ -68,11 +56,21 @@ pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
         Constraint::Length(8),
         Constraint::Min(10),
     ];
-    frame.render_widget(
-        Table::new(rows, widths).header(header).block(panel("Jobs")),
+    let filter = app.jobs_filter.title_suffix();
+    let title = if filter.is_empty() {
+        "Jobs".to_owned()
+    } else {
+        format!("Jobs · {} of {}{filter}", shown.len(), app.jobs.len())
+    };
+    // Scrolled so the highlighted job stays in view however many jobs there are.
+    let mut table_state =
+        TableState::default().with_selected(shown.iter().position(|&i| i == app.selected_job));
+    frame.render_stateful_widget(
+        Table::new(rows, widths).header(header).block(panel(&title)),
         list,
+        &mut table_state,
     );
-    let Some(job) = app.jobs.get(app.selected_job) else {
+    let Some(job) = app.selected_visible_job() else {
         return;
     };
     let [gauge, chart] =

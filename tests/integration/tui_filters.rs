@@ -1,0 +1,204 @@
+//! The `/` filter on the Train and Data tables: typed as you go, kept after Enter, listed
+//! in the footer and the help overlay, and respected by moves, cancel and copy.
+
+use latent::jobs::JobEvent;
+use latent::tui::app::{AppState, Command, DataState, Screen};
+use latent::tui::event::AppEvent;
+use ratatui::crossterm::event::KeyCode;
+
+use crate::tui_screens::{draw, key, loaded_app, typed};
+
+fn products_shown(app: &AppState) -> Vec<(String, String)> {
+    let DataState::Ready { products, .. } = &app.data else {
+        panic!("the data is loaded")
+    };
+    app.products
+        .visible(products)
+        .iter()
+        .map(|&i| (products[i].id.clone(), products[i].description.clone()))
+        .collect()
+}
+
+fn clear_filter(app: &mut AppState, typed_chars: usize) {
+    key(app, KeyCode::Char('/'));
+    for _ in 0..typed_chars {
+        key(app, KeyCode::Backspace);
+    }
+    key(app, KeyCode::Enter);
+}
+
+#[test]
+fn data_screen_filters_its_products_by_code_or_description() {
+    let mut app = loaded_app();
+    assert_eq!(app.screen, Screen::Data);
+    let all = products_shown(&app);
+    assert!(all.len() > 100, "{}", all.len());
+    let screen = draw(&app, 120, 40);
+    assert!(
+        screen.contains("Products · 1,289") && screen.contains("/ filter"),
+        "{screen}"
+    );
+    key(&mut app, KeyCode::Char('?'));
+    assert!(draw(&app, 120, 40).contains("/  filter"), "help lists it");
+    key(&mut app, KeyCode::Esc);
+
+    // While typing, keys are text: q does not quit, r does not reload.
+    key(&mut app, KeyCode::Char('/'));
+    let commands = {
+        let mut c = Vec::new();
+        for ch in "lunch bag".chars() {
+            c.extend(key(&mut app, KeyCode::Char(ch)));
+        }
+        c
+    };
+    assert!(commands.is_empty() && !app.should_quit);
+    let shown = products_shown(&app);
+    assert!(!shown.is_empty() && shown.len() < all.len());
+    assert!(
+        shown.iter().all(|(_, d)| d.contains("LUNCH BAG")),
+        "{shown:?}"
+    );
+    let screen = draw(&app, 120, 40);
+    assert!(
+        screen.contains("filter: lunch bag▏") && screen.contains("type filter"),
+        "{screen}"
+    );
+    key(&mut app, KeyCode::Enter);
+    let screen = draw(&app, 120, 40);
+    assert!(
+        screen.contains(&format!(
+            "Products · {} of 1,289 · filter: lunch bag",
+            shown.len()
+        )),
+        "{screen}"
+    );
+    insta::assert_snapshot!("data_products_filtered_120x40", screen);
+
+    // ↓ moves among the shown products; y copies the highlighted one.
+    key(&mut app, KeyCode::Down);
+    assert_eq!(app.products.selected, 1.min(shown.len() - 1));
+    key(&mut app, KeyCode::Char('y'));
+    let copied = app.clipboard.clone().unwrap_or_default();
+    assert!(
+        copied.starts_with("item_id,description,buyers,lines\n")
+            && copied.contains(&shown[app.products.selected].0),
+        "{copied}"
+    );
+
+    // Codes match too, and a filter that matches nothing keeps the highlight at 0.
+    clear_filter(&mut app, "lunch bag".len());
+    assert_eq!(products_shown(&app).len(), all.len());
+    key(&mut app, KeyCode::Char('/'));
+    typed(&mut app, &all[0].0);
+    key(&mut app, KeyCode::Enter);
+    assert!(products_shown(&app).iter().any(|(id, _)| *id == all[0].0));
+    clear_filter(&mut app, all[0].0.len());
+    key(&mut app, KeyCode::Char('/'));
+    typed(&mut app, "no such product");
+    key(&mut app, KeyCode::Enter);
+    assert!(products_shown(&app).is_empty());
+    assert_eq!(app.products.selected, 0);
+    assert!(draw(&app, 80, 24).contains("Products · 0 of 1,289"));
+
+    // The palette's `filter TEXT` sets the filter of the screen it is typed on.
+    key(&mut app, KeyCode::Char(':'));
+    typed(&mut app, "filter cake");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.screen, Screen::Data);
+    assert!(!products_shown(&app).is_empty());
+    assert!(
+        products_shown(&app)
+            .iter()
+            .all(|(id, d)| d.contains("CAKE") || id.contains("cake"))
+    );
+}
+
+/// Three training jobs: one failed, one cancelled, one running.
+fn app_with_jobs() -> (AppState, [u64; 3]) {
+    let mut app = loaded_app();
+    key(&mut app, KeyCode::Char('3'));
+    let mut ids = [0; 3];
+    for id in &mut ids {
+        let commands = key(&mut app, KeyCode::Char('t'));
+        let Some(Command::Train { id: job, .. }) = commands.first().cloned() else {
+            panic!("{commands:?}")
+        };
+        *id = job;
+    }
+    app.update(AppEvent::Job(JobEvent::Failed {
+        id: ids[0],
+        message: "diverged".into(),
+    }));
+    app.update(AppEvent::Job(JobEvent::Cancelled { id: ids[1] }));
+    app.update(AppEvent::Job(JobEvent::Stage {
+        id: ids[2],
+        message: "building the matrix".into(),
+    }));
+    app.status.clear();
+    (app, ids)
+}
+
+#[test]
+fn train_screen_filters_its_jobs_and_acts_only_on_shown_ones() {
+    let (mut app, ids) = app_with_jobs();
+    assert_eq!(app.visible_jobs().len(), 3);
+    let screen = draw(&app, 120, 40);
+    assert!(
+        screen.contains("/ filter"),
+        "footer lists the key: {screen}"
+    );
+    key(&mut app, KeyCode::Char('?'));
+    assert!(draw(&app, 120, 40).contains("/  filter"), "help lists it");
+    key(&mut app, KeyCode::Esc);
+
+    // By status: only the failed job is shown, and it is highlighted.
+    key(&mut app, KeyCode::Char('/'));
+    typed(&mut app, "FAIL");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.visible_jobs(), [0]);
+    assert_eq!(app.selected_job, 0);
+    assert!(key(&mut app, KeyCode::Char('c')).is_empty(), "not running");
+    let screen = draw(&app, 100, 30);
+    assert!(
+        screen.contains("Jobs · 1 of 3 · filter: FAIL") && screen.contains("failed: diverged"),
+        "{screen}"
+    );
+    insta::assert_snapshot!("train_jobs_filtered_100x30", screen);
+
+    // By job number: the running one, which c cancels.
+    clear_filter(&mut app, 4);
+    key(&mut app, KeyCode::Char('/'));
+    typed(&mut app, &format!("#{}", ids[2]));
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.visible_jobs(), [2]);
+    let commands = key(&mut app, KeyCode::Char('c'));
+    assert!(
+        matches!(commands.as_slice(), [Command::Cancel(id)] if *id == ids[2]),
+        "{commands:?}"
+    );
+    // ↑↓ stay among the shown jobs.
+    key(&mut app, KeyCode::Up);
+    assert_eq!(app.selected_job, 2);
+
+    // A filter that hides every job: no detail pane, nothing to cancel or copy.
+    clear_filter(&mut app, format!("#{}", ids[2]).len());
+    key(&mut app, KeyCode::Char('/'));
+    typed(&mut app, "zzz");
+    key(&mut app, KeyCode::Enter);
+    assert!(app.visible_jobs().is_empty());
+    assert!(key(&mut app, KeyCode::Char('c')).is_empty());
+    let screen = draw(&app, 100, 30);
+    assert!(!screen.contains("Progress"), "{screen}");
+    key(&mut app, KeyCode::Char('y'));
+    assert!(app.clipboard.is_none());
+
+    // By model, copied as CSV: only the shown rows.
+    clear_filter(&mut app, 3);
+    key(&mut app, KeyCode::Char('/'));
+    typed(&mut app, "cancel");
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Char('Y'));
+    let copied = app.clipboard.clone().unwrap_or_default();
+    assert_eq!(copied.lines().count(), 2, "{copied}");
+    assert!(copied.contains(&ids[1].to_string()), "{copied}");
+}
