@@ -32,6 +32,8 @@ mod tui_screens;
 mod tui_loading;
 // The `/` filter on the Train and Data tables.
 mod tui_filters;
+// Inspect with a real trained ALS run: history, recommendations, demo view.
+mod tui_inspect_run;
 // The real binary driven through tmux: load, train, inspect, quit.
 mod tui_tmux;
 // `latent search`: products and customers of the demo data, the index built once and reused.

@@ -71,10 +71,13 @@ pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
             .block(panel("Bought (training)")),
         history,
     );
+    // A short terminal (80x24) keeps the whole list and its explanation; the similar
+    // products need the room of a taller one.
+    let similar_height = if recs.height >= 24 { 7 } else { 0 };
     let [list, because, similar] = Layout::vertical([
         Constraint::Min(4),
         Constraint::Length(5),
-        Constraint::Length(7),
+        Constraint::Length(similar_height),
     ])
     .areas(recs);
     let rows: Vec<Row<'_>> = s
@@ -146,6 +149,9 @@ pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
         )),
         because,
     );
+    if similar.height == 0 {
+        return;
+    }
     let rows: Vec<Row<'_>> = s
         .similar
         .iter()

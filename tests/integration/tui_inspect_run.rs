@@ -1,0 +1,94 @@
+//! Inspect with a real run: a small ALS trained on the CSV sample, one customer's
+//! purchases beside their recommendations, in a large and a small terminal and in the
+//! demo view. ALS is deterministic for any thread count, so the frames are too.
+
+use latent::jobs::JobEvent;
+use latent::tui::app::{AppState, Command, Screen};
+use latent::tui::event::AppEvent;
+use ratatui::crossterm::event::KeyCode;
+
+use crate::tui_screens::{draw, key, loaded_app, typed};
+use crate::util::{Scratch, s, sample};
+
+/// The app with a freshly trained ALS run open in Inspect (as the Runs screen opens it)
+/// and its search index ready.
+fn app_with_run(scratch: &Scratch) -> AppState {
+    // The folder's name is the run's label on screen, so it is fixed, not temporary.
+    let run_dir = scratch.path("als-sample");
+    scratch
+        .run([
+            "train",
+            "--data",
+            s(&sample("online_retail_sample.csv")),
+            "--set",
+            "als_rank=8",
+            "--set",
+            "max_iter=5",
+            "--out",
+            s(&run_dir),
+        ])
+        .ok();
+    let mut app = loaded_app();
+    key(&mut app, KeyCode::Char('4'));
+    app.runs
+        .set(vec![latent::workspace::RunSummary::read(&run_dir).unwrap()]);
+    let commands = key(&mut app, KeyCode::Enter);
+    let Some(Command::LoadRun { id, dir }) = commands.first().cloned() else {
+        panic!("{commands:?}")
+    };
+    let run = latent::store::Run::load(&dir).unwrap();
+    let commands = app.update(AppEvent::Job(JobEvent::RunLoaded {
+        id,
+        run: Box::new(run),
+        dir,
+    }));
+    let Some(Command::IndexRun { id, run }) = commands.first().cloned() else {
+        panic!("{commands:?}")
+    };
+    let (products, customers) = latent::jobs::indexing::run_docs(&run);
+    let index = latent::search::SearchIndex::build_in_ram(&products, &customers).unwrap();
+    app.update(AppEvent::Job(JobEvent::SearchReady {
+        id,
+        index: std::sync::Arc::new(index),
+    }));
+    assert_eq!(app.screen, Screen::Inspect);
+    app
+}
+
+#[test]
+fn inspect_shows_a_customers_history_beside_their_recommendations() {
+    let scratch = Scratch::new();
+    let mut app = app_with_run(&scratch);
+    key(&mut app, KeyCode::Char('/'));
+    typed(&mut app, "14606");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.inspect.customer_id(), Some("14606"));
+    assert_eq!(app.inspect.recommendations.len(), 10);
+    // The status line says which run opened; nothing in the frame depends on the
+    // scratch folder or the clock.
+    assert_eq!(app.status, "opening run als-sample");
+    let large = draw(&app, 120, 40);
+    assert!(
+        large.contains("Inspect · run als-sample")
+            && large.contains("customer 14606")
+            && large.contains("Bought (training)")
+            && large.contains("Recommended"),
+        "{large}"
+    );
+    insta::assert_snapshot!("inspect_run_120x40", large);
+    let small = draw(&app, 80, 24);
+    assert!(small.contains("customer 14606"), "{small}");
+    insta::assert_snapshot!("inspect_run_80x24", small);
+    // ↓ highlights the second recommendation: its explanation follows.
+    key(&mut app, KeyCode::Down);
+    assert_eq!(app.inspect.selected, 1);
+    insta::assert_snapshot!("inspect_run_second_item_120x40", draw(&app, 120, 40));
+    key(&mut app, KeyCode::Char('d'));
+    let demo = draw(&app, 120, 40);
+    assert!(
+        demo.contains("Customer 14606") && demo.contains("We suggest"),
+        "{demo}"
+    );
+    insta::assert_snapshot!("inspect_run_demo_120x40", demo);
+    insta::assert_snapshot!("inspect_run_demo_80x24", draw(&app, 80, 24));
+}
