@@ -56,7 +56,14 @@ pub fn planted(users: usize, items: usize, interactions: usize) -> (FeatureSpace
         .flat_map(|u| {
             let mut r = Rng::at(7, u as u64, 0);
             (0..per_user).map(move |_| {
-                let i = r.below(items);
+                // Seven purchases in ten come from the customer's own block, so implicit
+                // feedback (ranking) has a structure to learn as well as the ratings.
+                let i = if r.uniform() < 0.7 {
+                    let per_block = items.div_ceil(BLOCKS);
+                    (r.below(per_block) * BLOCKS + u % BLOCKS).min(items - 1)
+                } else {
+                    r.below(items)
+                };
                 let affinity = if (u % BLOCKS) == (i % BLOCKS) {
                     4.0
                 } else {

@@ -148,8 +148,13 @@ impl Examples {
 
 /// A product `user` has not bought (as far as `m` knows), drawn from `rng`.
 pub fn negative_item(m: &CsrMatrix, user: u32, rng: &mut Rng) -> u32 {
-    let n = m.cols();
-    let seen = m.row(user as usize).0;
+    negative_among(m.cols(), m.row(user as usize).0, rng)
+}
+
+/// A product of `0..n` not in the sorted list `seen`, drawn from `rng` (after 16 tries
+/// that all hit `seen`, the last draw).
+#[inline]
+pub fn negative_among(n: usize, seen: &[u32], rng: &mut Rng) -> u32 {
     let mut j = rng.below(n) as u32;
     for _ in 0..16 {
         if seen.binary_search(&j).is_err() {

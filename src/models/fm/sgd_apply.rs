@@ -254,6 +254,16 @@ impl Part {
         wv: &mut [f32],
         k: usize,
     ) {
+        // Load every touched row first, so the misses overlap (see `sgd_kernel`).
+        let mut acc = 0f32;
+        for &l in &self.touched {
+            let l = l as usize;
+            acc += ww[l] + wv[l * k] + wv[l * k + k - 1];
+            if adagrad {
+                acc += self.hw[l] + self.hv[l * k] + self.hv[l * k + k - 1];
+            }
+        }
+        std::hint::black_box(acc);
         for (s, &l) in self.touched.iter().enumerate() {
             let l = l as usize;
             let (gv, v) = (&self.gv[s * k..(s + 1) * k], &mut wv[l * k..(l + 1) * k]);

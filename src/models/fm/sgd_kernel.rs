@@ -9,7 +9,7 @@
 //! independent loads the processor can keep in flight together. The arithmetic loops keep
 //! per-factor sums so they vectorise, and run under `pulp`'s runtime dispatch.
 
-use super::fit::{FmWeights, negative_item, softplus};
+use super::fit::{FmWeights, negative_among, softplus};
 use super::params::{PredictorType, ValidFmParams};
 use super::rng::Rng;
 use super::sgd_apply::ChunkGrad;
@@ -21,6 +21,8 @@ use crate::data::CsrMatrix;
 pub struct Scratch {
     /// Scored pairs (customer, product).
     pairs: Vec<(u32, u32)>,
+    /// Per pair: the customer's and the product's row bounds.
+    bounds: Vec<[usize; 4]>,
     /// Per pair: its features' span in `feats` / `xs`.
     starts: Vec<u32>,
     feats: Vec<u32>,
@@ -48,23 +50,20 @@ impl Scratch {
             space.item_rows.data(),
         );
         // Row bounds: independent loads across pairs.
-        let bounds: Vec<[usize; 4]> = self
-            .pairs
-            .iter()
-            .map(|&(u, i)| {
-                [
-                    up[u as usize],
-                    up[u as usize + 1],
-                    ip[i as usize],
-                    ip[i as usize + 1],
-                ]
-            })
-            .collect();
+        self.bounds.clear();
+        self.bounds.extend(self.pairs.iter().map(|&(u, i)| {
+            [
+                up[u as usize],
+                up[u as usize + 1],
+                ip[i as usize],
+                ip[i as usize + 1],
+            ]
+        }));
         self.starts.clear();
         self.feats.clear();
         self.xs.clear();
         // Rows are a few entries long: element loops beat `memcpy` calls here.
-        for b in &bounds {
+        for b in &self.bounds {
             self.starts.push(self.feats.len() as u32);
             for (&f, &x) in ui[b[0]..b[1]].iter().zip(&ux[b[0]..b[1]]) {
                 self.feats.push(f);
@@ -202,13 +201,34 @@ fn kernel(
         _ => params.num_negatives,
     };
     s.pairs.clear();
-    for &e in idx {
-        let (u, i, _) = train[e as usize];
-        s.pairs.push((u, i));
-        if negatives > 0 {
+    if negatives == 0 {
+        s.pairs.extend(
+            idx.iter()
+                .map(|&e| (train[e as usize].0, train[e as usize].1)),
+        );
+    } else {
+        // Each customer's purchases, looked up for all examples before any is searched.
+        let (mp, mi) = (m.indptr(), m.indices());
+        s.bounds.clear();
+        s.bounds.extend(idx.iter().map(|&e| {
+            let u = train[e as usize].0 as usize;
+            [mp[u], mp[u + 1], 0, 0]
+        }));
+        // Touch every cache line of those rows so the searches below find them loaded.
+        let mut acc = 0u32;
+        for b in &s.bounds {
+            for p in (b[0]..b[1]).step_by(16) {
+                acc = acc.wrapping_add(mi[p]);
+            }
+        }
+        std::hint::black_box(acc);
+        for (&e, b) in idx.iter().zip(&s.bounds) {
+            let (u, i, _) = train[e as usize];
+            s.pairs.push((u, i));
             let mut rng = Rng::at(params.seed, epoch as u64, u64::from(e));
             for _ in 0..negatives {
-                s.pairs.push((u, negative_item(m, u, &mut rng)));
+                s.pairs
+                    .push((u, negative_among(m.cols(), &mi[b[0]..b[1]], &mut rng)));
             }
         }
     }
