@@ -22,7 +22,7 @@ use super::fit::{
 use super::params::{FmSolver, Init, InitMethod, ValidFmParams};
 use super::rng::Rng;
 use super::sgd_apply::{ChunkGrad, Optimizer};
-use super::sgd_kernel::{Scratch, chunk_gradients};
+use super::sgd_kernel::{Scratch, Step, chunk_gradients};
 use super::space::FeatureSpace;
 use crate::data::CsrMatrix;
 
@@ -101,21 +101,18 @@ pub fn fit(
                     chunks.resize_with(used, Default::default);
                 }
                 let grads = &mut chunks[..used];
-                grads.par_iter_mut().zip(batch.par_chunks(CHUNK)).for_each(
-                    |((out, scratch), idx)| {
-                        chunk_gradients(
-                            params,
-                            space,
-                            m,
-                            &w,
-                            &examples.train,
-                            idx,
-                            epoch,
-                            out,
-                            scratch,
-                        );
-                    },
-                );
+                let step = Step {
+                    params,
+                    space,
+                    m,
+                    w: &w,
+                    train: &examples.train,
+                    epoch,
+                };
+                grads
+                    .par_iter_mut()
+                    .zip(batch.par_chunks(CHUNK))
+                    .for_each(|((out, scratch), idx)| chunk_gradients(&step, idx, out, scratch));
                 for (c, _) in grads.iter() {
                     loss += c.loss;
                     count += c.count;

@@ -67,18 +67,18 @@ struct Step {
 }
 
 impl Step {
-    #[inline(always)]
+    #[inline]
     fn grad(self, raw: f32, wd: f32, x: f32) -> f32 {
         let g = self.rescale * raw + wd * x;
         self.clip.map_or(g, |c| g.clamp(-c, c))
     }
 
-    #[inline(always)]
+    #[inline]
     fn sgd(self, x: &mut f32, raw: f32, lr: f32, wd: f32) {
         *x -= lr * self.grad(raw, wd, *x);
     }
 
-    #[inline(always)]
+    #[inline]
     fn adagrad(self, x: &mut f32, h: &mut f32, raw: f32, lr: f32, wd: f32) {
         let g = self.grad(raw, wd, *x);
         *h += g * g;
@@ -197,14 +197,8 @@ impl Optimizer {
             vs = rest_v;
         }
         let apply = |(p, (ww, wv)): (&mut Part, (&mut [f32], &mut [f32]))| {
-            // Dispatched so the summing and stepping loops vectorise (see `sgd_kernel`).
-            pulp::Arch::new().dispatch(
-                #[inline(always)]
-                || {
-                    p.sum(chunks, k);
-                    p.apply(params, step, adagrad, ww, wv, k);
-                },
-            );
+            p.sum(chunks, k);
+            p.apply(params, step, adagrad, ww, wv, k);
         };
         if self.parts.len() == 1 {
             self.parts.iter_mut().zip(slices).for_each(apply);
@@ -216,7 +210,7 @@ impl Optimizer {
 
 impl Part {
     /// Adds this part's entries of `chunks`, in chunk and entry order.
-    #[inline(always)]
+    #[inline]
     fn sum(&mut self, chunks: &[(ChunkGrad, super::sgd_kernel::Scratch)], k: usize) {
         let (lo, hi) = (self.lo as u32, self.hi as u32);
         for (c, _) in chunks {
@@ -244,7 +238,7 @@ impl Part {
     }
 
     /// Steps the touched weights `ww` (linear) and `wv` (factors) and clears the sums.
-    #[inline(always)]
+    #[inline]
     fn apply(
         &mut self,
         params: &ValidFmParams,

@@ -7,7 +7,7 @@
 //! processed in stages (gather every pair's row bounds, then every pair's features, then
 //! touch every feature's weights, then compute), so that each stage is a short loop of
 //! independent loads the processor can keep in flight together. The arithmetic loops keep
-//! per-factor sums so they vectorise, and run under `pulp`'s runtime dispatch.
+//! per-factor sums so they vectorise.
 
 use super::fit::{FmWeights, negative_among, softplus};
 use super::params::{PredictorType, ValidFmParams};
@@ -37,7 +37,7 @@ pub struct Scratch {
 
 impl Scratch {
     /// Collects the features of every pair, stage by stage.
-    #[inline(always)]
+    #[inline]
     fn gather(&mut self, space: &FeatureSpace) {
         let (up, ui, ux) = (
             space.user_rows.indptr(),
@@ -79,7 +79,7 @@ impl Scratch {
 
     /// Loads one word of every feature's weights so that the cache misses overlap; the
     /// scoring loop then finds them in cache.
-    #[inline(always)]
+    #[inline]
     fn touch(&self, w: &FmWeights) {
         let k = w.k;
         let mut acc = 0f32;
@@ -91,7 +91,7 @@ impl Scratch {
     }
 
     /// Scores every pair, keeping its factor sums.
-    #[inline(always)]
+    #[inline]
     fn score(&mut self, w: &FmWeights) {
         let k = w.k;
         let n = self.pairs.len();
@@ -117,7 +117,7 @@ impl Scratch {
     }
 
     /// Writes `grads[p] · ∂ŷ_p/∂θ` of every pair into `out`.
-    #[inline(always)]
+    #[inline]
     fn emit(&self, w: &FmWeights, out: &mut ChunkGrad) {
         let k = w.k;
         for (p, (&g, sum)) in self.grads.iter().zip(self.sums.chunks_exact(k)).enumerate() {
@@ -141,7 +141,7 @@ impl Scratch {
 }
 
 /// `Σ_k (sum_k² − sq_k)` with eight independent accumulators.
-#[inline(always)]
+#[inline]
 fn pair_term(sum: &[f32], sq: &[f32]) -> f32 {
     let mut acc = [0f32; 8];
     let (sh, st) = sum.split_at(sum.len() / 8 * 8);
@@ -162,39 +162,29 @@ fn sigmoid(x: f32) -> f32 {
     1.0 / (1.0 + (-x).exp())
 }
 
-/// Gradients of the examples `idx` (positions in `train`) of `epoch`, into `out`.
-#[allow(clippy::too_many_arguments)]
-pub fn chunk_gradients(
-    params: &ValidFmParams,
-    space: &FeatureSpace,
-    m: &CsrMatrix,
-    w: &FmWeights,
-    train: &[(u32, u32, f32)],
-    idx: &[u32],
-    epoch: usize,
-    out: &mut ChunkGrad,
-    scratch: &mut Scratch,
-) {
-    out.clear();
-    pulp::Arch::new().dispatch(
-        #[inline(always)]
-        || kernel(params, space, m, w, train, idx, epoch, out, scratch),
-    );
+/// What every chunk of one mini-batch reads: the weights of the step and the data.
+pub struct Step<'a> {
+    pub params: &'a ValidFmParams,
+    pub space: &'a FeatureSpace,
+    pub m: &'a CsrMatrix,
+    pub w: &'a FmWeights,
+    /// `(customer, product, value)` of every training pair.
+    pub train: &'a [(u32, u32, f32)],
+    /// Seeds the negative samples together with the example.
+    pub epoch: usize,
 }
 
-#[inline(always)]
-#[allow(clippy::too_many_arguments)]
-fn kernel(
-    params: &ValidFmParams,
-    space: &FeatureSpace,
-    m: &CsrMatrix,
-    w: &FmWeights,
-    train: &[(u32, u32, f32)],
-    idx: &[u32],
-    epoch: usize,
-    out: &mut ChunkGrad,
-    s: &mut Scratch,
-) {
+/// Gradients of the examples `idx` (positions in `train`), into `out`.
+pub fn chunk_gradients(step: &Step<'_>, idx: &[u32], out: &mut ChunkGrad, s: &mut Scratch) {
+    let Step {
+        params,
+        space,
+        m,
+        w,
+        train,
+        epoch,
+    } = *step;
+    out.clear();
     // Pairs: each example's own, then (classifier, ranking) its sampled negatives.
     let negatives = match params.predictor_type {
         PredictorType::Regressor => 0,
