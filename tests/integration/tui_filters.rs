@@ -202,3 +202,25 @@ fn train_screen_filters_its_jobs_and_acts_only_on_shown_ones() {
     assert_eq!(copied.lines().count(), 2, "{copied}");
     assert!(copied.contains(&ids[1].to_string()), "{copied}");
 }
+
+#[test]
+fn the_product_list_scrolls_to_keep_the_highlight_in_view() {
+    let mut app = loaded_app();
+    for _ in 0..30 {
+        key(&mut app, KeyCode::Down);
+    }
+    assert_eq!(app.products.selected, 30);
+    let shown = products_shown(&app);
+    for (w, h) in [(80, 24), (120, 40)] {
+        let screen = draw(&app, w, h);
+        let highlighted = format!("│{:<9}", shown[30].0);
+        assert!(screen.contains(&highlighted), "{highlighted}\n{screen}");
+        let first = format!("│{:<9}", shown[0].0);
+        assert!(
+            !screen.contains(&first),
+            "scrolled past the first\n{screen}"
+        );
+    }
+    key(&mut app, KeyCode::Up);
+    assert_eq!(app.products.selected, 29);
+}

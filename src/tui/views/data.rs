@@ -4,7 +4,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
-use ratatui::widgets::{Bar, BarChart, BarGroup, Paragraph, Row, Sparkline, Table, TableState};
+use ratatui::widgets::{Bar, BarChart, BarGroup, Paragraph, Row, Sparkline, Table};
 
 use super::panel;
 use crate::data::DropReason;
@@ -185,9 +185,15 @@ pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
 fn render_products(app: &AppState, products: &[ProductCount], frame: &mut Frame<'_>, area: Rect) {
     let view = &app.products;
     let shown = view.visible(products);
+    // Only the rows that fit are built (a log has thousands of products and this runs
+    // every frame), scrolled so the highlight is the last row once it passes the bottom.
+    let height = usize::from(area.height.saturating_sub(3)).max(1);
+    let offset = (view.selected + 1).saturating_sub(height);
     let rows: Vec<Row<'_>> = shown
         .iter()
         .enumerate()
+        .skip(offset)
+        .take(height)
         .map(|(pos, &i)| {
             let p = &products[i];
             let row = Row::new(vec![
@@ -217,13 +223,11 @@ fn render_products(app: &AppState, products: &[ProductCount], frame: &mut Frame<
         Constraint::Min(10),
         Constraint::Length(6),
     ];
-    let mut state = TableState::default().with_selected(Some(view.selected));
-    frame.render_stateful_widget(
+    frame.render_widget(
         Table::new(rows, widths)
             .header(Row::new(vec!["item", "description", "buyers"]).style(theme::title()))
             .block(panel(&title)),
         area,
-        &mut state,
     );
 }
 
