@@ -23,6 +23,7 @@ use super::params::{FmSolver, Init, InitMethod, ValidFmParams};
 use super::rng::Rng;
 use super::sgd_apply::{ChunkGrad, Optimizer};
 use super::sgd_kernel::{Scratch, Step, chunk_gradients};
+use super::sgd_weights::TrainWeights;
 use super::space::FeatureSpace;
 use crate::data::CsrMatrix;
 
@@ -74,7 +75,7 @@ pub fn fit(
             "no training pairs left after the validation split: lower validation_fraction".into(),
         ));
     }
-    let mut w = init_weights(params, space.len(), k);
+    let mut w = TrainWeights::new(&init_weights(params, space.len(), k));
     let mut opt = Optimizer::new(
         space,
         m,
@@ -121,8 +122,9 @@ pub fn fit(
             }
         });
         let pass = pass_start.elapsed();
+        let plain = w.to_weights();
         let train_loss = loss / count.max(1) as f64;
-        if !train_loss.is_finite() || !w.is_finite() {
+        if !train_loss.is_finite() || !plain.is_finite() {
             return Err(FmFitError::Diverged {
                 epoch,
                 loss: train_loss,
@@ -138,7 +140,7 @@ pub fn fit(
                     &examples.validation,
                     m,
                     params.seed,
-                    &|u, i| score(&w, space, u, i, &mut vec![0f32; k]),
+                    &|u, i| score(&plain, space, u, i, &mut vec![0f32; k]),
                 )
             })
         });
@@ -168,7 +170,7 @@ pub fn fit(
                 }
             });
             if better {
-                best = Some((v, w.clone()));
+                best = Some((v, plain));
                 epochs_without_gain = 0;
             } else {
                 epochs_without_gain += 1;
@@ -181,7 +183,7 @@ pub fn fit(
             }
         }
     }
-    let weights = best.map_or(w, |(_, b)| b);
+    let weights = best.map_or_else(|| w.to_weights(), |(_, b)| b);
     Ok(FmFit {
         samples: vec![weights],
         history,

@@ -10,8 +10,8 @@
 
 use rayon::prelude::*;
 
-use super::fit::FmWeights;
 use super::params::{FmSolver, ValidFmParams};
+use super::sgd_weights::TrainWeights;
 use super::space::FeatureSpace;
 use crate::data::CsrMatrix;
 
@@ -163,7 +163,7 @@ impl Optimizer {
     pub fn step(
         &mut self,
         params: &ValidFmParams,
-        w: &mut FmWeights,
+        w: &mut TrainWeights,
         chunks: &[(ChunkGrad, super::sgd_kernel::Scratch)],
         batch: usize,
         pool: &rayon::ThreadPool,
@@ -176,29 +176,24 @@ impl Optimizer {
         };
         let adagrad = params.solver == FmSolver::Adagrad;
         let g0: f64 = chunks.iter().map(|(c, _)| c.w0).sum();
+        let stride = w.stride;
+        let (w0, mut ws, mut vs) = w.parts_mut();
         if adagrad {
-            step.adagrad(
-                &mut w.w0,
-                &mut self.h0,
-                g0 as f32,
-                params.bias_lr,
-                params.bias_wd,
-            );
+            step.adagrad(w0, &mut self.h0, g0 as f32, params.bias_lr, params.bias_wd);
         } else {
-            step.sgd(&mut w.w0, g0 as f32, params.bias_lr, params.bias_wd);
+            step.sgd(w0, g0 as f32, params.bias_lr, params.bias_wd);
         }
         let mut slices = Vec::with_capacity(self.parts.len());
-        let (mut ws, mut vs) = (&mut w.w[..], &mut w.v[..]);
         for p in &self.parts {
             let (a, rest) = std::mem::take(&mut ws).split_at_mut(p.hi - p.lo);
-            let (b, rest_v) = std::mem::take(&mut vs).split_at_mut((p.hi - p.lo) * k);
+            let (b, rest_v) = std::mem::take(&mut vs).split_at_mut((p.hi - p.lo) * stride);
             slices.push((a, b));
             ws = rest;
             vs = rest_v;
         }
         let apply = |(p, (ww, wv)): (&mut Part, (&mut [f32], &mut [f32]))| {
             p.sum(chunks, k);
-            p.apply(params, step, adagrad, ww, wv, k);
+            p.apply(params, step, adagrad, ww, wv, (k, stride));
         };
         if self.parts.len() == 1 {
             self.parts.iter_mut().zip(slices).for_each(apply);
@@ -237,7 +232,8 @@ impl Part {
         }
     }
 
-    /// Steps the touched weights `ww` (linear) and `wv` (factors) and clears the sums.
+    /// Steps the touched weights `ww` (linear) and `wv` (factor rows `stride` apart) and
+    /// clears the sums.
     #[inline]
     fn apply(
         &mut self,
@@ -246,13 +242,13 @@ impl Part {
         adagrad: bool,
         ww: &mut [f32],
         wv: &mut [f32],
-        k: usize,
+        (k, stride): (usize, usize),
     ) {
         // Load every touched row first, so the misses overlap (see `sgd_kernel`).
         let mut acc = 0f32;
         for &l in &self.touched {
             let l = l as usize;
-            acc += ww[l] + wv[l * k] + wv[l * k + k - 1];
+            acc += ww[l] + wv[l * stride] + wv[l * stride + k - 1];
             if adagrad {
                 acc += self.hw[l] + self.hv[l * k] + self.hv[l * k + k - 1];
             }
@@ -260,7 +256,10 @@ impl Part {
         std::hint::black_box(acc);
         for (s, &l) in self.touched.iter().enumerate() {
             let l = l as usize;
-            let (gv, v) = (&self.gv[s * k..(s + 1) * k], &mut wv[l * k..(l + 1) * k]);
+            let (gv, v) = (
+                &self.gv[s * k..(s + 1) * k],
+                &mut wv[l * stride..l * stride + k],
+            );
             if adagrad {
                 step.adagrad(
                     &mut ww[l],

@@ -9,10 +9,11 @@
 //! independent loads the processor can keep in flight together. The arithmetic loops keep
 //! per-factor sums so they vectorise.
 
-use super::fit::{FmWeights, negative_among, softplus};
+use super::fit::{negative_among, softplus};
 use super::params::{PredictorType, ValidFmParams};
 use super::rng::Rng;
 use super::sgd_apply::ChunkGrad;
+use super::sgd_weights::TrainWeights;
 use super::space::FeatureSpace;
 use crate::data::CsrMatrix;
 
@@ -80,19 +81,18 @@ impl Scratch {
     /// Loads one word of every feature's weights so that the cache misses overlap; the
     /// scoring loop then finds them in cache.
     #[inline]
-    fn touch(&self, w: &FmWeights) {
-        let k = w.k;
+    fn touch(&self, w: &TrainWeights) {
         let mut acc = 0f32;
         for &f in &self.feats {
-            let f = f as usize;
-            acc += w.w[f] + w.v[f * k] + w.v[f * k + k - 1];
+            let v = w.factors(f);
+            acc += w.w[f as usize] + v[0] + v[v.len() - 1];
         }
         std::hint::black_box(acc);
     }
 
     /// Scores every pair, keeping its factor sums.
     #[inline]
-    fn score(&mut self, w: &FmWeights) {
+    fn score(&mut self, w: &TrainWeights) {
         let k = w.k;
         let n = self.pairs.len();
         self.sums.clear();
@@ -118,7 +118,7 @@ impl Scratch {
 
     /// Writes `grads[p] · ∂ŷ_p/∂θ` of every pair into `out`.
     #[inline]
-    fn emit(&self, w: &FmWeights, out: &mut ChunkGrad) {
+    fn emit(&self, w: &TrainWeights, out: &mut ChunkGrad) {
         let k = w.k;
         for (p, (&g, sum)) in self.grads.iter().zip(self.sums.chunks_exact(k)).enumerate() {
             if g == 0.0 {
@@ -167,7 +167,7 @@ pub struct Step<'a> {
     pub params: &'a ValidFmParams,
     pub space: &'a FeatureSpace,
     pub m: &'a CsrMatrix,
-    pub w: &'a FmWeights,
+    pub w: &'a TrainWeights,
     /// `(customer, product, value)` of every training pair.
     pub train: &'a [(u32, u32, f32)],
     /// Seeds the negative samples together with the example.
@@ -272,6 +272,7 @@ pub fn chunk_gradients(step: &Step<'_>, idx: &[u32], out: &mut ChunkGrad, s: &mu
 mod tests {
     use super::*;
     use crate::data::IdMap;
+    use crate::models::fm::FmWeights;
 
     /// The vectorised score is the textbook formula of [`FmWeights::score`].
     #[test]
@@ -290,9 +291,10 @@ mod tests {
                 pairs: vec![(0, 0), (1, 2), (0, 1)],
                 ..Scratch::default()
             };
+            let t = TrainWeights::new(&w);
             s.gather(&space);
-            s.touch(&w);
-            s.score(&w);
+            s.touch(&t);
+            s.score(&t);
             let mut reference = vec![0f32; k];
             for (p, &(u, i)) in s.pairs.iter().enumerate() {
                 let slow = w.score(
