@@ -81,7 +81,7 @@ pub fn fit(
         m,
         k,
         params.solver == FmSolver::Adagrad,
-        pool.current_num_threads(),
+        (pool.current_num_threads(), params.mini_batch_size),
     );
     let mut chunks: Vec<(ChunkGrad, Scratch)> = Vec::new();
     let (metric, larger_is_better) = metric_of(params.predictor_type);
@@ -268,6 +268,15 @@ mod tests {
             let four = quiet(&p.num_threads(4), &space, &m);
             assert_eq!(one.samples, four.samples, "{predictor:?}");
         }
+        // Hundreds of steps: the workers' feature ranges are rebalanced from measured
+        // times mid-fit, AdaGrad's sums move with them, and nothing changes.
+        let p = regressor()
+            .solver(FmSolver::Adagrad)
+            .mini_batch_size(2)
+            .epochs(2);
+        let one = quiet(&p.clone().num_threads(1), &space, &m);
+        let three = quiet(&p.num_threads(3), &space, &m);
+        assert_eq!(one.samples, three.samples, "adagrad, rebalanced");
     }
 
     #[test]

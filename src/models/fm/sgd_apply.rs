@@ -8,6 +8,8 @@
 //! number of workers. The ranges are disjoint, so each worker owns its slices of the
 //! weights, the gradient sums and AdaGrad's state, and no locking or `unsafe` is needed.
 
+use std::time::{Duration, Instant};
+
 use rayon::prelude::*;
 
 use super::params::{FmSolver, ValidFmParams};
@@ -54,6 +56,8 @@ struct Part {
     /// AdaGrad's sums of squared gradients (empty for plain SGD).
     hw: Vec<f32>,
     hv: Vec<f32>,
+    /// Time spent summing and stepping since the last rebalance.
+    spent: Duration,
 }
 
 const NO_SLOT: u32 = u32::MAX;
@@ -89,57 +93,83 @@ impl Step {
 /// Gradient sums and optimiser state, split into one part per worker.
 pub struct Optimizer {
     k: usize,
+    adagrad: bool,
+    /// Estimated cost of each feature's sums and steps, in any unit.
+    work: Vec<f64>,
     parts: Vec<Part>,
+    /// Steps taken; the parts are rebalanced after 64, 512 and 4096.
+    steps: usize,
     /// AdaGrad's sum for the global bias.
     h0: f32,
 }
 
 impl Optimizer {
-    /// Splits the features of `space` into `workers` ranges of about equal work, counted
-    /// as the number of training pairs each feature takes part in.
+    /// Splits the features of `space` into `workers` ranges of about equal work. A
+    /// feature's work is its gradient entries (one per training pair it takes part in)
+    /// plus, weighted by what a step costs beside an addition, the batches it is stepped
+    /// in: a customer id seen in a few pairs is stepped nearly once per pair, a country
+    /// shared by thousands once per batch.
     pub fn new(
         space: &FeatureSpace,
         m: &CsrMatrix,
         k: usize,
         adagrad: bool,
-        workers: usize,
+        (workers, batch): (usize, usize),
     ) -> Self {
+        /// A step (a row loaded, updated and written back) against an addition in cache.
+        const STEP_COST: u64 = 8;
         let n = space.len();
-        let mut work = vec![0u64; n];
+        let mut pairs = vec![0u64; n];
         let mut item_pairs = vec![0u64; m.cols()];
         for &i in m.indices() {
             item_pairs[i as usize] += 1;
         }
         for u in 0..m.rows() {
-            let pairs = m.row_nnz(u) as u64;
+            let p = m.row_nnz(u) as u64;
             for &f in space.user_rows.row(u).0 {
-                work[f as usize] += pairs;
+                pairs[f as usize] += p;
             }
         }
-        for (i, &pairs) in item_pairs.iter().enumerate() {
+        for (i, &p) in item_pairs.iter().enumerate() {
             for &f in space.item_rows.row(i).0 {
-                work[f as usize] += pairs;
+                pairs[f as usize] += p;
             }
         }
-        let total: u64 = work.iter().sum::<u64>().max(1);
-        let workers = workers.clamp(1, n.max(1));
-        let mut bounds = vec![0usize];
-        let mut acc = 0u64;
-        for (f, &w) in work.iter().enumerate() {
-            acc += w;
-            let next = bounds.len() as u64;
-            if bounds.len() < workers && acc * workers as u64 >= total * next {
-                bounds.push(f + 1);
-            }
-        }
-        while bounds.len() < workers {
-            bounds.push(n);
-        }
-        bounds.push(n);
-        let parts = bounds
+        let batches = (m.nnz() / batch.max(1)).max(1) as u64;
+        let work: Vec<u64> = pairs
+            .iter()
+            .map(|&p| p + STEP_COST * p.min(batches))
+            .collect();
+        let work: Vec<f64> = work.iter().map(|&w| w as f64).collect();
+        let bounds = split(&work, workers.clamp(1, n.max(1)));
+        let mut out = Self {
+            k,
+            adagrad,
+            work,
+            parts: Vec::new(),
+            h0: 0.0,
+            steps: 0,
+        };
+        out.build(&bounds, &[], &[]);
+        out
+    }
+
+    /// Replaces the parts with ranges `bounds`, handing over AdaGrad's sums.
+    fn build(&mut self, bounds: &[usize], hw: &[f32], hv: &[f32]) {
+        let (k, adagrad) = (self.k, self.adagrad);
+        self.parts = bounds
             .windows(2)
             .map(|b| {
                 let len = b[1] - b[0];
+                let take = |all: &[f32], per: usize| -> Vec<f32> {
+                    if !adagrad {
+                        Vec::new()
+                    } else if all.is_empty() {
+                        vec![0.0; len * per]
+                    } else {
+                        all[b[0] * per..b[1] * per].to_vec()
+                    }
+                };
                 Part {
                     lo: b[0],
                     hi: b[1],
@@ -147,16 +177,36 @@ impl Optimizer {
                     touched: Vec::new(),
                     gw: Vec::new(),
                     gv: Vec::new(),
-                    hw: if adagrad { vec![0.0; len] } else { Vec::new() },
-                    hv: if adagrad {
-                        vec![0.0; len * k]
-                    } else {
-                        Vec::new()
-                    },
+                    hw: take(hw, 1),
+                    hv: take(hv, k),
+                    spent: Duration::ZERO,
                 }
             })
             .collect();
-        Self { k, parts, h0: 0.0 }
+    }
+
+    /// Moves the boundaries so that each part's measured time becomes about equal.
+    ///
+    /// The first estimate counts pairs and steps but cannot know which rows stay in cache
+    /// (a few thousand products do, two hundred thousand customers do not), so the work of
+    /// each part's features is rescaled by the time the part actually took. Which worker
+    /// sums which feature never changes a result, only how long a step takes.
+    fn rebalance(&mut self) {
+        let mut hw = Vec::new();
+        let mut hv = Vec::new();
+        for p in &mut self.parts {
+            let work: f64 = self.work[p.lo..p.hi].iter().sum();
+            let rate = p.spent.as_secs_f64() / work.max(f64::MIN_POSITIVE);
+            if rate > 0.0 {
+                for w in &mut self.work[p.lo..p.hi] {
+                    *w *= rate;
+                }
+            }
+            hw.append(&mut p.hw);
+            hv.append(&mut p.hv);
+        }
+        let bounds = split(&self.work, self.parts.len());
+        self.build(&bounds, &hw, &hv);
     }
 
     /// Sums the gradients of `chunks` and applies them to `w`, every part on its own worker.
@@ -192,15 +242,40 @@ impl Optimizer {
             vs = rest_v;
         }
         let apply = |(p, (ww, wv)): (&mut Part, (&mut [f32], &mut [f32]))| {
+            let start = Instant::now();
             p.sum(chunks, k);
             p.apply(params, step, adagrad, ww, wv, (k, stride));
+            p.spent += start.elapsed();
         };
         if self.parts.len() == 1 {
             self.parts.iter_mut().zip(slices).for_each(apply);
         } else {
             pool.install(|| self.parts.par_iter_mut().zip(slices).for_each(apply));
         }
+        self.steps += 1;
+        if self.parts.len() > 1 && matches!(self.steps, 64 | 512 | 4096) {
+            self.rebalance();
+        }
     }
+}
+
+/// Boundaries cutting `work` into `parts` contiguous ranges of about equal sums.
+fn split(work: &[f64], parts: usize) -> Vec<usize> {
+    let n = work.len();
+    let total: f64 = work.iter().sum();
+    let mut bounds = vec![0usize];
+    let mut acc = 0f64;
+    for (f, &w) in work.iter().enumerate() {
+        acc += w;
+        if bounds.len() < parts && acc * parts as f64 >= total * bounds.len() as f64 {
+            bounds.push(f + 1);
+        }
+    }
+    while bounds.len() < parts {
+        bounds.push(n);
+    }
+    bounds.push(n);
+    bounds
 }
 
 impl Part {
@@ -307,7 +382,7 @@ mod tests {
         let m = CsrMatrix::from_triplets(8, 8, &t);
         let ids = |p: &str| IdMap::from_names((0..8).map(|k| format!("{p}{k}")));
         let space = FeatureSpace::ids_only(&ids("u"), &ids("i"));
-        let opt = Optimizer::new(&space, &m, 2, false, 3);
+        let opt = Optimizer::new(&space, &m, 2, false, (3, 1));
         let ranges: Vec<(usize, usize)> = opt.parts.iter().map(|p| (p.lo, p.hi)).collect();
         assert_eq!(ranges.len(), 3);
         assert_eq!(ranges[0].0, 0);
@@ -318,7 +393,40 @@ mod tests {
             "customer 0 is a third of the work: {ranges:?}"
         );
         // More workers than features still yields a valid cover.
-        let opt = Optimizer::new(&space, &m, 2, true, 64);
+        let opt = Optimizer::new(&space, &m, 2, true, (64, 1));
         assert_eq!(opt.parts.iter().map(|p| p.hi - p.lo).sum::<usize>(), 16);
+    }
+
+    #[test]
+    fn rebalancing_follows_measured_time_and_keeps_adagrad_state() {
+        let t: Vec<(u32, u32, f32)> = (0..20).map(|u| (u, u % 4, 1.0)).collect();
+        let m = CsrMatrix::from_triplets(20, 4, &t);
+        let ids = |p: &str, n: usize| IdMap::from_names((0..n).map(|k| format!("{p}{k}")));
+        let space = FeatureSpace::ids_only(&ids("u", 20), &ids("i", 4));
+        let mut opt = Optimizer::new(&space, &m, 2, true, (2, 4));
+        let before: Vec<(usize, usize)> = opt.parts.iter().map(|p| (p.lo, p.hi)).collect();
+        let mut e = 0f32;
+        for p in &mut opt.parts {
+            for h in p.hw.iter_mut().chain(p.hv.iter_mut()) {
+                *h = e;
+                e += 1.0;
+            }
+        }
+        let state = |o: &Optimizer| -> (Vec<f32>, Vec<f32>) {
+            (
+                o.parts.iter().flat_map(|p| p.hw.clone()).collect(),
+                o.parts.iter().flat_map(|p| p.hv.clone()).collect(),
+            )
+        };
+        let kept = state(&opt);
+        // The first part took three times as long as the second: it must shrink.
+        opt.parts[0].spent = Duration::from_secs(3);
+        opt.parts[1].spent = Duration::from_secs(1);
+        opt.rebalance();
+        let after: Vec<(usize, usize)> = opt.parts.iter().map(|p| (p.lo, p.hi)).collect();
+        assert!(after[0].1 < before[0].1, "{before:?} → {after:?}");
+        assert_eq!((after[0].0, after[1].1), (0, 24));
+        assert_eq!(after[0].1, after[1].0);
+        assert_eq!(state(&opt), kept, "AdaGrad's sums follow their features");
     }
 }
