@@ -109,10 +109,16 @@ pub fn run(args: &BenchFmArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         t.elapsed().as_secs_f64()
     )?;
     let mut params = FmParams::new(args.factors);
+    // SageMaker's default rates (factors_lr 0.0001 on the batch mean) barely move the
+    // weights in a few epochs; these let the timed epochs show the fit learning.
     for (key, value) in [
         ("predictor_type", args.predictor.as_str()),
         ("solver", "sgd"),
         ("early_stopping_patience", "0"),
+        ("bias_lr", "0.5"),
+        ("linear_lr", "0.5"),
+        ("factors_lr", "0.5"),
+        ("factors_init_sigma", "0.1"),
     ] {
         params.set(key, &crate::models::hyper::RawValue::Text(value.to_owned()))?;
     }
