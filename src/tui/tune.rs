@@ -84,7 +84,11 @@ impl TuneForm {
     pub fn from_config(config: &WorkspaceConfig) -> Self {
         let mut als = AlsParams::default();
         let _ = als.apply_table(&config.als);
-        let fm = crate::models::fm::FmParams::default();
+        // The workspace's [fm] table seeds the FM fields, as [als] seeds the ALS ones.
+        let mut fm = crate::models::fm::FmParams::default();
+        let _ = fm.apply_table(&config.fm);
+        let fm_text = fm.to_strings();
+        let fm_value = |key: &str| fm_text.get(key).cloned().unwrap_or_default();
         let opt = |v: Option<u32>| v.map(|d| d.to_string()).unwrap_or_default();
         let fields = vec![
             field(
@@ -155,14 +159,14 @@ impl TuneForm {
                 "FM predictor",
                 "ranking: purchases (BPR); regressor: ratings (RMSE); binary_classifier: 0/1",
                 FieldKind::Choice(FM_PREDICTORS),
-                "ranking".into(),
+                fm_value("predictor_type"),
             ),
             field(
                 "solver",
                 "FM solver",
                 "adagrad or sgd: mini-batches; mcmc: Bayesian FM (regressor), the most accurate for ratings",
                 FieldKind::Choice(FM_SOLVERS),
-                "adagrad".into(),
+                fm_value("solver"),
             ),
             field(
                 "factors_lr",
@@ -468,6 +472,25 @@ mod tests {
         form.editing = Some("32".into());
         form.commit();
         assert!(form.is_valid());
+    }
+
+    #[test]
+    fn the_fm_fields_start_from_the_workspace_fm_table() {
+        let mut config = WorkspaceConfig::default();
+        config.fm = toml::toml! {
+            factors = 24
+            predictor_type = "regressor"
+            solver = "mcmc"
+            epochs = "50"
+        };
+        let form = TuneForm::from_config(&config);
+        assert_eq!(form.value("num_factors"), "24");
+        assert_eq!(form.value("predictor_type"), "regressor");
+        assert_eq!(form.value("solver"), "mcmc");
+        assert_eq!(form.value("epochs"), "50");
+        let plain = TuneForm::from_config(&WorkspaceConfig::default());
+        assert_eq!(plain.value("predictor_type"), "ranking");
+        assert_eq!(plain.value("solver"), "adagrad");
     }
 
     #[test]
