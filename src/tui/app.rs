@@ -655,7 +655,7 @@ impl AppState {
                 self.status = format!("opening run {run_id}");
                 return vec![Command::LoadRun { id, dir }];
             }
-            (Screen::Runs | Screen::Train | Screen::Data, KeyCode::Char('/')) => {
+            (Screen::Runs | Screen::Train | Screen::Data | Screen::Export, KeyCode::Char('/')) => {
                 self.start_filter();
             }
             (Screen::Runs, KeyCode::Char('s')) => {

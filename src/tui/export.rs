@@ -24,6 +24,8 @@ pub struct ExportState {
     /// Where the last export went and its manifest.
     pub result: Option<(String, Box<Manifest>)>,
     pub error: Option<String>,
+    /// Filters the exported files by path (`/`).
+    pub files_filter: super::filter::TableFilter,
 }
 
 impl Default for ExportState {
@@ -38,6 +40,7 @@ impl Default for ExportState {
             log: Vec::new(),
             result: None,
             error: None,
+            files_filter: super::filter::TableFilter::default(),
         }
     }
 }

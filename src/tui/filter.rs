@@ -103,7 +103,8 @@ impl AppState {
             Screen::Runs => Some(&self.runs.filter),
             Screen::Train => Some(&self.jobs_filter),
             Screen::Data => Some(&self.products.filter),
-            Screen::Tune | Screen::Inspect | Screen::Export => None,
+            Screen::Export => Some(&self.export.files_filter),
+            Screen::Tune | Screen::Inspect => None,
         }
     }
 
@@ -112,7 +113,8 @@ impl AppState {
             Screen::Runs => Some(&mut self.runs.filter),
             Screen::Train => Some(&mut self.jobs_filter),
             Screen::Data => Some(&mut self.products.filter),
-            Screen::Tune | Screen::Inspect | Screen::Export => None,
+            Screen::Export => Some(&mut self.export.files_filter),
+            Screen::Tune | Screen::Inspect => None,
         }
     }
 

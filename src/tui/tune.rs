@@ -476,12 +476,14 @@ mod tests {
 
     #[test]
     fn the_fm_fields_start_from_the_workspace_fm_table() {
-        let mut config = WorkspaceConfig::default();
-        config.fm = toml::toml! {
-            factors = 24
-            predictor_type = "regressor"
-            solver = "mcmc"
-            epochs = "50"
+        let config = WorkspaceConfig {
+            fm: toml::toml! {
+                factors = 24
+                predictor_type = "regressor"
+                solver = "mcmc"
+                epochs = "50"
+            },
+            ..WorkspaceConfig::default()
         };
         let form = TuneForm::from_config(&config);
         assert_eq!(form.value("num_factors"), "24");

@@ -110,6 +110,7 @@ pub fn screen_keys(app: &AppState) -> Vec<(&'static str, &'static str)> {
             ("↑↓", "row"),
             ("Space Enter", "toggle/edit"),
             ("e", "export"),
+            ("/", "filter files"),
         ],
         Screen::Train => vec![
             ("↑↓", "job"),

@@ -224,3 +224,48 @@ fn the_product_list_scrolls_to_keep_the_highlight_in_view() {
     key(&mut app, KeyCode::Up);
     assert_eq!(app.products.selected, 29);
 }
+
+#[test]
+fn export_screen_filters_the_files_it_wrote() {
+    use latent::export::{FileEntry, Manifest};
+    let (mut app, _) = AppState::new(crate::tui_screens::workspace());
+    app.screen = Screen::Export;
+    let file = |path: &str| FileEntry {
+        path: path.to_owned(),
+        size: 1234,
+        sha256: "ab".repeat(32),
+    };
+    app.export.result = Some((
+        "/tmp/out".to_owned(),
+        Box::new(Manifest {
+            format_version: 1,
+            content: "export".into(),
+            latent_version: "0".into(),
+            run_id: "r".into(),
+            created: "2026-11-23T00:00:00Z".into(),
+            model_kind: "als".into(),
+            formats: vec!["bundle".into(), "spark".into()],
+            files: vec![
+                file("bundle/manifest.json"),
+                file("bundle/item_factors.npy"),
+                file("spark/metadata/part-00000"),
+                file("spark/itemFactors/part-00000.parquet"),
+            ],
+        }),
+    ));
+    let screen = draw(&app, 100, 30);
+    assert!(
+        screen.contains("bundle/item_factors.npy") && screen.contains("/ filter files"),
+        "{screen}"
+    );
+    key(&mut app, KeyCode::Char('/'));
+    typed(&mut app, "spark");
+    key(&mut app, KeyCode::Enter);
+    let screen = draw(&app, 100, 30);
+    assert!(screen.contains("spark/metadata/part-00000"), "{screen}");
+    assert!(!screen.contains("bundle/item_factors.npy"), "{screen}");
+    assert!(screen.contains("filter: spark"), "{screen}");
+    // The files themselves are untouched: clearing the filter shows all four again.
+    clear_filter(&mut app, "spark".len());
+    assert!(draw(&app, 100, 30).contains("bundle/item_factors.npy"));
+}

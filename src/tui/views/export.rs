@@ -81,9 +81,11 @@ pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
     );
     if let Some((dest, manifest)) = &e.result {
         let total: u64 = manifest.files.iter().map(|f| f.size).sum();
+        let matcher = e.files_filter.matcher();
         let rows: Vec<Row<'_>> = manifest
             .files
             .iter()
+            .filter(|f| matcher.matches([f.path.as_str()]))
             .map(|f| {
                 Row::new(vec![
                     f.path.clone(),
@@ -103,9 +105,10 @@ pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
             )
             .header(Row::new(vec!["file", "bytes", "sha256"]).style(theme::title()))
             .block(panel(&format!(
-                "Exported to {dest}: {} files, {} bytes, manifest.json last",
+                "Exported to {dest}: {} files, {} bytes, manifest.json last{}",
                 manifest.files.len(),
-                crate::format::thousands(total as usize)
+                crate::format::thousands(total as usize),
+                e.files_filter.title_suffix()
             ))),
             result,
         );
