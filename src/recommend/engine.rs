@@ -575,9 +575,37 @@ impl<'a> Engine<'a> {
     /// Why `customer`'s list holds `item`: each purchase's share of the score.
     ///
     /// ALS decomposes the solve (see [`crate::models::als::fold_in`]); item-kNN's score is
-    /// a sum of similarities to past purchases already. `None` for models without a
-    /// per-purchase decomposition (popularity) and customers without purchases.
+    /// a sum of similarities to past purchases already; an FM's is split into its largest
+    /// feature and pair terms, for new customers too. `None` for popularity, and for
+    /// customers of whom nothing is known.
     pub fn explain(&self, customer: Customer<'_>, item: u32, top: usize) -> Option<Explanation> {
+        if let TrainedModel::Fm(m) = self.view.model {
+            if item as usize >= self.view.items.len() {
+                return None;
+            }
+            // An FM's score is not a sum over purchases but over features and pairs of
+            // features (and, for a new customer, the id factor solved from purchases):
+            // explain it by its largest terms.
+            let terms = match customer {
+                Customer::Known(u) => m.terms(u, item),
+                Customer::New { history, segment } => m.new_customer_terms(
+                    self.new_customer_facts(history, segment),
+                    self.fm_prior.as_ref(),
+                    item,
+                )?,
+            };
+            let mut terms: Vec<(String, f32)> =
+                terms.into_iter().map(|t| (t.label, t.value)).collect();
+            let score = terms.iter().map(|t| t.1).sum();
+            terms.truncate(top);
+            return Some(Explanation {
+                item,
+                score,
+                parts: Vec::new(),
+                method: "fm-terms",
+                terms,
+            });
+        }
         let (cols, vals): (Vec<u32>, Vec<f32>) = match customer {
             Customer::Known(u) => {
                 let (c, v) = self.view.train.row(u as usize);
@@ -592,27 +620,6 @@ impl<'a> Engine<'a> {
             (TrainedModel::Als(m), Some(gram)) => {
                 let (parts, total) = m.user_system(gram, (&cols, &vals)).contributions(m, item)?;
                 (parts, total, "als-solve")
-            }
-            (TrainedModel::Fm(m), _) => {
-                // An FM's score is not a sum over purchases but over features and pairs
-                // of features: explain it by its largest terms.
-                let Customer::Known(u) = customer else {
-                    return None;
-                };
-                let mut terms: Vec<(String, f32)> = m
-                    .terms(u, item)
-                    .into_iter()
-                    .map(|t| (t.label, t.value))
-                    .collect();
-                let score = terms.iter().map(|t| t.1).sum();
-                terms.truncate(top);
-                return Some(Explanation {
-                    item,
-                    score,
-                    parts: Vec::new(),
-                    method: "fm-terms",
-                    terms,
-                });
             }
             (TrainedModel::ItemKnn(m), _) => {
                 let mut parts: Vec<(u32, f32)> = cols

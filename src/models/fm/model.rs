@@ -155,12 +155,19 @@ impl FmModel {
     /// each feature's linear weight and each pair of features.
     pub fn terms(&self, user: u32, item: u32) -> Vec<FmTerm> {
         let (uc, ux) = self.space.user_rows.row(user as usize);
+        let user: Vec<(u32, f32)> = uc.iter().zip(ux).map(|(&f, &x)| (f, x)).collect();
+        let mut terms = self.terms_of(&user, item);
+        sort_terms(&mut terms);
+        terms
+    }
+
+    /// The unsorted terms of `ŷ` for customer features `user` and product `item`.
+    pub(crate) fn terms_of(&self, user: &[(u32, f32)], item: u32) -> Vec<FmTerm> {
         let (ic, ix) = self.space.item_rows.row(item as usize);
-        let feats: Vec<(u32, f32)> = uc
+        let feats: Vec<(u32, f32)> = user
             .iter()
-            .zip(ux)
-            .chain(ic.iter().zip(ix))
-            .map(|(&f, &x)| (f, x))
+            .copied()
+            .chain(ic.iter().zip(ix).map(|(&f, &x)| (f, x)))
             .collect();
         let s = self.samples.len().max(1) as f32;
         let mut terms = vec![FmTerm {
@@ -195,14 +202,18 @@ impl FmModel {
                 });
             }
         }
-        terms.sort_by(|a, b| {
-            b.value
-                .abs()
-                .total_cmp(&a.value.abs())
-                .then_with(|| a.label.cmp(&b.label))
-        });
         terms
     }
+}
+
+/// Largest contributions first, whatever their sign.
+pub(crate) fn sort_terms(terms: &mut [FmTerm]) {
+    terms.sort_by(|a, b| {
+        b.value
+            .abs()
+            .total_cmp(&a.value.abs())
+            .then_with(|| a.label.cmp(&b.label))
+    });
 }
 
 fn cold_item_row(d: usize) -> Vec<f32> {

@@ -43,12 +43,8 @@ impl Engine<'_> {
                 Some(Reason::FoldIn)
             }
             (TrainedModel::Fm(m), _) => {
-                let catalog = self.view.catalog;
-                let segment = segment
-                    .and_then(|s| catalog.segments.get(s as usize))
-                    .map(|name| (catalog.segment_column.as_str(), name.as_str()));
                 let row = m.fold_in(
-                    NewCustomerFacts { history, segment },
+                    self.new_customer_facts(history, segment),
                     self.fm_prior.as_ref(),
                 )?;
                 m.score_folded(&row, scores);
@@ -56,6 +52,19 @@ impl Engine<'_> {
             }
             _ => None,
         }
+    }
+
+    /// What an FM can know of a new customer: their purchases and their segment by name.
+    pub(super) fn new_customer_facts<'a>(
+        &'a self,
+        history: &'a [u32],
+        segment: Option<u32>,
+    ) -> NewCustomerFacts<'a> {
+        let catalog = self.view.catalog;
+        let segment = segment
+            .and_then(|s| catalog.segments.get(s as usize))
+            .map(|name| (catalog.segment_column.as_str(), name.as_str()));
+        NewCustomerFacts { history, segment }
     }
 
     fn segment_popularity(&self, segment: Option<u32>, scores: &mut [f32]) -> Option<Reason> {
@@ -125,6 +134,12 @@ mod tests {
                     .all(|s| s.item < 12 && s.reason == Reason::FoldIn),
                 "{history:?} {segment:?}: {list:?}"
             );
+            // The list is explained by the same folded terms it was ranked by.
+            let why = fold_in
+                .explain(Customer::New { history, segment }, list[0].item, 50)
+                .expect("an FM explains a new customer");
+            assert_eq!(why.method, "fm-terms");
+            assert!((why.score - list[0].score).abs() < 1e-4, "{why:?} {list:?}");
         }
         // Nothing known: popularity.
         let list = fold_in.recommend(

@@ -31,7 +31,7 @@
 //! factorisation per customer. The regressor learns ratings the new customer has not
 //! given, and MCMC keeps many samples: both fold their known features only.
 
-use super::{FmModel, fold_row};
+use super::{FmModel, FmTerm, fold_row};
 use crate::models::fm::params::PredictorType;
 use crate::models::linalg::{cholesky_resolve, cholesky_solve, dot};
 
@@ -59,6 +59,16 @@ pub struct FmFoldInPrior {
     q_sum: Vec<f64>,
     q_outer: Vec<f64>,
     precision: f64,
+}
+
+/// What is folded of a new customer before the id factor joins the vector.
+struct FoldedParts {
+    /// Their known customer features, `(feature, value)`.
+    features: Vec<(u32, f32)>,
+    /// Those features folded into `[P_u, b_u, 1]`.
+    row: Vec<f32>,
+    /// The id factor solved from their purchases.
+    id: Option<Vec<f32>>,
 }
 
 impl FmModel {
@@ -131,13 +141,11 @@ impl FmModel {
         facts: NewCustomerFacts<'_>,
         prior: Option<&FmFoldInPrior>,
     ) -> Option<Vec<f32>> {
-        let features = self.new_customer_features(facts);
-        let (cols, xs): (Vec<u32>, Vec<f32>) = features.into_iter().unzip();
-        let mut row = vec![0f32; self.folded_items.ncols()];
-        fold_row((&cols[..], &xs[..]), &self.samples, true, &mut row);
-        let id = prior
-            .filter(|p| !facts.history.is_empty() && p.k == self.k())
-            .and_then(|p| self.solve_id(&row, facts.history, p));
+        let FoldedParts {
+            features: cols,
+            mut row,
+            id,
+        } = self.fold_in_parts(facts, prior);
         match id {
             Some(x) => {
                 let d = row.len();
@@ -151,6 +159,56 @@ impl FmModel {
             None => {}
         }
         Some(row)
+    }
+
+    /// A new customer's known features, their folded vector and the solved id factor.
+    fn fold_in_parts(
+        &self,
+        facts: NewCustomerFacts<'_>,
+        prior: Option<&FmFoldInPrior>,
+    ) -> FoldedParts {
+        let features = self.new_customer_features(facts);
+        let (cols, xs): (Vec<u32>, Vec<f32>) = features.iter().copied().unzip();
+        let mut row = vec![0f32; self.folded_items.ncols()];
+        fold_row((&cols[..], &xs[..]), &self.samples, true, &mut row);
+        let id = prior
+            .filter(|p| !facts.history.is_empty() && p.k == self.k())
+            .and_then(|p| self.solve_id(&row, facts.history, p));
+        FoldedParts { features, row, id }
+    }
+
+    /// The terms of a new customer's score for `item`, largest first, summing to what
+    /// [`FmModel::fold_in`] and [`FmModel::score_folded`] give: the terms of their known
+    /// features (as [`FmModel::terms`]), and for the id factor solved from their purchases
+    /// its product with the item's vector and with their known features.
+    pub fn new_customer_terms(
+        &self,
+        facts: NewCustomerFacts<'_>,
+        prior: Option<&FmFoldInPrior>,
+        item: u32,
+    ) -> Option<Vec<FmTerm>> {
+        let FoldedParts { features, row, id } = self.fold_in_parts(facts, prior);
+        if features.is_empty() && id.is_none() {
+            return None;
+        }
+        let mut terms = self.terms_of(&features, item);
+        if let Some(x) = id {
+            let k = x.len();
+            let q = self.folded_items.row(item as usize);
+            let q = q.as_slice()?;
+            terms.push(FmTerm {
+                label: "purchases (folded in) × product".to_owned(),
+                value: dot(&x, &q[..k]),
+            });
+            if !features.is_empty() {
+                terms.push(FmTerm {
+                    label: "purchases (folded in) × customer features".to_owned(),
+                    value: dot(&x, &row[..k]),
+                });
+            }
+        }
+        super::sort_terms(&mut terms);
+        Some(terms)
     }
 
     /// Scores of every product for a folded customer vector (as [`FmModel::fold_in`]
@@ -554,6 +612,54 @@ mod tests {
             .max_by(|&a, &b| scores[a].total_cmp(&scores[b]))
             .unwrap();
         assert!(best >= 12, "{scores:?}");
+    }
+
+    #[test]
+    fn a_new_customers_terms_add_up_to_their_folded_score() {
+        let (m, _) = planted_ranking_fm(true);
+        let prior = m.fold_in_prior().expect("a ranking model solves ids");
+        let history = [0u32, 1, 2];
+        let mut scores = vec![0f32; 24];
+        for (facts, prior) in [
+            (
+                NewCustomerFacts {
+                    history: &history,
+                    segment: Some(("Country", "France")),
+                },
+                Some(&prior),
+            ),
+            (
+                NewCustomerFacts {
+                    history: &[],
+                    segment: Some(("Country", "Spain")),
+                },
+                Some(&prior),
+            ),
+            (
+                NewCustomerFacts {
+                    history: &history,
+                    segment: None,
+                },
+                Some(&prior),
+            ),
+        ] {
+            let row = m.fold_in(facts, prior).unwrap();
+            m.score_folded(&row, &mut scores);
+            for item in [0u32, 5, 13, 23] {
+                let terms = m.new_customer_terms(facts, prior, item).unwrap();
+                let sum: f32 = terms.iter().map(|t| t.value).sum();
+                let want = scores[item as usize];
+                assert!(
+                    (sum - want).abs() < 1e-4,
+                    "{facts:?} item {item}: {sum} vs {want}"
+                );
+                let solved = terms.iter().any(|t| t.label.starts_with("purchases"));
+                assert_eq!(solved, !facts.history.is_empty(), "{terms:?}");
+            }
+        }
+        // Nothing known: nothing to explain.
+        let nothing = NewCustomerFacts::default();
+        assert!(m.new_customer_terms(nothing, Some(&prior), 0).is_none());
     }
 
     #[test]
