@@ -3,7 +3,7 @@
 
 use crate::util::{Scratch, root, s, sample};
 
-fn metrics(run: &std::path::Path) -> serde_json::Value {
+pub(crate) fn metrics(run: &std::path::Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(run.join("metrics.json")).unwrap()).unwrap()
 }
 
@@ -99,6 +99,37 @@ fn fm_mcmc_reaches_bayesian_fm_accuracy_on_movielens() {
     assert!(with_side <= 0.94, "side features: RMSE {with_side}");
 }
 
+/// The FM settings of the quality tests on Online Retail (ranking, 64 factors, 20 epochs).
+pub(crate) const FM_SETTINGS: [&str; 14] = [
+    "--set",
+    "predictor_type=ranking",
+    "--set",
+    "epochs=20",
+    "--set",
+    "num_factors=64",
+    "--set",
+    "bias_lr=0.05",
+    "--set",
+    "linear_lr=0.05",
+    "--set",
+    "factors_lr=0.05",
+    "--set",
+    "factors_init_sigma=0.01",
+];
+
+/// `latent train ARGS --model fm` with [`FM_SETTINGS`] into `run`.
+pub(crate) fn train_fm<'a>(
+    scratch: &Scratch,
+    args: impl IntoIterator<Item = &'a str>,
+    run: &'a std::path::Path,
+) {
+    let mut all = vec!["train"];
+    all.extend(args);
+    all.extend(["--model", "fm", "--out", s(run)]);
+    all.extend(FM_SETTINGS);
+    scratch.run(all).ok();
+}
+
 #[test]
 fn fm_ranking_beats_popularity_on_online_retail_and_side_features_help() {
     let scratch = Scratch::new();
@@ -115,36 +146,19 @@ fn fm_ranking_beats_popularity_on_online_retail_and_side_features_help() {
     let precision = |side: bool, name: &str| {
         let run = scratch.path(name);
         let side = format!("side_features={side}");
-        scratch
-            .run([
-                "train",
+        train_fm(
+            &scratch,
+            [
                 "--config",
                 s(&ws),
                 "--test-last-days",
                 "30",
                 "--new-items-only",
-                "--model",
-                "fm",
-                "--set",
-                "predictor_type=ranking",
-                "--set",
-                "epochs=20",
-                "--set",
-                "num_factors=64",
-                "--set",
-                "bias_lr=0.05",
-                "--set",
-                "linear_lr=0.05",
-                "--set",
-                "factors_lr=0.05",
-                "--set",
-                "factors_init_sigma=0.01",
                 "--set",
                 &side,
-                "--out",
-                s(&run),
-            ])
-            .ok();
+            ],
+            &run,
+        );
         let m = metrics(&run);
         let p = m["model"]["precision"].as_f64().unwrap();
         let base = m["baseline"]["precision"].as_f64().unwrap();

@@ -1,29 +1,8 @@
 //! FM runs serving what ALS runs serve: lists for new customers (fold-in) measured on the
 //! real Online Retail log, and `latent similar`.
 
+use crate::fm::{metrics, train_fm};
 use crate::util::{Scratch, s};
-
-fn metrics(run: &std::path::Path) -> serde_json::Value {
-    serde_json::from_str(&std::fs::read_to_string(run.join("metrics.json")).unwrap()).unwrap()
-}
-
-/// The settings the FM quality test uses on Online Retail.
-const FM_SETTINGS: [&str; 14] = [
-    "--set",
-    "predictor_type=ranking",
-    "--set",
-    "epochs=20",
-    "--set",
-    "num_factors=64",
-    "--set",
-    "bias_lr=0.05",
-    "--set",
-    "linear_lr=0.05",
-    "--set",
-    "factors_lr=0.05",
-    "--set",
-    "factors_init_sigma=0.01",
-];
 
 /// On the last 90 days of Online Retail (262 new customers who came back after their
 /// first day), an FM's fold-in (country, and an id factor solved from the first day's
@@ -33,19 +12,16 @@ const FM_SETTINGS: [&str; 14] = [
 fn fm_fold_in_beats_popularity_for_new_customers_on_online_retail() {
     let scratch = Scratch::new();
     let run = scratch.path("fm-90d");
-    let mut args = vec![
-        "train",
-        "--config",
-        "workspaces/demo/workspace.toml",
-        "--test-last-days",
-        "90",
-        "--model",
-        "fm",
-        "--out",
-        s(&run),
-    ];
-    args.extend(FM_SETTINGS);
-    scratch.run(args).ok();
+    train_fm(
+        &scratch,
+        [
+            "--config",
+            "workspaces/demo/workspace.toml",
+            "--test-last-days",
+            "90",
+        ],
+        &run,
+    );
     let m = metrics(&run);
     let cold = &m["cold"];
     assert!(cold["users"].as_u64().unwrap() >= 200, "{cold}");
@@ -78,17 +54,11 @@ fn fm_fold_in_beats_popularity_for_new_customers_on_online_retail() {
 fn similar_products_from_an_fm_run() {
     let scratch = Scratch::new();
     let run = scratch.path("fm");
-    let mut args = vec![
-        "train",
-        "--data",
-        "sample-data/online_retail_sample.csv",
-        "--model",
-        "fm",
-        "--out",
-        s(&run),
-    ];
-    args.extend(FM_SETTINGS);
-    scratch.run(args).ok();
+    train_fm(
+        &scratch,
+        ["--data", "sample-data/online_retail_sample.csv"],
+        &run,
+    );
     let item = "85123A";
     let out = scratch
         .run(["similar", "--run", s(&run), "--item", item, "--top", "5"])

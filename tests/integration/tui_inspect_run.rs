@@ -2,12 +2,10 @@
 //! purchases beside their recommendations, in a large and a small terminal and in the
 //! demo view. ALS is deterministic for any thread count, so the frames are too.
 
-use latent::jobs::JobEvent;
-use latent::tui::app::{AppState, Command, Screen};
-use latent::tui::event::AppEvent;
+use latent::tui::app::{AppState, Screen};
 use ratatui::crossterm::event::KeyCode;
 
-use crate::tui_screens::{draw, key, loaded_app, typed};
+use crate::tui_screens::{draw, key, loaded_app, open_run_in_inspect, typed};
 use crate::util::{Scratch, s, sample};
 
 /// The app with a freshly trained ALS run open in Inspect (as the Runs screen opens it)
@@ -29,28 +27,7 @@ fn app_with_run(scratch: &Scratch) -> AppState {
         ])
         .ok();
     let mut app = loaded_app();
-    key(&mut app, KeyCode::Char('4'));
-    app.runs
-        .set(vec![latent::workspace::RunSummary::read(&run_dir).unwrap()]);
-    let commands = key(&mut app, KeyCode::Enter);
-    let Some(Command::LoadRun { id, dir }) = commands.first().cloned() else {
-        panic!("{commands:?}")
-    };
-    let run = latent::store::Run::load(&dir).unwrap();
-    let commands = app.update(AppEvent::Job(JobEvent::RunLoaded {
-        id,
-        run: Box::new(run),
-        dir,
-    }));
-    let Some(Command::IndexRun { id, run }) = commands.first().cloned() else {
-        panic!("{commands:?}")
-    };
-    let (products, customers) = latent::jobs::indexing::run_docs(&run);
-    let index = latent::search::SearchIndex::build_in_ram(&products, &customers).unwrap();
-    app.update(AppEvent::Job(JobEvent::SearchReady {
-        id,
-        index: std::sync::Arc::new(index),
-    }));
+    open_run_in_inspect(&mut app, &run_dir);
     assert_eq!(app.screen, Screen::Inspect);
     app
 }

@@ -44,6 +44,38 @@ pub(crate) fn draw(app: &AppState, w: u16, h: u16) -> String {
 }
 
 /// The Data screen filled the way the profiling job fills it, from the real CSV sample.
+/// Opens the run in `run_dir` from the Runs screen as a user does (Enter), doing the
+/// workers' part here: load the run, index it, report both back. Returns the run.
+pub(crate) fn open_run_in_inspect(
+    app: &mut AppState,
+    run_dir: &std::path::Path,
+) -> std::sync::Arc<latent::store::Run> {
+    key(app, KeyCode::Char('4'));
+    app.runs
+        .set(vec![latent::workspace::RunSummary::read(run_dir).unwrap()]);
+    let commands = key(app, KeyCode::Enter);
+    let Some(Command::LoadRun { id, dir }) = commands.first().cloned() else {
+        panic!("{commands:?}")
+    };
+    let run = latent::store::Run::load(&dir).unwrap();
+    let commands = app.update(AppEvent::Job(JobEvent::RunLoaded {
+        id,
+        run: Box::new(run),
+        dir,
+    }));
+    assert_eq!(app.screen, Screen::Inspect);
+    let Some(Command::IndexRun { id, run }) = commands.first().cloned() else {
+        panic!("{commands:?}")
+    };
+    let (products, customers) = latent::jobs::indexing::run_docs(&run);
+    let index = latent::search::SearchIndex::build_in_ram(&products, &customers).unwrap();
+    app.update(AppEvent::Job(JobEvent::SearchReady {
+        id,
+        index: std::sync::Arc::new(index),
+    }));
+    run
+}
+
 pub(crate) fn loaded_app() -> AppState {
     let (mut app, commands) = AppState::new(workspace());
     let Some(Command::Profile { id }) = commands.first().cloned() else {
@@ -255,30 +287,7 @@ fn inspect_a_trained_run_by_customer() {
         id: 99,
         label: "x".into(),
     }));
-    key(&mut app, KeyCode::Char('4'));
-    app.runs
-        .set(vec![latent::workspace::RunSummary::read(&run_dir).unwrap()]);
-    let commands = key(&mut app, KeyCode::Enter);
-    let Some(Command::LoadRun { id, dir }) = commands.first().cloned() else {
-        panic!("{commands:?}")
-    };
-    let run = latent::store::Run::load(&dir).unwrap();
-    let commands = app.update(AppEvent::Job(JobEvent::RunLoaded {
-        id,
-        run: Box::new(run),
-        dir,
-    }));
-    assert_eq!(app.screen, Screen::Inspect);
-    // The worker's job, done here: index the run and report it ready.
-    let Some(Command::IndexRun { id, run }) = commands.first().cloned() else {
-        panic!("{commands:?}")
-    };
-    let (products, customers) = latent::jobs::indexing::run_docs(&run);
-    let index = latent::search::SearchIndex::build_in_ram(&products, &customers).unwrap();
-    app.update(AppEvent::Job(JobEvent::SearchReady {
-        id,
-        index: std::sync::Arc::new(index),
-    }));
+    let run = open_run_in_inspect(&mut app, &run_dir);
     key(&mut app, KeyCode::Char('/'));
     typed(&mut app, "germany");
     key(&mut app, KeyCode::Enter);
