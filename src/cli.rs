@@ -91,7 +91,7 @@ pub enum Command {
 /// Options shared by every command that loads transactions.
 #[derive(Debug, Clone, clap::Args)]
 pub struct LoadArgs {
-    /// A workspace.toml whose [data], [cleaning] and [interactions] tables apply.
+    /// A workspace.toml whose `[data]`, `[cleaning]` and `[interactions]` tables apply.
     #[arg(long, value_name = "WORKSPACE_TOML")]
     pub config: Option<PathBuf>,
     /// Fail on unparseable dates instead of dropping and reporting them.

@@ -19,7 +19,7 @@ pub enum Cell<'a> {
     Seconds(i64),
 }
 
-/// A column converted to one of the physical forms [`cells`] iterates.
+/// A column converted to one of the physical forms [`PreparedColumn::cells`] iterates.
 pub struct PreparedColumn {
     column: Column,
     kind: Kind,

@@ -7,7 +7,7 @@
 //! | shape | example | meaning |
 //! | --- | --- | --- |
 //! | digits only | `1291191960` | unix seconds (milliseconds when ≥ 10¹¹) |
-//! | `YYYY-MM-DD[ T]HH:MM[:SS[.f]][Z|±HH:MM]` | `2010-12-01 08:26:00` | ISO 8601 |
+//! | `YYYY-MM-DD[ T]HH:MM[:SS[.f]][Z\|±HH:MM]` | `2010-12-01 08:26:00` | ISO 8601 |
 //! | `M/D/YYYY H:MM[:SS]` | `12/06/2010 10:08` | US month/day/year |
 //! | `M/D/YY H:MM[:SS]` | `2/20/11 11:39` | two-digit year: 00–68 → 20xx, 69–99 → 19xx |
 //! | `YYYY/MM/DD [H:MM[:SS]]` | `2011/02/20` | year first |

@@ -4,7 +4,7 @@
 //! country or recency / frequency bands. A new customer has no trained id, but some of
 //! their side features are known the moment they buy (their segment; recency "today" and
 //! one visit), so their folded vector `[P_u, b_u, 1]` can be built from those features
-//! exactly as [`super::fold`] builds a known customer's, the id left out. Leaving a
+//! exactly as `fold` (in [`super`]) builds a known customer's, the id left out. Leaving a
 //! feature out is what an FM does with any unknown value (`x_f = 0`), and for the id it is
 //! also its prior mean: every id factor starts at zero and is shrunk towards it.
 //!
