@@ -53,7 +53,11 @@ fn fm_is_input(e: &crate::models::fm::FmFitError) -> bool {
 }
 
 fn load_is_input(e: &LoadError) -> bool {
-    !matches!(e, LoadError::Io { .. } | LoadError::Write { .. })
+    // A cancelled load is nobody's fault: the user stopped it.
+    !matches!(
+        e,
+        LoadError::Io { .. } | LoadError::Write { .. } | LoadError::Cancelled
+    )
 }
 
 /// Whether `err` (any error in a chain) is one of latent's, and if so whether the input is
@@ -97,3 +101,21 @@ pub fn classify(err: &(dyn std::error::Error + 'static)) -> Option<bool> {
 
 /// `Result` with latent's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cancelled_load_is_not_bad_input_but_a_bad_file_is() {
+        assert!(!Error::Load(LoadError::Cancelled).is_input_error());
+        assert_eq!(classify(&LoadError::Cancelled), Some(false));
+        let missing = LoadError::MissingColumn {
+            path: "x.csv".into(),
+            key: "timestamp".into(),
+            column: Some("InvoiceDate".into()),
+            found: vec!["a".into()],
+        };
+        assert!(Error::Load(missing).is_input_error());
+    }
+}

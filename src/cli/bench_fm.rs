@@ -22,11 +22,11 @@ use crate::models::hyper::parse_assignment;
 #[derive(Debug, clap::Args)]
 pub struct BenchFmArgs {
     /// Observed (customer, product) pairs.
-    #[arg(long, default_value_t = 10_000_000)]
+    #[arg(long, default_value_t = 10_000_000, value_parser = at_least_one())]
     pub interactions: usize,
-    #[arg(long, default_value_t = 200_000)]
+    #[arg(long, default_value_t = 200_000, value_parser = at_least_one())]
     pub users: usize,
-    #[arg(long, default_value_t = 20_000)]
+    #[arg(long, default_value_t = 20_000, value_parser = at_least_one())]
     pub items: usize,
     /// Latent factors (`num_factors`).
     #[arg(long, default_value_t = 16)]
@@ -43,6 +43,11 @@ pub struct BenchFmArgs {
     /// More FM hyperparameters (repeatable), e.g. --set solver=adagrad.
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,
+}
+
+/// A count of 1 or more: clap names the option and the value otherwise.
+fn at_least_one() -> clap::builder::RangedU64ValueParser<usize> {
+    clap::builder::RangedU64ValueParser::new().range(1..)
 }
 
 /// Hidden blocks the planted ratings depend on.

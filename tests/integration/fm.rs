@@ -439,3 +439,49 @@ fn fm_bad_input_is_named_never_a_panic() {
         "{err}"
     );
 }
+
+/// `latent bench fm` runs end to end on a small planted set and reports the rate and the
+/// validation metric of every epoch; counts of zero are refused by name.
+#[test]
+fn bench_fm_times_epochs_and_refuses_empty_data() {
+    let scratch = Scratch::new();
+    let out = scratch
+        .run([
+            "bench",
+            "fm",
+            "--interactions",
+            "20000",
+            "--users",
+            "500",
+            "--items",
+            "100",
+            "--epochs",
+            "2",
+        ])
+        .ok()
+        .to_owned();
+    let epochs: Vec<&str> = out.lines().filter(|l| l.starts_with("epoch ")).collect();
+    assert_eq!(epochs.len(), 2, "{out}");
+    for line in &epochs {
+        let validation: f64 = line
+            .rsplit_once("validation ")
+            .and_then(|(_, v)| v.trim().parse().ok())
+            .unwrap_or(f64::NAN);
+        assert!(
+            line.contains("samples/s") && validation.is_finite() && validation > 0.0,
+            "{out}"
+        );
+    }
+    for (option, value) in [("--items", "0"), ("--users", "0"), ("--interactions", "0")] {
+        let err = scratch
+            .run(["bench", "fm", option, value])
+            .input_error()
+            .to_owned();
+        assert!(err.contains(option) && err.contains('0'), "{err}");
+    }
+    let err = scratch
+        .run(["bench", "fm", "--factors", "0", "--interactions", "100"])
+        .input_error()
+        .to_owned();
+    assert!(err.contains("num_factors"), "{err}");
+}
