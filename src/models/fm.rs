@@ -14,6 +14,7 @@ pub mod rng;
 pub mod sgd;
 mod sgd_apply;
 mod sgd_kernel;
+mod sgd_order;
 mod sgd_weights;
 pub mod space;
 

@@ -23,6 +23,7 @@ use super::params::{FmSolver, Init, InitMethod, ValidFmParams};
 use super::rng::Rng;
 use super::sgd_apply::{ChunkGrad, Optimizer};
 use super::sgd_kernel::{Scratch, Step, chunk_gradients};
+use super::sgd_order::EpochOrder;
 use super::sgd_weights::TrainWeights;
 use super::space::FeatureSpace;
 use crate::data::CsrMatrix;
@@ -88,15 +89,15 @@ pub fn fit(
     let mut best: Option<(f64, FmWeights)> = None;
     let mut epochs_without_gain = 0;
     let mut history = Vec::new();
-    let mut order: Vec<u32> = (0..examples.train.len() as u32).collect();
+    let mut order = EpochOrder::default();
     for epoch in 1..=params.epochs {
         let pass_start = Instant::now();
-        shuffle(&mut order, params.seed, epoch);
         let (mut loss, mut count) = (0f64, 0usize);
         // The batch loop runs on a worker of the pool, so each parallel step is a local
         // fork rather than a job injected from outside and its wake-up latency.
         pool.install(|| {
-            for batch in order.chunks(params.mini_batch_size) {
+            let shuffled = order.shuffle(&examples.train, params.seed, epoch);
+            for (b, batch) in shuffled.chunks(params.mini_batch_size).enumerate() {
                 let used = batch.len().div_ceil(CHUNK);
                 if chunks.len() < used {
                     chunks.resize_with(used, Default::default);
@@ -107,13 +108,16 @@ pub fn fit(
                     space,
                     m,
                     w: &w,
-                    train: &examples.train,
                     epoch,
                 };
+                let first = b * params.mini_batch_size;
                 grads
                     .par_iter_mut()
                     .zip(batch.par_chunks(CHUNK))
-                    .for_each(|((out, scratch), idx)| chunk_gradients(&step, idx, out, scratch));
+                    .enumerate()
+                    .for_each(|(c, ((out, scratch), examples))| {
+                        chunk_gradients(&step, examples, first + c * CHUNK, out, scratch);
+                    });
                 for (c, _) in grads.iter() {
                     loss += c.loss;
                     count += c.count;
@@ -188,19 +192,6 @@ pub fn fit(
         samples: vec![weights],
         history,
     })
-}
-
-/// Fisher–Yates with a stream per epoch, from the identity so that each epoch's order
-/// depends only on the seed and the epoch.
-fn shuffle(order: &mut [u32], seed: u64, epoch: usize) {
-    for (e, o) in order.iter_mut().enumerate() {
-        *o = e as u32;
-    }
-    let mut rng = Rng::at(seed ^ 0x054a_ff1e, epoch as u64, 0);
-    for a in (1..order.len()).rev() {
-        let b = rng.below(a + 1);
-        order.swap(a, b);
-    }
 }
 
 #[cfg(test)]

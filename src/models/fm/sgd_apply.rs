@@ -13,29 +13,23 @@ use std::time::{Duration, Instant};
 use rayon::prelude::*;
 
 use super::params::{FmSolver, ValidFmParams};
+use super::sgd_kernel::Scratch;
 use super::sgd_weights::TrainWeights;
 use super::space::FeatureSpace;
 use crate::data::CsrMatrix;
 
-/// Gradients of one chunk of examples, reused from batch to batch.
+/// The loss and the global bias's gradient of one chunk of examples; the features'
+/// gradients are formed from the chunk's [`Scratch`] when they are summed.
 #[derive(Default)]
 pub struct ChunkGrad {
     pub w0: f64,
     pub loss: f64,
     pub count: usize,
-    /// Feature of each entry.
-    pub feats: Vec<u32>,
-    /// Per entry: the linear gradient, then `k` factor gradients.
-    pub vals: Vec<f32>,
 }
 
 impl ChunkGrad {
     pub fn clear(&mut self) {
-        self.w0 = 0.0;
-        self.loss = 0.0;
-        self.count = 0;
-        self.feats.clear();
-        self.vals.clear();
+        *self = Self::default();
     }
 }
 
@@ -214,7 +208,7 @@ impl Optimizer {
         &mut self,
         params: &ValidFmParams,
         w: &mut TrainWeights,
-        chunks: &[(ChunkGrad, super::sgd_kernel::Scratch)],
+        chunks: &[(ChunkGrad, Scratch)],
         batch: usize,
         pool: &rayon::ThreadPool,
     ) {
@@ -243,7 +237,7 @@ impl Optimizer {
         }
         let apply = |(p, (ww, wv)): (&mut Part, (&mut [f32], &mut [f32]))| {
             let start = Instant::now();
-            p.sum(chunks, k);
+            p.sum(chunks, wv, (k, stride));
             p.apply(params, step, adagrad, ww, wv, (k, stride));
             p.spent += start.elapsed();
         };
@@ -279,28 +273,52 @@ fn split(work: &[f64], parts: usize) -> Vec<usize> {
 }
 
 impl Part {
-    /// Adds this part's entries of `chunks`, in chunk and entry order.
+    /// Adds the gradients of this part's features in `chunks`, in chunk, pair and
+    /// feature order, forming them from each pair's derivative and factor sums and the
+    /// weights `wv` before the step.
     #[inline]
-    fn sum(&mut self, chunks: &[(ChunkGrad, super::sgd_kernel::Scratch)], k: usize) {
-        let (lo, hi) = (self.lo as u32, self.hi as u32);
-        for (c, _) in chunks {
-            for (e, &f) in c.feats.iter().enumerate() {
-                if f < lo || f >= hi {
+    fn sum(&mut self, chunks: &[(ChunkGrad, Scratch)], wv: &[f32], (k, stride): (usize, usize)) {
+        let lo = self.lo as u32;
+        // The slot table and the rows span every feature of the part and do not stay in
+        // cache: load the batch's in a lean loop first so that their misses overlap.
+        let mut acc = 0u32;
+        for (_, s) in chunks {
+            for &f in s.pair_grads().feats {
+                let l = f.wrapping_sub(lo) as usize;
+                if let Some(s) = self.slot.get(l) {
+                    acc = acc.wrapping_add(*s ^ wv[l * stride].to_bits());
+                }
+            }
+        }
+        std::hint::black_box(acc);
+        for (_, s) in chunks {
+            let g = s.pair_grads();
+            for (p, &d) in g.grads.iter().enumerate() {
+                if d == 0.0 {
                     continue;
                 }
-                let l = (f - lo) as usize;
-                let vals = &c.vals[e * (k + 1)..(e + 1) * (k + 1)];
-                let s = self.slot[l];
-                if s == NO_SLOT {
-                    self.slot[l] = self.touched.len() as u32;
-                    self.touched.push(l as u32);
-                    self.gw.push(vals[0]);
-                    self.gv.extend_from_slice(&vals[1..]);
-                } else {
-                    let s = s as usize;
-                    self.gw[s] += vals[0];
-                    for (g, &d) in self.gv[s * k..(s + 1) * k].iter_mut().zip(&vals[1..]) {
-                        *g += d;
+                let span = g.starts[p] as usize..g.starts[p + 1] as usize;
+                let sum = &g.sums[p * k..(p + 1) * k];
+                for (&f, &x) in g.feats[span.clone()].iter().zip(&g.xs[span]) {
+                    let l = f.wrapping_sub(lo) as usize;
+                    let Some(&s) = self.slot.get(l) else {
+                        continue;
+                    };
+                    let gx = d * x;
+                    let v = &wv[l * stride..l * stride + k];
+                    if s == NO_SLOT {
+                        self.slot[l] = self.touched.len() as u32;
+                        self.touched.push(l as u32);
+                        self.gw.push(gx);
+                        self.gv
+                            .extend(sum.iter().zip(v).map(|(&a, &v)| gx * (a - v * x)));
+                    } else {
+                        let s = s as usize;
+                        self.gw[s] += gx;
+                        for ((g, &a), &v) in self.gv[s * k..(s + 1) * k].iter_mut().zip(sum).zip(v)
+                        {
+                            *g += gx * (a - v * x);
+                        }
                     }
                 }
             }

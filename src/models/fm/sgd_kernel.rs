@@ -1,5 +1,5 @@
-//! The per-example work of SGD: score a pair, take the loss's derivative and write the
-//! gradient entries of every feature the pair touches.
+//! The per-example work of SGD: score a pair and take the loss's derivative, keeping
+//! what the optimiser needs to form the gradient of every feature the pair touches.
 //!
 //! This is where an epoch spends its time, and on data larger than the CPU caches the time
 //! goes to waiting for memory: an example's customer row, then its features, then their
@@ -60,6 +60,17 @@ impl Scratch {
                 ip[i as usize + 1],
             ]
         }));
+        // Touch each row's first entries in a loop of a few instructions per pair, so many
+        // misses are in flight at once; the copying loop below is too long for that.
+        let mut acc = 0u32;
+        for b in &self.bounds {
+            for (idx, data, at) in [(ui, ux, b[0]), (ii, ix, b[2])] {
+                if let (Some(f), Some(x)) = (idx.get(at), data.get(at)) {
+                    acc = acc.wrapping_add(*f ^ x.to_bits());
+                }
+            }
+        }
+        std::hint::black_box(acc);
         self.starts.clear();
         self.feats.clear();
         self.xs.clear();
@@ -83,6 +94,13 @@ impl Scratch {
     #[inline]
     fn touch(&self, w: &TrainWeights) {
         let mut acc = 0f32;
+        // Each pair's first feature (its customer's id, the likely miss) in a lean loop
+        // first, then the rest, so that the misses are not spread thin among hits.
+        for &at in &self.starts[..self.pairs.len()] {
+            if let Some(&f) = self.feats.get(at as usize) {
+                acc += w.w[f as usize] + w.factors(f)[0];
+            }
+        }
         for &f in &self.feats {
             let v = w.factors(f);
             acc += w.w[f as usize] + v[0] + v[v.len() - 1];
@@ -116,28 +134,32 @@ impl Scratch {
         }
     }
 
-    /// Writes `grads[p] · ∂ŷ_p/∂θ` of every pair into `out`.
-    #[inline]
-    fn emit(&self, w: &TrainWeights, out: &mut ChunkGrad) {
-        let k = w.k;
-        for (p, (&g, sum)) in self.grads.iter().zip(self.sums.chunks_exact(k)).enumerate() {
-            if g == 0.0 {
-                continue;
-            }
-            out.w0 += f64::from(g);
-            let span = self.starts[p] as usize..self.starts[p + 1] as usize;
-            for (&f, &x) in self.feats[span.clone()].iter().zip(&self.xs[span]) {
-                out.feats.push(f);
-                let gx = g * x;
-                out.vals.push(gx);
-                out.vals.extend(
-                    sum.iter()
-                        .zip(w.factors(f))
-                        .map(|(&a, &v)| gx * (a - v * x)),
-                );
-            }
+    /// What the optimiser needs to form each pair's gradient: see [`PairGrads`].
+    pub fn pair_grads(&self) -> PairGrads<'_> {
+        PairGrads {
+            grads: &self.grads,
+            starts: &self.starts,
+            feats: &self.feats,
+            xs: &self.xs,
+            sums: &self.sums,
         }
     }
+}
+
+/// The scored pairs of one chunk, from which each feature's gradient is formed where it
+/// is summed: feature `f` (value `x`) of pair `p` gets `grads[p] · x` (linear) and
+/// `grads[p] · x · (sums[p] − v_f · x)` (factors). Forming them there, rather than
+/// writing `k + 1` floats per feature here for the optimiser to read back, saves the
+/// epoch most of its memory traffic.
+pub struct PairGrads<'a> {
+    /// Per pair: the loss derivative with respect to its score (0: nothing to add).
+    pub grads: &'a [f32],
+    /// Per pair: its features' span in `feats` / `xs` (one more entry than pairs).
+    pub starts: &'a [u32],
+    pub feats: &'a [u32],
+    pub xs: &'a [f32],
+    /// Per pair: `Σ_f v_f x_f` (`k` values).
+    pub sums: &'a [f32],
 }
 
 /// `Σ_k (sum_k² − sq_k)` with eight independent accumulators.
@@ -168,20 +190,24 @@ pub struct Step<'a> {
     pub space: &'a FeatureSpace,
     pub m: &'a CsrMatrix,
     pub w: &'a TrainWeights,
-    /// `(customer, product, value)` of every training pair.
-    pub train: &'a [(u32, u32, f32)],
-    /// Seeds the negative samples together with the example.
+    /// Seeds the negative samples together with the example's position in the epoch.
     pub epoch: usize,
 }
 
-/// Gradients of the examples `idx` (positions in `train`), into `out`.
-pub fn chunk_gradients(step: &Step<'_>, idx: &[u32], out: &mut ChunkGrad, s: &mut Scratch) {
+/// Gradients of `examples` (`(customer, product, value)`, the first at position `first`
+/// of the epoch), into `out`.
+pub fn chunk_gradients(
+    step: &Step<'_>,
+    examples: &[(u32, u32, f32)],
+    first: usize,
+    out: &mut ChunkGrad,
+    s: &mut Scratch,
+) {
     let Step {
         params,
         space,
         m,
         w,
-        train,
         epoch,
     } = *step;
     out.clear();
@@ -192,16 +218,13 @@ pub fn chunk_gradients(step: &Step<'_>, idx: &[u32], out: &mut ChunkGrad, s: &mu
     };
     s.pairs.clear();
     if negatives == 0 {
-        s.pairs.extend(
-            idx.iter()
-                .map(|&e| (train[e as usize].0, train[e as usize].1)),
-        );
+        s.pairs.extend(examples.iter().map(|&(u, i, _)| (u, i)));
     } else {
         // Each customer's purchases, looked up for all examples before any is searched.
         let (mp, mi) = (m.indptr(), m.indices());
         s.bounds.clear();
-        s.bounds.extend(idx.iter().map(|&e| {
-            let u = train[e as usize].0 as usize;
+        s.bounds.extend(examples.iter().map(|&(u, _, _)| {
+            let u = u as usize;
             [mp[u], mp[u + 1], 0, 0]
         }));
         // Touch every cache line of those rows so the searches below find them loaded.
@@ -212,10 +235,9 @@ pub fn chunk_gradients(step: &Step<'_>, idx: &[u32], out: &mut ChunkGrad, s: &mu
             }
         }
         std::hint::black_box(acc);
-        for (&e, b) in idx.iter().zip(&s.bounds) {
-            let (u, i, _) = train[e as usize];
+        for (e, (&(u, i, _), b)) in examples.iter().zip(&s.bounds).enumerate() {
             s.pairs.push((u, i));
-            let mut rng = Rng::at(params.seed, epoch as u64, u64::from(e));
+            let mut rng = Rng::at(params.seed, epoch as u64, (first + e) as u64);
             for _ in 0..negatives {
                 s.pairs
                     .push((u, negative_among(m.cols(), &mi[b[0]..b[1]], &mut rng)));
@@ -228,8 +250,7 @@ pub fn chunk_gradients(step: &Step<'_>, idx: &[u32], out: &mut ChunkGrad, s: &mu
     s.grads.clear();
     s.grads.resize(s.pairs.len(), 0.0);
     let group = negatives + 1;
-    for (n, &e) in idx.iter().enumerate() {
-        let y = train[e as usize].2;
+    for (n, &(_, _, y)) in examples.iter().enumerate() {
         let at = n * group;
         let p = s.scores[at];
         match params.predictor_type {
@@ -265,7 +286,7 @@ pub fn chunk_gradients(step: &Step<'_>, idx: &[u32], out: &mut ChunkGrad, s: &mu
             }
         }
     }
-    s.emit(w, out);
+    out.w0 = s.grads.iter().map(|&g| f64::from(g)).sum();
 }
 
 #[cfg(test)]
