@@ -280,18 +280,25 @@ impl Part {
     fn sum(&mut self, chunks: &[(ChunkGrad, Scratch)], wv: &[f32], (k, stride): (usize, usize)) {
         let lo = self.lo as u32;
         // The slot table and the rows span every feature of the part and do not stay in
-        // cache: load the batch's in a lean loop first so that their misses overlap.
-        let mut acc = 0u32;
-        for (_, s) in chunks {
+        // cache: the next chunk's are loaded in a lean loop before each chunk is summed,
+        // so that their misses overlap and they are still in cache when used.
+        let touch = |slot: &[u32], s: &Scratch| {
+            let mut acc = 0u32;
             for &f in s.pair_grads().feats {
                 let l = f.wrapping_sub(lo) as usize;
-                if let Some(s) = self.slot.get(l) {
+                if let Some(s) = slot.get(l) {
                     acc = acc.wrapping_add(*s ^ wv[l * stride].to_bits());
                 }
             }
+            std::hint::black_box(acc);
+        };
+        if let Some((_, s)) = chunks.first() {
+            touch(&self.slot, s);
         }
-        std::hint::black_box(acc);
-        for (_, s) in chunks {
+        for (c, (_, s)) in chunks.iter().enumerate() {
+            if let Some((_, next)) = chunks.get(c + 1) {
+                touch(&self.slot, next);
+            }
             let g = s.pair_grads();
             for (p, &d) in g.grads.iter().enumerate() {
                 if d == 0.0 {
