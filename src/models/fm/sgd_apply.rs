@@ -1,12 +1,13 @@
 //! Summing a mini-batch's gradients and stepping the weights, on every worker at once.
 //!
 //! The feature indices are cut into one contiguous range per worker, balanced by how
-//! often each feature occurs in the training pairs. Every worker scans the batch's
-//! gradient entries in the same order (chunk by chunk, entry by entry) and keeps only
-//! those of its own features, so each feature's gradient is summed in exactly the order
-//! a single thread would sum it: the weights after a step are bit-identical for any
-//! number of workers. The ranges are disjoint, so each worker owns its slices of the
-//! weights, the gradient sums and AdaGrad's state, and no locking or `unsafe` is needed.
+//! often each feature occurs in the training pairs. Every worker scans the batch's scored
+//! pairs in the same order (chunk by chunk, pair by pair, feature by feature) and forms
+//! and adds the gradients of its own features only, so each feature's gradient is summed
+//! in exactly the order a single thread would sum it: the weights after a step are
+//! bit-identical for any number of workers. The ranges are disjoint, so each worker owns
+//! its slices of the weights, the gradient sums and AdaGrad's state, and no locking or
+//! `unsafe` is needed.
 
 use std::time::{Duration, Instant};
 
