@@ -21,7 +21,7 @@ use super::fit::{
 };
 use super::params::{FmSolver, Init, InitMethod, ValidFmParams};
 use super::rng::Rng;
-use super::sgd_apply::{ChunkGrad, Optimizer};
+use super::sgd_apply::Optimizer;
 use super::sgd_kernel::{Scratch, Step, chunk_gradients};
 use super::sgd_order::EpochOrder;
 use super::sgd_weights::TrainWeights;
@@ -84,7 +84,7 @@ pub fn fit(
         params.solver == FmSolver::Adagrad,
         (pool.current_num_threads(), params.mini_batch_size),
     );
-    let mut chunks: Vec<(ChunkGrad, Scratch)> = Vec::new();
+    let mut chunks: Vec<Scratch> = Vec::new();
     let (metric, larger_is_better) = metric_of(params.predictor_type);
     let mut best: Option<(f64, FmWeights)> = None;
     let mut epochs_without_gain = 0;
@@ -115,10 +115,10 @@ pub fn fit(
                     .par_iter_mut()
                     .zip(batch.par_chunks(CHUNK))
                     .enumerate()
-                    .for_each(|(c, ((out, scratch), examples))| {
-                        chunk_gradients(&step, examples, first + c * CHUNK, out, scratch);
+                    .for_each(|(c, (scratch, examples))| {
+                        chunk_gradients(&step, examples, first + c * CHUNK, scratch);
                     });
-                for (c, _) in grads.iter() {
+                for c in grads.iter() {
                     loss += c.loss;
                     count += c.count;
                 }

@@ -19,21 +19,6 @@ use super::sgd_weights::TrainWeights;
 use super::space::FeatureSpace;
 use crate::data::CsrMatrix;
 
-/// The loss and the global bias's gradient of one chunk of examples; the features'
-/// gradients are formed from the chunk's [`Scratch`] when they are summed.
-#[derive(Default)]
-pub struct ChunkGrad {
-    pub w0: f64,
-    pub loss: f64,
-    pub count: usize,
-}
-
-impl ChunkGrad {
-    pub fn clear(&mut self) {
-        *self = Self::default();
-    }
-}
-
 /// One worker's features `lo..hi`: their gradient sums and optimiser state.
 ///
 /// A batch touches a few thousand features, so their sums live in compact arrays (one
@@ -209,7 +194,7 @@ impl Optimizer {
         &mut self,
         params: &ValidFmParams,
         w: &mut TrainWeights,
-        chunks: &[(ChunkGrad, Scratch)],
+        chunks: &[Scratch],
         batch: usize,
         pool: &rayon::ThreadPool,
     ) {
@@ -220,7 +205,16 @@ impl Optimizer {
             eps: params.eps,
         };
         let adagrad = params.solver == FmSolver::Adagrad;
-        let g0: f64 = chunks.iter().map(|(c, _)| c.w0).sum();
+        let g0: f64 = chunks
+            .iter()
+            .map(|s| {
+                s.pair_grads()
+                    .grads
+                    .iter()
+                    .map(|&g| f64::from(g))
+                    .sum::<f64>()
+            })
+            .sum();
         let stride = w.stride;
         let (w0, mut ws, mut vs) = w.parts_mut();
         if adagrad {
@@ -278,7 +272,7 @@ impl Part {
     /// feature order, forming them from each pair's derivative and factor sums and the
     /// weights `wv` before the step.
     #[inline]
-    fn sum(&mut self, chunks: &[(ChunkGrad, Scratch)], wv: &[f32], (k, stride): (usize, usize)) {
+    fn sum(&mut self, chunks: &[Scratch], wv: &[f32], (k, stride): (usize, usize)) {
         let lo = self.lo as u32;
         // The slot table and the rows span every feature of the part and do not stay in
         // cache: the next chunk's are loaded in a lean loop before each chunk is summed,
@@ -293,11 +287,11 @@ impl Part {
             }
             std::hint::black_box(acc);
         };
-        if let Some((_, s)) = chunks.first() {
+        if let Some(s) = chunks.first() {
             touch(&self.slot, s);
         }
-        for (c, (_, s)) in chunks.iter().enumerate() {
-            if let Some((_, next)) = chunks.get(c + 1) {
+        for (c, s) in chunks.iter().enumerate() {
+            if let Some(next) = chunks.get(c + 1) {
                 touch(&self.slot, next);
             }
             let g = s.pair_grads();

@@ -12,14 +12,17 @@
 use super::fit::{negative_among, softplus};
 use super::params::{PredictorType, ValidFmParams};
 use super::rng::Rng;
-use super::sgd_apply::ChunkGrad;
 use super::sgd_weights::TrainWeights;
 use super::space::FeatureSpace;
 use crate::data::CsrMatrix;
 
-/// A chunk's pairs and their gathered features, reused from chunk to chunk.
+/// A chunk's pairs, their gathered features, scores and loss derivatives, reused from
+/// batch to batch. The optimiser forms the features' gradients from it ([`PairGrads`]).
 #[derive(Default)]
 pub struct Scratch {
+    /// The chunk's summed loss and the number of terms in it.
+    pub loss: f64,
+    pub count: usize,
     /// Scored pairs (customer, product).
     pairs: Vec<(u32, u32)>,
     /// Per pair: the customer's and the product's row bounds.
@@ -195,12 +198,11 @@ pub struct Step<'a> {
 }
 
 /// Gradients of `examples` (`(customer, product, value)`, the first at position `first`
-/// of the epoch), into `out`.
+/// of the epoch), into `s`.
 pub fn chunk_gradients(
     step: &Step<'_>,
     examples: &[(u32, u32, f32)],
     first: usize,
-    out: &mut ChunkGrad,
     s: &mut Scratch,
 ) {
     let Step {
@@ -210,7 +212,8 @@ pub fn chunk_gradients(
         w,
         epoch,
     } = *step;
-    out.clear();
+    s.loss = 0.0;
+    s.count = 0;
     // Pairs: each example's own, then (classifier, ranking) its sampled negatives.
     let negatives = match params.predictor_type {
         PredictorType::Regressor => 0,
@@ -256,18 +259,18 @@ pub fn chunk_gradients(
         match params.predictor_type {
             PredictorType::Regressor => {
                 let d = p - y;
-                out.loss += f64::from(d * d);
-                out.count += 1;
+                s.loss += f64::from(d * d);
+                s.count += 1;
                 s.grads[at] = d;
             }
             PredictorType::BinaryClassifier => {
-                out.loss += softplus(-f64::from(p));
-                out.count += 1;
+                s.loss += softplus(-f64::from(p));
+                s.count += 1;
                 s.grads[at] = sigmoid(p) - 1.0;
                 for j in at + 1..at + group {
                     let q = s.scores[j];
-                    out.loss += softplus(f64::from(q));
-                    out.count += 1;
+                    s.loss += softplus(f64::from(q));
+                    s.count += 1;
                     s.grads[j] = sigmoid(q);
                 }
             }
@@ -275,8 +278,8 @@ pub fn chunk_gradients(
                 let mut positive = 0f32;
                 for j in at + 1..at + group {
                     let delta = p - s.scores[j];
-                    out.loss += softplus(-f64::from(delta));
-                    out.count += 1;
+                    s.loss += softplus(-f64::from(delta));
+                    s.count += 1;
                     // d(−ln σ(Δ))/dΔ = −σ(−Δ); the positive gets it, the negative its opposite.
                     let g = -sigmoid(-delta);
                     positive += g;
@@ -286,7 +289,6 @@ pub fn chunk_gradients(
             }
         }
     }
-    out.w0 = s.grads.iter().map(|&g| f64::from(g)).sum();
 }
 
 #[cfg(test)]
