@@ -59,7 +59,7 @@ pub enum Command {
     Train(train::TrainArgs),
     /// Top-k recommendations from a run, as CSV.
     Recommend(recommend_cmd::RecommendArgs),
-    /// Products most similar to one product, from a run (ALS or item-kNN).
+    /// Products most similar to one product, from a run (ALS, item-kNN or FM).
     Similar(recommend_cmd::SimilarArgs),
     /// Evaluate a run on a test file against the popularity baseline.
     Eval(eval_cmd::EvalArgs),

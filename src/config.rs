@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::data::{CleaningSpec, DataSpec, InteractionSpec, LoadSpec, RankingType};
 use crate::models::fm::{FmParams, PredictorType};
-use crate::models::hyper::{ParamsError, RawValue};
+use crate::models::hyper::ParamsError;
 use crate::recommend::Overrides;
 
 /// Why a workspace file could not be used.
@@ -106,7 +106,7 @@ impl WorkspaceConfig {
                 None => message,
             }
         })?;
-        if let Err(e) = config.fm_params().and_then(|p| p.check()) {
+        if let Err(e) = config.fm_params().and_then(|p| p.check_values()) {
             let at = error_key(&e)
                 .and_then(|key| line_of(text, "fm", key))
                 .map_or_else(String::new, |line| format!(" at line {line}"));
@@ -116,16 +116,15 @@ impl WorkspaceConfig {
     }
 
     /// FM hyperparameters before `--set`: SageMaker's defaults (the regressor on rating
-    /// data), then the `[fm]` table. Unchecked, so that command-line overrides can still
-    /// apply; values may be strings, as SageMaker passes them.
+    /// data), then the `[fm]` table; values may be strings, as SageMaker passes them.
+    /// Each value was checked when the file was read; whether they go together (MCMC's
+    /// `burn_in` against `epochs`) is checked after the command line's overrides.
     pub fn fm_params(&self) -> Result<FmParams, ParamsError> {
         let mut params = FmParams::default();
         if self.interactions.ranking_type == RankingType::Rating {
             params.predictor_type = PredictorType::Regressor;
         }
-        for (key, value) in &self.fm {
-            params.set(key, &RawValue::from_toml(key, value)?)?;
-        }
+        params.apply_table(&self.fm)?;
         Ok(params)
     }
 
@@ -189,6 +188,7 @@ fn suggest_key(message: &str) -> Option<String> {
 mod tests {
     use super::*;
     use crate::data::{CancellationPolicy, RankingType};
+    use crate::models::hyper::RawValue;
 
     #[test]
     fn full_workspace_parses() {
@@ -262,6 +262,22 @@ mod tests {
         );
         let err = WorkspaceConfig::parse("[fm]\nepochs = [1]\n").unwrap_err();
         assert!(err.contains("epochs"), "{err}");
+    }
+
+    #[test]
+    fn fm_values_that_only_clash_together_wait_for_the_command_line() {
+        // MCMC's default burn-in (10) is not below the default epochs (1): the workspace
+        // still opens (ALS trains from it), and `--set epochs=50` makes the FM valid.
+        let c = WorkspaceConfig::parse("[fm]\nsolver = \"mcmc\"\npredictor_type = \"regressor\"\n")
+            .unwrap();
+        let mut p = c.fm_params().unwrap();
+        let err = p.check().unwrap_err().to_string();
+        assert!(
+            err.contains("burn_in") && err.contains("below epochs (1)"),
+            "{err}"
+        );
+        p.set("epochs", &RawValue::Text("50".into())).unwrap();
+        assert!(p.check().is_ok());
     }
 
     #[test]

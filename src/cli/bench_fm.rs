@@ -57,7 +57,7 @@ const BLOCKS: usize = 8;
 /// features (customer country; product category and price band).
 pub fn planted(users: usize, items: usize, interactions: usize) -> (FeatureSpace, CsrMatrix) {
     let per_user = interactions.div_ceil(users.max(1));
-    let triplets: Vec<(u32, u32, f32)> = (0..users)
+    let mut triplets: Vec<(u32, u32, f32)> = (0..users)
         .flat_map(|u| {
             let mut r = Rng::at(7, u as u64, 0);
             (0..per_user).map(move |_| {
@@ -80,6 +80,12 @@ pub fn planted(users: usize, items: usize, interactions: usize) -> (FeatureSpace
         })
         .take(interactions)
         .collect();
+    // A customer drawing the same product twice keeps the first draw's rating, so that
+    // ratings stay in 1..=5 rather than being summed as repeat purchases would be.
+    for same_user in triplets.chunk_by_mut(|a, b| a.0 == b.0) {
+        same_user.sort_by_key(|t| t.1);
+    }
+    triplets.dedup_by_key(|t| (t.0, t.1));
     let m = CsrMatrix::from_triplets(users, items, &triplets);
     let ids = |n: usize, p: &str| IdMap::from_names((0..n).map(|x| format!("{p}{x}")));
     let block = |name: &str, values: usize, n: usize, of: &dyn Fn(usize) -> usize| FeatureBlock {
@@ -134,7 +140,10 @@ pub fn run(args: &BenchFmArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         params.set(&key, &value)?;
     }
     let params = params.check()?;
-    let train_pairs = (m.nnz() as f64 * (1.0 - f64::from(params.validation_fraction))) as usize;
+    let train_pairs =
+        crate::models::fm::fit::Examples::split(&m, params.validation_fraction, params.seed)
+            .train
+            .len();
     writeln!(
         out,
         "fm {} solver={:?} num_factors={} mini_batch_size={} threads={}: {} training pairs per epoch",
@@ -165,10 +174,34 @@ pub fn run(args: &BenchFmArgs, out: &mut dyn Write) -> anyhow::Result<()> {
             "epoch {epoch}: pass {:.2} s ({:.2} s with validation), {} samples/s, train loss {loss:.4}, validation {}",
             pass.as_secs_f64(),
             took.as_secs_f64(),
-            thousands((train_pairs as f64 / pass.as_secs_f64()) as usize),
+            if pass.is_zero() {
+                "-".to_owned()
+            } else {
+                thousands((train_pairs as f64 / pass.as_secs_f64()) as usize)
+            },
             validation.map_or("-".into(), |v| format!("{v:.4}")),
         )?;
     }
     drop(model);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn planted_pairs_are_distinct_and_ratings_stay_in_range() {
+        // One customer, two products, a hundred draws: two pairs, each a 1..=5 rating.
+        let (_, m) = planted(1, 2, 100);
+        assert_eq!(m.nnz(), 2);
+        assert!(
+            m.data().iter().all(|&y| (1.0..=5.0).contains(&y)),
+            "{:?}",
+            m.data()
+        );
+        let (space, m) = planted(50, 20, 400);
+        assert_eq!(space.user_rows.rows(), 50);
+        assert!(m.data().iter().all(|&y| (1.0..=5.0).contains(&y)));
+    }
 }

@@ -42,7 +42,8 @@ const FRAMES: usize = 200;
 /// ALS runs trained for the screens with data, by rank: a small table of runs to sort,
 /// and the last one open in Inspect.
 const RANKS: [&str; 3] = ["5", "10", "20"];
-/// How long any one background step (loading, a training run, an export) may take.
+/// The longest silence allowed between two job events in `Harness::wait_for`: a background
+/// step (loading, a training run, an export) may take longer, as long as it keeps reporting.
 const STEP_TIMEOUT: Duration = Duration::from_secs(300);
 
 fn percentile(times: &mut [Duration], p: f64) -> Duration {

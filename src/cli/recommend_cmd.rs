@@ -33,7 +33,7 @@ pub struct RecommendArgs {
     #[arg(long, value_delimiter = ',', value_name = "ID,...")]
     pub history: Vec<String>,
     /// For a customer the model never saw: their segment (country), used by
-    /// segment-popularity and segment-only includes.
+    /// segment-popularity, segment-only includes and an FM's fold-in (the segment's feature).
     #[arg(long, value_name = "NAME")]
     pub segment: Option<String>,
     /// Show which purchases contribute most to each recommendation.

@@ -21,10 +21,11 @@ pub struct TrainArgs {
     pub data: Option<PathBuf>,
     #[command(flatten)]
     pub load: LoadArgs,
-    /// als, als-explicit, popularity or item-knn.
+    /// als, als-explicit, popularity, item-knn or fm.
     #[arg(long, default_value = "als", value_parser = parse_model)]
     pub model: ModelKind,
-    /// A hyperparameter, e.g. --set als_rank=32 (repeatable; overrides the workspace's [als]).
+    /// A hyperparameter, e.g. --set als_rank=32 (repeatable; overrides the workspace's [als],
+    /// or its [fm] with --model fm).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,
     /// Evaluate on this test file (same mapping and cleaning).

@@ -3,7 +3,7 @@
 //! Loading a large log takes seconds (a 10-million-line CSV, about ten), so the loader
 //! reports [`LoadProgress`] through a plain callback: the data layer knows nothing of
 //! terminals or channels, and the caller decides what to do with it (the workbench draws a
-//! gauge; the command line ignores it). Reports come once per block of work — a megabyte
+//! gauge; the command line ignores it). Reports come once per block of work — a 4 MiB
 //! block of the checking pass, a slice of [`ROWS_PER_REPORT`] rows — never per row, so
 //! reporting costs nothing measurable. The callback returns [`ControlFlow::Break`] to
 //! cancel the load, which then ends with [`super::LoadError::Cancelled`].

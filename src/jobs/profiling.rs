@@ -94,11 +94,12 @@ pub fn product_counts(t: &Transactions, m: &Interactions) -> Vec<ProductCount> {
         .map(|i| ProductCount {
             id: t.items.name(i as u32).to_owned(),
             description: t.description(i as u32).to_owned(),
-            buyers: if i < m.item_users.rows() {
-                m.item_users.row_nnz(i) as u64
-            } else {
-                0
-            },
+            // The matrix keeps only products with a positive pair and numbers them
+            // afresh, so a product is found by its code, not its position.
+            buyers: m
+                .items
+                .get(t.items.name(i as u32))
+                .map_or(0, |j| m.item_users.row_nnz(j as usize) as u64),
             lines: lines[i],
         })
         .collect();
@@ -182,5 +183,31 @@ mod tests {
             3,
             "started, one progress, cancelled"
         );
+    }
+
+    #[test]
+    fn buyers_follow_the_product_when_the_matrix_drops_one() {
+        // Under `net`, P1's only purchase is returned: the matrix keeps P2 and P3 only and
+        // numbers them afresh, and each count must still land on its own product.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("net.csv");
+        std::fs::write(
+            &path,
+            "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n\
+             1,P1,ALPHA,2,2011-01-01 10:00,1.0,100,UK\n\
+             C2,P1,ALPHA,-2,2011-01-02 10:00,1.0,100,UK\n\
+             3,P2,BETA,1,2011-01-03 10:00,1.0,100,UK\n\
+             4,P2,BETA,1,2011-01-03 10:00,1.0,200,UK\n\
+             5,P3,GAMMA,1,2011-01-04 10:00,1.0,200,UK\n",
+        )
+        .unwrap();
+        let mut spec = LoadSpec::default();
+        spec.cleaning.cancellations = crate::data::CancellationPolicy::Net;
+        let (t, _) = crate::data::load_transactions(&path, &spec).unwrap();
+        let m = Interactions::from_transactions(&t, spec.interactions.ranking_type).unwrap();
+        assert_eq!(m.items.names(), ["P2", "P3"]);
+        let products = product_counts(&t, &m);
+        let buyers: Vec<(&str, u64)> = products.iter().map(|p| (p.id.as_str(), p.buyers)).collect();
+        assert_eq!(buyers, [("P2", 2), ("P3", 1), ("P1", 0)]);
     }
 }

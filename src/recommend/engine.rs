@@ -572,7 +572,9 @@ impl<'a> Engine<'a> {
         out
     }
 
-    /// Why `customer`'s list holds `item`: each purchase's share of the score.
+    /// Why `customer`'s list holds `item`: each purchase's share of the score, or for an
+    /// FM the terms of the customer's features (and of the id factor folded in from a new
+    /// customer's purchases).
     ///
     /// ALS decomposes the solve (see [`crate::models::als::fold_in`]); item-kNN's score is
     /// a sum of similarities to past purchases already; an FM's is split into its largest

@@ -279,8 +279,11 @@ pub enum ColdStartPolicy {
     /// back to overall popularity when the segment is unknown.
     SegmentPopularity,
     /// Factors solved from the customer's own purchases against the trained product
-    /// factors; popularity when there are none. Chosen as the default by evaluation on the
-    /// Online Retail hold-out (see the README's cold-start table).
+    /// factors (item-kNN sums the similarities of what they bought). An FM also folds in
+    /// what is known without purchases, so it answers from the segment alone too.
+    /// Popularity only when nothing usable is known: no purchases, and for an FM no
+    /// segment it has a feature for. Chosen as the default by evaluation on the Online
+    /// Retail hold-out (see the README's cold-start table).
     #[default]
     FoldIn,
 }

@@ -214,12 +214,26 @@ impl AppState {
             next_id: 1,
             loading_run: None,
         };
-        let id = app.next_job_id();
-        app.data = DataState::Loading {
+        let mut commands = app.reload_data();
+        commands.push(Command::RefreshRuns);
+        (app, commands)
+    }
+
+    /// Loads the data again (the first load, `r` on Data, and the palette's `reload`,
+    /// `open` and `retention`): cancels the load still running, if any, so its thread
+    /// stops instead of finishing unseen next to the new one, and starts a new load.
+    pub(crate) fn reload_data(&mut self) -> Vec<Command> {
+        let mut commands = Vec::new();
+        if let DataState::Loading { job, .. } = self.data {
+            commands.push(Command::Cancel(job));
+        }
+        let id = self.next_job_id();
+        self.data = DataState::Loading {
             job: id,
             progress: None,
         };
-        (app, vec![Command::Profile { id }, Command::RefreshRuns])
+        commands.push(Command::Profile { id });
+        commands
     }
 
     pub(crate) fn next_job_id(&mut self) -> JobId {
@@ -581,14 +595,7 @@ impl AppState {
 
     fn screen_key(&mut self, key: KeyEvent) -> Vec<Command> {
         match (self.screen, key.code) {
-            (Screen::Data, KeyCode::Char('r')) => {
-                let id = self.next_job_id();
-                self.data = DataState::Loading {
-                    job: id,
-                    progress: None,
-                };
-                return vec![Command::Profile { id }];
-            }
+            (Screen::Data, KeyCode::Char('r')) => return self.reload_data(),
             (Screen::Data, KeyCode::Char('o')) => {
                 // The palette's file picker, starting in the folder of the current file.
                 let start = self
@@ -886,5 +893,85 @@ impl AppState {
                 }]
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::WorkspaceConfig;
+
+    fn app() -> (AppState, JobId) {
+        let config = WorkspaceConfig::parse(
+            "name = \"t\"\n[data]\npath = \"sample-data/online_retail_sample.csv\"\n",
+        )
+        .unwrap();
+        let (app, commands) = AppState::new(Workspace {
+            root: PathBuf::from("/nonexistent/ws"),
+            config_path: PathBuf::from("/nonexistent/ws/workspace.toml"),
+            config,
+        });
+        let [Command::Profile { id }, Command::RefreshRuns] = commands.as_slice() else {
+            panic!("the first load cancels nothing: {commands:?}")
+        };
+        (app, *id)
+    }
+
+    fn key(app: &mut AppState, code: KeyCode) -> Vec<Command> {
+        app.update(AppEvent::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+    }
+
+    fn palette(app: &mut AppState, line: &str) -> Vec<Command> {
+        key(app, KeyCode::Char(':'));
+        for c in line.chars() {
+            key(app, KeyCode::Char(c));
+        }
+        key(app, KeyCode::Enter)
+    }
+
+    /// `[Cancel(old), Profile { new }]`: the new load's id, after checking the old one is
+    /// cancelled and the data waits for the new one.
+    fn replaced(app: &AppState, commands: &[Command], old: JobId) -> JobId {
+        let [Command::Cancel(cancelled), Command::Profile { id }] = commands else {
+            panic!("the running load is cancelled, then a new one starts: {commands:?}")
+        };
+        assert_eq!(*cancelled, old);
+        assert_ne!(*id, old);
+        assert!(matches!(app.data, DataState::Loading { job, .. } if job == *id));
+        *id
+    }
+
+    #[test]
+    fn reloading_cancels_the_load_still_running() {
+        let (mut app, first) = app();
+        assert_eq!(app.screen, Screen::Data);
+        let commands = key(&mut app, KeyCode::Char('r'));
+        let second = replaced(&app, &commands, first);
+        let commands = palette(&mut app, "reload");
+        let third = replaced(&app, &commands, second);
+        let commands = palette(&mut app, "open sample-data/online_retail_sample.csv");
+        let fourth = replaced(&app, &commands, third);
+        let commands = palette(&mut app, "retention 20111209 90");
+        let fifth = replaced(&app, &commands, fourth);
+
+        // The cancelled loads' last words change nothing.
+        app.update(AppEvent::Job(JobEvent::Cancelled { id: fourth }));
+        app.update(AppEvent::Job(JobEvent::Failed {
+            id: first,
+            message: "stale".into(),
+        }));
+        assert!(matches!(app.data, DataState::Loading { job, .. } if job == fifth));
+        assert!(app.status.is_empty(), "{}", app.status);
+
+        // Once a load ended there is nothing to cancel.
+        app.update(AppEvent::Job(JobEvent::Failed {
+            id: fifth,
+            message: "gone".into(),
+        }));
+        let commands = key(&mut app, KeyCode::Char('r'));
+        assert!(
+            matches!(commands.as_slice(), [Command::Profile { id }] if *id > fifth),
+            "{commands:?}"
+        );
     }
 }

@@ -11,15 +11,17 @@ pub fn table(app: &AppState) -> Option<(&'static str, String)> {
     Some((rows.0, rows.1.join("\n") + "\n"))
 }
 
-/// The highlighted row (with the header) as CSV.
+/// The highlighted row (with the header) as CSV; none when no shown row is highlighted.
 pub fn row(app: &AppState) -> Option<(&'static str, String)> {
     let (what, lines, selected) = rows(app)?;
-    let line = lines.get(selected + 1)?;
+    let line = lines.get(selected? + 1)?;
     Some((what, format!("{}\n{line}\n", lines[0])))
 }
 
-/// `(what, header + rows, index of the highlighted row)`.
-fn rows(app: &AppState) -> Option<(&'static str, Vec<String>, usize)> {
+/// `(what, header + shown rows, index among them of the highlighted row)`. The table is
+/// what the screen shows (the `/` filter applied); the highlighted row is none when the
+/// filter hides it, which leaves the table still copyable.
+fn rows(app: &AppState) -> Option<(&'static str, Vec<String>, Option<usize>)> {
     let csv = |cells: &[&str]| cells.iter().map(|c| field(c)).collect::<Vec<_>>().join(",");
     match app.screen {
         Screen::Runs => {
@@ -53,7 +55,7 @@ fn rows(app: &AppState) -> Option<(&'static str, Vec<String>, usize)> {
                     r.state.name(),
                 ]));
             }
-            Some(("runs", lines, app.runs.selected))
+            Some(("runs", lines, Some(app.runs.selected)))
         }
         Screen::Inspect => {
             let s = &app.inspect;
@@ -76,7 +78,7 @@ fn rows(app: &AppState) -> Option<(&'static str, Vec<String>, usize)> {
                     r.reason.name(),
                 ]));
             }
-            Some(("recommendations", lines, s.selected))
+            Some(("recommendations", lines, Some(s.selected)))
         }
         Screen::Train => {
             let mut lines = vec![csv(&["job", "model", "status", "stage", "last loss"])];
@@ -92,16 +94,17 @@ fn rows(app: &AppState) -> Option<(&'static str, Vec<String>, usize)> {
                         .map_or_else(String::new, |h| format!("{:.6}", h.1)),
                 ]));
             }
-            let selected = shown.iter().position(|&i| i == app.selected_job)?;
+            let selected = shown.iter().position(|&i| i == app.selected_job);
             Some(("jobs", lines, selected))
         }
         Screen::Export => {
-            let (_, manifest) = app.export.result.as_ref()?;
+            app.export.result.as_ref()?;
             let mut lines = vec![csv(&["path", "bytes", "sha256"])];
-            for f in &manifest.files {
+            for f in app.export.visible_files() {
                 lines.push(csv(&[&f.path, &f.size.to_string(), &f.sha256]));
             }
-            Some(("files", lines, 0))
+            // The file list has no highlight of its own: `y` copies the first shown file.
+            Some(("files", lines, Some(0)))
         }
         Screen::Data => {
             let DataState::Ready { products, .. } = &app.data else {
@@ -116,7 +119,7 @@ fn rows(app: &AppState) -> Option<(&'static str, Vec<String>, usize)> {
                     &p.lines.to_string(),
                 ]));
             }
-            Some(("products", lines, app.products.selected))
+            Some(("products", lines, Some(app.products.selected)))
         }
         Screen::Tune => None,
     }

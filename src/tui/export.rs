@@ -1,7 +1,7 @@
 //! The Export screen's state: which formats, where to, and what the last export wrote.
 
 use crate::export::Format;
-use crate::export::manifest::Manifest;
+use crate::export::manifest::{FileEntry, Manifest};
 
 /// Rows of the form: one per format, then the destination, overwrite, and the button.
 pub const ROWS: usize = Format::ALL.len() + 3;
@@ -53,6 +53,20 @@ impl ExportState {
             .zip(self.formats)
             .filter(|(_, on)| *on)
             .map(|(f, _)| *f)
+            .collect()
+    }
+
+    /// The files of the last export that the `/` filter shows (by path), in manifest
+    /// order; empty before an export finished.
+    pub fn visible_files(&self) -> Vec<&FileEntry> {
+        let Some((_, manifest)) = &self.result else {
+            return Vec::new();
+        };
+        let m = self.files_filter.matcher();
+        manifest
+            .files
+            .iter()
+            .filter(|f| m.matches([f.path.as_str()]))
             .collect()
     }
 

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::app::{AppState, Command, DataState, Screen};
+use super::app::{AppState, Command, Screen};
 use crate::recommend::{ColdStartPolicy, IncludeRule, PopularCut};
 
 /// Commands with their one-line help, in the order hints show them.
@@ -68,7 +68,7 @@ pub fn run(app: &mut AppState, line: &str) -> Result<Vec<Command>, String> {
                 _ => Screen::Inspect,
             };
         }
-        "reload" => return Ok(reload(app)),
+        "reload" => return Ok(app.reload_data()),
         "recent" => {
             let dirs = crate::workspace::recent::list(&crate::paths::Paths::discover().config_dir);
             app.status = if dirs.is_empty() {
@@ -91,7 +91,7 @@ pub fn run(app: &mut AppState, line: &str) -> Result<Vec<Command>, String> {
             }
             app.workspace.config.data.path = Some(path);
             app.screen = Screen::Data;
-            return Ok(reload(app));
+            return Ok(app.reload_data());
         }
         "retention" => {
             let (Some(date), Some(days)) = (rest.first(), rest.get(1)) else {
@@ -108,7 +108,7 @@ pub fn run(app: &mut AppState, line: &str) -> Result<Vec<Command>, String> {
             app.workspace.config.interactions.retention_date = Some((*date).to_owned());
             app.workspace.config.interactions.retention_days = Some(days);
             app.screen = Screen::Data;
-            return Ok(reload(app));
+            return Ok(app.reload_data());
         }
         "customer" => {
             need("a customer id")?;
@@ -227,15 +227,6 @@ pub fn run(app: &mut AppState, line: &str) -> Result<Vec<Command>, String> {
         }
     }
     Ok(Vec::new())
-}
-
-fn reload(app: &mut AppState) -> Vec<Command> {
-    let id = app.next_job_id();
-    app.data = DataState::Loading {
-        job: id,
-        progress: None,
-    };
-    vec![Command::Profile { id }]
 }
 
 /// Hints for what is typed: matching commands, or files for `open`.

@@ -1,8 +1,9 @@
 //! The Train screen's job list: what each job's status says, which jobs the `/` filter
 //! shows, and how the highlight moves among them.
 //!
-//! The highlight stays an index into [`AppState::jobs`] (the runtime and the detail pane
-//! use it); the filter only decides which jobs it may land on.
+//! The highlight stays an index into [`AppState::jobs`] (the Train view's list and detail
+//! pane, the `c` key's cancel and the clipboard copy of the job list read it); the filter
+//! only decides which jobs it may land on.
 
 use super::app::{AppState, JobStatus, TrainJob};
 

@@ -84,11 +84,9 @@ impl TuneForm {
     pub fn from_config(config: &WorkspaceConfig) -> Self {
         let mut als = AlsParams::default();
         let _ = als.apply_table(&config.als);
-        // The workspace's [fm] table seeds the FM fields, as [als] seeds the ALS ones.
-        let mut fm = crate::models::fm::FmParams::default();
-        let _ = fm.apply_table(&config.fm);
-        let fm_text = fm.to_strings();
-        let fm_value = |key: &str| fm_text.get(key).cloned().unwrap_or_default();
+        // The workspace's [fm] table seeds the FM fields, as [als] seeds the ALS ones, with
+        // the same defaults as the command line (the regressor on rating data).
+        let fm = config.fm_params().unwrap_or_default();
         let opt = |v: Option<u32>| v.map(|d| d.to_string()).unwrap_or_default();
         let fields = vec![
             field(
@@ -159,14 +157,14 @@ impl TuneForm {
                 "FM predictor",
                 "ranking: purchases (BPR); regressor: ratings (RMSE); binary_classifier: 0/1",
                 FieldKind::Choice(FM_PREDICTORS),
-                fm_value("predictor_type"),
+                fm.predictor_type.name().to_owned(),
             ),
             field(
                 "solver",
                 "FM solver",
                 "adagrad or sgd: mini-batches; mcmc: Bayesian FM (regressor), the most accurate for ratings",
                 FieldKind::Choice(FM_SOLVERS),
-                fm_value("solver"),
+                fm.solver.name().to_owned(),
             ),
             field(
                 "factors_lr",
@@ -493,6 +491,11 @@ mod tests {
         let plain = TuneForm::from_config(&WorkspaceConfig::default());
         assert_eq!(plain.value("predictor_type"), "ranking");
         assert_eq!(plain.value("solver"), "adagrad");
+        // Rating data: the regressor, as `latent train --model fm` would train.
+        let mut ratings = WorkspaceConfig::default();
+        ratings.interactions.ranking_type = crate::data::RankingType::Rating;
+        let form = TuneForm::from_config(&ratings);
+        assert_eq!(form.value("predictor_type"), "regressor");
     }
 
     #[test]

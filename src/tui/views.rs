@@ -1,7 +1,8 @@
-//! Drawing: a pure function of the state.
+//! Drawing: a function of the state (and, for the palette's `open` hints, of a directory).
 //!
 //! [`render`] lays out the tab bar, the current screen, the footer with its keys and the
-//! help overlay. Views only read [`AppState`]; they do no I/O and take no locks.
+//! help overlay. Views only read [`AppState`] and take no locks; their one I/O is the
+//! command palette's hints, which list a directory for `open PATH` (`palette::hints`).
 
 mod data;
 mod export;

@@ -1,5 +1,5 @@
-//! The `/` filter on the Train and Data tables: typed as you go, kept after Enter, listed
-//! in the footer and the help overlay, and respected by moves, cancel and copy.
+//! The `/` filter on the Train, Data and Export tables: typed as you go, kept after Enter,
+//! listed in the footer and the help overlay, and respected by moves, cancel and copy.
 
 use latent::jobs::JobEvent;
 use latent::tui::app::{AppState, Command, DataState, Screen};
@@ -201,6 +201,31 @@ fn train_screen_filters_its_jobs_and_acts_only_on_shown_ones() {
     let copied = app.clipboard.clone().unwrap_or_default();
     assert_eq!(copied.lines().count(), 2, "{copied}");
     assert!(copied.contains(&ids[1].to_string()), "{copied}");
+
+    // A job started while filtered is highlighted though the filter hides it: the table
+    // is still copied (by Y and :save), only the row copy has nothing to take.
+    clear_filter(&mut app, "cancel".len());
+    key(&mut app, KeyCode::Char('/'));
+    typed(&mut app, "FAIL");
+    key(&mut app, KeyCode::Enter);
+    let commands = key(&mut app, KeyCode::Char('t'));
+    assert!(matches!(commands.as_slice(), [Command::Train { .. }]));
+    assert_eq!(app.selected_job, 3);
+    assert_eq!(app.visible_jobs(), [0]);
+    app.clipboard = None;
+    key(&mut app, KeyCode::Char('Y'));
+    let copied = app.clipboard.take().unwrap_or_default();
+    assert_eq!(copied.lines().count(), 2, "{copied} / {}", app.status);
+    assert!(copied.contains("diverged"), "{copied}");
+    let scratch = crate::util::Scratch::new();
+    let file = scratch.path("jobs.csv");
+    key(&mut app, KeyCode::Char(':'));
+    typed(&mut app, &format!("save {}", file.display()));
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(std::fs::read_to_string(&file).unwrap_or_default(), copied);
+    key(&mut app, KeyCode::Char('y'));
+    assert!(app.clipboard.is_none());
+    assert!(app.status.contains("nothing to copy"), "{}", app.status);
 }
 
 #[test]
@@ -264,8 +289,70 @@ fn export_screen_filters_the_files_it_wrote() {
     let screen = draw(&app, 100, 30);
     assert!(screen.contains("spark/metadata/part-00000"), "{screen}");
     assert!(!screen.contains("bundle/item_factors.npy"), "{screen}");
-    assert!(screen.contains("filter: spark"), "{screen}");
+    assert!(
+        screen.contains(
+            "Exported to /tmp/out: 2 of 4 files, 4,936 bytes, manifest.json last · filter: spark"
+        ),
+        "{screen}"
+    );
+    let shown: Vec<&str> = app
+        .export
+        .visible_files()
+        .iter()
+        .map(|f| f.path.as_str())
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            "spark/metadata/part-00000",
+            "spark/itemFactors/part-00000.parquet"
+        ]
+    );
+
+    // Copies take what is shown, as on the other screens: Y and :save the shown files,
+    // y the first of them.
+    key(&mut app, KeyCode::Char('Y'));
+    let copied = app.clipboard.take().unwrap_or_default();
+    let paths: Vec<&str> = copied
+        .lines()
+        .map(|l| l.split(',').next().unwrap_or(""))
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            "path",
+            "spark/metadata/part-00000",
+            "spark/itemFactors/part-00000.parquet"
+        ],
+        "{copied}"
+    );
+    let scratch = crate::util::Scratch::new();
+    let file = scratch.path("files.csv");
+    key(&mut app, KeyCode::Char(':'));
+    typed(&mut app, &format!("save {}", file.display()));
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(std::fs::read_to_string(&file).unwrap_or_default(), copied);
+    key(&mut app, KeyCode::Char('y'));
+    let row = app.clipboard.take().unwrap_or_default();
+    assert_eq!(row.lines().count(), 2, "{row}");
+    assert!(row.contains("spark/metadata/part-00000"), "{row}");
+
+    // A filter that hides every file leaves no row to copy.
+    key(&mut app, KeyCode::Char('/'));
+    typed(&mut app, "zzz");
+    key(&mut app, KeyCode::Enter);
+    assert!(app.export.visible_files().is_empty());
+    assert!(draw(&app, 100, 30).contains("0 of 4 files"));
+    key(&mut app, KeyCode::Char('y'));
+    assert!(app.clipboard.is_none());
+
     // The files themselves are untouched: clearing the filter shows all four again.
-    clear_filter(&mut app, "spark".len());
-    assert!(draw(&app, 100, 30).contains("bundle/item_factors.npy"));
+    clear_filter(&mut app, "sparkzzz".len());
+    let screen = draw(&app, 100, 30);
+    assert!(screen.contains("bundle/item_factors.npy"), "{screen}");
+    assert!(
+        screen.contains("Exported to /tmp/out: 4 files,"),
+        "{screen}"
+    );
+    assert_eq!(app.export.visible_files().len(), 4);
 }

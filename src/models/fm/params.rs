@@ -485,6 +485,14 @@ impl FmParams {
 
     /// Checks every value; only checked parameters can be fitted.
     pub fn check(&self) -> Result<ValidFmParams, ParamsError> {
+        self.check_values()?;
+        self.check_combination()?;
+        Ok(ValidFmParams(self.clone()))
+    }
+
+    /// Each value on its own: in range and finite. A workspace's `[fm]` table is held to
+    /// this when it is read; whether the values go together waits for `--set`.
+    pub fn check_values(&self) -> Result<(), ParamsError> {
         fn finite(key: &str, v: f32, lo: f32, hi: f32, open_lo: bool) -> Result<(), ParamsError> {
             let ok = v.is_finite() && v <= hi && if open_lo { v > lo } else { v >= lo };
             if ok {
@@ -553,6 +561,11 @@ impl FmParams {
         )?;
         check_range("rfm_bands", self.rfm_bands, 0, 10)?;
         check_range("num_threads", self.num_threads, 0, 256)?;
+        Ok(())
+    }
+
+    /// The rules between values (MCMC's predictor and burn-in against the epochs).
+    fn check_combination(&self) -> Result<(), ParamsError> {
         if self.solver == FmSolver::Mcmc {
             if self.predictor_type != PredictorType::Regressor {
                 return Err(ParamsError::Invalid(format!(
@@ -569,7 +582,7 @@ impl FmParams {
                 });
             }
         }
-        Ok(ValidFmParams(self.clone()))
+        Ok(())
     }
 }
 

@@ -81,11 +81,15 @@ pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
     );
     if let Some((dest, manifest)) = &e.result {
         let total: u64 = manifest.files.iter().map(|f| f.size).sum();
-        let matcher = e.files_filter.matcher();
-        let rows: Vec<Row<'_>> = manifest
-            .files
+        let shown = e.visible_files();
+        let filter = e.files_filter.title_suffix();
+        let count = if filter.is_empty() {
+            manifest.files.len().to_string()
+        } else {
+            format!("{} of {}", shown.len(), manifest.files.len())
+        };
+        let rows: Vec<Row<'_>> = shown
             .iter()
-            .filter(|f| matcher.matches([f.path.as_str()]))
             .map(|f| {
                 Row::new(vec![
                     f.path.clone(),
@@ -105,10 +109,8 @@ pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
             )
             .header(Row::new(vec!["file", "bytes", "sha256"]).style(theme::title()))
             .block(panel(&format!(
-                "Exported to {dest}: {} files, {} bytes, manifest.json last{}",
-                manifest.files.len(),
+                "Exported to {dest}: {count} files, {} bytes, manifest.json last{filter}",
                 crate::format::thousands(total as usize),
-                e.files_filter.title_suffix()
             ))),
             result,
         );

@@ -22,14 +22,16 @@
 //! The mean over all not-bought products is the expectation of training's uniform
 //! negative sampling. `σ²` is the spread of the trained customers' id factors (an
 //! empirical-Bayes prior, the same for any solver and weight decay), and since those
-//! factors were shaped by `epochs` passes over each customer's purchases with
-//! `num_negatives` negatives each, `ν = num_negatives × epochs` weighs the likelihood
-//! alike; without it the new customer's factor comes out a fraction of a trained one's
-//! size and the segment's factor drowns it. `L` is
-//! concave; it is maximised by Böhning's bound (1988): `σ(1−σ) ≤ ¼` gives a fixed matrix
-//! `B` below the Hessian, so `x ← x + B⁻¹ ∇L(x)` rises at every step with one Cholesky
-//! factorisation per customer. The regressor learns ratings the new customer has not
-//! given, and MCMC keeps many samples: both fold their known features only.
+//! factors were shaped by one pass over each customer's purchases per epoch with
+//! `num_negatives` negatives each, `ν = num_negatives × (epochs run)` weighs the
+//! likelihood alike: the epochs of the model's training history (fewer than `epochs`
+//! when early stopping ended it), or the `epochs` setting when the model has no history.
+//! Without it the new customer's factor comes out a fraction of a trained one's size and
+//! the segment's factor drowns it. `L` is concave; it is maximised by Böhning's bound
+//! (1988): `σ(1−σ) ≤ ¼` gives a fixed matrix `B` below the Hessian, so
+//! `x ← x + B⁻¹ ∇L(x)` rises at every step with one Cholesky factorisation per customer.
+//! The regressor learns ratings the new customer has not given, and MCMC keeps many
+//! samples: both fold their known features only.
 
 use super::{FmModel, FmTerm, fold_row};
 use crate::models::fm::params::PredictorType;
@@ -73,7 +75,10 @@ struct FoldedParts {
 
 impl FmModel {
     /// The constants [`FmModel::fold_in`] needs to solve a new customer's id factor;
-    /// `None` when it will not solve one (regressor, MCMC samples, no products).
+    /// `None` when it will not solve one: the model holds other than exactly one set of
+    /// weights (MCMC keeps many), it is a regressor, it has no factors, it has no customer
+    /// id group (`user`), or its folded product rows are not contiguous. A model without
+    /// products still gets a prior (zero sums).
     pub fn fold_in_prior(&self) -> Option<FmFoldInPrior> {
         let [w] = self.samples.as_slice() else {
             return None;
