@@ -213,11 +213,18 @@ fn exit_code(err: &anyhow::Error) -> u8 {
 fn init_logging() -> Option<()> {
     let dir = Paths::discover().log_dir();
     std::fs::create_dir_all(&dir).ok()?;
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(dir.join("latent.log"))
-        .ok()?;
+    let path = dir.join("latent.log");
+    let mut options = std::fs::OpenOptions::new();
+    options.create(true).append(true);
+    // The log names files, buckets and endpoints: it is the user's alone, like a shell
+    // history. A log made by an older latent is tightened too.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        options.mode(0o600);
+        let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600));
+    }
+    let file = options.open(&path).ok()?;
     let filter = tracing_subscriber::EnvFilter::try_from_env("LATENT_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     tracing_subscriber::fmt()

@@ -21,6 +21,7 @@ use crate::error::Error;
 use crate::eval::{EvalReport, RankingMetrics};
 use crate::experiment::{Holdout, TrainSpec, check_params, train_on};
 use crate::models::hyper::{ParamsError, RawValue};
+use crate::store::StoreError;
 use crate::store::{RunWriter, SweepTag};
 use crate::workspace::Workspace;
 
@@ -190,7 +191,14 @@ pub fn run_sweep(
     let stamp = crate::data::timestamps::format_timestamp(crate::store::status::now_unix())
         .replace(['-', ':'], "")
         .replace(' ', "-");
-    let id = format!("{stamp}-sweep-{}", spec.base.model.name());
+    let id = claim_sweep_id(
+        &ws.runs_dir(),
+        &format!("{stamp}-sweep-{}", spec.base.model.name()),
+    )
+    .map_err(|e| StoreError::Io {
+        dir: ws.runs_dir(),
+        message: e.to_string(),
+    })?;
     let next = AtomicUsize::new(0);
     let results = Mutex::new(Vec::new());
     let run_trial = |n: usize| -> TrialOutcome {
@@ -318,4 +326,21 @@ pub fn describe(params: &[(String, String)]) -> String {
         .map(|(k, v)| format!("{k}={v}"))
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// A sweep id no other sweep has: the first trial's folder is made with one `mkdir`, which
+/// only one caller wins, so two sweeps started in the same second take different ids.
+fn claim_sweep_id(runs: &std::path::Path, base: &str) -> std::io::Result<String> {
+    std::fs::create_dir_all(runs)?;
+    let mut id = base.to_owned();
+    for n in 2..10_000 {
+        match std::fs::create_dir(runs.join(format!("{id}-t01"))) {
+            Ok(()) => return Ok(id),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => id = format!("{base}-{n}"),
+            Err(e) => return Err(e),
+        }
+    }
+    Err(std::io::Error::other(format!(
+        "every sweep id from '{base}' on is taken"
+    )))
 }

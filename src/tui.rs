@@ -139,15 +139,19 @@ impl Runtime {
                         continue;
                     }
                     // A job that waited in the queue may find its folder name taken by a
-                    // run started the same second: pick the next free one.
-                    let dir = if dir.exists() {
-                        let fresh = app.workspace.new_run_dir(spec.model.name());
-                        if let Some(job) = app.jobs.iter_mut().find(|j| j.id == id) {
-                            job.dir.clone_from(&fresh);
-                        }
-                        fresh
-                    } else {
-                        dir
+                    // run started the same second: claim the next free one.
+                    let dir = match claim_dir(&dir) {
+                        Ok(()) => dir,
+                        Err(_) => match app.workspace.claim_run_dir(spec.model.name()) {
+                            Ok(fresh) => {
+                                if let Some(job) = app.jobs.iter_mut().find(|j| j.id == id) {
+                                    job.dir.clone_from(&fresh);
+                                }
+                                fresh
+                            }
+                            // The writer reports why the folder cannot be made.
+                            Err(_) => dir,
+                        },
                     };
                     jobs::training::spawn_training(id, *spec, dir, self.sink()).map(Some)
                 }
@@ -280,4 +284,13 @@ pub fn run(path: &Path) -> anyhow::Result<()> {
     let _ = execute!(std::io::stdout(), DisableMouseCapture);
     ratatui::restore();
     result
+}
+
+/// Makes the proposed run folder `dir`, failing when it exists already (taken by a run
+/// started in the same second), so the job can claim another.
+fn claim_dir(dir: &Path) -> std::io::Result<()> {
+    if let Some(parent) = dir.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    std::fs::create_dir(dir)
 }

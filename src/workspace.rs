@@ -72,15 +72,11 @@ impl Workspace {
         self.root.join("runs")
     }
 
-    /// A fresh run folder name: `YYYYMMDD-HHMMSS-model`, with a suffix if taken.
+    /// A fresh run folder name: `YYYYMMDD-HHMMSS-model`, with a suffix if taken. Only a
+    /// proposal (another job may take it first): [`Workspace::claim_run_dir`] makes one
+    /// that is this caller's alone.
     pub fn new_run_dir(&self, model: &str) -> PathBuf {
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs() as i64);
-        let stamp = crate::data::timestamps::format_timestamp(now)
-            .replace(['-', ':'], "")
-            .replace(' ', "-");
-        let base = self.runs_dir().join(format!("{stamp}-{model}"));
+        let base = self.run_dir_base(model);
         let mut dir = base.clone();
         let mut n = 2;
         while dir.exists() {
@@ -88,6 +84,38 @@ impl Workspace {
             n += 1;
         }
         dir
+    }
+
+    /// Creates a fresh, empty run folder for `model` and returns it. The folder is made
+    /// with one `mkdir`, which the file system grants to one caller only, so two runs
+    /// started in the same second (in one process or two) never share a folder.
+    pub fn claim_run_dir(&self, model: &str) -> std::io::Result<PathBuf> {
+        std::fs::create_dir_all(self.runs_dir())?;
+        let base = self.run_dir_base(model);
+        let mut dir = base.clone();
+        for n in 2..10_000 {
+            match std::fs::create_dir(&dir) {
+                Ok(()) => return Ok(dir),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    dir = PathBuf::from(format!("{}-{n}", base.display()));
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Err(std::io::Error::other(format!(
+            "every run folder name from '{}' on is taken",
+            base.display()
+        )))
+    }
+
+    fn run_dir_base(&self, model: &str) -> PathBuf {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64);
+        let stamp = crate::data::timestamps::format_timestamp(now)
+            .replace(['-', ':'], "")
+            .replace(' ', "-");
+        self.runs_dir().join(format!("{stamp}-{model}"))
     }
 
     /// Every run folder, newest first: finished ones with their metrics, and those that

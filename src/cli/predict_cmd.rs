@@ -85,9 +85,14 @@ pub fn run(args: &PredictArgs, out: &mut dyn Write) -> anyhow::Result<()> {
             }
         }
     })?;
-    let mut lines = BufReader::new(file).lines();
+    // Lines are read as bytes so a file in another encoding is named with its line and
+    // byte, as the loader does, instead of failing as an I/O error.
+    let mut lines = BufReader::new(file)
+        .split(b'\n')
+        .enumerate()
+        .map(|(n, line)| text_line(&args.pairs, n + 1, line));
     let header = match lines.next() {
-        Some(line) => line.map_err(|e| io_error(&args.pairs, &e))?,
+        Some(line) => line?,
         None => {
             return Err(LoadError::Empty {
                 path: args.pairs.clone(),
@@ -125,7 +130,7 @@ pub fn run(args: &PredictArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     writeln!(w, "user_id,item_id,score,cold")?;
     let (mut rows, mut cold) = (0usize, 0usize);
     for (n, line) in lines.enumerate() {
-        let line = line.map_err(|e| io_error(&args.pairs, &e))?;
+        let line = line?;
         if line.trim().is_empty() {
             continue;
         }
@@ -162,6 +167,26 @@ pub fn run(args: &PredictArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         args.out.display()
     )?;
     Ok(())
+}
+
+/// One line of the pairs file as text, without its line ending.
+fn text_line(
+    path: &Path,
+    number: usize,
+    line: std::io::Result<Vec<u8>>,
+) -> Result<String, LoadError> {
+    let mut bytes = line.map_err(|e| io_error(path, &e))?;
+    if bytes.last() == Some(&b'\r') {
+        bytes.pop();
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let valid = e.utf8_error().valid_up_to();
+        LoadError::NotUtf8 {
+            path: path.to_owned(),
+            line: number,
+            byte: e.as_bytes().get(valid).copied().unwrap_or(0),
+        }
+    })
 }
 
 fn io_error(path: &Path, e: &std::io::Error) -> LoadError {

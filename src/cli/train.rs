@@ -121,7 +121,9 @@ pub fn run(args: &TrainArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         .transpose()?;
     let dir = match (&args.out, &workspace) {
         (Some(dir), _) => dir.clone(),
-        (None, Some(ws)) => ws.new_run_dir(spec.model.name()),
+        (None, Some(ws)) => ws
+            .claim_run_dir(spec.model.name())
+            .with_context(|| format!("creating a run folder in '{}'", ws.runs_dir().display()))?,
         (None, None) => anyhow::bail!("choose --out RUN_DIR or --workspace DIR"),
     };
     let interactive = std::io::stderr().is_terminal();

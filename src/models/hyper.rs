@@ -105,6 +105,21 @@ impl RawValue {
         }
     }
 
+    /// As an `f32`, the type the models train with. A finite number beyond its range is
+    /// refused with the text as given: narrowed, `1e308` would read back as `inf` and the
+    /// message would name a value the user never wrote.
+    pub fn as_f32(&self, key: &str) -> Result<f32, ParamsError> {
+        let x = self.as_f64(key)?;
+        if x.is_finite() && x.abs() > f64::from(f32::MAX) {
+            return Err(ParamsError::OutOfRange {
+                key: key.to_owned(),
+                value: self.to_string(),
+                range: format!("at most {:e} in size", f32::MAX),
+            });
+        }
+        Ok(x as f32)
+    }
+
     /// As a number.
     pub fn as_f64(&self, key: &str) -> Result<f64, ParamsError> {
         let bad = || ParamsError::BadValue {
@@ -181,6 +196,28 @@ pub fn check_range<T: PartialOrd + fmt::Display + Copy>(
             range: format!("in {min}..={max}"),
         })
     }
+}
+
+/// Refuses a table that names one hyperparameter twice under different aliases (`als_rank`
+/// and `rank`): which one wins would depend on the table's key order.
+pub fn check_aliases_once(
+    table: &toml::Table,
+    section: &str,
+    canonical_key: fn(&str) -> Option<&'static str>,
+) -> Result<(), ParamsError> {
+    let mut seen: std::collections::BTreeMap<&'static str, &str> =
+        std::collections::BTreeMap::new();
+    for key in table.keys() {
+        let Some(canonical) = canonical_key(key) else {
+            continue;
+        };
+        if let Some(first) = seen.insert(canonical, key) {
+            return Err(ParamsError::Invalid(format!(
+                "[{section}] sets {canonical} twice, as '{first}' and as '{key}': keep one"
+            )));
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

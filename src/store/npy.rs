@@ -15,10 +15,13 @@ pub trait Element: Copy + Default {
     const SIZE: usize;
     fn to_le(self, out: &mut Vec<u8>);
     fn from_le(bytes: &[u8]) -> Self;
+    /// False for NaN and infinities; integers are always finite. A model file holding one
+    /// would rank nothing (every score NaN), so runs refuse them on both sides.
+    fn is_finite_value(self) -> bool;
 }
 
 macro_rules! element {
-    ($t:ty, $descr:literal) => {
+    ($t:ty, $descr:literal, $finite:expr) => {
         impl Element for $t {
             const DESCR: &'static str = $descr;
             const SIZE: usize = std::mem::size_of::<$t>();
@@ -30,16 +33,25 @@ macro_rules! element {
                 b.copy_from_slice(bytes);
                 <$t>::from_le_bytes(b)
             }
+            fn is_finite_value(self) -> bool {
+                let finite: fn($t) -> bool = $finite;
+                finite(self)
+            }
         }
     };
 }
 
-element!(f32, "<f4");
-element!(f64, "<f8");
-element!(u32, "<u4");
-element!(i32, "<i4");
-element!(i64, "<i8");
-element!(u64, "<u8");
+element!(f32, "<f4", f32::is_finite);
+element!(f64, "<f8", f64::is_finite);
+element!(u32, "<u4", |_| true);
+element!(i32, "<i4", |_| true);
+element!(i64, "<i8", |_| true);
+element!(u64, "<u8", |_| true);
+
+/// The position of the first NaN or infinity in `data`, if any.
+pub fn first_non_finite<T: Element>(data: &[T]) -> Option<usize> {
+    data.iter().position(|x| !x.is_finite_value())
+}
 
 /// Writes `data` with `shape` (C order) as an `.npy` stream.
 pub fn write<T: Element, W: Write>(mut w: W, shape: &[usize], data: &[T]) -> std::io::Result<()> {

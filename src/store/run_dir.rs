@@ -397,6 +397,12 @@ fn write_npy<T: npy::Element>(
     shape: &[usize],
     data: &[T],
 ) -> std::io::Result<()> {
+    if let Some(at) = npy::first_non_finite(data) {
+        return Err(std::io::Error::other(format!(
+            "{name}: value {at} is not a finite number (NaN or infinity); the model \
+             diverged: retrain with a lower alpha or learning rate, or a higher regularisation"
+        )));
+    }
     write_with(dir, name, |w| npy::write(w, shape, data))
 }
 
@@ -467,7 +473,14 @@ fn read_npy_any<T: npy::Element>(
         message,
     };
     let f = File::open(dir.join(name)).map_err(|e| corrupt(e.to_string()))?;
-    npy::read(BufReader::new(f)).map_err(corrupt)
+    let (shape, data) = npy::read(BufReader::new(f)).map_err(corrupt)?;
+    if let Some(at) = npy::first_non_finite(&data) {
+        return Err(corrupt(format!(
+            "value {at} is not a finite number (NaN or infinity): the model diverged; \
+             retrain it with a lower alpha or learning rate, or a higher regularisation"
+        )));
+    }
+    Ok((shape, data))
 }
 
 fn read_matrix(dir: &Path, name: &str, rows: usize) -> Result<Array2<f32>, StoreError> {
@@ -590,4 +603,37 @@ fn read_fm(dir: &Path, meta: &RunMeta, users: usize, items: usize) -> Result<FmM
         features.value_range,
         Vec::new(),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn non_finite_arrays_are_neither_written_nor_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = write_npy(
+            dir.path(),
+            "user_factors.npy",
+            &[3],
+            &[1.0f32, f32::NAN, 2.0],
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string().contains("value 1 is not a finite number"),
+            "{err}"
+        );
+        assert!(!dir.path().join("user_factors.npy").exists());
+        // A file written by another tool (or damaged) is refused when the run is read.
+        let f = File::create(dir.path().join("item_factors.npy")).unwrap();
+        npy::write(f, &[2, 2], &[0.5f32, 1.0, f32::INFINITY, 0.0]).unwrap();
+        let err = read_matrix(dir.path(), "item_factors.npy", 2).unwrap_err();
+        assert!(err.to_string().contains("item_factors.npy"), "{err}");
+        assert!(
+            err.to_string().contains("value 2 is not a finite number"),
+            "{err}"
+        );
+        // Integers are always finite.
+        write_npy(dir.path(), "train_indices.npy", &[2], &[1u32, 2]).unwrap();
+    }
 }

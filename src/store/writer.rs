@@ -37,10 +37,20 @@ impl RunWriter {
             dir: dir.to_owned(),
             message: e.to_string(),
         };
-        if dir.exists() && std::fs::read_dir(dir).map_err(|e| io(&e))?.next().is_some() {
-            return Err(StoreError::Exists(dir.to_owned()));
+        // One `mkdir` decides between two writers of the same new folder; an empty folder
+        // that exists was claimed for this run by its caller (`Workspace::claim_run_dir`).
+        if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|e| io(&e))?;
         }
-        std::fs::create_dir_all(dir).map_err(|e| io(&e))?;
+        match std::fs::create_dir(dir) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                if std::fs::read_dir(dir).map_err(|e| io(&e))?.next().is_some() {
+                    return Err(StoreError::Exists(dir.to_owned()));
+                }
+            }
+            Err(e) => return Err(io(&e)),
+        }
         let status = RunStatus {
             state: RunState::Running,
             model: model.name().to_owned(),

@@ -2,7 +2,7 @@
 //! import spark-model` bringing its model back: same cleaning as latent, and the imported
 //! model evaluates within 10 % of latent's own Spark-convention ALS on the same split.
 //!
-//! pyspark comes from the venv `.ci/run` builds (`LATENT_PYTHON`); a missing pyspark fails
+//! pyspark comes from the venv `scripts/provision` builds (`LATENT_PYTHON`); a missing pyspark fails
 //! the test with a message, it is never skipped.
 
 use std::path::Path;
@@ -20,7 +20,7 @@ fn run_job(job_dir: &Path, data: &Path, out: &Path) -> serde_json::Value {
         .expect("run python");
     assert!(
         probe.status.success(),
-        "pyspark is not installed in '{}': run .ci/run (it installs pyspark) or set LATENT_PYTHON\n{}",
+        "pyspark is not installed in '{}': run scripts/test (it installs pyspark) or set LATENT_PYTHON\n{}",
         py.display(),
         String::from_utf8_lossy(&probe.stderr)
     );

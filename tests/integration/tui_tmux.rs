@@ -31,7 +31,7 @@ impl Tmux {
             ])
             .current_dir(root())
             .status()
-            .expect("tmux is installed (.ci/run installs it)");
+            .expect("tmux is installed (scripts/provision installs it: run scripts/test)");
         assert!(status.success());
         Self { session }
     }

@@ -224,37 +224,104 @@ fn a_sweep_keeps_every_trial_and_tests_only_the_best() {
     assert!(err.contains("did you mean 'als_rank'"), "{err}");
 }
 
+/// Starts a long `latent train` on `ws` and waits until it holds the workspace lock.
+fn long_training(scratch: &Scratch, ws: &Path) -> std::process::Child {
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_latent"))
+        .args(["train", "--workspace", s(ws), "--set", "max_iter=1000"])
+        .args(["--set", "als_rank=64"])
+        .env("LATENT_HOME", scratch.path("home"))
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while !std::fs::read_to_string(ws.join(".latent.lock")).is_ok_and(|t| t.contains("pid")) {
+        assert!(started.elapsed().as_secs() < 60, "the lock was never taken");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child
+}
+
 #[test]
 fn a_second_writer_is_told_who_holds_the_workspace() {
     let scratch = Scratch::new();
     let ws = workspace(&scratch, "ws");
-    let mut holder = std::process::Command::new("sleep")
-        .arg("30")
-        .spawn()
-        .unwrap();
+    // A lock file left by a process that has ended (or an older latent) holds nothing.
     std::fs::write(
         ws.join(".latent.lock"),
-        format!(
-            r#"{{"pid":{},"purpose":"latent sweep","since_unix":1700000000}}"#,
-            holder.id()
-        ),
+        r#"{"pid":1,"purpose":"latent sweep","since_unix":1700000000}"#,
     )
     .unwrap();
+    let mut holder = long_training(&scratch, &ws);
     let err = scratch
         .run(["train", "--workspace", s(&ws)])
         .input_error()
         .to_owned();
     assert!(
-        err.contains(&format!("process {}", holder.id())) && err.contains("latent sweep"),
+        err.contains(&format!("process {}", holder.id())) && err.contains("latent train"),
         "{err}"
     );
+    // kill -9: the operating system ends the lock with its process.
     holder.kill().unwrap();
     holder.wait().unwrap();
-    // The holder is gone: its lock is taken over.
     scratch
         .run(["train", "--workspace", s(&ws), "--set", "max_iter=2"])
         .ok();
-    assert!(!ws.join(".latent.lock").exists(), "released after the run");
+    let left = std::fs::read_to_string(ws.join(".latent.lock")).unwrap_or_default();
+    assert!(
+        left.is_empty(),
+        "released after the run, holder cleared: {left}"
+    );
+}
+
+#[test]
+fn simultaneous_writers_get_one_holder_and_distinct_run_folders() {
+    let scratch = Scratch::new();
+    let ws = workspace(&scratch, "ws");
+    for round in 0..2 {
+        let before = if ws.join("runs").exists() {
+            runs(&ws).len()
+        } else {
+            0
+        };
+        // 25 starts at once, twice: 50 in all.
+        let children: Vec<_> = (0..25)
+            .map(|_| {
+                std::process::Command::new(env!("CARGO_BIN_EXE_latent"))
+                    .args(["train", "--workspace", s(&ws), "--set", "max_iter=3"])
+                    .env("LATENT_HOME", scratch.path("home"))
+                    .stdout(std::process::Stdio::null())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        let outputs: Vec<_> = children
+            .into_iter()
+            .map(|c| c.wait_with_output().unwrap())
+            .collect();
+        let mut won = 0;
+        for o in &outputs {
+            let stderr = String::from_utf8_lossy(&o.stderr);
+            match o.status.code() {
+                Some(0) => won += 1,
+                Some(2) => assert!(stderr.contains("is in use by"), "{stderr}"),
+                other => panic!("round {round}: exit {other:?}: {stderr}"),
+            }
+        }
+        assert!(won >= 1, "round {round}: nobody got the lock");
+        // Every winner wrote a run of its own, whole and finished.
+        let names = runs(&ws);
+        assert_eq!(names.len() - before, won, "round {round}: {names:?}");
+        for name in &names {
+            let status =
+                std::fs::read_to_string(ws.join("runs").join(name).join("status.json")).unwrap();
+            assert!(status.contains("finished"), "{name}: {status}");
+            let log =
+                std::fs::read_to_string(ws.join("runs").join(name).join("train.log")).unwrap();
+            let firsts = log.lines().filter(|l| l.contains("loaded")).count();
+            assert!(firsts <= 1, "{name}: two writers in one log:\n{log}");
+        }
+    }
 }
 
 #[test]

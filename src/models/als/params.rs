@@ -24,7 +24,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::models::hyper::{ParamsError, RawValue, check_range, nearest};
+use crate::models::hyper::{ParamsError, RawValue, check_aliases_once, check_range, nearest};
 
 /// Confidence and regularisation convention.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -191,9 +191,9 @@ impl AlsParams {
         };
         match canonical {
             "als_rank" => self.rank = value.as_usize(key)?,
-            "reg_param" => self.reg_param = value.as_f64(key)? as f32,
+            "reg_param" => self.reg_param = value.as_f32(key)?,
             "max_iter" => self.max_iter = value.as_usize(key)?,
-            "alpha" => self.alpha = value.as_f64(key)? as f32,
+            "alpha" => self.alpha = value.as_f32(key)?,
             "implicit_prefs" => self.implicit_prefs = value.as_bool(key)?,
             "nonnegative" => self.nonnegative = value.as_bool(key)?,
             "convention" => {
@@ -232,6 +232,7 @@ impl AlsParams {
 
     /// Sets every pair of a TOML table such as the workspace's `[als]`.
     pub fn apply_table(&mut self, table: &toml::Table) -> Result<(), ParamsError> {
+        check_aliases_once(table, "als", Self::canonical_key)?;
         for (key, value) in table {
             self.set(key, &RawValue::from_toml(key, value)?)?;
         }
@@ -306,6 +307,21 @@ impl std::ops::Deref for ValidAlsParams {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_alias_beside_its_key_is_refused_and_huge_values_keep_their_text() {
+        let table: toml::Table = toml::from_str("als_rank = 10\nrank = 20").unwrap();
+        let err = AlsParams::default().apply_table(&table).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "[als] sets als_rank twice, as 'als_rank' and as 'rank': keep one"
+        );
+        let err = AlsParams::default()
+            .set("reg_param", &RawValue::Text("1e308".into()))
+            .unwrap_err();
+        assert!(err.to_string().contains("'1e308'"), "{err}");
+        assert!(!err.to_string().contains("inf"), "{err}");
+    }
 
     #[test]
     fn aliases_and_text_values() {

@@ -331,7 +331,7 @@ impl FmParams {
                 valid: all_keys().map(|(k, _)| *k).collect(),
             });
         };
-        let f32_of = |v: &RawValue| v.as_f64(key).map(|x| x as f32);
+        let f32_of = |v: &RawValue| v.as_f32(key);
         let choice = |expected: &'static str| ParamsError::BadValue {
             key: key.to_owned(),
             value: value.as_text(),
@@ -423,6 +423,7 @@ impl FmParams {
 
     /// Sets every pair of a TOML table.
     pub fn apply_table(&mut self, table: &toml::Table) -> Result<(), ParamsError> {
+        crate::models::hyper::check_aliases_once(table, "fm", Self::canonical_key)?;
         for (key, value) in table {
             self.set(key, &RawValue::from_toml(key, value)?)?;
         }
