@@ -53,3 +53,5 @@ mod serve;
 mod export_s3;
 // `latent export --format spark-job` run by pyspark, and `latent import spark-model` back.
 mod spark_job;
+// Byte fuzzing (proptest) of the CSV reader, the workspace TOML and /invocations JSON.
+mod fuzz;
