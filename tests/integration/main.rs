@@ -55,3 +55,5 @@ mod export_s3;
 mod spark_job;
 // Byte fuzzing (proptest) of the CSV reader, the workspace TOML and /invocations JSON.
 mod fuzz;
+// Issue #14 outside loader, exports and server: aliases, NaN runs, encodings, log mode.
+mod hardening;
