@@ -113,8 +113,10 @@ pub enum LoadError {
     },
     #[error("ranking_type 'rating' needs a rating column: map one with [data] rating = \"...\"")]
     NoRatingColumn,
+    /// Lines were kept but none makes an interaction (every quantity nets out to zero or
+    /// less); a file whose every line is dropped is [`LoadError::NothingKept`].
     #[error(
-        "no interactions left after cleaning: every line was dropped (see the drop counts of `latent data profile`)"
+        "no interactions left after cleaning: the kept lines add up to no positive interaction (do returns net out every purchase?); see `latent data profile`"
     )]
     NoInteractions,
     /// Cleaning kept no line of the file; the report says why, reason by reason.

@@ -175,7 +175,7 @@ pub(crate) fn open_with_progress(
         }
         FileFormat::Parquet => {
             let mut reader = ParquetReader::new(file);
-            let schema = reader.schema().map_err(|e| parquet_error(path, &e))?;
+            let schema = reader.schema().map_err(|e| schema_error(path, &e))?;
             let header: Vec<String> = schema.iter_names().map(ToString::to_string).collect();
             check_unique_header(path, &header)?;
             let resolved = resolve(spec, &header).map_err(|p| mapping_error(path, &header, p))?;
@@ -319,6 +319,22 @@ fn parquet_error(path: &Path, e: &PolarsError) -> LoadError {
         path: path.to_owned(),
         message: e.to_string(),
     }
+}
+
+/// A Parquet schema polars refuses; a repeated column name gets the same message as in
+/// a CSV, not the "truncated?" hint of a damaged file.
+fn schema_error(path: &Path, e: &PolarsError) -> LoadError {
+    if let PolarsError::Duplicate(message) = e {
+        // polars says: column with name 'x' has more than one occurrence
+        let column = message.split('\'').nth(1);
+        if let Some(column) = column.filter(|c| !c.is_empty()) {
+            return LoadError::DuplicateColumn {
+                path: path.to_owned(),
+                column: column.to_owned(),
+            };
+        }
+    }
+    parquet_error(path, e)
 }
 
 fn io_error(path: &Path, source: &std::io::Error) -> LoadError {

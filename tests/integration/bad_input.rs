@@ -484,3 +484,27 @@ fn synth_refuses_an_impossible_row_count_before_allocating() {
     );
     assert!(!out.exists());
 }
+
+#[test]
+fn duplicate_parquet_columns_read_like_duplicate_csv_columns() {
+    let scratch = Scratch::new();
+    let path = scratch.path("dup.parquet");
+    let script = "import sys, pyarrow as pa, pyarrow.parquet as pq\n\
+        t = pa.table([pa.array(['a']), pa.array(['x']), pa.array(['b'])],\n\
+                     names=['user_id', 'item_id', 'user_id'])\n\
+        pq.write_table(t, sys.argv[1])\n";
+    let status = std::process::Command::new(crate::export::python())
+        .args(["-c", script, s(&path)])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let err = scratch
+        .run(["data", "profile", s(&path)])
+        .input_error()
+        .to_owned();
+    assert!(
+        err.contains("dup.parquet") && err.contains("two columns named 'user_id'"),
+        "{err}"
+    );
+    assert!(!err.contains("truncated"), "{err}");
+}
