@@ -16,6 +16,7 @@ pub mod fingerprint;
 pub mod ids;
 pub mod interactions;
 pub mod mapping;
+pub mod plausible_dates;
 pub mod profile;
 pub mod progress;
 pub mod reader;
@@ -112,10 +113,66 @@ pub enum LoadError {
     },
     #[error("ranking_type 'rating' needs a rating column: map one with [data] rating = \"...\"")]
     NoRatingColumn,
+    /// Lines were kept but none makes an interaction (every quantity nets out to zero or
+    /// less); a file whose every line is dropped is [`LoadError::NothingKept`].
     #[error(
-        "no interactions left after cleaning: every line was dropped (see the drop counts of `latent data profile`)"
+        "no interactions left after cleaning: the kept lines add up to no positive interaction (do returns net out every purchase?); see `latent data profile`"
     )]
     NoInteractions,
+    /// Cleaning kept no line of the file; the report says why, reason by reason.
+    #[error("{}", nothing_kept_message(path, report))]
+    NothingKept {
+        path: PathBuf,
+        report: Box<CleaningReport>,
+    },
+    #[error("'{path}' is {kind}, not a regular file: {advice}")]
+    NotAFile {
+        path: PathBuf,
+        kind: &'static str,
+        advice: &'static str,
+    },
+    #[error(
+        "'{path}' is a symbolic link that cannot be followed ({message}): point at the file itself"
+    )]
+    BadLink { path: PathBuf, message: String },
+    #[error(
+        "'{path}' has two columns named '{column}': rename one, latent cannot tell which is meant"
+    )]
+    DuplicateColumn { path: PathBuf, column: String },
+    #[error(
+        "[data] {first} and [data] {second} both name column '{column}' of '{path}': each role needs its own column"
+    )]
+    SharedColumn {
+        path: PathBuf,
+        column: String,
+        first: String,
+        second: String,
+    },
+    #[error(
+        "'{path}' column '{column}' (mapped as [data] {key}) holds {dtype} values: latent reads one plain value (text, number or date) per cell, so flatten the column first"
+    )]
+    UnsupportedColumn {
+        path: PathBuf,
+        column: String,
+        key: String,
+        dtype: String,
+    },
+    #[error(
+        "invalid date_format '{format}': '{specifier}' is not a chrono strftime specifier (e.g. \"%d/%m/%Y %H:%M\"; write %% for a literal %)"
+    )]
+    BadDateFormat { format: String, specifier: String },
+    #[error("{}", clash_message(input.as_deref(), first, second, path))]
+    OutputClash {
+        /// The data file read, when `second` is about to overwrite it.
+        input: Option<PathBuf>,
+        first: String,
+        second: String,
+        path: PathBuf,
+    },
+    #[error(
+        "cannot write {rows} synthetic lines: at most {limit} are written (their purchase histories are held in memory); ask for fewer lines"
+    )]
+    TooManyRows { rows: usize, limit: usize },
     #[error("invalid split: {0}")]
     BadSplit(String),
     #[error("invalid feature '{feature}': {message}")]
@@ -146,6 +203,48 @@ fn missing_column_message(
     )
 }
 
+fn nothing_kept_message(path: &Path, report: &CleaningReport) -> String {
+    let file = path.display();
+    if report.rows_read == 0 {
+        return format!("'{file}' has no transaction lines, only blank ones");
+    }
+    let Some((reason, count)) = report.largest_drop() else {
+        return format!("no interactions left after cleaning '{file}'");
+    };
+    let example = report
+        .example_of(reason)
+        .map(|e| format!(", first at {}: {}", e.location, e.value))
+        .unwrap_or_default();
+    format!(
+        "no interactions left after cleaning '{file}': all {} dropped, most as {} ({}{example}); `latent data profile` lists every reason",
+        lines(report.rows_read),
+        reason.label(),
+        lines(count),
+    )
+}
+
+fn lines(n: usize) -> String {
+    if n == 1 {
+        "1 line".to_owned()
+    } else {
+        format!("{n} lines")
+    }
+}
+
+fn clash_message(input: Option<&Path>, first: &str, second: &str, path: &Path) -> String {
+    match input {
+        Some(data) => format!(
+            "{second} '{}' is the data file being read ('{}'): write the output elsewhere",
+            path.display(),
+            data.display()
+        ),
+        None => format!(
+            "{first} and {second} are the same file '{}': give each output its own path",
+            path.display()
+        ),
+    }
+}
+
 /// Everything needed to go from a file to clean transactions.
 #[derive(Debug, Clone, Default)]
 pub struct LoadSpec {
@@ -155,6 +254,21 @@ pub struct LoadSpec {
 }
 
 impl LoadSpec {
+    /// Refuses a `date_format` chrono cannot use, before any line is read: a bad
+    /// specifier would otherwise fail every date and drop every line.
+    pub fn check_date_format(&self) -> Result<(), LoadError> {
+        match &self.data.date_format {
+            Some(format) if !format.trim().is_empty() => match timestamps::bad_specifier(format) {
+                Some(specifier) => Err(LoadError::BadDateFormat {
+                    format: format.clone(),
+                    specifier,
+                }),
+                None => Ok(()),
+            },
+            _ => Ok(()),
+        }
+    }
+
     /// The options of the cleaning step implied by this spec.
     pub fn clean_options(&self) -> CleanOptions {
         CleanOptions {
@@ -222,6 +336,7 @@ fn read_and_clean(
     tracker: &mut progress::Tracker<'_>,
 ) -> Result<(Transactions, CleaningReport), LoadError> {
     let _span = tracing::info_span!("load", path = %path.display()).entered();
+    spec.check_date_format()?;
     let source = reader::open_with_progress(path, &spec.data, tracker)?;
     let mut cleaner = cleaner::Cleaner::new(
         path.to_owned(),

@@ -7,7 +7,7 @@ use anyhow::Context;
 use clap::Subcommand;
 
 use super::LoadArgs;
-use crate::data::profile::{Profile, Quantiles, profile};
+use crate::data::profile::{Profile, Quantiles, profile, profile_without_matrix};
 use crate::data::split::{SplitSpec, SplitStrategy, split};
 use crate::data::timestamps::parse_day;
 use crate::data::{DropReason, Interactions, LoadError, load_transactions};
@@ -163,18 +163,33 @@ fn run_profile(
     let config = load.workspace()?;
     let path = config.data_path(file)?;
     let spec = config.load_spec();
-    let (transactions, report) = load_transactions(&path, &spec)?;
-    let matrix =
-        match Interactions::from_transactions(&transactions, spec.interactions.ranking_type) {
-            Ok(m) => Some(m),
-            Err(LoadError::NoInteractions) => None,
-            Err(e) => return Err(e.into()),
-        };
     let file_name = path.display().to_string();
-    let Some(matrix) = matrix else {
-        write_cleaning(&report, out)?;
-        writeln!(out, "no interactions left after cleaning")?;
-        return Ok(());
+    let loaded = match load_transactions(&path, &spec) {
+        Ok((t, report)) => {
+            match Interactions::from_transactions(&t, spec.interactions.ranking_type) {
+                Ok(m) => Ok((t, report, m)),
+                Err(LoadError::NoInteractions) => Err(report),
+                Err(e) => return Err(e.into()),
+            }
+        }
+        // Every line dropped is what a profile is for: report it, do not fail.
+        Err(LoadError::NothingKept { report, .. }) => Err(*report),
+        Err(e) => return Err(e.into()),
+    };
+    let (transactions, report, matrix) = match loaded {
+        Ok(parts) => parts,
+        Err(report) if json => {
+            let ranking = spec.interactions.ranking_type.name();
+            let p = profile_without_matrix(&file_name, &report, ranking);
+            serde_json::to_writer_pretty(&mut *out, &p)?;
+            writeln!(out)?;
+            return Ok(());
+        }
+        Err(report) => {
+            write_cleaning(&report, out)?;
+            writeln!(out, "no interactions left after cleaning")?;
+            return Ok(());
+        }
     };
     let p = profile(&file_name, &transactions, &report, &matrix);
     if json {
@@ -232,6 +247,11 @@ fn write_cleaning(r: &crate::data::CleaningReport, out: &mut dyn Write) -> std::
     )?;
     for (at, value) in &r.bad_date_examples {
         writeln!(out, "  unparseable date at {at}: '{value}'")?;
+    }
+    for reason in [DropReason::AbsurdAmount, DropReason::ImplausibleDate] {
+        if let Some(e) = r.example_of(reason) {
+            writeln!(out, "  {} at {}: {}", reason.label(), e.location, e.value)?;
+        }
     }
     Ok(())
 }
@@ -311,6 +331,10 @@ fn run_split(
 ) -> anyhow::Result<()> {
     let config = load.workspace()?;
     let path = config.data_path(file)?;
+    crate::data::write::check_distinct_outputs(
+        &path,
+        &[("--train-out", train_out), ("--test-out", test_out)],
+    )?;
     let (transactions, report) = load_transactions(&path, &config.load_spec())?;
     let parts = split(&transactions, spec)?;
     crate::data::write::write_transactions(&parts.train, train_out)?;

@@ -142,4 +142,44 @@ impl Cell<'_> {
             _ => None,
         }
     }
+
+    /// The cell as the analyst wrote it, for examples in reports.
+    pub fn shown(&self) -> String {
+        match *self {
+            Cell::Missing => "(empty)".to_owned(),
+            Cell::Text(t) if t.trim().is_empty() => "(empty)".to_owned(),
+            Cell::Text(t) => t.chars().take(60).collect(),
+            Cell::Float(x) => x.to_string(),
+            Cell::Int(v) => v.to_string(),
+            Cell::Seconds(s) => super::timestamps::format_timestamp(s),
+        }
+    }
+}
+
+/// The previous text cell of a column and what it became: lines of one invoice repeat its
+/// number, date and country, so a repeat costs one string comparison, not a parse.
+#[derive(Default)]
+pub(crate) struct Repeat<T: Copy> {
+    text: String,
+    value: Option<T>,
+}
+
+impl<T: Copy> Repeat<T> {
+    /// The cached value when `cell` repeats the previous text cell.
+    #[inline]
+    pub(crate) fn get(&self, cell: &Cell<'_>) -> Option<T> {
+        match cell {
+            Cell::Text(t) if self.value.is_some() && *t == self.text => self.value,
+            _ => None,
+        }
+    }
+
+    #[inline]
+    pub(crate) fn remember(&mut self, cell: &Cell<'_>, value: T) {
+        if let Cell::Text(t) = cell {
+            self.text.clear();
+            self.text.push_str(t);
+            self.value = Some(value);
+        }
+    }
 }

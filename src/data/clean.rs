@@ -1,11 +1,23 @@
 //! Cleaning raw transaction lines: which lines count as purchases, and why others do not.
 //!
 //! Every dropped line is counted under exactly one reason, the first that applies in this
-//! order: no customer, no product, unparseable date, adjustment invoice (`A…`),
-//! cancellation (`C…` invoice or negative quantity), non-product code (postage, fees,
-//! manual entries), zero or negative price, invalid rating, outside the retention window,
-//! exact duplicate of a kept line. Under the `net` cancellation policy cancellations are
-//! kept as negative quantities so returns subtract from purchases.
+//! order: no customer, no product, unparseable date, adjustment invoice (`A…`), absurd
+//! quantity, cancellation (`C…` invoice or negative quantity), non-product code (postage,
+//! fees, manual entries), absurd price, zero or negative price, invalid rating; then the
+//! rules that need the whole file: implausible date, outside the retention window, exact
+//! duplicate of a kept line. Under the `net` cancellation policy cancellations are kept as
+//! negative quantities so returns subtract from purchases.
+//!
+//! An *absurd* quantity or price is `NaN`, infinite, or larger in magnitude than
+//! [`MAX_AMOUNT`] (10⁹): no shop sells a billion of one product on one line, and such a
+//! value would swamp every other line of the matrix (an overflowed export or a unit
+//! mix-up, not a purchase). Counting it as a drop keeps the model and the blame where
+//! they belong; before, an `inf` quantity surfaced as a diverged training.
+//!
+//! An *implausible* date lies before 1970-01-01, more than a year after today, or far
+//! from the bulk of the file (see [`super::plausible_dates`]): a typo such as 2099, a
+//! placeholder such as 1900-01-01 or 0001-01-01. Such lines are dropped before the
+//! retention window is placed, so one of them cannot move the default retention date.
 //!
 //! The retention window follows the seed system: `retention_date` (`YYYYMMDD`, default
 //! the last day in the data) and `retention_days` keep lines in
@@ -87,6 +99,14 @@ pub struct RetentionWindow {
     pub retention_days: Option<u32>,
 }
 
+/// The largest magnitude of a believable quantity or unit price; see the module docs.
+pub const MAX_AMOUNT: f64 = 1e9;
+
+/// True when `value` is a quantity or price a real purchase line can carry.
+pub fn is_plausible_amount(value: f64) -> bool {
+    value.is_finite() && value.abs() <= MAX_AMOUNT
+}
+
 /// Why a line was not kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -95,27 +115,31 @@ pub enum DropReason {
     MissingItem,
     UnparseableDate,
     AdjustmentInvoice,
+    AbsurdAmount,
     Cancellation,
     NonProductCode,
     NonPositivePrice,
     InvalidRating,
     BelowMinRating,
+    ImplausibleDate,
     OutsideWindow,
     Duplicate,
 }
 
 impl DropReason {
     /// Every reason, in report order.
-    pub const ALL: [DropReason; 11] = [
+    pub const ALL: [DropReason; 13] = [
         DropReason::MissingCustomer,
         DropReason::MissingItem,
         DropReason::UnparseableDate,
         DropReason::AdjustmentInvoice,
+        DropReason::AbsurdAmount,
         DropReason::Cancellation,
         DropReason::NonProductCode,
         DropReason::NonPositivePrice,
         DropReason::InvalidRating,
         DropReason::BelowMinRating,
+        DropReason::ImplausibleDate,
         DropReason::OutsideWindow,
         DropReason::Duplicate,
     ];
@@ -127,6 +151,8 @@ impl DropReason {
             DropReason::MissingItem => "no product",
             DropReason::UnparseableDate => "unparseable date",
             DropReason::AdjustmentInvoice => "adjustment invoice (A…)",
+            DropReason::AbsurdAmount => "absurd quantity or price",
+            DropReason::ImplausibleDate => "implausible date",
             DropReason::Cancellation => "cancellation / return",
             DropReason::NonProductCode => "non-product code",
             DropReason::NonPositivePrice => "zero or negative price",
@@ -159,6 +185,19 @@ pub struct CleaningReport {
     pub date_range_read: Option<(i64, i64)>,
     /// The window applied: `[start, end)` in seconds (start `None` = unbounded).
     pub window: Option<(Option<i64>, i64)>,
+    /// One line dropped for each reason that dropped any and can point at a line, so a
+    /// report (or the error when nothing is left) shows what such a line looks like.
+    pub drop_examples: Vec<DropExample>,
+}
+
+/// A line dropped for `reason`, as the analyst can find it in the file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DropExample {
+    pub reason: DropReason,
+    /// `line N` of a CSV or `row N` of a Parquet file.
+    pub location: String,
+    /// The cell at fault, as `column 'Quantity' = 'inf'`.
+    pub value: String,
 }
 
 impl CleaningReport {
@@ -168,6 +207,23 @@ impl CleaningReport {
             .iter()
             .find(|(r, _)| *r == reason)
             .map_or(0, |(_, n)| *n)
+    }
+
+    /// The reason that dropped the most lines, with its count; the first in report order
+    /// on a tie, `None` when nothing was dropped.
+    pub fn largest_drop(&self) -> Option<(DropReason, usize)> {
+        self.dropped.iter().copied().filter(|&(_, n)| n > 0).fold(
+            None,
+            |best: Option<(DropReason, usize)>, (r, n)| match best {
+                Some((_, m)) if m >= n => best,
+                _ => Some((r, n)),
+            },
+        )
+    }
+
+    /// The example line kept for `reason`, if any.
+    pub fn example_of(&self, reason: DropReason) -> Option<&DropExample> {
+        self.drop_examples.iter().find(|e| e.reason == reason)
     }
 }
 

@@ -15,45 +15,19 @@ use std::path::PathBuf;
 use rustc_hash::{FxHashSet, FxHasher};
 
 use super::LoadError;
-use super::cells::{Cell, PreparedColumn, absent};
+use super::cells::{Cell, PreparedColumn, Repeat, absent};
 use super::clean::{
-    CancellationPolicy, CleanOptions, CleaningReport, CleaningSpec, CodeMatcher, DropReason,
-    compact_ids, describe_window, resolve_window,
+    CancellationPolicy, CleanOptions, CleaningReport, CleaningSpec, CodeMatcher, DropExample,
+    DropReason, compact_ids, describe_window, is_plausible_amount, resolve_window,
 };
 use super::ids::IdMap;
 use super::mapping::{ResolvedColumns, Role};
+use super::plausible_dates::{DateExtremes, now_seconds, plausible_dates};
 use super::reader::RawTable;
-use super::timestamps::format_day;
+use super::timestamps::{epoch_seconds, format_day};
 use super::transactions::{FeatureColumn, PresentColumns, Transactions};
 
 type Cells<'a> = Box<dyn Iterator<Item = Cell<'a>> + 'a>;
-
-/// The previous text cell of a column and what it became.
-#[derive(Default)]
-struct Repeat<T: Copy> {
-    text: String,
-    value: Option<T>,
-}
-
-impl<T: Copy> Repeat<T> {
-    /// The cached value when `cell` repeats the previous text cell.
-    #[inline]
-    fn get(&self, cell: &Cell<'_>) -> Option<T> {
-        match cell {
-            Cell::Text(t) if self.value.is_some() && *t == self.text => self.value,
-            _ => None,
-        }
-    }
-
-    #[inline]
-    fn remember(&mut self, cell: &Cell<'_>, value: T) {
-        if let Cell::Text(t) = cell {
-            self.text.clear();
-            self.text.push_str(t);
-            self.value = Some(value);
-        }
-    }
-}
 
 fn cells_of<'a>(
     column: Option<&'a PreparedColumn>,
@@ -87,6 +61,8 @@ pub struct Cleaner {
     last_country: Repeat<u32>,
     id_buf: String,
     invoice_buf: String,
+    /// Where the earliest and latest dates are, to show an implausible one by its line.
+    extremes: DateExtremes,
 }
 
 impl Cleaner {
@@ -140,6 +116,7 @@ impl Cleaner {
             last_country: Repeat::default(),
             id_buf: String::new(),
             invoice_buf: String::new(),
+            extremes: DateExtremes::default(),
         }
     }
 
@@ -249,6 +226,26 @@ impl Cleaner {
         self.drops[reason as usize] += 1;
     }
 
+    /// Counts a drop for `reason` decided by the `role` cell of line `row`, keeping the
+    /// first such line as the reason's example.
+    fn drop_at(
+        &mut self,
+        reason: DropReason,
+        table: &RawTable,
+        row: usize,
+        role: Role,
+        cell: Cell<'_>,
+    ) {
+        self.drop_line(reason);
+        if self.drops[reason as usize] == 1 {
+            self.report.drop_examples.push(DropExample {
+                reason,
+                location: table.location(row),
+                value: format!("column '{}' = '{}'", self.column_name(role), cell.shown()),
+            });
+        }
+    }
+
     /// Applies the line-local rules to one line and keeps it or counts its drop.
     #[allow(clippy::too_many_arguments)]
     fn line(
@@ -279,11 +276,12 @@ impl Cleaner {
             }
         }
         let (Some(user), Some(item)) = (user, item) else {
-            self.drop_line(if user.is_none() {
-                DropReason::MissingCustomer
+            let (reason, role) = if user.is_none() {
+                (DropReason::MissingCustomer, Role::User)
             } else {
-                DropReason::MissingItem
-            });
+                (DropReason::MissingItem, Role::Item)
+            };
+            self.drop_at(reason, table, row, role, cell(role));
             return Ok(());
         };
         let timestamp = if self.has.timestamp {
@@ -291,13 +289,10 @@ impl Cleaner {
             let parsed = self.last_time.get(&t).or_else(|| match t {
                 Cell::Text(text) => self.options.timestamp_format.parse(text),
                 Cell::Seconds(s) => Some(s),
-                Cell::Int(v) => Some(if v.abs() >= 100_000_000_000 {
-                    v.div_euclid(1000)
-                } else {
-                    v
-                }),
-                Cell::Float(x) => Some(x as i64),
-                Cell::Missing => None,
+                Cell::Int(v) => Some(epoch_seconds(v)),
+                // `as` saturates, so a huge float is one more implausible date.
+                Cell::Float(x) if x.is_finite() => Some(epoch_seconds(x as i64)),
+                Cell::Float(_) | Cell::Missing => None,
             });
             let Some(ts) = parsed else {
                 self.bad_dates += 1;
@@ -311,7 +306,7 @@ impl Cleaner {
                         .bad_date_examples
                         .push((table.location(row), value));
                 }
-                self.drop_line(DropReason::UnparseableDate);
+                self.drop_at(DropReason::UnparseableDate, table, row, Role::Timestamp, t);
                 return Ok(());
             };
             self.last_time.remember(&t, ts);
@@ -322,44 +317,100 @@ impl Cleaner {
         let invoice_cell = cell(Role::Invoice);
         let invoice = invoice_cell.id(invoice_buf);
         if self.spec.drop_adjustments && invoice.is_some_and(|s| s.starts_with(['A', 'a'])) {
-            self.drop_line(DropReason::AdjustmentInvoice);
+            self.drop_at(
+                DropReason::AdjustmentInvoice,
+                table,
+                row,
+                Role::Invoice,
+                invoice_cell,
+            );
             return Ok(());
         }
         let mut quantity = match cell(Role::Quantity).number() {
             Ok(v) => v.unwrap_or(1.0),
             Err(text) => return Err(self.bad_number(table, row, Role::Quantity, text)),
         };
-        if invoice.is_some_and(|s| s.starts_with(['C', 'c'])) || quantity < 0.0 {
+        if !is_plausible_amount(quantity) {
+            self.drop_at(
+                DropReason::AbsurdAmount,
+                table,
+                row,
+                Role::Quantity,
+                cell(Role::Quantity),
+            );
+            return Ok(());
+        }
+        let cancelled_by_invoice = invoice.is_some_and(|s| s.starts_with(['C', 'c']));
+        if cancelled_by_invoice || quantity < 0.0 {
             if self.spec.cancellations == CancellationPolicy::Drop {
-                self.drop_line(DropReason::Cancellation);
+                let role = if cancelled_by_invoice {
+                    Role::Invoice
+                } else {
+                    Role::Quantity
+                };
+                self.drop_at(DropReason::Cancellation, table, row, role, cell(role));
                 return Ok(());
             }
             quantity = -quantity.abs();
             self.report.returns_netted += 1;
         }
         if self.codes.matches(self.out.items.name(item)) {
-            self.drop_line(DropReason::NonProductCode);
+            self.drop_at(
+                DropReason::NonProductCode,
+                table,
+                row,
+                Role::Item,
+                cell(Role::Item),
+            );
             return Ok(());
         }
         let price = match cell(Role::Price).number() {
             Ok(v) => v.unwrap_or(0.0),
             Err(text) => return Err(self.bad_number(table, row, Role::Price, text)),
         };
+        if !is_plausible_amount(price) {
+            self.drop_at(
+                DropReason::AbsurdAmount,
+                table,
+                row,
+                Role::Price,
+                cell(Role::Price),
+            );
+            return Ok(());
+        }
         if self.spec.drop_non_positive_price && self.has.price && price <= 0.0 {
-            self.drop_line(DropReason::NonPositivePrice);
+            self.drop_at(
+                DropReason::NonPositivePrice,
+                table,
+                row,
+                Role::Price,
+                cell(Role::Price),
+            );
             return Ok(());
         }
         let rating = match cell(Role::Rating).number() {
             Ok(Some(v)) if v.is_finite() => v,
             Ok(_) if self.has.rating => {
-                self.drop_line(DropReason::InvalidRating);
+                self.drop_at(
+                    DropReason::InvalidRating,
+                    table,
+                    row,
+                    Role::Rating,
+                    cell(Role::Rating),
+                );
                 return Ok(());
             }
             Ok(_) => f64::NAN,
             Err(text) => return Err(self.bad_number(table, row, Role::Rating, text)),
         };
         if self.options.min_rating.is_some_and(|min| rating < min) {
-            self.drop_line(DropReason::BelowMinRating);
+            self.drop_at(
+                DropReason::BelowMinRating,
+                table,
+                row,
+                Role::Rating,
+                cell(Role::Rating),
+            );
             return Ok(());
         }
         let invoice_id = match self.last_invoice.get(&invoice_cell) {
@@ -411,6 +462,10 @@ impl Cleaner {
                     .map_or(FeatureColumn::MISSING, |s| f.values.intern(s)),
             );
         }
+        if self.has.timestamp {
+            let file_row = table.first_row + row;
+            self.extremes.note(timestamp, table.format, file_row);
+        }
         let out = &mut self.out;
         out.user.push(user);
         out.item.push(item);
@@ -437,7 +492,21 @@ impl Cleaner {
                 examples: report.bad_date_examples.clone(),
             });
         }
-        report.date_range_read = self.out.time_range();
+        let plausible = self
+            .has
+            .timestamp
+            .then(|| plausible_dates(&self.out.timestamp, now_seconds()));
+        let believed = |ts: i64| plausible.is_none_or(|p| p.contains(ts));
+        report.date_range_read = self
+            .out
+            .timestamp
+            .iter()
+            .copied()
+            .filter(|&ts| believed(ts))
+            .fold(None, |range, ts| match range {
+                None => Some((ts, ts)),
+                Some((a, b)) => Some((ts.min(a), ts.max(b))),
+            });
         let window = if self.has.timestamp {
             resolve_window(&self.options.window, report.date_range_read)?
         } else {
@@ -448,6 +517,10 @@ impl Cleaner {
         let mut keep = Vec::with_capacity(out.len());
         let mut seen: FxHashSet<u64> = FxHashSet::default();
         for (row, &ts) in out.timestamp.iter().enumerate() {
+            if !believed(ts) {
+                self.drop_line(DropReason::ImplausibleDate);
+                continue;
+            }
             if let Some((start, end)) = window {
                 if ts >= end || start.is_some_and(|s| ts < s) {
                     self.drop_line(DropReason::OutsideWindow);
@@ -461,10 +534,14 @@ impl Cleaner {
             keep.push(row);
         }
         drop(seen);
-        if keep.is_empty()
-            && !out.is_empty()
-            && self.drops[DropReason::OutsideWindow as usize] == out.len()
-        {
+        if let Some(p) = plausible {
+            let column = self.column_name(Role::Timestamp);
+            report
+                .drop_examples
+                .extend(self.extremes.example(p, &column));
+        }
+        let dated = out.len() - self.drops[DropReason::ImplausibleDate as usize];
+        if keep.is_empty() && dated > 0 && self.drops[DropReason::OutsideWindow as usize] == dated {
             let (first, last) = report.date_range_read.unwrap_or((0, 0));
             return Err(LoadError::EmptyWindow {
                 path: self.path.clone(),
@@ -483,6 +560,13 @@ impl Cleaner {
             .iter()
             .map(|&r| (r, self.drops[r as usize]))
             .collect();
+        report.drop_examples.sort_by_key(|e| e.reason);
+        if kept.is_empty() {
+            return Err(LoadError::NothingKept {
+                path: self.path.clone(),
+                report: Box::new(report),
+            });
+        }
         Ok((kept, report))
     }
 }

@@ -196,6 +196,13 @@ pub enum MappingProblem {
     ConfiguredMissing { key: String, column: String },
     /// A required role (user or item) was neither configured nor recognised.
     Unrecognised { key: &'static str },
+    /// Two roles were configured to the same column (`user = item = "id"`), which would
+    /// read every line as a customer buying themselves.
+    SharedColumn {
+        column: String,
+        first: &'static str,
+        second: &'static str,
+    },
 }
 
 fn normalise(header: &str) -> String {
@@ -225,6 +232,13 @@ pub fn resolve(mapping: &DataSpec, header: &[String]) -> Result<ResolvedColumns,
                 key: role.key().to_owned(),
                 column: name.to_owned(),
             })?;
+            if let Some(&(other, _)) = roles.iter().find(|&&(_, i)| i == index) {
+                return Err(MappingProblem::SharedColumn {
+                    column: header[index].clone(),
+                    first: Role::key(other),
+                    second: role.key(),
+                });
+            }
             roles.push((role, index));
             taken.push(index);
         }
@@ -356,6 +370,30 @@ mod tests {
             resolve(&DataSpec::default(), &header(&["a", "b"])),
             Err(MappingProblem::Unrecognised { key: "user" })
         );
+    }
+
+    #[test]
+    fn two_roles_on_one_column_are_refused() {
+        let h = header(&["id", "sku", "when"]);
+        let mapping = DataSpec {
+            user: Some("id".into()),
+            item: Some("ID".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            resolve(&mapping, &h),
+            Err(MappingProblem::SharedColumn {
+                column: "id".into(),
+                first: "user",
+                second: "item"
+            })
+        );
+        // A role recognised by name never takes a configured role's column.
+        let mapping = DataSpec {
+            item: Some("when".into()),
+            ..Default::default()
+        };
+        assert!(resolve(&mapping, &header(&["user", "when"])).is_ok());
     }
 
     #[test]

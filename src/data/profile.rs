@@ -87,6 +87,27 @@ pub struct Profile {
     pub top_countries: Vec<CountryCount>,
 }
 
+/// The profile of a file whose every line was dropped: the cleaning report in full and
+/// an empty matrix section (zero customers, products and pairs), so a JSON reader gets
+/// the same shape whatever the data.
+pub fn profile_without_matrix(file: &str, report: &CleaningReport, ranking_type: &str) -> Profile {
+    Profile {
+        file: file.to_owned(),
+        cleaning: report.clone(),
+        ranking_type: ranking_type.to_owned(),
+        users: 0,
+        items: 0,
+        nnz: 0,
+        density: 0.0,
+        date_range: None,
+        interactions_per_user: Quantiles::of(&mut []),
+        interactions_per_item: Quantiles::of(&mut []),
+        top_1pct_item_share: 0.0,
+        top_10pct_item_share: 0.0,
+        top_countries: Vec::new(),
+    }
+}
+
 /// Builds the profile of cleaned `t`, its `report` and matrix `m`.
 pub fn profile(file: &str, t: &Transactions, report: &CleaningReport, m: &Interactions) -> Profile {
     let mut per_user: Vec<f64> = (0..m.user_items.rows())

@@ -27,6 +27,15 @@ pub enum FileFormat {
 }
 
 impl FileFormat {
+    /// Where data row `row` (0-based in the file) stands, for messages: the line of a CSV
+    /// (header on line 1) or the 1-based row of a Parquet file.
+    pub fn location(self, row: usize) -> String {
+        match self {
+            FileFormat::Csv => format!("line {}", row + 2),
+            FileFormat::Parquet => format!("row {}", row + 1),
+        }
+    }
+
     /// Decides by extension, then by the Parquet magic bytes.
     pub fn detect(path: &Path, first_bytes: &[u8]) -> FileFormat {
         let ext = path
@@ -94,11 +103,7 @@ impl RawTable {
     /// Where row `row` (0-based within this table) stands in the file, for messages: the
     /// line of a CSV (header on line 1) or the 1-based row of a Parquet file.
     pub fn location(&self, row: usize) -> String {
-        let row = self.first_row + row;
-        match self.format {
-            FileFormat::Csv => format!("line {}", row + 2),
-            FileFormat::Parquet => format!("row {}", row + 1),
-        }
+        self.format.location(self.first_row + row)
     }
 }
 
@@ -130,13 +135,8 @@ pub(crate) fn open_with_progress(
     spec: &DataSpec,
     tracker: &mut Tracker<'_>,
 ) -> Result<Source, LoadError> {
-    let metadata = std::fs::metadata(path).map_err(|e| io_error(path, &e))?;
-    if metadata.is_dir() {
-        return Err(LoadError::Io {
-            path: path.to_owned(),
-            message: "is a directory, expected a CSV or Parquet file".into(),
-        });
-    }
+    let metadata = std::fs::metadata(path).map_err(|e| metadata_error(path, &e))?;
+    check_regular_file(path, metadata.file_type())?;
     if metadata.len() == 0 {
         return Err(LoadError::Empty {
             path: path.to_owned(),
@@ -161,6 +161,7 @@ pub(crate) fn open_with_progress(
                 Err(_) if tracker.is_cancelled() => return Err(LoadError::Cancelled),
                 other => other?,
             };
+            check_unique_header(path, &layout.header)?;
             let resolved = resolve(spec, &layout.header)
                 .map_err(|p| mapping_error(path, &layout.header, p))?;
             Ok(Source {
@@ -174,9 +175,11 @@ pub(crate) fn open_with_progress(
         }
         FileFormat::Parquet => {
             let mut reader = ParquetReader::new(file);
-            let schema = reader.schema().map_err(|e| parquet_error(path, &e))?;
+            let schema = reader.schema().map_err(|e| schema_error(path, &e))?;
             let header: Vec<String> = schema.iter_names().map(ToString::to_string).collect();
+            check_unique_header(path, &header)?;
             let resolved = resolve(spec, &header).map_err(|p| mapping_error(path, &header, p))?;
+            check_flat_columns(path, &schema, &resolved)?;
             let rows = reader.num_rows().map_err(|e| parquet_error(path, &e))?;
             Ok(Source {
                 path: path.to_owned(),
@@ -318,6 +321,22 @@ fn parquet_error(path: &Path, e: &PolarsError) -> LoadError {
     }
 }
 
+/// A Parquet schema polars refuses; a repeated column name gets the same message as in
+/// a CSV, not the "truncated?" hint of a damaged file.
+fn schema_error(path: &Path, e: &PolarsError) -> LoadError {
+    if let PolarsError::Duplicate(message) = e {
+        // polars says: column with name 'x' has more than one occurrence
+        let column = message.split('\'').nth(1);
+        if let Some(column) = column.filter(|c| !c.is_empty()) {
+            return LoadError::DuplicateColumn {
+                path: path.to_owned(),
+                column: column.to_owned(),
+            };
+        }
+    }
+    parquet_error(path, e)
+}
+
 fn io_error(path: &Path, source: &std::io::Error) -> LoadError {
     if source.kind() == std::io::ErrorKind::NotFound {
         LoadError::NotFound {
@@ -331,10 +350,143 @@ fn io_error(path: &Path, source: &std::io::Error) -> LoadError {
     }
 }
 
+/// Why `metadata` failed, with a dangling or looping symbolic link told apart from a
+/// missing file: the link is there, so "not found" would send the analyst looking for
+/// the wrong thing.
+fn metadata_error(path: &Path, source: &std::io::Error) -> LoadError {
+    let is_link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+    if is_link {
+        let message = if source.kind() == std::io::ErrorKind::NotFound {
+            "its target does not exist".to_owned()
+        } else {
+            source.to_string()
+        };
+        return LoadError::BadLink {
+            path: path.to_owned(),
+            message,
+        };
+    }
+    io_error(path, source)
+}
+
+/// Refuses anything but a regular file (after following links): the loader reads a file
+/// twice (a checking pass, then the parse), which a directory, a FIFO or a device cannot
+/// give; a FIFO used to read as an empty file.
+fn check_regular_file(path: &Path, kind: std::fs::FileType) -> Result<(), LoadError> {
+    if kind.is_file() {
+        return Ok(());
+    }
+    let (kind, advice) = if kind.is_dir() {
+        (
+            "a directory",
+            "give the CSV or Parquet file inside it, e.g. 'folder/data.csv'",
+        )
+    } else {
+        (
+            special_kind(kind),
+            "latent reads its data file twice, so save the data to a file first",
+        )
+    };
+    Err(LoadError::NotAFile {
+        path: path.to_owned(),
+        kind,
+        advice,
+    })
+}
+
+#[cfg(unix)]
+fn special_kind(kind: std::fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if kind.is_fifo() {
+        "a FIFO (named pipe)"
+    } else if kind.is_socket() {
+        "a socket"
+    } else if kind.is_char_device() || kind.is_block_device() {
+        "a device"
+    } else {
+        "not a file"
+    }
+}
+
+#[cfg(not(unix))]
+fn special_kind(_: std::fs::FileType) -> &'static str {
+    "a special file"
+}
+
+/// Refuses a header that names a column twice. Mapping finds columns by name, so with
+/// two `Quantity` columns the first would silently win; Parquet refuses such files too.
+/// Unnamed (blank) columns can never be mapped and may repeat.
+fn check_unique_header(path: &Path, header: &[String]) -> Result<(), LoadError> {
+    let mut seen = std::collections::HashSet::new();
+    match header
+        .iter()
+        .filter(|name| !name.is_empty())
+        .find(|name| !seen.insert(name.as_str()))
+    {
+        Some(column) => Err(LoadError::DuplicateColumn {
+            path: path.to_owned(),
+            column: column.clone(),
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Refuses a mapped Parquet column of lists or structs, which cannot become one id,
+/// number or date per line (the cast to text used to fail as an I/O error).
+fn check_flat_columns(
+    path: &Path,
+    schema: &ArrowSchema,
+    resolved: &ResolvedColumns,
+) -> Result<(), LoadError> {
+    let keys = resolved
+        .roles
+        .iter()
+        .map(|&(role, i)| (role.key().to_owned(), i))
+        .chain(
+            resolved
+                .user_features
+                .iter()
+                .map(|(n, i)| (format!("user_features '{n}'"), *i)),
+        )
+        .chain(
+            resolved
+                .item_features
+                .iter()
+                .map(|(n, i)| (format!("item_features '{n}'"), *i)),
+        );
+    for (key, index) in keys {
+        let Some((name, field)) = schema.get_at_index(index) else {
+            continue;
+        };
+        let dtype = DataType::from_arrow_field(field);
+        if dtype.is_nested() {
+            return Err(LoadError::UnsupportedColumn {
+                path: path.to_owned(),
+                column: name.to_string(),
+                key,
+                dtype: dtype.to_string(),
+            });
+        }
+    }
+    Ok(())
+}
+
 fn mapping_error(path: &Path, header: &[String], problem: MappingProblem) -> LoadError {
     let (key, column) = match problem {
         MappingProblem::ConfiguredMissing { key, column } => (key, Some(column)),
         MappingProblem::Unrecognised { key } => (key.to_owned(), None),
+        MappingProblem::SharedColumn {
+            column,
+            first,
+            second,
+        } => {
+            return LoadError::SharedColumn {
+                path: path.to_owned(),
+                column,
+                first: first.to_owned(),
+                second: second.to_owned(),
+            };
+        }
     };
     LoadError::MissingColumn {
         path: path.to_owned(),

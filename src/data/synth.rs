@@ -219,8 +219,21 @@ struct Line {
     country: &'static str,
 }
 
+/// The most lines [`write_synthetic`] writes: four times the largest benchmark.
+///
+/// Lines are streamed to the file in chunks, but customers (one per 140 lines) and their
+/// purchase histories (8 bytes a line) stay in memory, about 1.5 GB at this limit; a
+/// larger request would fail to allocate (an abort, not an error) or fill the disk.
+pub const MAX_SYNTH_ROWS: usize = 200_000_000;
+
 /// Writes `rows` synthetic lines to `out` (CSV, or Parquet by extension).
 pub fn write_synthetic(rows: usize, seed: u64, out: &Path) -> Result<(), LoadError> {
+    if rows > MAX_SYNTH_ROWS {
+        return Err(LoadError::TooManyRows {
+            rows,
+            limit: MAX_SYNTH_ROWS,
+        });
+    }
     let mut rng = Rng::new(seed);
     let n_items = ((4000.0 * (rows as f64 / 1e6).sqrt()) as usize).clamp(50, 40_000);
     let n_users = (rows / 140).max(20);
@@ -443,6 +456,16 @@ mod tests {
             counts.iter().all(|&c| (9_000..11_000).contains(&c)),
             "{counts:?}"
         );
+    }
+
+    #[test]
+    fn too_many_rows_is_refused_before_allocating() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("huge.csv");
+        let err = write_synthetic(usize::MAX, 1, &out).unwrap_err();
+        assert!(matches!(err, LoadError::TooManyRows { .. }), "{err}");
+        assert!(err.to_string().contains("200000000"), "{err}");
+        assert!(!out.exists());
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //!
 //! | shape | example | meaning |
 //! | --- | --- | --- |
-//! | digits only | `1291191960` | unix seconds (milliseconds when ≥ 10¹¹) |
+//! | digits only | `1291191960` | unix time, its unit told by magnitude (see [`epoch_seconds`]) |
 //! | `YYYY-MM-DD[ T]HH:MM[:SS[.f]][Z\|±HH:MM]` | `2010-12-01 08:26:00` | ISO 8601 |
 //! | `M/D/YYYY H:MM[:SS]` | `12/06/2010 10:08` | US month/day/year |
 //! | `M/D/YY H:MM[:SS]` | `2/20/11 11:39` | two-digit year: 00–68 → 20xx, 69–99 → 19xx |
@@ -63,11 +63,7 @@ pub fn parse_auto(text: &str) -> Option<i64> {
         || (s[0] == b'-' && s.len() > 1 && s[1..].iter().all(u8::is_ascii_digit))
     {
         let value: i64 = std::str::from_utf8(s).ok()?.parse().ok()?;
-        return Some(if value.abs() >= 100_000_000_000 {
-            value.div_euclid(1000)
-        } else {
-            value
-        });
+        return Some(epoch_seconds(value));
     }
     let mut cur = Cursor { s, pos: 0 };
     let (first, first_len) = cur.number()?;
@@ -158,6 +154,64 @@ pub fn parse_auto(text: &str) -> Option<i64> {
     }
     seconds += hour * 3600 + minute * 60 + second - offset_seconds;
     Some(seconds)
+}
+
+/// Seconds since 1970 of an integer Unix timestamp whose unit is unknown.
+///
+/// Exports write Unix time in seconds, milliseconds (JavaScript, Spark), microseconds
+/// (pandas, PostgreSQL) or nanoseconds (pandas `int64` views). The magnitude tells them
+/// apart for every date between 1973 and 5138: a current date is about 1.7·10⁹ s,
+/// 1.7·10¹² ms, 1.7·10¹⁵ µs and 1.7·10¹⁸ ns, and each unit stays below the next one's
+/// threshold (10¹¹, 10¹⁴, 10¹⁷) until the year 5138. Before, every value from 10¹¹ on was
+/// read as milliseconds, so microseconds became the year 42886.
+pub fn epoch_seconds(value: i64) -> i64 {
+    const THRESHOLD: i64 = 100_000_000_000;
+    let magnitude = value.unsigned_abs();
+    let per_second = if magnitude < THRESHOLD as u64 {
+        1
+    } else if magnitude < (THRESHOLD as u64) * 1_000 {
+        1_000
+    } else if magnitude < (THRESHOLD as u64) * 1_000_000 {
+        1_000_000
+    } else {
+        1_000_000_000
+    };
+    value.div_euclid(per_second)
+}
+
+/// Finds the first specifier of a chrono `strftime` pattern that chrono cannot use, so
+/// a bad `date_format` is refused before any line is read rather than dropping every date.
+///
+/// Returns the offending specifier (`%Q`, or a lone `%` at the end).
+pub fn bad_specifier(pattern: &str) -> Option<String> {
+    use chrono::format::{Item, StrftimeItems};
+    if !StrftimeItems::new(pattern).any(|item| matches!(item, Item::Error)) {
+        return None;
+    }
+    // chrono reports that some item is bad, not which; walk the specifiers to name it.
+    let mut chars = pattern.char_indices().peekable();
+    while let Some((start, c)) = chars.next() {
+        if c != '%' {
+            continue;
+        }
+        if chars.peek().is_some_and(|&(_, next)| next == '%') {
+            chars.next();
+            continue;
+        }
+        // A specifier is '%', optional flags or widths, then one letter (or `+`).
+        let mut end = pattern.len();
+        for (at, next) in chars.by_ref() {
+            if next.is_ascii_alphabetic() || next == '+' || next == '%' {
+                end = at + next.len_utf8();
+                break;
+            }
+        }
+        let specifier = &pattern[start..end];
+        if StrftimeItems::new(specifier).any(|item| matches!(item, Item::Error)) {
+            return Some(specifier.to_owned());
+        }
+    }
+    Some(pattern.to_owned())
 }
 
 struct Cursor<'a> {
@@ -309,6 +363,8 @@ mod tests {
         assert_eq!(parse_auto("2010-12-01"), Some(ts(2010, 12, 1, 0, 0, 0)));
         assert_eq!(parse_auto("881250949"), Some(881_250_949));
         assert_eq!(parse_auto("881250949000"), Some(881_250_949));
+        assert_eq!(parse_auto("881250949000000"), Some(881_250_949));
+        assert_eq!(parse_auto("881250949000000000"), Some(881_250_949));
         assert_eq!(
             parse_auto("2011/02/20 1:05 PM"),
             Some(ts(2011, 2, 20, 13, 5, 0))
@@ -340,6 +396,32 @@ mod tests {
         let day_only = TimestampFormat::Pattern("%d.%m.%Y".into());
         assert_eq!(day_only.parse("20.02.2011"), Some(ts(2011, 2, 20, 0, 0, 0)));
         assert_eq!(f.parse("2/20/11 11:39"), None);
+    }
+
+    #[test]
+    fn integer_timestamps_are_read_in_their_unit() {
+        let s = ts(2021, 5, 4, 3, 2, 1);
+        for (value, unit) in [(s, 1), (s * 1_000, 1_000), (s * 1_000_000, 1_000_000)] {
+            assert_eq!(epoch_seconds(value), s, "unit {unit}");
+        }
+        assert_eq!(epoch_seconds(s * 1_000_000_000), s);
+        // Microseconds used to read as milliseconds: the year 42886.
+        assert_eq!(
+            format_day(epoch_seconds(1_291_191_960_000_000)),
+            "2010-12-01"
+        );
+        assert_eq!(epoch_seconds(-86_400), -86_400);
+        assert_eq!(epoch_seconds(i64::MIN), i64::MIN.div_euclid(1_000_000_000));
+    }
+
+    #[test]
+    fn bad_date_formats_name_the_specifier() {
+        assert_eq!(bad_specifier("%d/%m/%Y %H:%M"), None);
+        assert_eq!(bad_specifier("%Y-%m-%dT%H:%M:%S%.3f%:z"), None);
+        assert_eq!(bad_specifier("100%% %Y"), None);
+        assert_eq!(bad_specifier("%Q%Q%").as_deref(), Some("%Q"));
+        assert_eq!(bad_specifier("%d/%m/%Y %").as_deref(), Some("%"));
+        assert_eq!(bad_specifier("%Y %-Q").as_deref(), Some("%-Q"));
     }
 
     #[test]

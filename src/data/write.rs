@@ -7,7 +7,7 @@
 //! never sees half a file and an existing file survives a failed write.
 
 use std::io::{BufWriter, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
 
@@ -60,6 +60,79 @@ pub fn write_atomically(
     tmp.persist(path)
         .map_err(|e| write_error(path, &e.error.to_string()))?;
     Ok(())
+}
+
+/// Refuses outputs that would overwrite the data file being read or each other.
+///
+/// `outputs` pairs each output with the option that named it (`--train-out`). Paths are
+/// compared once canonicalised, so `./train.csv` and `data/../train.csv` meet, and an
+/// output that does not exist yet is canonicalised through its folder. Two existing paths
+/// are also compared by device and inode, which catches hard links.
+pub fn check_distinct_outputs(input: &Path, outputs: &[(&str, &Path)]) -> Result<(), LoadError> {
+    let input_id = FileId::of(input);
+    for (k, &(flag, path)) in outputs.iter().enumerate() {
+        let id = FileId::of(path);
+        if id.same_as(&input_id) {
+            return Err(LoadError::OutputClash {
+                input: Some(input.to_owned()),
+                first: String::new(),
+                second: flag.to_owned(),
+                path: path.to_owned(),
+            });
+        }
+        if let Some(&(earlier, _)) = outputs[..k]
+            .iter()
+            .find(|(_, other)| FileId::of(other).same_as(&id))
+        {
+            return Err(LoadError::OutputClash {
+                input: None,
+                first: earlier.to_owned(),
+                second: flag.to_owned(),
+                path: path.to_owned(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// What identifies a file: its canonical path, and its device and inode when it exists.
+struct FileId {
+    path: PathBuf,
+    inode: Option<(u64, u64)>,
+}
+
+impl FileId {
+    fn of(path: &Path) -> Self {
+        let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| {
+            // Not there yet: its folder is, or the write fails later with its own message.
+            let parent = match path.parent() {
+                Some(p) if !p.as_os_str().is_empty() => p,
+                _ => Path::new("."),
+            };
+            let parent = std::fs::canonicalize(parent).unwrap_or_else(|_| parent.to_owned());
+            path.file_name()
+                .map_or_else(|| parent.clone(), |name| parent.join(name))
+        });
+        Self {
+            path: canonical,
+            inode: inode(path),
+        }
+    }
+
+    fn same_as(&self, other: &FileId) -> bool {
+        self.path == other.path || (self.inode.is_some() && self.inode == other.inode)
+    }
+}
+
+#[cfg(unix)]
+fn inode(path: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
+}
+
+#[cfg(not(unix))]
+fn inode(_: &Path) -> Option<(u64, u64)> {
+    None
 }
 
 fn write_error(path: &Path, message: &str) -> LoadError {
@@ -133,4 +206,45 @@ pub fn to_frame(t: &Transactions) -> PolarsResult<DataFrame> {
         }
     }
     DataFrame::new(t.len(), columns)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outputs_may_not_overwrite_the_input_or_each_other() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data.csv");
+        std::fs::write(&data, "user,item\na,x\n").unwrap();
+        let train = dir.path().join("train.csv");
+        let test = dir.path().join("test.csv");
+        assert!(
+            check_distinct_outputs(&data, &[("--train-out", &train), ("--test-out", &test)])
+                .is_ok()
+        );
+
+        // The same file by another spelling, and through a hard link.
+        let sneaky = dir.path().join("sub").join("..").join("data.csv");
+        std::fs::create_dir(dir.path().join("sub")).unwrap();
+        let err = check_distinct_outputs(&data, &[("--train-out", &sneaky)]).unwrap_err();
+        assert!(
+            matches!(&err, LoadError::OutputClash { input: Some(_), .. }),
+            "{err}"
+        );
+        assert!(err.to_string().contains("--train-out"), "{err}");
+        let link = dir.path().join("link.csv");
+        std::fs::hard_link(&data, &link).unwrap();
+        assert!(check_distinct_outputs(&data, &[("--test-out", &link)]).is_err());
+
+        // Two outputs on one file that does not exist yet.
+        let again = dir.path().join(".").join("train.csv");
+        let err = check_distinct_outputs(&data, &[("--train-out", &train), ("--test-out", &again)])
+            .unwrap_err();
+        let message = err.to_string();
+        assert!(
+            message.contains("--train-out and --test-out are the same file"),
+            "{message}"
+        );
+    }
 }

@@ -326,3 +326,185 @@ fn blank_lines_crlf_and_bom_are_not_transactions() {
     assert_eq!(v["cleaning"]["rows_kept"], 2);
     assert_eq!(v["items"], 2, "the quoted 'b;c' is one product");
 }
+
+#[test]
+fn a_directory_a_symlink_loop_and_a_fifo_are_named_input_errors() {
+    let scratch = Scratch::new();
+    let dir = scratch.path("folder.csv");
+    std::fs::create_dir(&dir).unwrap();
+    let err = scratch
+        .run(["data", "profile", s(&dir)])
+        .input_error()
+        .to_owned();
+    assert!(
+        err.contains("folder.csv") && err.contains("is a directory"),
+        "{err}"
+    );
+
+    let (a, b) = (scratch.path("a.csv"), scratch.path("b.csv"));
+    std::os::unix::fs::symlink(&b, &a).unwrap();
+    std::os::unix::fs::symlink(&a, &b).unwrap();
+    let err = scratch
+        .run(["data", "profile", s(&a)])
+        .input_error()
+        .to_owned();
+    assert!(
+        err.contains("a.csv") && err.contains("symbolic link"),
+        "{err}"
+    );
+
+    let fifo = scratch.path("pipe.csv");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let err = scratch
+        .run(["data", "profile", s(&fifo)])
+        .input_error()
+        .to_owned();
+    assert!(
+        err.contains("pipe.csv") && err.contains("FIFO") && !err.contains("is empty"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_list_typed_parquet_column_is_named() {
+    use polars::prelude::*;
+    let scratch = Scratch::new();
+    let path = scratch.path("lists.parquet");
+    let items = Series::new(
+        "item_id".into(),
+        [
+            Series::new("".into(), ["a", "b"]),
+            Series::new("".into(), ["c"]),
+        ],
+    );
+    let mut frame = DataFrame::new(
+        2,
+        vec![Column::new("user_id".into(), ["u1", "u2"]), items.into()],
+    )
+    .unwrap();
+    ParquetWriter::new(std::fs::File::create(&path).unwrap())
+        .finish(&mut frame)
+        .unwrap();
+    let err = scratch
+        .run(["data", "profile", s(&path)])
+        .input_error()
+        .to_owned();
+    assert!(
+        err.contains("lists.parquet") && err.contains("column 'item_id'") && err.contains("list"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_bad_date_format_is_refused_up_front_naming_the_specifier() {
+    let scratch = Scratch::new();
+    let p = scratch.write("dates.csv", rows(&["1,A,x,1,12/1/2010 8:26,1.0,17850,UK"]));
+    let err = scratch
+        .run(["data", "profile", "--date-format", "%Q%Q%", s(&p)])
+        .input_error()
+        .to_owned();
+    assert!(
+        err.contains("invalid date_format '%Q%Q%'") && err.contains("'%Q'"),
+        "{err}"
+    );
+}
+
+#[test]
+fn duplicate_csv_columns_and_two_roles_on_one_column_are_refused() {
+    let scratch = Scratch::new();
+    let p = scratch.write(
+        "dup.csv",
+        "CustomerID,StockCode,Quantity,Quantity\n17850,A,1,5\n",
+    );
+    let err = scratch
+        .run(["data", "profile", s(&p)])
+        .input_error()
+        .to_owned();
+    assert!(
+        err.contains("dup.csv") && err.contains("two columns named 'Quantity'"),
+        "{err}"
+    );
+
+    let p = scratch.write("ids.csv", "id,when\n1,2011-01-01\n2,2011-01-02\n");
+    let ws = scratch.write("ws.toml", "[data]\nuser = \"id\"\nitem = \"id\"\n");
+    let err = scratch
+        .run(["data", "profile", "--config", s(&ws), s(&p)])
+        .input_error()
+        .to_owned();
+    assert!(
+        err.contains("[data] user and [data] item both name column 'id'"),
+        "{err}"
+    );
+}
+
+#[test]
+fn nothing_left_names_the_file_and_the_largest_drop_reason() {
+    let scratch = Scratch::new();
+    let p = scratch.write(
+        "guests.csv",
+        rows(&[
+            "1,A,x,1,12/1/2010 8:26,1.0,,UK",
+            "2,B,x,1,12/1/2010 8:26,1.0,NA,UK",
+            "3,POST,x,1,12/1/2010 8:26,1.0,17850,UK",
+        ]),
+    );
+    let err = scratch
+        .run(["train", "--data", s(&p), "--out", s(&scratch.path("run"))])
+        .input_error()
+        .to_owned();
+    assert!(err.contains("guests.csv"), "{err}");
+    assert!(
+        err.contains("most as no customer (2 lines, first at line 2"),
+        "{err}"
+    );
+}
+
+#[test]
+fn synth_refuses_an_impossible_row_count_before_allocating() {
+    let scratch = Scratch::new();
+    let out = scratch.path("huge.csv");
+    let err = scratch
+        .run([
+            "data",
+            "synth",
+            "--rows",
+            "18446744073709551615",
+            "--out",
+            s(&out),
+        ])
+        .input_error()
+        .to_owned();
+    assert!(
+        err.contains("18446744073709551615") && err.contains("at most 200000000"),
+        "{err}"
+    );
+    assert!(!out.exists());
+}
+
+#[test]
+fn duplicate_parquet_columns_read_like_duplicate_csv_columns() {
+    let scratch = Scratch::new();
+    let path = scratch.path("dup.parquet");
+    let script = "import sys, pyarrow as pa, pyarrow.parquet as pq\n\
+        t = pa.table([pa.array(['a']), pa.array(['x']), pa.array(['b'])],\n\
+                     names=['user_id', 'item_id', 'user_id'])\n\
+        pq.write_table(t, sys.argv[1])\n";
+    let status = std::process::Command::new(crate::export::python())
+        .args(["-c", script, s(&path)])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let err = scratch
+        .run(["data", "profile", s(&path)])
+        .input_error()
+        .to_owned();
+    assert!(
+        err.contains("dup.parquet") && err.contains("two columns named 'user_id'"),
+        "{err}"
+    );
+    assert!(!err.contains("truncated"), "{err}");
+}

@@ -1,3 +1,5 @@
+use std::fmt::Write;
+
 use crate::util::{Scratch, dropped, s};
 
 /// One line per rule, in the UCI layout, plus two normal purchases of the same product.
@@ -108,4 +110,111 @@ fn custom_non_product_codes_and_prefixes() {
         1,
         "the cancellation rule applies first"
     );
+}
+
+const UCI: &str =
+    "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n";
+
+#[test]
+fn absurd_quantities_and_prices_are_a_counted_drop_reason() {
+    let scratch = Scratch::new();
+    let data = scratch.write(
+        "amounts.csv",
+        format!(
+            "{UCI}2001,P1,x,inf,12/1/2010 8:26,1.0,17850,UK
+2002,P2,x,1,12/1/2010 8:26,-nan,17850,UK
+2003,P3,x,1e23,12/1/2010 8:26,1.0,17850,UK
+2004,P4,x,1,12/1/2010 8:26,2e9,17850,UK
+2005,P5,x,-inf,12/1/2010 8:26,1.0,17850,UK
+2006,P6,x,2,12/2/2010 9:00,1.0,17850,UK
+2007,P7,x,1,12/2/2010 9:00,1.0,12583,UK
+"
+        ),
+    );
+    let v: serde_json::Value =
+        serde_json::from_str(scratch.run(["data", "profile", "--json", s(&data)]).ok()).unwrap();
+    assert_eq!(dropped(&v, "absurd_amount"), 5, "{v}");
+    assert_eq!(
+        dropped(&v, "cancellation"),
+        0,
+        "-inf is absurd, not a return"
+    );
+    assert_eq!(v["cleaning"]["rows_kept"], 2);
+    let out = scratch.run(["data", "profile", s(&data)]).ok().to_owned();
+    assert!(
+        out.contains("absurd quantity or price at line 2: column 'Quantity' = 'inf'"),
+        "{out}"
+    );
+
+    // When they are all there is, the error names the reason, the line and the column.
+    let all_bad = scratch.write(
+        "inf.csv",
+        format!("{UCI}2001,P1,x,inf,12/1/2010 8:26,1.0,17850,UK\n2002,P2,x,1,12/1/2010 8:26,+NaN,17850,UK\n2003,P3,x,1,12/1/2010 8:26,infinity,17850,UK\n"),
+    );
+    let err = scratch
+        .run([
+            "train",
+            "--data",
+            s(&all_bad),
+            "--out",
+            s(&scratch.path("run")),
+        ])
+        .input_error()
+        .to_owned();
+    assert!(!err.contains("diverged"), "{err}");
+    assert!(
+        err.contains("inf.csv") && err.contains("absurd quantity or price (3 lines"),
+        "{err}"
+    );
+    assert!(err.contains("line 2: column 'Quantity' = 'inf'"), "{err}");
+}
+
+#[test]
+fn far_off_dates_are_dropped_and_do_not_move_the_retention_date() {
+    let scratch = Scratch::new();
+    let mut text = String::from("user_id,item_id,timestamp\n");
+    for (n, day) in (1..=20).enumerate() {
+        writeln!(text, "c{},item{},2011-01-{day:02} 10:00", n % 5, n % 7).unwrap();
+    }
+    text.push_str("c9,item1,2099-01-01 08:00\n"); // line 22
+    text.push_str("c8,item2,1900-01-01\n");
+    text.push_str("c7,item3,0001-01-01\n");
+    let data = scratch.write("dates.csv", text);
+    let v: serde_json::Value = serde_json::from_str(
+        scratch
+            .run([
+                "data",
+                "profile",
+                "--json",
+                "--retention-days",
+                "30",
+                s(&data),
+            ])
+            .ok(),
+    )
+    .unwrap();
+    assert_eq!(dropped(&v, "implausible_date"), 3, "{v}");
+    assert_eq!(dropped(&v, "outside_window"), 0, "{v}");
+    assert_eq!(v["cleaning"]["rows_kept"], 20);
+    assert_eq!(v["users"], 5, "the window ends on the last believable day");
+    assert_eq!(v["date_range"][1], "2011-01-20 10:00:00");
+    let out = scratch.run(["data", "profile", s(&data)]).ok().to_owned();
+    assert!(
+        out.contains("implausible date at line 22: column 'timestamp' = '2099-01-01 08:00:00'"),
+        "{out}"
+    );
+}
+
+#[test]
+fn integer_timestamps_in_micro_and_nanoseconds_keep_their_year() {
+    let scratch = Scratch::new();
+    let data = scratch.write(
+        "epoch.csv",
+        "user_id,item_id,timestamp\nu1,i1,1291191960000000\nu2,i2,1291191960000000000\nu3,i3,1291191960\n",
+    );
+    let v: serde_json::Value =
+        serde_json::from_str(scratch.run(["data", "profile", "--json", s(&data)]).ok()).unwrap();
+    assert_eq!(v["cleaning"]["rows_kept"], 3, "{v}");
+    assert_eq!(v["date_range"][0], "2010-12-01 08:26:00");
+    assert_eq!(v["date_range"][1], "2010-12-01 08:26:00");
 }

@@ -139,3 +139,19 @@ fn demo_workspace_applies_its_retention_window_and_ranking() {
     assert_eq!(v["ranking_type"], "revenue");
     assert!(v["date_range"][0].as_str().unwrap() >= "2011-11-10");
 }
+
+#[test]
+fn json_stays_json_with_an_empty_matrix_when_every_line_is_dropped() {
+    let scratch = Scratch::new();
+    let p = scratch.write(
+        "guests.csv",
+        "InvoiceNo,StockCode,Quantity,InvoiceDate,UnitPrice,CustomerID\n1,A,1,12/1/2010 8:26,1.0,\n",
+    );
+    let run = scratch.run(["data", "profile", "--json", s(&p)]);
+    let v: serde_json::Value = serde_json::from_str(run.ok()).expect("JSON");
+    assert_eq!(v["cleaning"]["rows_read"], 1);
+    assert_eq!(v["cleaning"]["rows_kept"], 0);
+    assert_eq!(crate::util::dropped(&v, "missing_customer"), 1);
+    assert_eq!((v["users"].as_u64(), v["nnz"].as_u64()), (Some(0), Some(0)));
+    assert!(v["date_range"].is_null(), "{v}");
+}

@@ -187,3 +187,53 @@ fn synthetic_data_is_deterministic_and_loads_with_every_fault_counted() {
     assert!(dropped(&csv, "non_product_code") > 50);
     assert!(csv["users"].as_u64().unwrap() > 100);
 }
+
+#[test]
+fn split_never_overwrites_its_input_or_writes_both_parts_to_one_file() {
+    let scratch = Scratch::new();
+    let data = scratch.write(
+        "data.csv",
+        std::fs::read(sample("online_retail_sample.csv")).unwrap(),
+    );
+    let before = std::fs::read(&data).unwrap();
+    let other = scratch.path("test.csv");
+    // The input by another spelling still is the input.
+    let sneaky = scratch.path(".").join("data.csv");
+    let err = scratch
+        .run([
+            "data",
+            "split",
+            s(&data),
+            "--per-user-last-invoice",
+            "--train-out",
+            s(&sneaky),
+            "--test-out",
+            s(&other),
+        ])
+        .input_error()
+        .to_owned();
+    assert!(
+        err.contains("--train-out") && err.contains("data file being read"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(&data).unwrap(), before, "the input is intact");
+
+    let err = scratch
+        .run([
+            "data",
+            "split",
+            s(&data),
+            "--per-user-last-invoice",
+            "--train-out",
+            s(&other),
+            "--test-out",
+            s(&other),
+        ])
+        .input_error()
+        .to_owned();
+    assert!(
+        err.contains("--train-out and --test-out are the same file") && err.contains("test.csv"),
+        "{err}"
+    );
+    assert!(!other.exists());
+}
