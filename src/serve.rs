@@ -18,7 +18,7 @@
 //! One client cannot hold the server: a call asking for more than [`MAX_BATCH_WORK`]
 //! recommendations is a 413, answers are computed and sent in bounded chunks
 //! ([`batch`]), and slow or idle connections are closed by the timeouts and connection
-//! limit of [`ServeLimits`] ([`conn`]).
+//! limit of [`ServeLimits`], which the server's own accept loop enforces.
 //!
 //! The model comes from a bundle folder, an export folder holding one, a SageMaker
 //! `model.tar.gz`, or an `s3://` prefix ([`load_model`]); a bundle whose manifest has

@@ -50,18 +50,6 @@ pub struct LimitArgs {
     pub max_connections: usize,
 }
 
-impl Default for LimitArgs {
-    fn default() -> Self {
-        let d = ServeLimits::default();
-        Self {
-            header_timeout: d.header_timeout,
-            body_timeout: d.body_timeout,
-            idle_timeout: d.idle_timeout,
-            max_connections: d.max_connections,
-        }
-    }
-}
-
 impl LimitArgs {
     /// The limits these flags set.
     pub fn limits(&self) -> ServeLimits {
@@ -79,7 +67,7 @@ fn seconds(text: &str) -> Result<Duration, String> {
     match text.trim().parse::<f64>() {
         Ok(s) if s > 0.0 && s <= 86_400.0 => Ok(Duration::from_secs_f64(s)),
         _ => Err(format!(
-            "'{text}' is not a number of seconds between 0 and 86400 (such as 10 or 0.5)"
+            "'{text}' is not a number of seconds above 0 and at most 86400 (such as 10 or 0.5)"
         )),
     }
 }
@@ -131,4 +119,35 @@ pub fn run(args: &ServeArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let model = load_model(&args.model, args.endpoint_url.as_deref())
         .with_context(|| format!("loading model '{}'", args.model))?;
     serve_with(model, addr, args.limits.limits(), out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Flags {
+        #[command(flatten)]
+        limits: LimitArgs,
+    }
+
+    #[test]
+    fn flag_defaults_are_the_library_defaults_and_bad_values_are_refused() {
+        let parsed = Flags::try_parse_from(["serve"]).unwrap();
+        assert_eq!(parsed.limits.limits(), ServeLimits::default());
+        let parsed = Flags::try_parse_from(["serve", "--idle-timeout", "0.25"]).unwrap();
+        assert_eq!(parsed.limits.idle_timeout, Duration::from_millis(250));
+        for bad in [
+            ["--idle-timeout", "0"],
+            ["--header-timeout", "-1"],
+            ["--body-timeout", "NaN"],
+            ["--max-connections", "0"],
+        ] {
+            assert!(
+                Flags::try_parse_from(["serve", bad[0], bad[1]]).is_err(),
+                "{bad:?}"
+            );
+        }
+    }
 }

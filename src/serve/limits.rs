@@ -47,8 +47,9 @@ impl Default for ServeLimits {
         Self {
             header_timeout: Duration::from_secs(10),
             body_timeout: Duration::from_secs(30),
-            // Above SageMaker's 60 s invocation timeout, so its client never finds a
-            // connection closed under it between two calls.
+            // Longer than the 60 s idle timeout of common proxies and load balancers, so
+            // the proxy in front closes a pooled connection first: a server closing first
+            // races the proxy's next request on it, which then fails.
             idle_timeout: Duration::from_secs(75),
             max_connections: 512,
         }
