@@ -16,4 +16,4 @@ pub use catalog::Catalog;
 pub use engine::{Customer, Engine, Explanation, RunView};
 pub use rules::{BoostRule, ColdStartPolicy, IncludeRule, Overrides, PopularCut};
 pub use similar::similar_items;
-pub use topk::{Reason, Scored, recommend_all, top_k};
+pub use topk::{Reason, Scored, capped_top, recommend_all, top_k};

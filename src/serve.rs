@@ -15,11 +15,21 @@
 //! popularity). `top_k` is capped at [`MAX_TOP_K`] (and the catalogue size); a capped
 //! answer says so in `warnings`. Bad JSON or an unknown field is a 400 with a message.
 //!
+//! One client cannot hold the server: a call asking for more than [`MAX_BATCH_WORK`]
+//! recommendations is a 413, answers are computed and sent in bounded chunks
+//! ([`batch`]), and slow or idle connections are closed by the timeouts and connection
+//! limit of [`ServeLimits`], which the server's own accept loop enforces.
+//!
 //! The model comes from a bundle folder, an export folder holding one, a SageMaker
 //! `model.tar.gz`, or an `s3://` prefix ([`load_model`]); a bundle whose manifest has
 //! another format version or whose files do not match their checksums is refused.
 
+mod activity;
+mod answer;
+pub mod batch;
+mod conn;
 pub mod handlers;
+pub mod limits;
 pub mod state;
 
 use std::net::SocketAddr;
@@ -31,13 +41,8 @@ use crate::export::s3::{S3Target, S3Url};
 use crate::export::{Manifest, bundle, sagemaker};
 use crate::store::Run;
 
+pub use limits::{MAX_BATCH, MAX_BATCH_WORK, MAX_BODY_BYTES, MAX_TOP_K, ServeLimits};
 pub use state::ServeState;
-
-/// The largest list one request gets.
-pub const MAX_TOP_K: usize = 1000;
-
-/// The most requests one batch may hold.
-pub const MAX_BATCH: usize = 10_000;
 
 /// A model ready to serve, with the temporary folder it was unpacked into (if any).
 pub struct LoadedModel {
@@ -127,29 +132,32 @@ fn load_local(path: &Path, source: &str) -> Result<LoadedModel, ExportError> {
     }
 }
 
-/// Serves `model` on `addr` until Ctrl-C or SIGTERM; `on_ready` gets the bound address
-/// (useful with port 0) once the socket listens.
+/// Serves `model` on `addr` under `limits` until Ctrl-C or SIGTERM; `on_ready` gets the
+/// bound address (useful with port 0) once the socket listens.
 pub fn serve_blocking(
     model: LoadedModel,
     addr: SocketAddr,
+    limits: ServeLimits,
     on_ready: impl FnOnce(SocketAddr) -> std::io::Result<()>,
 ) -> std::io::Result<()> {
     let threads = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
+    // Scoring runs on blocking threads, one per scoring permit (see `state`): few threads
+    // also keep glibc from growing an arena per thread that never shrinks back.
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(threads)
+        .max_blocking_threads(threads + 1)
         .enable_all()
         .build()?;
-    let state = Arc::new(ServeState::new(model));
+    let state = Arc::new(ServeState::new(model, limits, threads));
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .map_err(|e| std::io::Error::new(e.kind(), format!("cannot listen on {addr}: {e}")))?;
         let bound = listener.local_addr()?;
         on_ready(bound)?;
-        tracing::info!("serving on {bound}");
-        axum::serve(listener, handlers::router(state))
-            .with_graceful_shutdown(shutdown_signal())
-            .await
+        tracing::info!("serving on {bound} with {limits:?}");
+        conn::serve_connections(listener, handlers::router(state), limits, shutdown_signal()).await;
+        Ok(())
     })
 }
 

@@ -72,10 +72,16 @@ pub fn run(args: &ExportArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let run_id = crate::export::run_id(&args.run);
     crate::export::check_formats(&run, &run_id, &formats)?;
     let rules = args.rules.resolve(&run.config.overrides)?;
+    // A list never outgrows the catalogue: a larger --top is capped, with a warning.
+    let asked = args.top.unwrap_or(run.config.recommend.reco_item).max(1);
+    let (top_k, capped) = crate::recommend::capped_top("--top", asked, run.items.len().max(1));
+    if let Some(w) = capped {
+        let _ = writeln!(std::io::stderr(), "warning: {w}");
+    }
     let opts = ExportOptions {
         formats,
         rules,
-        top_k: args.top.unwrap_or(run.config.recommend.reco_item).max(1),
+        top_k,
         overwrite: args.overwrite,
     };
     let mut err = std::io::stderr();

@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::rule_args::RuleArgs;
 use crate::data::write::write_atomically;
 use crate::models::hyper::ParamsError;
-use crate::recommend::{Customer, Engine, Reason, Scored};
+use crate::recommend::{Customer, Engine, Reason, Scored, capped_top};
 use crate::store::Run;
 
 /// Arguments of `latent recommend`.
@@ -97,6 +97,10 @@ pub fn run(args: &RecommendArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     for w in &engine.warnings {
         let _ = writeln!(err, "warning: {w}");
     }
+    let (top, capped) = capped_top("--top", args.top, run.items.len());
+    if let Some(w) = capped {
+        let _ = writeln!(err, "warning: {w}");
+    }
     let batch = matches!(&args.users, Some(a) if a == "all");
     let ids: Vec<String> = match (&args.users, args.user.is_empty()) {
         (Some(_), _) if batch => {
@@ -125,7 +129,7 @@ pub fn run(args: &RecommendArgs, out: &mut dyn Write) -> anyhow::Result<()> {
             );
         }
     };
-    let lists = build_lists(&run, &engine, &ids, args);
+    let lists = build_lists(&run, &engine, &ids, top, args);
     let format = if args.json {
         Format::Json
     } else if args.csv || batch || args.out.is_some() {
@@ -133,7 +137,12 @@ pub fn run(args: &RecommendArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     } else {
         Format::Table
     };
-    let mut body = Vec::with_capacity(ids.len() * args.top * 32);
+    let mut body = Vec::with_capacity(
+        ids.len()
+            .saturating_mul(top)
+            .saturating_mul(32)
+            .min(1 << 26),
+    );
     match format {
         Format::Json => {
             serde_json::to_writer_pretty(&mut body, &lists)?;
@@ -163,6 +172,7 @@ fn build_lists(
     run: &Run,
     engine: &Engine<'_>,
     ids: &[String],
+    top: usize,
     args: &RecommendArgs,
 ) -> Vec<CustomerList> {
     let normal = |id: &str| {
@@ -174,7 +184,7 @@ fn build_lists(
         .iter()
         .filter_map(|id| run.users.get(&normal(id)))
         .collect();
-    let mut known_lists = engine.recommend_known(&known, args.top).into_iter();
+    let mut known_lists = engine.recommend_known(&known, top).into_iter();
     let mut history = Vec::new();
     let mut scratch = Vec::new();
     let mut err = std::io::stderr();
@@ -191,7 +201,7 @@ fn build_lists(
         }
         let list: Vec<Scored> = match who {
             Customer::Known(_) => known_lists.next().unwrap_or_default(),
-            Customer::New { .. } => engine.recommend(who, args.top, &mut scratch),
+            Customer::New { .. } => engine.recommend(who, top, &mut scratch),
         };
         let segment = match who {
             Customer::Known(u) => run.catalog.user_segment_name(u).map(str::to_owned),

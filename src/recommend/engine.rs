@@ -529,7 +529,8 @@ impl<'a> Engine<'a> {
             }
         }
         let n_forced = (slotted.len() + tail.len()).min(k);
-        let mut ranked = Vec::with_capacity(k + 1);
+        // `top_k` reserves at most the catalogue, whatever `k` is.
+        let mut ranked = Vec::new();
         top_k(
             scores,
             k - n_forced,
@@ -550,10 +551,10 @@ impl<'a> Engine<'a> {
             return ranked;
         }
         slotted.sort_by_key(|&(at, _)| at);
+        let mut out = Vec::with_capacity(k.min(ranked.len() + slotted.len() + tail.len()));
         let mut slotted = slotted.into_iter().peekable();
         let mut tail = tail.into_iter();
         let mut model = ranked.into_iter();
-        let mut out = Vec::with_capacity(k);
         while out.len() < k {
             let pos = out.len();
             let next = if slotted.peek().is_some_and(|&(at, _)| at <= pos) {

@@ -148,6 +148,21 @@ fn includes_at_slots_at_the_end_and_by_segment() {
     assert_eq!(ids(&f.list(&rules, 1, 4)), ["F"]);
     // A list shorter than the forced products keeps them in slot order.
     assert_eq!(ids(&f.list(&rules, 5, 1)), ["F"]);
+    // A list longer than the catalogue is the catalogue, forced products merged in; the
+    // engine reserved k entries before, which aborted the process on a huge k.
+    let whole = f.list(&rules, 5, usize::MAX);
+    assert_eq!(ids(&whole), ["F", "D", "B", "C", "E"]);
+    let engine = Engine::new(f.view(), &rules);
+    for who in [
+        Customer::Known(5),
+        Customer::New {
+            history: &[],
+            segment: None,
+        },
+    ] {
+        let list = engine.recommend(who, 1 << 40, &mut Vec::new());
+        assert!(list.len() <= 6 && list.capacity() <= 6, "{list:?}");
+    }
 }
 
 #[test]

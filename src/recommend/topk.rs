@@ -50,12 +50,27 @@ pub struct Scored {
     pub reason: Reason,
 }
 
+/// Above this share of the catalogue (k × `WIDE` ≥ products) a list is selected by a
+/// partial sort of every candidate instead of the ordered buffer, whose inserts cost O(k)
+/// each: a "whole catalogue" list would otherwise be quadratic.
+const WIDE: usize = 8;
+
 /// The best `k` entries of `scores`, skipping the sorted indices in `exclude`; best first.
+///
+/// `k` larger than the catalogue is the whole catalogue: nothing here allocates more than
+/// `min(k, scores.len())` entries, so a careless `--top 1000000000` costs what the
+/// catalogue does (see [`capped_top`] for the caller's warning).
 pub fn top_k(scores: &[f32], k: usize, exclude: &[u32], reason: Reason, out: &mut Vec<Scored>) {
     out.clear();
+    let k = k.min(scores.len());
     if k == 0 {
         return;
     }
+    if k.saturating_mul(WIDE) >= scores.len() {
+        top_k_wide(scores, k, exclude, reason, out);
+        return;
+    }
+    out.reserve(k + 1);
     let mut ex = exclude.iter().peekable();
     for (i, &s) in scores.iter().enumerate() {
         let i = i as u32;
@@ -84,6 +99,55 @@ pub fn top_k(scores: &[f32], k: usize, exclude: &[u32], reason: Reason, out: &mu
     }
 }
 
+/// [`top_k`] for a `k` close to the catalogue size: every candidate, partially sorted.
+/// The order is the buffer's: higher score first, ties (0.0 and -0.0 included) to the
+/// lower product index.
+fn top_k_wide(scores: &[f32], k: usize, exclude: &[u32], reason: Reason, out: &mut Vec<Scored>) {
+    let mut ex = exclude.iter().peekable();
+    out.reserve(scores.len().saturating_sub(exclude.len()));
+    for (i, &s) in scores.iter().enumerate() {
+        let i = i as u32;
+        while ex.peek().is_some_and(|&&e| e < i) {
+            ex.next();
+        }
+        if ex.peek() == Some(&&i) || s.is_nan() {
+            continue;
+        }
+        out.push(Scored {
+            item: i,
+            score: s,
+            reason,
+        });
+    }
+    let better = |a: &Scored, b: &Scored| {
+        b.score
+            .partial_cmp(&a.score)
+            .unwrap_or(std::cmp::Ordering::Equal)
+            .then(a.item.cmp(&b.item))
+    };
+    if out.len() > k {
+        out.select_nth_unstable_by(k, better);
+        out.truncate(k);
+    }
+    out.sort_unstable_by(better);
+    out.shrink_to(k);
+}
+
+/// `k` capped at a catalogue of `n_items` products, with the warning to show when the cap
+/// applies (`flag` names the option, such as `--top`). Lists never hold more products
+/// than the catalogue, so asking for more is not an error, only worth saying.
+pub fn capped_top(flag: &str, k: usize, n_items: usize) -> (usize, Option<String>) {
+    if k <= n_items {
+        return (k, None);
+    }
+    (
+        n_items,
+        Some(format!(
+            "{flag} {k} capped to {n_items}: the catalogue has {n_items} products"
+        )),
+    )
+}
+
 /// Top-`k` lists for `users` (indices into `train`'s rows), in parallel.
 ///
 /// `exclude_seen` leaves out each customer's training products.
@@ -107,7 +171,7 @@ pub fn recommend_all(
                     .iter()
                     .zip(scores.chunks_exact(n_items))
                     .map(|(&u, row)| {
-                        let mut out = Vec::with_capacity(k + 1);
+                        let mut out = Vec::new();
                         top_k(
                             row,
                             k,
@@ -160,6 +224,28 @@ mod tests {
         assert!(out.is_empty());
         top_k(&scores, 10, &[0, 1, 2, 3, 4, 5], Reason::Model, &mut out);
         assert!(out.is_empty());
+    }
+
+    #[test]
+    fn a_k_beyond_the_catalogue_allocates_only_the_catalogue() {
+        let scores = [0.3, -0.0, 0.0, f32::NAN, 0.9];
+        let mut out = Vec::new();
+        // The old buffer reserved k + 1 entries up front: this aborted the process.
+        top_k(&scores, usize::MAX - 1, &[4], Reason::Model, &mut out);
+        let items: Vec<u32> = out.iter().map(|s| s.item).collect();
+        assert_eq!(
+            items,
+            [0, 1, 2],
+            "NaN and excluded products left out; 0.0 ties -0.0"
+        );
+        assert!(out.capacity() <= scores.len(), "{}", out.capacity());
+        let (k, warning) = capped_top("--top", 1_000_000_000, 5);
+        assert_eq!(k, 5);
+        assert_eq!(
+            warning.as_deref(),
+            Some("--top 1000000000 capped to 5: the catalogue has 5 products")
+        );
+        assert_eq!(capped_top("--top", 3, 5), (3, None));
     }
 
     proptest::proptest! {

@@ -3,10 +3,17 @@
 //! Both are read-only after start-up, so requests share them through an `Arc` without a
 //! lock. A request with its own `exclude` / `include` compiles its rules on top of the
 //! base (well under a millisecond); the others reuse the base compiled once.
+//!
+//! Scoring takes one of a fixed number of permits (one per core): a permit is a dense
+//! score buffer over the catalogue and a chunk of answer being written, so however many
+//! calls arrive at once, only that many of each exist; the other calls wait their turn.
 
 use std::sync::Arc;
 
+use tokio::sync::Semaphore;
+
 use super::LoadedModel;
+use super::limits::ServeLimits;
 use crate::recommend::engine::CompiledRules;
 use crate::recommend::{Engine, IncludeRule, Overrides};
 use crate::store::Run;
@@ -18,11 +25,16 @@ pub struct ServeState {
     pub base: Arc<CompiledRules>,
     /// List length when a request gives none: the run's `[recommend] reco_item`.
     pub default_top_k: usize,
+    /// Timeouts and connection limit.
+    pub limits: ServeLimits,
+    /// Calls being scored at once (see the module docs).
+    pub scoring: Semaphore,
 }
 
 impl ServeState {
-    /// Compiles the base rules of `model`.
-    pub fn new(model: LoadedModel) -> Self {
+    /// Compiles the base rules of `model`, to be served under `limits` with at most
+    /// `scorers` calls scored at once.
+    pub fn new(model: LoadedModel, limits: ServeLimits, scorers: usize) -> Self {
         let base = Arc::new(CompiledRules::new(
             model.run.view(),
             &model.run.config.overrides,
@@ -35,6 +47,8 @@ impl ServeState {
             model,
             base,
             default_top_k,
+            limits,
+            scoring: Semaphore::new(scorers.max(1)),
         }
     }
 

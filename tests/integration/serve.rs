@@ -16,6 +16,13 @@ pub struct Server {
     pub addr: SocketAddr,
 }
 
+impl Server {
+    /// The server's process id, to read its memory from /proc.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -114,7 +121,7 @@ fn items(answer: &serde_json::Value) -> Vec<String> {
 }
 
 /// Trains ALS on the sample and exports its bundle; returns (run, export folder).
-fn exported(scratch: &Scratch) -> (std::path::PathBuf, std::path::PathBuf) {
+pub fn exported(scratch: &Scratch) -> (std::path::PathBuf, std::path::PathBuf) {
     let run = train_sample(scratch, "run", "als");
     let out = scratch.path("export");
     scratch
