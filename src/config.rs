@@ -87,11 +87,11 @@ impl WorkspaceConfig {
             path: path.to_owned(),
             message,
         })?;
-        if let Some(data) = &config.data.path {
-            if data.is_relative() {
-                let base = path.parent().unwrap_or(Path::new("."));
-                config.data.path = Some(base.join(data));
-            }
+        if let Some(data) = &config.data.path
+            && data.is_relative()
+        {
+            let base = path.parent().unwrap_or(Path::new("."));
+            config.data.path = Some(base.join(data));
         }
         Ok(config)
     }

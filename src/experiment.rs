@@ -468,10 +468,10 @@ pub fn train_on(
         Some(std::fs::canonicalize(&spec.data).unwrap_or_else(|_| spec.data.clone()));
     // Side tables too, resolved as they were read.
     for table in [&mut config.data.user_file, &mut config.data.item_file] {
-        if let Some(p) = table.as_mut() {
-            if p.is_relative() {
-                *p = std::fs::canonicalize(data_folder.join(&*p)).unwrap_or_else(|_| p.clone());
-            }
+        if let Some(p) = table.as_mut()
+            && p.is_relative()
+        {
+            *p = std::fs::canonicalize(data_folder.join(&*p)).unwrap_or_else(|_| p.clone());
         }
     }
     if let TrainedModel::Fm(m) = &model {

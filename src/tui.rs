@@ -88,10 +88,10 @@ impl Runtime {
             self.training = None;
         }
         let mut commands = commands;
-        if self.training.is_none() {
-            if let Some(next) = self.queue.pop_front() {
-                commands.insert(0, next);
-            }
+        if self.training.is_none()
+            && let Some(next) = self.queue.pop_front()
+        {
+            commands.insert(0, next);
         }
         for command in commands {
             let command = match command {

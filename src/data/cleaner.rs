@@ -521,11 +521,11 @@ impl Cleaner {
                 self.drop_line(DropReason::ImplausibleDate);
                 continue;
             }
-            if let Some((start, end)) = window {
-                if ts >= end || start.is_some_and(|s| ts < s) {
-                    self.drop_line(DropReason::OutsideWindow);
-                    continue;
-                }
+            if let Some((start, end)) = window
+                && (ts >= end || start.is_some_and(|s| ts < s))
+            {
+                self.drop_line(DropReason::OutsideWindow);
+                continue;
             }
             if self.spec.drop_duplicates && !seen.insert(self.row_hashes[row]) {
                 self.drop_line(DropReason::Duplicate);

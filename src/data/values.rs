@@ -22,14 +22,13 @@ pub fn normalise_id(text: &str) -> Option<&str> {
     if is_missing_marker(t) {
         return None;
     }
-    if let Some((int, frac)) = t.split_once('.') {
-        if !int.is_empty()
-            && int.bytes().all(|b| b.is_ascii_digit())
-            && !frac.is_empty()
-            && frac.bytes().all(|b| b == b'0')
-        {
-            return Some(int);
-        }
+    if let Some((int, frac)) = t.split_once('.')
+        && !int.is_empty()
+        && int.bytes().all(|b| b.is_ascii_digit())
+        && !frac.is_empty()
+        && frac.bytes().all(|b| b == b'0')
+    {
+        return Some(int);
     }
     Some(t)
 }

@@ -224,13 +224,12 @@ fn ini_section(text: &str, name: &str) -> Option<Vec<(String, String)>> {
             }
             continue;
         }
-        if inside {
-            if let Some((k, v)) = line.split_once('=') {
-                if let Some(pairs) = found.as_mut() {
-                    let pairs: &mut Vec<(String, String)> = pairs;
-                    pairs.push((k.trim().to_ascii_lowercase(), v.trim().to_owned()));
-                }
-            }
+        if inside
+            && let Some((k, v)) = line.split_once('=')
+            && let Some(pairs) = found.as_mut()
+        {
+            let pairs: &mut Vec<(String, String)> = pairs;
+            pairs.push((k.trim().to_ascii_lowercase(), v.trim().to_owned()));
         }
     }
     found

@@ -498,10 +498,10 @@ impl<'a> Engine<'a> {
         let mut tail: Vec<Scored> = Vec::new();
         let mut taken = rustc_hash::FxHashSet::default();
         for f in &self.forced {
-            if let Some(want) = f.segment {
-                if segment != Some(want) {
-                    continue;
-                }
+            if let Some(want) = f.segment
+                && segment != Some(want)
+            {
+                continue;
             }
             let mut placed = 0;
             for &i in &f.items {
@@ -538,12 +538,13 @@ impl<'a> Engine<'a> {
             reason,
             &mut ranked,
         );
-        if boosted && reason == Reason::Model {
-            if let Some(b) = &self.boost {
-                for s in &mut ranked {
-                    if b[s.item as usize] != (1.0, 0.0) {
-                        s.reason = Reason::Boosted;
-                    }
+        if boosted
+            && reason == Reason::Model
+            && let Some(b) = &self.boost
+        {
+            for s in &mut ranked {
+                if b[s.item as usize] != (1.0, 0.0) {
+                    s.reason = Reason::Boosted;
                 }
             }
         }

@@ -278,33 +278,33 @@ impl AppState {
 
     fn on_job(&mut self, event: JobEvent) -> Vec<Command> {
         let id = event.id();
-        if let DataState::Loading { job, progress } = &mut self.data {
-            if *job == id {
-                match event {
-                    JobEvent::Loading { progress: p, .. } => *progress = Some(p),
-                    JobEvent::Profiled {
+        if let DataState::Loading { job, progress } = &mut self.data
+            && *job == id
+        {
+            match event {
+                JobEvent::Loading { progress: p, .. } => *progress = Some(p),
+                JobEvent::Profiled {
+                    profile,
+                    monthly_lines,
+                    item_popularity,
+                    products,
+                    ..
+                } => {
+                    self.products.clamp(&products);
+                    self.data = DataState::Ready {
                         profile,
                         monthly_lines,
                         item_popularity,
                         products,
-                        ..
-                    } => {
-                        self.products.clamp(&products);
-                        self.data = DataState::Ready {
-                            profile,
-                            monthly_lines,
-                            item_popularity,
-                            products,
-                        };
-                    }
-                    JobEvent::Failed { message, .. } => {
-                        self.status = format!("data: {message}");
-                        self.data = DataState::Failed { message };
-                    }
-                    _ => {}
+                    };
                 }
-                return Vec::new();
+                JobEvent::Failed { message, .. } => {
+                    self.status = format!("data: {message}");
+                    self.data = DataState::Failed { message };
+                }
+                _ => {}
             }
+            return Vec::new();
         }
         if self.export.job == Some(id) {
             match event {

@@ -73,11 +73,11 @@ impl InspectState {
     pub fn update_matches(&mut self) {
         let Some(run) = &self.run else { return };
         let q = self.query.trim();
-        if let (Some(index), false) = (&self.index, q.is_empty()) {
-            if let Ok(hits) = index.customers(q, 200) {
-                self.matches = hits.iter().filter_map(|h| run.users.get(&h.id)).collect();
-                return;
-            }
+        if let (Some(index), false) = (&self.index, q.is_empty())
+            && let Ok(hits) = index.customers(q, 200)
+        {
+            self.matches = hits.iter().filter_map(|h| run.users.get(&h.id)).collect();
+            return;
         }
         let names = run.users.names();
         let mut prefix: Vec<u32> = Vec::new();

@@ -64,10 +64,10 @@ impl AppState {
     /// Moves the highlight to the first shown job when the filter hides it.
     pub(crate) fn clamp_job_selection(&mut self) {
         let shown = self.visible_jobs();
-        if !shown.contains(&self.selected_job) {
-            if let Some(&first) = shown.first() {
-                self.selected_job = first;
-            }
+        if !shown.contains(&self.selected_job)
+            && let Some(&first) = shown.first()
+        {
+            self.selected_job = first;
         }
     }
 }

@@ -247,13 +247,13 @@ pub fn fit(
             "a training value is '{bad}': ratings must be finite numbers"
         )));
     }
-    if let Some(d) = params.feature_dim {
-        if d != space.len() {
-            return Err(FmFitError::BadData(format!(
-                "feature_dim '{d}' differs from the {} features of the data (ids and side features); leave feature_dim unset",
-                space.len()
-            )));
-        }
+    if let Some(d) = params.feature_dim
+        && d != space.len()
+    {
+        return Err(FmFitError::BadData(format!(
+            "feature_dim '{d}' differs from the {} features of the data (ids and side features); leave feature_dim unset",
+            space.len()
+        )));
     }
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(params.num_threads)

@@ -104,7 +104,7 @@ mod tests {
             let t = TrainWeights::new(&w);
             for f in 0..7u32 {
                 assert_eq!(t.factors(f), w.factors(f), "k={k}");
-                if t.stride % LINE == 0 {
+                if t.stride.is_multiple_of(LINE) {
                     assert_eq!(t.factors(f).as_ptr() as usize % 64, 0, "k={k}");
                 }
             }
