@@ -53,3 +53,5 @@ mod serve;
 mod export_s3;
 // `latent export --format spark-job` run by pyspark, and `latent import spark-model` back.
 mod spark_job;
+// Hostile manifests and archives, leftovers of killed exports, unsupported URLs, secrets.
+mod hardening_paths;
