@@ -20,7 +20,8 @@
 //! Every format is first written into a staging folder beside the target; the staging
 //! folder is renamed into place only when complete ([`publish`]), and an existing target
 //! is replaced only with `--overwrite`, by renaming, so the target is either the old
-//! export or the new one, never a mix. S3 exports ([`s3`]) upload the staged files, verify
+//! export or the new one, never a mix. What a killed export leaves beside the target is
+//! cleaned by the next export to it ([`staging`]). S3 exports ([`s3`]) upload the staged files, verify
 //! each one, and put `manifest.json` last.
 
 pub mod bundle;
@@ -30,10 +31,13 @@ pub mod import_spark;
 pub mod manifest;
 pub mod npz;
 pub mod recs;
+pub mod redact;
 pub mod s3;
+pub mod safe_path;
 pub mod sagemaker;
 pub mod spark;
 pub mod spark_job;
+pub mod staging;
 
 use std::path::{Path, PathBuf};
 
@@ -43,6 +47,7 @@ use crate::store::Run;
 
 pub use destination::{DestinationError, export_to};
 pub use manifest::{FileEntry, Manifest};
+pub use staging::{Staging, clean_leftovers, publish, staging_dir};
 
 /// Why an export (or loading an exported bundle) failed.
 #[derive(Debug, thiserror::Error)]
@@ -80,6 +85,12 @@ pub enum ExportError {
         path: String,
         file: String,
         message: String,
+    },
+    /// A manifest entry or archive member that would land outside its folder.
+    #[error("'{path}' is refused: {error}; a model lists only paths inside its own folder")]
+    UnsafePath {
+        path: String,
+        error: safe_path::UnsafePath,
     },
     #[error("'{path}' is not a Spark ALSModel: {message}")]
     NotASparkModel { path: PathBuf, message: String },
@@ -265,6 +276,8 @@ pub fn export_local(
     target: &Path,
     opts: &ExportOptions,
 ) -> Result<Manifest, ExportError> {
+    // Before the target is judged: an export an interrupted run moved aside comes back.
+    clean_leftovers(target)?;
     check_target(target, opts.overwrite)?;
     check_formats(run, run_id, &opts.formats)?;
     let staging = staging_dir(target)?;
@@ -283,65 +296,6 @@ pub fn check_target(target: &Path, overwrite: bool) -> Result<(), ExportError> {
     };
     if busy && !overwrite {
         return Err(ExportError::TargetExists(target.display().to_string()));
-    }
-    Ok(())
-}
-
-/// A staging folder beside `target` (same file system, so the final rename is atomic).
-pub fn staging_dir(target: &Path) -> Result<tempfile::TempDir, ExportError> {
-    let parent = match target.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
-        _ => PathBuf::from("."),
-    };
-    std::fs::create_dir_all(&parent).map_err(|e| ExportError::write(&parent, e))?;
-    let name = target
-        .file_name()
-        .map_or_else(|| "export".into(), |n| n.to_string_lossy().into_owned());
-    tempfile::Builder::new()
-        .prefix(&format!(".{name}.latent-export-"))
-        .tempdir_in(&parent)
-        .map_err(|e| ExportError::write(target, e))
-}
-
-/// Moves a complete staging folder to `target`. An existing target is first renamed
-/// aside and removed only once the new export is in place; if the final rename fails the
-/// old export is put back.
-pub fn publish(
-    staging: tempfile::TempDir,
-    target: &Path,
-    overwrite: bool,
-) -> Result<(), ExportError> {
-    let staged = staging.keep();
-    let undo = |e: &dyn std::fmt::Display| {
-        let _ = std::fs::remove_dir_all(&staged);
-        ExportError::write(target, e)
-    };
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        // Temporary folders are private (0700); an export is an ordinary folder.
-        let _ = std::fs::set_permissions(&staged, std::fs::Permissions::from_mode(0o755));
-    }
-    let old = if target.symlink_metadata().is_ok() {
-        check_target(target, overwrite)?;
-        let aside = staged.with_extension("old");
-        std::fs::rename(target, &aside).map_err(|e| undo(&e))?;
-        Some(aside)
-    } else {
-        None
-    };
-    if let Err(e) = std::fs::rename(&staged, target) {
-        if let Some(old) = &old {
-            let _ = std::fs::rename(old, target);
-        }
-        return Err(undo(&e));
-    }
-    if let Some(old) = old {
-        if old.is_dir() {
-            let _ = std::fs::remove_dir_all(&old);
-        } else {
-            let _ = std::fs::remove_file(&old);
-        }
     }
     Ok(())
 }

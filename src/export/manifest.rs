@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::ExportError;
+use super::safe_path::check_relative;
 use crate::models::ModelKind;
 
 /// The manifest format this build writes and reads.
@@ -97,10 +98,20 @@ impl Manifest {
                 expected: FORMAT_VERSION,
             });
         }
-        serde_json::from_value(value).map_err(|e| ExportError::NotABundle {
-            path: source.to_owned(),
-            message: format!("{MANIFEST}: {e}"),
-        })
+        let manifest: Self =
+            serde_json::from_value(value).map_err(|e| ExportError::NotABundle {
+                path: source.to_owned(),
+                message: format!("{MANIFEST}: {e}"),
+            })?;
+        // Checked here, once, so every reader (serve, the S3 download, the SageMaker
+        // archive, verification) only ever sees paths inside the manifest's folder.
+        for f in &manifest.files {
+            check_relative(&f.path).map_err(|error| ExportError::UnsafePath {
+                path: format!("{source}/{MANIFEST}"),
+                error,
+            })?;
+        }
+        Ok(manifest)
     }
 
     /// Reads `dir/manifest.json`.
@@ -244,5 +255,25 @@ mod tests {
             "{err}"
         );
         assert!(Manifest::parse(b"not json", "x").is_err());
+    }
+
+    #[test]
+    fn paths_leading_outside_are_refused_at_parse_time() {
+        for bad in ["/abs/x", "../x", "a/../../x", ""] {
+            let text = serde_json::json!({
+                "format_version": FORMAT_VERSION, "content": "bundle", "latent_version": "0",
+                "run_id": "r", "created": "2024-01-01T00:00:00Z", "model_kind": "als",
+                "files": [{"path": "ok.txt", "size": 1, "sha256": "00"},
+                          {"path": bad, "size": 1, "sha256": "00"}]
+            });
+            let err = Manifest::parse(text.to_string().as_bytes(), "s3://b/p").unwrap_err();
+            assert!(matches!(err, ExportError::UnsafePath { .. }), "{err}");
+            assert!(err.is_input_error());
+            let text = err.to_string();
+            assert!(
+                text.contains("s3://b/p/manifest.json") && text.contains(&format!("'{bad}'")),
+                "{text}"
+            );
+        }
     }
 }

@@ -35,12 +35,27 @@ use object_store::{
 };
 
 use super::manifest::{MANIFEST, Manifest, sha256_bytes};
+use super::redact::{mask_url_credentials, url_secret};
+use super::safe_path::{UnsafePath, resolve_inside};
+
+mod profile;
+mod url;
+
+use profile::profile_keys;
+
+pub use url::{S3Url, SUPPORTED};
 
 /// Why an S3 transfer failed.
 #[derive(Debug, thiserror::Error)]
 pub enum S3Error {
     #[error("invalid S3 URL '{url}': {message}")]
     BadUrl { url: String, message: String },
+    #[error("'{url}' uses '{scheme}://', which latent does not support: use {SUPPORTED}")]
+    UnsupportedScheme { url: String, scheme: String },
+    #[error("'{url}' holds a {MANIFEST} latent cannot use: {message}")]
+    BadManifest { url: String, message: String },
+    #[error("'{url}' is refused: {error}; a model lists only paths inside its own folder")]
+    UnsafePath { url: String, error: UnsafePath },
     #[error(
         "no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or a profile in ~/.aws/credentials (AWS_PROFILE)"
     )]
@@ -84,50 +99,6 @@ impl S3Error {
     }
 }
 
-/// `s3://bucket/prefix`, parsed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct S3Url {
-    pub bucket: String,
-    /// Without leading or trailing `/`; may be empty.
-    pub prefix: String,
-}
-
-impl S3Url {
-    /// `None` when `text` is not an `s3://` URL (a local path).
-    pub fn parse(text: &str) -> Option<Result<Self, S3Error>> {
-        let rest = text.strip_prefix("s3://")?;
-        let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
-        if bucket.is_empty() {
-            return Some(Err(S3Error::BadUrl {
-                url: text.to_owned(),
-                message: "no bucket name: write s3://BUCKET/PREFIX".into(),
-            }));
-        }
-        Some(Ok(Self {
-            bucket: bucket.to_owned(),
-            prefix: prefix.trim_matches('/').to_owned(),
-        }))
-    }
-
-    fn key(&self, rel: &str) -> Key {
-        if self.prefix.is_empty() {
-            Key::from(rel)
-        } else {
-            Key::from(format!("{}/{rel}", self.prefix))
-        }
-    }
-
-    fn display(&self, rel: &str) -> String {
-        format!("s3://{}/{}", self.bucket, self.key(rel))
-    }
-}
-
-impl std::fmt::Display for S3Url {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "s3://{}/{}", self.bucket, self.prefix)
-    }
-}
-
 /// A connected bucket and prefix.
 pub struct S3Target {
     store: Arc<dyn ObjectStore>,
@@ -150,89 +121,12 @@ impl std::fmt::Debug for S3Target {
     }
 }
 
-fn env(name: &str) -> Option<String> {
+pub(super) fn env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
 }
 
 fn env_number(name: &str, default: u64) -> u64 {
     env(name).and_then(|v| v.parse().ok()).unwrap_or(default)
-}
-
-/// Static keys from a profile file: (access key, secret, token, region).
-type ProfileKeys = (String, String, Option<String>, Option<String>);
-
-fn profile_keys(profile: &str) -> Result<Option<(ProfileKeys, PathBuf)>, S3Error> {
-    let home = env("HOME").map(PathBuf::from);
-    let file = match env("AWS_SHARED_CREDENTIALS_FILE") {
-        Some(f) => PathBuf::from(f),
-        None => match &home {
-            Some(h) => h.join(".aws").join("credentials"),
-            None => return Ok(None),
-        },
-    };
-    let Ok(text) = std::fs::read_to_string(&file) else {
-        return Ok(None);
-    };
-    let section = ini_section(&text, profile);
-    let Some(section) = section else {
-        return Ok(None);
-    };
-    let get = |k: &str| {
-        section
-            .iter()
-            .find(|(key, _)| key == k)
-            .map(|(_, v)| v.clone())
-    };
-    let (Some(id), Some(secret)) = (get("aws_access_key_id"), get("aws_secret_access_key")) else {
-        return Err(S3Error::Profile {
-            profile: profile.to_owned(),
-            file,
-            message: "it lacks aws_access_key_id or aws_secret_access_key".into(),
-        });
-    };
-    let config = env("AWS_CONFIG_FILE")
-        .map(PathBuf::from)
-        .or_else(|| home.map(|h| h.join(".aws").join("config")));
-    let region = get("region").or_else(|| {
-        let text = std::fs::read_to_string(config?).ok()?;
-        let name = if profile == "default" {
-            "default".to_owned()
-        } else {
-            format!("profile {profile}")
-        };
-        ini_section(&text, &name)?
-            .into_iter()
-            .find(|(k, _)| k == "region")
-            .map(|(_, v)| v)
-    });
-    Ok(Some(((id, secret, get("aws_session_token"), region), file)))
-}
-
-/// The `key = value` pairs of `[name]` in an INI text.
-fn ini_section(text: &str, name: &str) -> Option<Vec<(String, String)>> {
-    let mut inside = false;
-    let mut found = None;
-    for line in text.lines() {
-        let line = line.trim();
-        if line.starts_with('#') || line.starts_with(';') || line.is_empty() {
-            continue;
-        }
-        if let Some(head) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
-            inside = head.trim() == name;
-            if inside {
-                found.get_or_insert_with(Vec::new);
-            }
-            continue;
-        }
-        if inside
-            && let Some((k, v)) = line.split_once('=')
-            && let Some(pairs) = found.as_mut()
-        {
-            let pairs: &mut Vec<(String, String)> = pairs;
-            pairs.push((k.trim().to_ascii_lowercase(), v.trim().to_owned()));
-        }
-    }
-    found
 }
 
 impl S3Target {
@@ -295,6 +189,9 @@ impl S3Target {
             .map(str::to_owned)
             .or_else(|| env("AWS_ENDPOINT_URL_S3"))
             .or_else(|| env("AWS_ENDPOINT_URL"));
+        if let Some(secret) = endpoint.as_deref().and_then(url_secret) {
+            secrets.push(secret.to_owned());
+        }
         if let Some(e) = &endpoint {
             builder = builder
                 .with_endpoint(e.trim_end_matches('/'))
@@ -319,15 +216,21 @@ impl S3Target {
                 retry_timeout: timeout * 2,
                 ..RetryConfig::default()
             });
+        let scrub = |text: &str| {
+            secrets.iter().fold(mask_url_credentials(text), |t, s| {
+                t.replace(s.as_str(), "***")
+            })
+        };
         let store = builder.build().map_err(|e| S3Error::BadUrl {
             url: url.to_string(),
-            message: e.to_string(),
+            message: scrub(&e.to_string()),
         })?;
+        let endpoint = endpoint.map_or_else(|| "AWS".to_owned(), |e| scrub(&e));
         Ok(Self {
             store: Arc::new(store),
             url: url.clone(),
             source_name,
-            endpoint: endpoint.unwrap_or_else(|| "AWS".to_owned()),
+            endpoint,
             secrets,
             // S3 wants parts of at least 5 MiB (the last aside); smaller ones are for
             // S3-compatible stores that accept them, such as the tests' moto.
@@ -340,14 +243,20 @@ impl S3Target {
         &self.url
     }
 
+    /// `text` without any secret: credentials in URLs masked, known secrets replaced.
+    fn scrub(&self, text: &str) -> String {
+        let mut text = mask_url_credentials(text);
+        for s in &self.secrets {
+            text = text.replace(s.as_str(), "***");
+        }
+        text
+    }
+
     /// Turns an object_store error into ours, naming the credential source on refusals
     /// and never printing a secret.
     fn fail(&self, rel: &str, e: &object_store::Error) -> S3Error {
-        let mut message = e.to_string();
-        for s in &self.secrets {
-            message = message.replace(s.as_str(), "***");
-        }
         let url = self.url.display(rel);
+        let message = self.scrub(&e.to_string());
         let refused = matches!(
             e,
             object_store::Error::PermissionDenied { .. }
@@ -552,15 +461,24 @@ impl S3Target {
             }
             Err(e) => return Err(self.fail(MANIFEST, &e)),
         };
-        let manifest =
-            Manifest::parse(&text, &self.url.to_string()).map_err(|e| S3Error::Verify {
+        let manifest = Manifest::parse(&text, &self.url.to_string()).map_err(|e| match e {
+            super::ExportError::UnsafePath { error, .. } => S3Error::UnsafePath {
+                url: self.url.display(MANIFEST),
+                error,
+            },
+            e => S3Error::BadManifest {
                 url: self.url.display(MANIFEST),
                 message: e.to_string(),
-            })?;
+            },
+        })?;
         std::fs::create_dir_all(dir).map_err(|e| local(dir, &e))?;
         std::fs::write(dir.join(MANIFEST), &text).map_err(|e| local(dir, &e))?;
         for f in &manifest.files {
-            let path = dir.join(&f.path);
+            // Parsing refused escaping paths; this also refuses a link on the way.
+            let path = resolve_inside(dir, &f.path).map_err(|error| S3Error::UnsafePath {
+                url: self.url.display(MANIFEST),
+                error,
+            })?;
             if let Some(parent) = path.parent() {
                 std::fs::create_dir_all(parent).map_err(|e| local(parent, &e))?;
             }
@@ -618,26 +536,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn urls() {
-        let u = S3Url::parse("s3://bucket/a/b/").unwrap().unwrap();
-        assert_eq!((u.bucket.as_str(), u.prefix.as_str()), ("bucket", "a/b"));
-        assert_eq!(u.key("manifest.json").as_ref(), "a/b/manifest.json");
-        let root = S3Url::parse("s3://bucket").unwrap().unwrap();
-        assert_eq!(root.key("x").as_ref(), "x");
-        assert!(S3Url::parse("s3:///x").unwrap().is_err());
-        assert!(S3Url::parse("/tmp/x").is_none());
-    }
-
-    #[test]
-    fn profiles_and_masks() {
-        let text =
-            "[default]\naws_access_key_id = A\n\n[profile other]\nregion=eu\n[x]\n# c\nk = v\n";
-        assert_eq!(
-            ini_section(text, "default").unwrap(),
-            [("aws_access_key_id".to_owned(), "A".to_owned())]
-        );
-        assert_eq!(ini_section(text, "x").unwrap()[0].1, "v");
-        assert!(ini_section(text, "missing").is_none());
+    fn masks() {
         assert_eq!(mask("AKIAABCDEFGHWXYZ"), "AKIA…WXYZ");
         assert_eq!(mask("short"), "*****");
     }

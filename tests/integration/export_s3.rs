@@ -12,11 +12,11 @@ use crate::serve::{invoke, start};
 use crate::util::{Scratch, s};
 
 /// moto's S3 server, killed (by its own handle) when dropped.
-struct Moto {
-    child: Child,
-    endpoint: String,
-    key: String,
-    secret: String,
+pub struct Moto {
+    pub child: Child,
+    pub endpoint: String,
+    pub key: String,
+    pub secret: String,
 }
 
 impl Drop for Moto {
@@ -31,7 +31,7 @@ impl Drop for Moto {
 }
 
 impl Moto {
-    fn start() -> Self {
+    pub fn start() -> Self {
         let port = TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -80,7 +80,7 @@ impl Moto {
         moto
     }
 
-    fn env(&self) -> Vec<(&str, &str)> {
+    pub fn env(&self) -> Vec<(&str, &str)> {
         vec![
             ("AWS_ENDPOINT_URL", self.endpoint.as_str()),
             ("AWS_ACCESS_KEY_ID", self.key.as_str()),
@@ -91,7 +91,7 @@ impl Moto {
     }
 
     /// `check_s3.py ARGS` with this server's keys.
-    fn script(&self, args: &[&str]) -> Result<String, String> {
+    pub fn script(&self, args: &[&str]) -> Result<String, String> {
         let out = Command::new(python())
             .arg(crate::util::root().join("scripts/check_s3.py"))
             .args(args)
@@ -108,7 +108,7 @@ impl Moto {
 }
 
 /// `latent ARGS` with `env` (and a private LATENT_HOME), no AWS variables inherited.
-fn latent(scratch: &Scratch, args: &[&str], env: &[(&str, &str)]) -> crate::util::Run {
+pub fn latent(scratch: &Scratch, args: &[&str], env: &[(&str, &str)]) -> crate::util::Run {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_latent"));
     for (k, _) in std::env::vars() {
         if k.starts_with("AWS_") || k.starts_with("LATENT_S3") {

@@ -59,3 +59,5 @@ mod spark_job;
 mod fuzz;
 // Issue #14 outside loader, exports and server: aliases, NaN runs, encodings, log mode.
 mod hardening;
+// Hostile manifests and archives, leftovers of killed exports, unsupported URLs, secrets.
+mod hardening_paths;
