@@ -1,5 +1,5 @@
 //! `latent export`: every format opened by its home tool (numpy, pyarrow, implicit,
-//! pyspark from the venv that `.ci/run` builds), batch lists identical to `latent
+//! pyspark from the venv that `scripts/provision` builds), batch lists identical to `latent
 //! recommend`, and the target either the old export or the new one, never a mix.
 
 use std::path::{Path, PathBuf};
@@ -8,7 +8,7 @@ use std::process::Command;
 use crate::util::{Scratch, s, sample};
 
 /// The Python with numpy, pyarrow, implicit, pyspark and moto: `LATENT_PYTHON`, else the
-/// venv `.ci/run` makes.
+/// venv `scripts/provision` makes.
 pub fn python() -> PathBuf {
     let p = std::env::var_os("LATENT_PYTHON").map_or_else(
         || {
@@ -19,14 +19,14 @@ pub fn python() -> PathBuf {
     );
     assert!(
         p.exists(),
-        "no Python at '{}': run .ci/run (it creates the venv) or set LATENT_PYTHON",
+        "no Python at '{}': run scripts/test (it creates the venv) or set LATENT_PYTHON",
         p.display()
     );
     p
 }
 
 /// A second venv with pyspark 3.5, so exports are proven against both Spark lines the
-/// issue names: `LATENT_PYTHON_SPARK35`, else the venv `.ci/run` makes.
+/// issue names: `LATENT_PYTHON_SPARK35`, else the venv `scripts/provision` makes.
 pub fn python_spark35() -> PathBuf {
     let p = std::env::var_os("LATENT_PYTHON_SPARK35").map_or_else(
         || {
@@ -37,7 +37,7 @@ pub fn python_spark35() -> PathBuf {
     );
     assert!(
         p.exists(),
-        "no Python with pyspark 3.5 at '{}': run .ci/run (it creates the venv) or set LATENT_PYTHON_SPARK35",
+        "no Python with pyspark 3.5 at '{}': run scripts/test (it creates the venv) or set LATENT_PYTHON_SPARK35",
         p.display()
     );
     p

@@ -40,7 +40,7 @@ impl Moto {
         let server = python().with_file_name("moto_server");
         assert!(
             server.exists(),
-            "no moto_server beside the venv's python: run .ci/run"
+            "no moto_server beside the venv's python: run scripts/test"
         );
         let child = Command::new(server)
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
