@@ -7,6 +7,7 @@
 mod bench;
 mod bench_als;
 mod bench_fm;
+mod bench_load;
 mod bench_recommend;
 mod bench_search;
 mod bench_tui;

@@ -11,7 +11,9 @@ pub mod clean;
 pub mod cleaner;
 pub mod csr;
 pub mod csv_sniff;
+pub mod csv_stream;
 pub mod features;
+pub mod feed;
 pub mod fingerprint;
 pub mod ids;
 pub mod interactions;
@@ -34,6 +36,7 @@ pub use clean::{
     CancellationPolicy, CleanOptions, CleaningReport, CleaningSpec, DropReason, RetentionWindow,
 };
 pub use csr::CsrMatrix;
+pub use feed::LoadTimings;
 pub use ids::IdMap;
 pub use interactions::{InteractionSpec, Interactions, RankingType};
 pub use mapping::DataSpec;
@@ -304,7 +307,13 @@ pub fn load_transactions_with_progress(
     spec: &LoadSpec,
     progress: progress::ProgressFn<'_>,
 ) -> Result<(Transactions, CleaningReport), LoadError> {
-    read_and_clean(path, spec, &mut progress::Tracker::new(progress, false))
+    let mut timings = LoadTimings::default();
+    read_and_clean(
+        path,
+        spec,
+        &mut progress::Tracker::new(progress, false),
+        &mut timings,
+    )
 }
 
 /// Reads, cleans and aggregates the file at `path` into the interaction matrix, reporting
@@ -315,12 +324,25 @@ pub fn load_interactions_with_progress(
     spec: &LoadSpec,
     progress: progress::ProgressFn<'_>,
 ) -> Result<(Transactions, CleaningReport, Interactions), LoadError> {
+    load_interactions_timed(path, spec, progress).map(|(t, report, matrix, _)| (t, report, matrix))
+}
+
+/// [`load_interactions_with_progress`], also telling where the time went (for
+/// `latent bench load`).
+pub fn load_interactions_timed(
+    path: &Path,
+    spec: &LoadSpec,
+    progress: progress::ProgressFn<'_>,
+) -> Result<(Transactions, CleaningReport, Interactions, LoadTimings), LoadError> {
     let mut tracker = progress::Tracker::new(progress, true);
-    let (t, report) = read_and_clean(path, spec, &mut tracker)?;
+    let mut timings = LoadTimings::default();
+    let (t, report) = read_and_clean(path, spec, &mut tracker, &mut timings)?;
     go_on(tracker.report(LoadPhase::Matrix, 0, 1))?;
+    let started = std::time::Instant::now();
     let matrix = Interactions::from_transactions(&t, spec.interactions.ranking_type)?;
+    timings.matrix = started.elapsed();
     go_on(tracker.report(LoadPhase::Matrix, 1, 1))?;
-    Ok((t, report, matrix))
+    Ok((t, report, matrix, timings))
 }
 
 fn go_on(flow: ControlFlow<()>) -> Result<(), LoadError> {
@@ -334,31 +356,26 @@ fn read_and_clean(
     path: &Path,
     spec: &LoadSpec,
     tracker: &mut progress::Tracker<'_>,
+    timings: &mut LoadTimings,
 ) -> Result<(Transactions, CleaningReport), LoadError> {
     let _span = tracing::info_span!("load", path = %path.display()).entered();
     spec.check_date_format()?;
-    let source = reader::open_with_progress(path, &spec.data, tracker)?;
+    let started = std::time::Instant::now();
+    let source = reader::open(path, &spec.data)?;
+    timings.open = started.elapsed();
     let mut cleaner = cleaner::Cleaner::new(
         path.to_owned(),
+        source.format,
         source.header.clone(),
         source.resolved.clone(),
         &spec.cleaning,
         &spec.clean_options(),
     );
-    let total = source.rows as u64;
-    let mut done = 0u64;
-    go_on(tracker.report(LoadPhase::Reading, 0, total))?;
-    source.for_each_chunk(&mut |table| {
-        // Slices of a chunk are cleaned one by one so the gauge moves within a chunk.
-        for part in table.into_parts(progress::ROWS_PER_REPORT) {
-            cleaner.push(&part)?;
-            done += part.rows as u64;
-            go_on(tracker.report(LoadPhase::Reading, done, total.max(done)))?;
-        }
-        Ok(())
-    })?;
+    feed::feed(&source, &mut cleaner, tracker, timings)?;
     go_on(tracker.report(LoadPhase::Cleaning, 0, 1))?;
+    let started = std::time::Instant::now();
     let result = cleaner.finish()?;
+    timings.finish = started.elapsed();
     go_on(tracker.report(LoadPhase::Cleaning, 1, 1))?;
     tracing::info!(
         rows = result.1.rows_read,

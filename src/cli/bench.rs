@@ -5,13 +5,10 @@
 
 use std::io::Write;
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
 
 use clap::Subcommand;
 
 use super::LoadArgs;
-use crate::data::{Interactions, load_transactions};
-use crate::format::thousands;
 
 /// `latent bench` subcommands.
 #[derive(Debug, Subcommand)]
@@ -49,52 +46,7 @@ pub fn run(cmd: BenchCommand, out: &mut dyn Write) -> anyhow::Result<()> {
         BenchCommand::Load { file, load, repeat } => {
             let config = load.workspace()?;
             let path = config.data_path(file.as_deref())?;
-            let spec = config.load_spec();
-            let mut runs: Vec<[Duration; 3]> = Vec::new();
-            let mut shape = (0, 0, 0, 0);
-            for _ in 0..repeat.max(1) {
-                let t0 = Instant::now();
-                let (transactions, report) = load_transactions(&path, &spec)?;
-                let t1 = Instant::now();
-                let m =
-                    Interactions::from_transactions(&transactions, spec.interactions.ranking_type)?;
-                let t2 = Instant::now();
-                shape = (report.rows_read, m.users.len(), m.items.len(), m.nnz());
-                runs.push([t1 - t0, t2 - t1, t2 - t0]);
-            }
-            let (rows, users, items, nnz) = shape;
-            writeln!(out, "bench load {}", path.display())?;
-            writeln!(
-                out,
-                "rows {}  ->  {} users x {} items, nnz {}",
-                thousands(rows),
-                thousands(users),
-                thousands(items),
-                thousands(nnz)
-            )?;
-            writeln!(out, "{:<16}{:>12}{:>12}", "phase", "best", "median")?;
-            for (k, name) in ["read + clean", "matrix", "total"].iter().enumerate() {
-                let mut times: Vec<Duration> = runs.iter().map(|r| r[k]).collect();
-                times.sort();
-                writeln!(
-                    out,
-                    "{name:<16}{:>11.3}s{:>11.3}s",
-                    times[0].as_secs_f64(),
-                    times[times.len() / 2].as_secs_f64()
-                )?;
-            }
-            if let Some(kib) = peak_rss_kib() {
-                let file_mib =
-                    std::fs::metadata(&path).map_or(0.0, |m| m.len() as f64 / 1_048_576.0);
-                writeln!(
-                    out,
-                    "peak RSS {:.0} MiB (file {:.0} MiB, ratio {:.2})",
-                    kib as f64 / 1024.0,
-                    file_mib,
-                    kib as f64 / 1024.0 / file_mib.max(1e-9)
-                )?;
-            }
-            Ok(())
+            super::bench_load::run(&path, &config.load_spec(), repeat, out)
         }
     }
 }

@@ -17,6 +17,9 @@ pub enum Cell<'a> {
     Int(i64),
     /// Seconds since 1970, from a temporal column.
     Seconds(i64),
+    /// A text cell already read as this number (a CSV's number columns are parsed on
+    /// the reading thread); it behaves as [`Cell::Text`] in every way but the parse.
+    Number(f64, &'a str),
 }
 
 /// A column converted to one of the physical forms [`PreparedColumn::cells`] iterates.
@@ -107,7 +110,7 @@ impl Cell<'_> {
         use std::fmt::Write;
         match *self {
             Cell::Missing => None,
-            Cell::Text(t) => super::values::normalise_id(t),
+            Cell::Text(t) | Cell::Number(_, t) => super::values::normalise_id(t),
             Cell::Float(x) => {
                 buf.clear();
                 if x.fract() == 0.0 && x.abs() < 1e15 {
@@ -130,7 +133,7 @@ impl Cell<'_> {
         match *self {
             Cell::Missing => Ok(None),
             Cell::Text(t) => super::values::parse_number(t).map_err(|()| t),
-            Cell::Float(x) => Ok(Some(x)),
+            Cell::Number(x, _) | Cell::Float(x) => Ok(Some(x)),
             Cell::Int(v) | Cell::Seconds(v) => Ok(Some(v as f64)),
         }
     }
@@ -138,7 +141,7 @@ impl Cell<'_> {
     /// The text of a description-like cell.
     pub fn text(&self) -> Option<&str> {
         match self {
-            Cell::Text(t) => super::values::clean_text(t),
+            Cell::Text(t) | Cell::Number(_, t) => super::values::clean_text(t),
             _ => None,
         }
     }
@@ -147,8 +150,8 @@ impl Cell<'_> {
     pub fn shown(&self) -> String {
         match *self {
             Cell::Missing => "(empty)".to_owned(),
-            Cell::Text(t) if t.trim().is_empty() => "(empty)".to_owned(),
-            Cell::Text(t) => t.chars().take(60).collect(),
+            Cell::Text(t) | Cell::Number(_, t) if t.trim().is_empty() => "(empty)".to_owned(),
+            Cell::Text(t) | Cell::Number(_, t) => t.chars().take(60).collect(),
             Cell::Float(x) => x.to_string(),
             Cell::Int(v) => v.to_string(),
             Cell::Seconds(s) => super::timestamps::format_timestamp(s),
@@ -169,14 +172,16 @@ impl<T: Copy> Repeat<T> {
     #[inline]
     pub(crate) fn get(&self, cell: &Cell<'_>) -> Option<T> {
         match cell {
-            Cell::Text(t) if self.value.is_some() && *t == self.text => self.value,
+            Cell::Text(t) | Cell::Number(_, t) if self.value.is_some() && *t == self.text => {
+                self.value
+            }
             _ => None,
         }
     }
 
     #[inline]
     pub(crate) fn remember(&mut self, cell: &Cell<'_>, value: T) {
-        if let Cell::Text(t) = cell {
+        if let Cell::Text(t) | Cell::Number(_, t) = cell {
             self.text.clear();
             self.text.push_str(t);
             self.value = Some(value);

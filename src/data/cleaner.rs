@@ -12,20 +12,22 @@
 use std::hash::{Hash, Hasher};
 use std::path::PathBuf;
 
-use rustc_hash::{FxHashSet, FxHasher};
+use rustc_hash::FxHasher;
 
 use super::LoadError;
 use super::cells::{Cell, PreparedColumn, Repeat, absent};
 use super::clean::{
     CancellationPolicy, CleanOptions, CleaningReport, CleaningSpec, CodeMatcher, DropExample,
-    DropReason, compact_ids, describe_window, is_plausible_amount, resolve_window,
+    DropReason, is_plausible_amount,
 };
 use super::ids::IdMap;
 use super::mapping::{ResolvedColumns, Role};
-use super::plausible_dates::{DateExtremes, now_seconds, plausible_dates};
-use super::reader::RawTable;
-use super::timestamps::{epoch_seconds, format_day};
+use super::plausible_dates::DateExtremes;
+use super::reader::{FileFormat, RawTable};
+use super::timestamps::epoch_seconds;
 use super::transactions::{FeatureColumn, PresentColumns, Transactions};
+
+mod finish;
 
 type Cells<'a> = Box<dyn Iterator<Item = Cell<'a>> + 'a>;
 
@@ -57,18 +59,27 @@ pub struct Cleaner {
     bad_dates: usize,
     row_hashes: Vec<u64>,
     last_invoice: Repeat<u32>,
+    /// The lines of one invoice are one customer's: a repeat skips the id lookup.
+    last_user: Repeat<Option<u32>>,
     last_time: Repeat<i64>,
     last_country: Repeat<u32>,
     id_buf: String,
     invoice_buf: String,
     /// Where the earliest and latest dates are, to show an implausible one by its line.
     extremes: DateExtremes,
+    /// How locations of this file are written (line of a CSV, row of a Parquet file).
+    format: FileFormat,
+    /// Per product id: whether its code is a non-product code (`None` until first seen).
+    /// A product's code never changes, so the case-folding match runs once per product,
+    /// not once per line.
+    non_product: Vec<Option<bool>>,
 }
 
 impl Cleaner {
     /// A cleaner for a file whose header and mapping are known.
     pub fn new(
         path: PathBuf,
+        format: FileFormat,
         header: Vec<String>,
         resolved: ResolvedColumns,
         spec: &CleaningSpec,
@@ -112,12 +123,32 @@ impl Cleaner {
             bad_dates: 0,
             row_hashes: Vec::new(),
             last_invoice: Repeat::default(),
+            last_user: Repeat::default(),
             last_time: Repeat::default(),
             last_country: Repeat::default(),
             id_buf: String::new(),
             invoice_buf: String::new(),
             extremes: DateExtremes::default(),
+            format,
+            non_product: Vec::new(),
         }
+    }
+
+    /// Makes room for about `lines` more lines, so the columns of a large file are
+    /// allocated once; a guess too small only means the columns grow as usual.
+    pub fn reserve(&mut self, lines: usize) {
+        self.out.reserve(lines);
+        if self.spec.drop_duplicates {
+            self.row_hashes.reserve(lines);
+        }
+    }
+
+    fn is_non_product(&mut self, item: u32) -> bool {
+        let i = item as usize;
+        if self.non_product.len() <= i {
+            self.non_product.resize(i + 1, None);
+        }
+        *self.non_product[i].get_or_insert_with(|| self.codes.matches(self.out.items.name(item)))
     }
 
     fn column_name(&self, role: Role) -> String {
@@ -183,41 +214,55 @@ impl Cleaner {
                     .iter_mut()
                     .map(|it| it.next().unwrap_or(Cell::Missing)),
             );
-            // polars reads a blank line as a row of nulls; it is not a transaction.
-            if row_cells
-                .iter()
-                .chain(&user_cells)
-                .chain(&item_cells)
-                .all(|c| matches!(c, Cell::Missing))
-            {
-                continue;
-            }
-            self.report.rows_read += 1;
-            // Reused text buffers: numeric ids (a Parquet CustomerID) are formatted into them.
-            let (mut id_buf, mut invoice_buf) = (
-                std::mem::take(&mut self.id_buf),
-                std::mem::take(&mut self.invoice_buf),
-            );
-            let result = self.line(
-                table,
-                row,
-                &row_cells,
-                &user_cells,
-                &item_cells,
-                &mut id_buf,
-                &mut invoice_buf,
-            );
-            (self.id_buf, self.invoice_buf) = (id_buf, invoice_buf);
-            result?;
+            // polars reads a blank line as a row of nulls, which push_line skips.
+            self.push_line(table.first_row + row, &row_cells, &user_cells, &item_cells)?;
         }
         Ok(())
     }
 
-    fn bad_number(&self, table: &RawTable, row: usize, role: Role, value: &str) -> LoadError {
+    /// Cleans one line: its cells by [`Role`], its side-feature cells in mapping order,
+    /// and its data row in the file (0-based, as [`FileFormat::location`] counts).
+    ///
+    /// A line whose every cell is missing (a blank line) is not a transaction and is
+    /// skipped without being counted.
+    pub(crate) fn push_line(
+        &mut self,
+        file_row: usize,
+        cells: &[Cell<'_>; Role::ALL.len()],
+        user_f: &[Cell<'_>],
+        item_f: &[Cell<'_>],
+    ) -> Result<(), LoadError> {
+        if cells
+            .iter()
+            .chain(user_f)
+            .chain(item_f)
+            .all(|c| matches!(c, Cell::Missing))
+        {
+            return Ok(());
+        }
+        self.report.rows_read += 1;
+        // Reused text buffers: numeric ids (a Parquet CustomerID) are formatted into them.
+        let (mut id_buf, mut invoice_buf) = (
+            std::mem::take(&mut self.id_buf),
+            std::mem::take(&mut self.invoice_buf),
+        );
+        let result = self.line(
+            file_row,
+            cells,
+            user_f,
+            item_f,
+            &mut id_buf,
+            &mut invoice_buf,
+        );
+        (self.id_buf, self.invoice_buf) = (id_buf, invoice_buf);
+        result
+    }
+
+    fn bad_number(&self, file_row: usize, role: Role, value: &str) -> LoadError {
         LoadError::BadNumber {
-            path: table.path.clone(),
+            path: self.path.clone(),
             column: self.column_name(role),
-            location: table.location(row),
+            location: self.format.location(file_row),
             value: value.chars().take(60).collect(),
         }
     }
@@ -228,19 +273,12 @@ impl Cleaner {
 
     /// Counts a drop for `reason` decided by the `role` cell of line `row`, keeping the
     /// first such line as the reason's example.
-    fn drop_at(
-        &mut self,
-        reason: DropReason,
-        table: &RawTable,
-        row: usize,
-        role: Role,
-        cell: Cell<'_>,
-    ) {
+    fn drop_at(&mut self, reason: DropReason, file_row: usize, role: Role, cell: Cell<'_>) {
         self.drop_line(reason);
         if self.drops[reason as usize] == 1 {
             self.report.drop_examples.push(DropExample {
                 reason,
-                location: table.location(row),
+                location: self.format.location(file_row),
                 value: format!("column '{}' = '{}'", self.column_name(role), cell.shown()),
             });
         }
@@ -250,8 +288,7 @@ impl Cleaner {
     #[allow(clippy::too_many_arguments)]
     fn line(
         &mut self,
-        table: &RawTable,
-        row: usize,
+        file_row: usize,
         cells: &[Cell<'_>; Role::ALL.len()],
         user_f: &[Cell<'_>],
         item_f: &[Cell<'_>],
@@ -259,7 +296,15 @@ impl Cleaner {
         invoice_buf: &mut String,
     ) -> Result<(), LoadError> {
         let cell = |r: Role| cells[r as usize];
-        let user = cell(Role::User).id(buf).map(|s| self.out.users.intern(s));
+        let user_cell = cell(Role::User);
+        let user = match self.last_user.get(&user_cell) {
+            Some(user) => user,
+            None => {
+                let user = user_cell.id(buf).map(|s| self.out.users.intern(s));
+                self.last_user.remember(&user_cell, user);
+                user
+            }
+        };
         let item = cell(Role::Item).id(buf).map(|s| self.out.items.intern(s));
         let description_cell = cell(Role::Description);
         let description = description_cell.text();
@@ -281,13 +326,15 @@ impl Cleaner {
             } else {
                 (DropReason::MissingItem, Role::Item)
             };
-            self.drop_at(reason, table, row, role, cell(role));
+            self.drop_at(reason, file_row, role, cell(role));
             return Ok(());
         };
         let timestamp = if self.has.timestamp {
             let t = cell(Role::Timestamp);
             let parsed = self.last_time.get(&t).or_else(|| match t {
-                Cell::Text(text) => self.options.timestamp_format.parse(text),
+                Cell::Text(text) | Cell::Number(_, text) => {
+                    self.options.timestamp_format.parse(text)
+                }
                 Cell::Seconds(s) => Some(s),
                 Cell::Int(v) => Some(epoch_seconds(v)),
                 // `as` saturates, so a huge float is one more implausible date.
@@ -297,16 +344,16 @@ impl Cleaner {
             let Some(ts) = parsed else {
                 self.bad_dates += 1;
                 if self.report.bad_date_examples.len() < 3 {
-                    let value = if let Cell::Text(s) = t {
+                    let value = if let Cell::Text(s) | Cell::Number(_, s) = t {
                         s.to_owned()
                     } else {
                         "(empty)".to_owned()
                     };
                     self.report
                         .bad_date_examples
-                        .push((table.location(row), value));
+                        .push((self.format.location(file_row), value));
                 }
-                self.drop_at(DropReason::UnparseableDate, table, row, Role::Timestamp, t);
+                self.drop_at(DropReason::UnparseableDate, file_row, Role::Timestamp, t);
                 return Ok(());
             };
             self.last_time.remember(&t, ts);
@@ -319,8 +366,7 @@ impl Cleaner {
         if self.spec.drop_adjustments && invoice.is_some_and(|s| s.starts_with(['A', 'a'])) {
             self.drop_at(
                 DropReason::AdjustmentInvoice,
-                table,
-                row,
+                file_row,
                 Role::Invoice,
                 invoice_cell,
             );
@@ -328,13 +374,12 @@ impl Cleaner {
         }
         let mut quantity = match cell(Role::Quantity).number() {
             Ok(v) => v.unwrap_or(1.0),
-            Err(text) => return Err(self.bad_number(table, row, Role::Quantity, text)),
+            Err(text) => return Err(self.bad_number(file_row, Role::Quantity, text)),
         };
         if !is_plausible_amount(quantity) {
             self.drop_at(
                 DropReason::AbsurdAmount,
-                table,
-                row,
+                file_row,
                 Role::Quantity,
                 cell(Role::Quantity),
             );
@@ -348,17 +393,16 @@ impl Cleaner {
                 } else {
                     Role::Quantity
                 };
-                self.drop_at(DropReason::Cancellation, table, row, role, cell(role));
+                self.drop_at(DropReason::Cancellation, file_row, role, cell(role));
                 return Ok(());
             }
             quantity = -quantity.abs();
             self.report.returns_netted += 1;
         }
-        if self.codes.matches(self.out.items.name(item)) {
+        if self.is_non_product(item) {
             self.drop_at(
                 DropReason::NonProductCode,
-                table,
-                row,
+                file_row,
                 Role::Item,
                 cell(Role::Item),
             );
@@ -366,13 +410,12 @@ impl Cleaner {
         }
         let price = match cell(Role::Price).number() {
             Ok(v) => v.unwrap_or(0.0),
-            Err(text) => return Err(self.bad_number(table, row, Role::Price, text)),
+            Err(text) => return Err(self.bad_number(file_row, Role::Price, text)),
         };
         if !is_plausible_amount(price) {
             self.drop_at(
                 DropReason::AbsurdAmount,
-                table,
-                row,
+                file_row,
                 Role::Price,
                 cell(Role::Price),
             );
@@ -381,8 +424,7 @@ impl Cleaner {
         if self.spec.drop_non_positive_price && self.has.price && price <= 0.0 {
             self.drop_at(
                 DropReason::NonPositivePrice,
-                table,
-                row,
+                file_row,
                 Role::Price,
                 cell(Role::Price),
             );
@@ -393,21 +435,19 @@ impl Cleaner {
             Ok(_) if self.has.rating => {
                 self.drop_at(
                     DropReason::InvalidRating,
-                    table,
-                    row,
+                    file_row,
                     Role::Rating,
                     cell(Role::Rating),
                 );
                 return Ok(());
             }
             Ok(_) => f64::NAN,
-            Err(text) => return Err(self.bad_number(table, row, Role::Rating, text)),
+            Err(text) => return Err(self.bad_number(file_row, Role::Rating, text)),
         };
         if self.options.min_rating.is_some_and(|min| rating < min) {
             self.drop_at(
                 DropReason::BelowMinRating,
-                table,
-                row,
+                file_row,
                 Role::Rating,
                 cell(Role::Rating),
             );
@@ -463,8 +503,7 @@ impl Cleaner {
             );
         }
         if self.has.timestamp {
-            let file_row = table.first_row + row;
-            self.extremes.note(timestamp, table.format, file_row);
+            self.extremes.note(timestamp, self.format, file_row);
         }
         let out = &mut self.out;
         out.user.push(user);
@@ -477,96 +516,5 @@ impl Cleaner {
         out.country.push(country_id);
         out.description.push(description_id);
         Ok(())
-    }
-
-    /// Applies the window and duplicate removal and returns the kept lines.
-    pub fn finish(mut self) -> Result<(Transactions, CleaningReport), LoadError> {
-        let mut report = std::mem::take(&mut self.report);
-        report.customers_read = self.out.users.len();
-        report.items_read = self.out.items.len();
-        if self.options.strict_dates && self.bad_dates > 0 {
-            return Err(LoadError::BadDates {
-                path: self.path.clone(),
-                column: self.column_name(Role::Timestamp),
-                count: self.bad_dates,
-                examples: report.bad_date_examples.clone(),
-            });
-        }
-        let plausible = self
-            .has
-            .timestamp
-            .then(|| plausible_dates(&self.out.timestamp, now_seconds()));
-        let believed = |ts: i64| plausible.is_none_or(|p| p.contains(ts));
-        report.date_range_read = self
-            .out
-            .timestamp
-            .iter()
-            .copied()
-            .filter(|&ts| believed(ts))
-            .fold(None, |range, ts| match range {
-                None => Some((ts, ts)),
-                Some((a, b)) => Some((ts.min(a), ts.max(b))),
-            });
-        let window = if self.has.timestamp {
-            resolve_window(&self.options.window, report.date_range_read)?
-        } else {
-            None
-        };
-        report.window = window;
-        let out = std::mem::take(&mut self.out);
-        let mut keep = Vec::with_capacity(out.len());
-        let mut seen: FxHashSet<u64> = FxHashSet::default();
-        for (row, &ts) in out.timestamp.iter().enumerate() {
-            if !believed(ts) {
-                self.drop_line(DropReason::ImplausibleDate);
-                continue;
-            }
-            if let Some((start, end)) = window
-                && (ts >= end || start.is_some_and(|s| ts < s))
-            {
-                self.drop_line(DropReason::OutsideWindow);
-                continue;
-            }
-            if self.spec.drop_duplicates && !seen.insert(self.row_hashes[row]) {
-                self.drop_line(DropReason::Duplicate);
-                continue;
-            }
-            keep.push(row);
-        }
-        drop(seen);
-        if let Some(p) = plausible {
-            let column = self.column_name(Role::Timestamp);
-            report
-                .drop_examples
-                .extend(self.extremes.example(p, &column));
-        }
-        let dated = out.len() - self.drops[DropReason::ImplausibleDate as usize];
-        if keep.is_empty() && dated > 0 && self.drops[DropReason::OutsideWindow as usize] == dated {
-            let (first, last) = report.date_range_read.unwrap_or((0, 0));
-            return Err(LoadError::EmptyWindow {
-                path: self.path.clone(),
-                window: describe_window(window),
-                data_range: format!("{} .. {}", format_day(first), format_day(last)),
-            });
-        }
-        let mut kept = if keep.len() == out.len() {
-            out
-        } else {
-            out.select(&keep)
-        };
-        compact_ids(&mut kept);
-        report.rows_kept = kept.len();
-        report.dropped = DropReason::ALL
-            .iter()
-            .map(|&r| (r, self.drops[r as usize]))
-            .collect();
-        report.drop_examples.sort_by_key(|e| e.reason);
-        if kept.is_empty() {
-            return Err(LoadError::NothingKept {
-                path: self.path.clone(),
-                report: Box::new(report),
-            });
-        }
-        Ok((kept, report))
     }
 }

@@ -4,7 +4,7 @@
 //! reports [`LoadProgress`] through a plain callback: the data layer knows nothing of
 //! terminals or channels, and the caller decides what to do with it (the workbench draws a
 //! gauge; the command line ignores it). Reports come once per block of work — a 4 MiB
-//! block of the checking pass, a slice of [`ROWS_PER_REPORT`] rows — never per row, so
+//! block of a CSV, a slice of [`ROWS_PER_REPORT`] rows — never per row, so
 //! reporting costs nothing measurable. The callback returns [`ControlFlow::Break`] to
 //! cancel the load, which then ends with [`super::LoadError::Cancelled`].
 
@@ -20,7 +20,9 @@ pub type ProgressFn<'a> = &'a mut dyn FnMut(LoadProgress) -> ControlFlow<()>;
 /// The steps of a load, in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum LoadPhase {
-    /// The CSV checking pass over every byte (delimiter, UTF-8, field counts); in bytes.
+    /// A checking pass over every byte of a CSV; in bytes. The loader no longer makes
+    /// one (it checks each record as it reads it, in [`LoadPhase::Reading`]); the phase
+    /// stays for displays that list every phase.
     Checking,
     /// Parsing and cleaning the lines of a CSV, or the rows of a Parquet file; in rows.
     Reading,
@@ -74,8 +76,9 @@ pub struct LoadProgress {
 
 /// Where each phase ends on the overall `[0, 1]` scale (the next one starts there).
 ///
-/// The shares follow measured time on the reference data: the checking pass is a tenth
-/// of a CSV load, the matrix about a tenth, reading and cleaning the rest.
+/// The shares follow measured time on the reference data: the matrix and the whole-file
+/// rules about a tenth each, reading and cleaning the rest (a CSV's records are checked
+/// as they are read, so a load that reports no checking pass starts reading at 0).
 #[derive(Debug, Clone, Copy)]
 struct PhaseEnds {
     checking: f64,
@@ -90,7 +93,6 @@ pub(crate) struct Tracker<'a> {
     /// True once the checking pass reported: reading then starts after it.
     checked: bool,
     last: f64,
-    cancelled: bool,
 }
 
 impl<'a> Tracker<'a> {
@@ -114,13 +116,7 @@ impl<'a> Tracker<'a> {
             ends,
             checked: false,
             last: 0.0,
-            cancelled: false,
         }
-    }
-
-    /// True once the callback asked to stop.
-    pub(crate) fn is_cancelled(&self) -> bool {
-        self.cancelled
     }
 
     /// Reports `done` of `total` in `phase`; `Break` when the callback cancels.
@@ -147,47 +143,12 @@ impl<'a> Tracker<'a> {
             (start + (end - start) * share).max(self.last)
         };
         self.last = fraction;
-        let flow = (self.report)(LoadProgress {
+        (self.report)(LoadProgress {
             phase,
             done: done.min(total),
             total,
             fraction,
-        });
-        if flow.is_break() {
-            self.cancelled = true;
-        }
-        flow
-    }
-}
-
-/// A reader that reports the bytes read through it at most once per `every` bytes, and
-/// fails with an I/O error once `report` asks to stop (the caller turns that into
-/// [`super::LoadError::Cancelled`]).
-pub(crate) struct CountingReader<'t, 'a, R> {
-    pub(crate) inner: R,
-    pub(crate) tracker: &'t mut Tracker<'a>,
-    pub(crate) total: u64,
-    pub(crate) read: u64,
-    pub(crate) reported: u64,
-    pub(crate) every: u64,
-}
-
-impl<R: std::io::Read> std::io::Read for CountingReader<'_, '_, R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.read += n as u64;
-        if n == 0 || self.read - self.reported >= self.every {
-            self.reported = self.read;
-            let total = self.total.max(self.read);
-            if self
-                .tracker
-                .report(LoadPhase::Checking, self.read, total)
-                .is_break()
-            {
-                return Err(std::io::Error::other("loading cancelled"));
-            }
-        }
-        Ok(n)
+        })
     }
 }
 
@@ -268,19 +229,9 @@ mod tests {
         phases.dedup();
         assert_eq!(
             phases,
-            [
-                LoadPhase::Checking,
-                LoadPhase::Reading,
-                LoadPhase::Cleaning,
-                LoadPhase::Matrix
-            ]
+            [LoadPhase::Reading, LoadPhase::Cleaning, LoadPhase::Matrix]
         );
-        let checked = seen.iter().rfind(|p| p.phase == LoadPhase::Checking);
-        let size = std::fs::metadata(sample("online_retail_sample.csv")).map(|m| m.len());
-        assert_eq!(
-            checked.map(|p| (p.done, p.total)),
-            size.ok().map(|s| (s, s))
-        );
+        // Rows are counted as they are read; the last report has the exact count.
         let read = seen.iter().rfind(|p| p.phase == LoadPhase::Reading);
         assert_eq!(read.map(|p| (p.done, p.total)), Some((5000, 5000)));
     }
@@ -323,7 +274,7 @@ mod tests {
     #[test]
     fn a_break_from_the_callback_cancels_the_load() {
         let spec = crate::data::LoadSpec::default();
-        for stop_at in [LoadPhase::Checking, LoadPhase::Reading, LoadPhase::Matrix] {
+        for stop_at in [LoadPhase::Reading, LoadPhase::Cleaning, LoadPhase::Matrix] {
             let mut stop = |p: LoadProgress| {
                 if p.phase == stop_at {
                     ControlFlow::Break(())
@@ -348,14 +299,5 @@ mod tests {
         for (g, w) in got.iter().zip(want) {
             assert!((g - w).abs() < 1e-12, "{got:?} != {want:?}");
         }
-    }
-
-    #[test]
-    fn a_break_marks_the_tracker_cancelled() {
-        let mut stop = |_: LoadProgress| ControlFlow::Break(());
-        let mut t = Tracker::new(&mut stop, true);
-        assert!(!t.is_cancelled());
-        assert!(t.report(LoadPhase::Reading, 1, 2).is_break());
-        assert!(t.is_cancelled());
     }
 }

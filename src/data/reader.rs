@@ -1,23 +1,21 @@
-//! Reading a CSV or Parquet file into polars frames of the mapped columns.
+//! Opening a CSV or Parquet file, and reading a Parquet file into polars columns.
 //!
-//! Only the columns the mapping needs are parsed (a projection), so a wide export costs
-//! no more than its useful part. A CSV is parsed in chunks of whole records found by the
-//! sniffing pass, on a second thread while the caller cleans the previous chunk, so memory
-//! stays a fraction of the file size and both cores work. CSV columns are read as text:
-//! the cleaning step owns the conversion of every cell, which is how it can name the line
-//! of a bad value.
+//! Only the columns the mapping needs are read (a projection), so a wide export costs
+//! no more than its useful part. A CSV is only sniffed here (delimiter, header); its
+//! records are read, checked and split in one streaming pass by [`super::csv_stream`],
+//! as text: the cleaning step owns the conversion of every cell, which is how it can
+//! name the line of a bad value.
 
 use std::fs::File;
-use std::io::{Cursor, Read, Seek, SeekFrom};
+use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use polars::prelude::*;
 
 use super::LoadError;
-use super::csv_sniff::{self, CsvLayout};
-use super::mapping::{DataSpec, MappingProblem, ResolvedColumns, resolve};
-use super::progress::{CountingReader, Tracker};
+use super::csv_sniff::{self, CsvHead};
+use super::csv_stream::CsvStream;
+use super::mapping::{DataSpec, MappingProblem, ResolvedColumns, Role, resolve};
 
 /// The two file kinds latent reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -115,26 +113,17 @@ pub struct Source {
     pub header: Vec<String>,
     /// Which header column plays which role.
     pub resolved: ResolvedColumns,
-    /// Data rows in the file: the records of a CSV, the rows of a Parquet file.
+    /// Rows of a Parquet file; 0 for a CSV, whose records are counted as they are read.
     pub rows: usize,
-    csv: Option<CsvLayout>,
+    /// Size of the file in bytes.
+    pub bytes: u64,
+    csv: Option<CsvHead>,
 }
 
-/// Opens `path`, checks its structure and matches `spec`'s mapping against its header.
+/// Opens `path`, sniffs its kind (and a CSV's delimiter and header, or a Parquet file's
+/// schema) and matches `spec`'s mapping against its header. A CSV's records are checked
+/// as they are read, by [`Source::csv_stream`].
 pub fn open(path: &Path, spec: &DataSpec) -> Result<Source, LoadError> {
-    let mut ignore = |_| std::ops::ControlFlow::Continue(());
-    open_with_progress(path, spec, &mut Tracker::new(&mut ignore, false))
-}
-
-/// Bytes of the CSV checking pass between two progress reports.
-const CHECK_REPORT_BYTES: u64 = 4 * 1024 * 1024;
-
-/// [`open`], reporting the CSV checking pass (a read of every byte) to `tracker`.
-pub(crate) fn open_with_progress(
-    path: &Path,
-    spec: &DataSpec,
-    tracker: &mut Tracker<'_>,
-) -> Result<Source, LoadError> {
     let metadata = std::fs::metadata(path).map_err(|e| metadata_error(path, &e))?;
     check_regular_file(path, metadata.file_type())?;
     if metadata.len() == 0 {
@@ -149,28 +138,18 @@ pub(crate) fn open_with_progress(
         FileFormat::Csv => {
             file.seek(SeekFrom::Start(0))
                 .map_err(|e| io_error(path, &e))?;
-            let counted = CountingReader {
-                inner: file,
-                tracker: &mut *tracker,
-                total: metadata.len(),
-                read: 0,
-                reported: 0,
-                every: CHECK_REPORT_BYTES,
-            };
-            let layout = match csv_sniff::inspect(path, counted) {
-                Err(_) if tracker.is_cancelled() => return Err(LoadError::Cancelled),
-                other => other?,
-            };
-            check_unique_header(path, &layout.header)?;
-            let resolved = resolve(spec, &layout.header)
-                .map_err(|p| mapping_error(path, &layout.header, p))?;
+            let head = csv_sniff::sniff(path, file)?;
+            check_unique_header(path, &head.header)?;
+            let resolved =
+                resolve(spec, &head.header).map_err(|p| mapping_error(path, &head.header, p))?;
             Ok(Source {
                 path: path.to_owned(),
                 format: FileFormat::Csv,
-                header: layout.header.clone(),
+                header: head.header.clone(),
                 resolved,
-                rows: layout.records,
-                csv: Some(layout),
+                rows: 0,
+                bytes: metadata.len(),
+                csv: Some(head),
             })
         }
         FileFormat::Parquet => {
@@ -187,6 +166,7 @@ pub(crate) fn open_with_progress(
                 header,
                 resolved,
                 rows,
+                bytes: metadata.len(),
                 csv: None,
             })
         }
@@ -194,89 +174,32 @@ pub(crate) fn open_with_progress(
 }
 
 impl Source {
-    /// Parses the file chunk by chunk, handing each to `consume` in file order.
-    pub fn for_each_chunk(
-        &self,
-        consume: &mut dyn FnMut(RawTable) -> Result<(), LoadError>,
-    ) -> Result<(), LoadError> {
-        match &self.csv {
-            Some(layout) => self.csv_chunks(layout, consume),
-            None => consume(self.read_parquet()?),
-        }
+    /// The one-pass record stream over a CSV, after its byte order mark; `None` for a
+    /// Parquet file.
+    pub(crate) fn csv_stream(&self) -> Option<Result<CsvStream<File>, LoadError>> {
+        let head = self.csv.as_ref()?;
+        let open = || -> Result<CsvStream<File>, LoadError> {
+            let mut file = File::open(&self.path).map_err(|e| io_error(&self.path, &e))?;
+            file.seek(SeekFrom::Start(head.bom_len as u64))
+                .map_err(|e| io_error(&self.path, &e))?;
+            Ok(CsvStream::new(
+                &self.path,
+                file,
+                head.delimiter,
+                head.header.len(),
+                &self.resolved.needed_indices(),
+                &[Role::Quantity, Role::Price, Role::Rating]
+                    .iter()
+                    .filter_map(|&r| self.resolved.index(r))
+                    .collect::<Vec<_>>(),
+            ))
+        };
+        Some(open())
     }
 
-    fn csv_chunks(
-        &self,
-        layout: &CsvLayout,
-        consume: &mut dyn FnMut(RawTable) -> Result<(), LoadError>,
-    ) -> Result<(), LoadError> {
-        let needed = self.resolved.needed_indices();
-        std::thread::scope(|scope| {
-            // One chunk parsed ahead while the caller cleans the current one.
-            let (tx, rx) = std::sync::mpsc::sync_channel::<Result<RawTable, LoadError>>(1);
-            scope.spawn(move || {
-                let mut file = match File::open(&self.path) {
-                    Ok(f) => f,
-                    Err(e) => {
-                        let _ = tx.send(Err(io_error(&self.path, &e)));
-                        return;
-                    }
-                };
-                let mut buf = Vec::new();
-                for chunk in &layout.chunks {
-                    let table =
-                        self.parse_csv_chunk(&mut file, &mut buf, layout.delimiter, chunk, &needed);
-                    let failed = table.is_err();
-                    if tx.send(table).is_err() || failed {
-                        return;
-                    }
-                }
-            });
-            for table in rx {
-                consume(table?)?;
-            }
-            Ok(())
-        })
-    }
-
-    fn parse_csv_chunk(
-        &self,
-        file: &mut File,
-        buf: &mut Vec<u8>,
-        delimiter: u8,
-        chunk: &csv_sniff::CsvChunk,
-        needed: &[usize],
-    ) -> Result<RawTable, LoadError> {
-        buf.resize((chunk.end - chunk.start) as usize, 0);
-        file.seek(SeekFrom::Start(chunk.start))
-            .and_then(|_| file.read_exact(buf))
-            .map_err(|e| io_error(&self.path, &e))?;
-        let frame = CsvReadOptions::default()
-            .with_has_header(false)
-            .with_infer_schema_length(Some(0))
-            .with_projection(Some(Arc::new(needed.to_vec())))
-            .with_rechunk(false)
-            .map_parse_options(|o| {
-                o.with_separator(delimiter)
-                    .with_quote_char(Some(b'"'))
-                    .with_missing_is_null(true)
-                    .with_truncate_ragged_lines(false)
-            })
-            .into_reader_with_file_handle(Cursor::new(buf.as_slice()))
-            .finish()
-            .map_err(|e| LoadError::Csv {
-                path: self.path.clone(),
-                message: e.to_string(),
-            })?;
-        let rows = frame.height();
-        let columns = needed.iter().copied().zip(frame.into_columns()).collect();
-        Ok(RawTable {
-            path: self.path.clone(),
-            format: FileFormat::Csv,
-            columns,
-            rows,
-            first_row: chunk.first_record,
-        })
+    /// Reads a Parquet file's mapped columns as one table.
+    pub(crate) fn parquet_table(&self) -> Result<RawTable, LoadError> {
+        self.read_parquet()
     }
 
     fn read_parquet(&self) -> Result<RawTable, LoadError> {

@@ -134,6 +134,44 @@ impl Transactions {
         }
     }
 
+    /// Keeps only the lines where `keep` is true, in order, in place: cleaning drops a
+    /// few lines of millions, and a copy of every column would double the peak memory.
+    pub fn retain_lines(&mut self, keep: &[bool]) {
+        fn retain<T>(v: &mut Vec<T>, keep: &[bool]) {
+            let mut flags = keep.iter();
+            v.retain(|_| flags.next().copied().unwrap_or(false));
+        }
+        retain(&mut self.user, keep);
+        retain(&mut self.item, keep);
+        retain(&mut self.timestamp, keep);
+        retain(&mut self.quantity, keep);
+        retain(&mut self.price, keep);
+        retain(&mut self.rating, keep);
+        retain(&mut self.invoice, keep);
+        retain(&mut self.country, keep);
+        retain(&mut self.description, keep);
+        for f in self.user_features.iter_mut().chain(&mut self.item_features) {
+            retain(&mut f.codes, keep);
+        }
+    }
+
+    /// Makes room for `lines` more lines in every column, so a large file's columns are
+    /// allocated once rather than doubled (and copied) as they grow.
+    pub fn reserve(&mut self, lines: usize) {
+        self.user.reserve(lines);
+        self.item.reserve(lines);
+        self.timestamp.reserve(lines);
+        self.quantity.reserve(lines);
+        self.price.reserve(lines);
+        self.rating.reserve(lines);
+        self.invoice.reserve(lines);
+        self.country.reserve(lines);
+        self.description.reserve(lines);
+        for f in self.user_features.iter_mut().chain(&mut self.item_features) {
+            f.codes.reserve(lines);
+        }
+    }
+
     /// The description of item `i`, or an empty string.
     pub fn description(&self, item: u32) -> &str {
         self.item_descriptions
