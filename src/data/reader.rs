@@ -122,7 +122,7 @@ pub struct Source {
 
 /// Opens `path`, sniffs its kind (and a CSV's delimiter and header, or a Parquet file's
 /// schema) and matches `spec`'s mapping against its header. A CSV's records are checked
-/// as they are read, by [`Source::csv_stream`].
+/// as they are read, by `Source::csv_stream`.
 pub fn open(path: &Path, spec: &DataSpec) -> Result<Source, LoadError> {
     let metadata = std::fs::metadata(path).map_err(|e| metadata_error(path, &e))?;
     check_regular_file(path, metadata.file_type())?;
