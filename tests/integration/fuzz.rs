@@ -264,19 +264,7 @@ fn invoke(addr: std::net::SocketAddr, content_type: &str, body: &[u8]) -> u16 {
 #[test]
 fn invocations_survive_mutated_and_random_json() {
     let scratch = Scratch::new();
-    let run = crate::export::train_sample(&scratch, "run", "als");
-    let out = scratch.path("export");
-    scratch
-        .run([
-            "export",
-            "--run",
-            s(&run),
-            "--to",
-            s(&out),
-            "--format",
-            "bundle",
-        ])
-        .ok();
+    let (_, out) = crate::serve::exported(&scratch);
     let server = crate::serve::start(&scratch, &["serve", "--model", s(&out), "--port", "0"], &[]);
     let addr = server.addr;
     let check = |content_type: &str, body: &[u8]| -> Result<(), TestCaseError> {
