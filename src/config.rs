@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::data::{CleaningSpec, DataSpec, InteractionSpec, LoadSpec, RankingType};
-use crate::models::fm::{FmParams, PredictorType};
+use crate::models::fm::FmParams;
 use crate::models::hyper::ParamsError;
 use crate::recommend::Overrides;
 
@@ -120,12 +120,10 @@ impl WorkspaceConfig {
     /// Each value was checked when the file was read; whether they go together (MCMC's
     /// `burn_in` against `epochs`) is checked after the command line's overrides.
     pub fn fm_params(&self) -> Result<FmParams, ParamsError> {
-        let mut params = FmParams::default();
-        if self.interactions.ranking_type == RankingType::Rating {
-            params.predictor_type = PredictorType::Regressor;
-        }
-        params.apply_table(&self.fm)?;
-        Ok(params)
+        FmParams::for_data(
+            self.interactions.ranking_type == RankingType::Rating,
+            &self.fm,
+        )
     }
 
     /// The loading part of this workspace.
@@ -188,6 +186,7 @@ fn suggest_key(message: &str) -> Option<String> {
 mod tests {
     use super::*;
     use crate::data::{CancellationPolicy, RankingType};
+    use crate::models::fm::PredictorType;
     use crate::models::hyper::RawValue;
 
     #[test]

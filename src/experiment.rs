@@ -18,10 +18,13 @@ use crate::data::{
 use crate::error::Error;
 use crate::eval::{EvalReport, TestSet, evaluate};
 use crate::eval::{cold_cases, evaluate_cold};
-use crate::models::als::{AlsParams, EpochReport, FitError};
-use crate::models::fm::{FeatureSpace, FmFitError, FmModel, FmParams};
+use crate::models::fm::FeatureBlock;
 use crate::models::hyper::{ParamsError, RawValue};
-use crate::models::{AlsModel, ItemKnnModel, ModelKind, PopularityModel, TrainedModel};
+use crate::models::registry::{FitFailure, SettingTable};
+use crate::models::{
+    EpochReport, FitError, FitInput, ModelKind, ModelParams, PopularityModel, SettingTables,
+    TrainedModel,
+};
 use crate::recommend::catalog::pair_last_purchase;
 use crate::recommend::{Catalog, Overrides, RunView};
 use crate::store::{FORMAT_VERSION, Run, RunMeta};
@@ -115,41 +118,32 @@ pub enum Stage {
     Evaluated(Box<EvalReport>),
 }
 
-/// The hyperparameters of `kind` from the workspace and the overrides, checked.
-pub fn als_params(spec: &TrainSpec) -> Result<AlsParams, ParamsError> {
-    let mut params = AlsParams::default();
-    params.apply_table(&spec.config.als)?;
-    for (k, v) in &spec.overrides {
-        params.set(k, v)?;
+impl TrainSpec {
+    /// The model's settings, typed and checked: its defaults, the workspace's table for
+    /// it (`[als]`, `[fm]`), then the `--set` overrides.
+    pub fn params(&self) -> Result<ModelParams, ParamsError> {
+        ModelParams::parse(
+            self.model,
+            SettingTables {
+                als: &self.config.als,
+                fm: &self.config.fm,
+                ratings: self.config.interactions.ranking_type == RankingType::Rating,
+            },
+            &self.overrides,
+        )
     }
-    if spec.model == ModelKind::AlsExplicit {
-        params.implicit_prefs = false;
-    }
-    params.check()?;
-    Ok(params)
 }
 
-/// The FM hyperparameters of `spec`, checked: SageMaker's defaults, the workspace's `[fm]`
-/// table, then the `--set` overrides. Rating data without an explicit `predictor_type`
-/// gets the regressor.
-pub fn fm_params(spec: &TrainSpec) -> Result<FmParams, ParamsError> {
-    let mut params = spec.config.fm_params()?;
-    for (k, v) in &spec.overrides {
-        params.set(k, v)?;
-    }
-    params.check()?;
-    Ok(params)
-}
-
-/// The FM feature space of a training matrix: ids, the workspace's side features and,
-/// when asked, recency / frequency / monetary bands.
-pub fn fm_space(
+/// The side-feature blocks of a training matrix: the workspace's side columns when
+/// `columns`, and `rfm_bands` recency / frequency / monetary bands.
+fn side_features(
     spec: &TrainSpec,
-    params: &FmParams,
     lines: &Transactions,
     matrix: &Interactions,
-) -> Result<FeatureSpace, LoadError> {
-    let (mut user_blocks, item_blocks) = if params.side_features {
+    columns: bool,
+    rfm_bands: usize,
+) -> Result<(Vec<FeatureBlock>, Vec<FeatureBlock>), LoadError> {
+    let (mut user_blocks, item_blocks) = if columns {
         let base = spec
             .config
             .data
@@ -169,52 +163,24 @@ pub fn fm_space(
     } else {
         (Vec::new(), Vec::new())
     };
-    if params.rfm_bands > 0 {
+    if rfm_bands > 0 {
         user_blocks.extend(crate::data::features::rfm_blocks(
             lines,
             &matrix.users,
-            params.rfm_bands,
+            rfm_bands,
         ));
     }
-    Ok(FeatureSpace::new(
-        &matrix.users,
-        &matrix.items,
-        &user_blocks,
-        &item_blocks,
-    ))
+    Ok((user_blocks, item_blocks))
 }
 
-/// FM fitting errors as the crate's: cancellation and thread failures read as ALS's do,
-/// so every consumer of [`Error::Fit`] handles them alike.
-fn fm_error(e: FmFitError) -> Error {
+/// A fit's failure as the crate's error. An FM's own failures keep their variant until
+/// the CLI's exit codes read [`FitError::is_input_error`].
+fn fit_error(e: FitFailure) -> Error {
     match e {
-        FmFitError::Cancelled { completed, planned } => {
-            Error::Fit(FitError::Cancelled { completed, planned })
-        }
-        FmFitError::Threads(m) => Error::Fit(FitError::Threads(m)),
-        other => Error::FmFit(other),
+        FitFailure::Fit(FitError::Fm(e)) => Error::FmFit(e),
+        FitFailure::Fit(e) => Error::Fit(e),
+        FitFailure::Data(e) => Error::Load(e),
     }
-}
-
-fn knn_neighbours(spec: &TrainSpec) -> Result<usize, ParamsError> {
-    let mut neighbours = ItemKnnModel::DEFAULT_NEIGHBOURS;
-    for (k, v) in &spec.overrides {
-        match k.as_str() {
-            "neighbours" | "neighbors" | "k" => {
-                neighbours = crate::models::hyper::check_range(k, v.as_usize(k)?, 1, 100_000)?;
-            }
-            other => {
-                return Err(ParamsError::UnknownKey {
-                    model: "item-knn",
-                    key: other.to_owned(),
-                    suggestion: crate::models::hyper::nearest(other, &["neighbours"])
-                        .map(str::to_owned),
-                    valid: vec!["neighbours"],
-                });
-            }
-        }
-    }
-    Ok(neighbours)
 }
 
 /// Loads a test file with `spec`'s mapping and cleaning but no retention window, so a
@@ -267,25 +233,7 @@ pub fn train(
 
 /// Checks the hyperparameters of `spec` without touching data.
 pub fn check_params(spec: &TrainSpec) -> Result<(), Error> {
-    if matches!(spec.model, ModelKind::Als | ModelKind::AlsExplicit) {
-        als_params(spec)?;
-    }
-    if spec.model == ModelKind::ItemKnn {
-        knn_neighbours(spec)?;
-    }
-    if spec.model == ModelKind::Fm {
-        fm_params(spec)?;
-    }
-    if spec.model == ModelKind::Popularity && !spec.overrides.is_empty() {
-        let key = spec.overrides[0].0.clone();
-        return Err(ParamsError::UnknownKey {
-            model: "popularity",
-            key,
-            suggestion: None,
-            valid: Vec::new(),
-        }
-        .into());
-    }
+    spec.params()?;
     Ok(())
 }
 
@@ -298,17 +246,7 @@ pub fn train_on(
     progress: &mut dyn FnMut(Stage) -> ControlFlow<()>,
 ) -> Result<Run, Error> {
     let _span = tracing::info_span!("train", model = spec.model.name()).entered();
-    let als = matches!(spec.model, ModelKind::Als | ModelKind::AlsExplicit)
-        .then(|| als_params(spec))
-        .transpose()?;
-    let fm = (spec.model == ModelKind::Fm)
-        .then(|| fm_params(spec))
-        .transpose()?;
-    let neighbours = if spec.model == ModelKind::ItemKnn {
-        knn_neighbours(spec)?
-    } else {
-        0
-    };
+    let params = spec.params()?;
     let load = spec.config.load_spec();
     let ranking = load.interactions.ranking_type;
     let last_days = |t: &Transactions, days: u32, new_items_only: bool| {
@@ -343,41 +281,17 @@ pub fn train_on(
         nnz: matrix.nnz(),
     });
     let started = Instant::now();
-    let model = match spec.model {
-        ModelKind::Als | ModelKind::AlsExplicit => {
-            let params = als.as_ref().expect("checked above").check()?;
-            let mut on_epoch = |r: &EpochReport| progress(Stage::Epoch(*r));
-            TrainedModel::Als(AlsModel::fit(
-                &params,
-                &matrix.user_items,
-                &matrix.item_users,
-                &mut on_epoch,
-            )?)
-        }
-        ModelKind::Popularity => TrainedModel::Popularity(PopularityModel::fit(&matrix.user_items)),
-        ModelKind::ItemKnn => TrainedModel::ItemKnn(ItemKnnModel::fit(
-            &matrix.user_items,
-            &matrix.item_users,
-            neighbours,
-        )),
-        ModelKind::Fm => {
-            let params = fm.as_ref().expect("checked above").check()?;
-            let space = fm_space(spec, &params, &train_lines, &matrix)?;
-            let mut on_epoch = |r: &crate::models::fm::FmEpochReport| {
-                progress(Stage::Epoch(EpochReport {
-                    iteration: r.epoch,
-                    of: r.of,
-                    loss: r.train_loss,
-                    elapsed: r.elapsed,
-                    validation: r.validation.map(|v| (r.metric, v)),
-                }))
-            };
-            TrainedModel::Fm(Box::new(
-                FmModel::fit(&params, space, &matrix.user_items, &mut on_epoch)
-                    .map_err(fm_error)?,
-            ))
-        }
+    let features = |columns, bands| side_features(spec, &train_lines, &matrix, columns, bands);
+    let input = FitInput {
+        user_items: &matrix.user_items,
+        item_users: &matrix.item_users,
+        users: &matrix.users,
+        items: &matrix.items,
+        side_features: &features,
     };
+    let model = params
+        .fit(&input, &mut |r| progress(Stage::Epoch(*r)))
+        .map_err(fit_error)?;
     let train_seconds = started.elapsed().as_secs_f64();
     let popularity = PopularityModel::fit(&matrix.user_items);
     let descriptions: Vec<String> = (0..matrix.items.len())
@@ -408,26 +322,7 @@ pub fn train_on(
         }
         None => None,
     };
-    let params = match (&model, &als) {
-        (TrainedModel::Als(_), Some(p)) => p
-            .to_strings()
-            .into_iter()
-            .map(|(k, v)| (k.to_owned(), v))
-            .collect(),
-        (TrainedModel::ItemKnn(_), _) => [("neighbours".to_owned(), neighbours.to_string())].into(),
-        (TrainedModel::Fm(m), _) => m
-            .params
-            .to_strings()
-            .into_iter()
-            .map(|(k, v)| (k.to_owned(), v))
-            .collect(),
-        _ => std::collections::BTreeMap::default(),
-    };
-    let history = match &model {
-        TrainedModel::Als(m) => Run::history_of(&m.history),
-        TrainedModel::Fm(m) => Run::history_of_fm(&m.history),
-        _ => Vec::new(),
-    };
+    let history = Run::history_of(&model.model().history());
     let meta = RunMeta {
         format_version: FORMAT_VERSION,
         latent_version: env!("CARGO_PKG_VERSION").to_owned(),
@@ -437,7 +332,7 @@ pub fn train_on(
             .map_or(0, |d| d.as_secs() as i64),
         data: spec.data.display().to_string(),
         ranking_type: ranking.name().to_owned(),
-        params,
+        params: params.to_strings(),
         users: matrix.users.len(),
         items: matrix.items.len(),
         nnz: matrix.nnz(),
@@ -474,20 +369,12 @@ pub fn train_on(
             *p = std::fs::canonicalize(data_folder.join(&*p)).unwrap_or_else(|_| p.clone());
         }
     }
-    if let TrainedModel::Fm(m) = &model {
-        config.fm = m
-            .params
-            .to_strings()
-            .into_iter()
-            .map(|(k, v)| (k.to_owned(), toml::Value::String(v)))
-            .collect();
-    }
-    if let Some(p) = &als {
-        config.als = p
-            .to_strings()
-            .into_iter()
-            .map(|(k, v)| (k.to_owned(), toml::Value::String(v)))
-            .collect();
+    // The settings as trained, so a replay trains the same model.
+    if let Some((table, values)) = params.table() {
+        match table {
+            SettingTable::Als => config.als = values,
+            SettingTable::Fm => config.fm = values,
+        }
     }
     Ok(Run {
         meta,
@@ -524,7 +411,7 @@ pub fn evaluate_view(
         k,
         rules.exclude_seen,
     )?;
-    if test.has.timestamp && view.model.as_recommender().kind() != ModelKind::Popularity {
+    if test.has.timestamp && !view.model.model().is_baseline() {
         let (cases, single) = cold_cases(test, view.users, view.items, view.catalog);
         if !cases.is_empty() {
             report.cold = Some(evaluate_cold(view, rules, &cases, single, k));

@@ -41,7 +41,6 @@ pub mod staging;
 
 use std::path::{Path, PathBuf};
 
-use crate::models::TrainedModel;
 use crate::recommend::Overrides;
 use crate::store::Run;
 
@@ -199,7 +198,10 @@ pub fn run_id(run_dir: &Path) -> String {
 
 /// Checks that every requested format can be made from `run`.
 pub fn check_formats(run: &Run, run_id: &str, formats: &[Format]) -> Result<(), ExportError> {
-    let is_als = matches!(run.model, TrainedModel::Als(_));
+    let is_als = run
+        .model
+        .downcast_ref::<crate::models::AlsModel>()
+        .is_some();
     if let Some(f) = formats.iter().find(|f| f.needs_als() && !is_als) {
         return Err(ExportError::NeedsAls {
             format: f.name(),

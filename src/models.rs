@@ -1,68 +1,32 @@
 //! Recommendation models: what they are, and the one trait they share.
 //!
 //! A model turns a customer's training history into a score for every product. The
-//! [`Recommender`] trait is all that top-k, evaluation, export and serving need, so a new
-//! model plugs into every one of them at once. Models live in their own folders:
+//! [`Recommender`] trait is scoring; [`Model`] adds everything else top-k, evaluation,
+//! the store, export and serving ask of a model, and [`registry`] is the one place that
+//! lists the models, so a new model plugs into every one of them at once. Models live in their own folders:
 //! [`als`] (implicit and explicit ALS), [`popularity`] (the baseline every report shows),
 //! [`knn`] (item-item cosine neighbours), [`fm`] (factorization machines with side
 //! features).
 
 pub mod als;
+pub mod arrays;
+pub mod fit;
 pub mod fm;
 pub mod hyper;
 pub mod knn;
 pub mod linalg;
+pub mod model;
 pub mod popularity;
-
-use serde::{Deserialize, Serialize};
+pub mod registry;
 
 pub use als::AlsModel;
+pub use arrays::{ArrayError, ArrayReader, ArrayWriter};
+pub use fit::{EpochReport, FitError};
 pub use fm::FmModel;
 pub use knn::ItemKnnModel;
+pub use model::{Model, ModelExplanation, NewCustomerFacts, Prepared, Subject, TrainedModel};
 pub use popularity::PopularityModel;
-
-/// The kinds of model latent trains.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ModelKind {
-    /// ALS on implicit feedback (purchases).
-    Als,
-    /// ALS on explicit ratings.
-    AlsExplicit,
-    /// Most-bought products in the training window.
-    Popularity,
-    /// Item-item cosine neighbours.
-    ItemKnn,
-    /// Factorization machine with side features (regressor, classifier or ranking).
-    Fm,
-}
-
-impl ModelKind {
-    /// Every kind, in menu order.
-    pub const ALL: [ModelKind; 5] = [
-        ModelKind::Als,
-        ModelKind::AlsExplicit,
-        ModelKind::Popularity,
-        ModelKind::ItemKnn,
-        ModelKind::Fm,
-    ];
-
-    /// The name on the command line and in files.
-    pub fn name(self) -> &'static str {
-        match self {
-            ModelKind::Als => "als",
-            ModelKind::AlsExplicit => "als-explicit",
-            ModelKind::Popularity => "popularity",
-            ModelKind::ItemKnn => "item-knn",
-            ModelKind::Fm => "fm",
-        }
-    }
-
-    /// Parses a name from [`ModelKind::name`].
-    pub fn parse(text: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.name() == text)
-    }
-}
+pub use registry::{FitInput, ModelKind, ModelParams, SettingTables};
 
 /// Scores products for customers the model knows.
 pub trait Recommender: Send + Sync {
@@ -87,50 +51,6 @@ pub trait Recommender: Send + Sync {
     }
 }
 
-/// A fitted model of any kind.
-#[derive(Debug, Clone, PartialEq)]
-pub enum TrainedModel {
-    Als(AlsModel),
-    Popularity(PopularityModel),
-    ItemKnn(ItemKnnModel),
-    /// Boxed: a factorization machine carries its feature space and folded vectors.
-    Fm(Box<FmModel>),
-}
-
-impl TrainedModel {
-    /// The model as the trait every consumer uses.
-    pub fn as_recommender(&self) -> &dyn Recommender {
-        match self {
-            TrainedModel::Als(m) => m,
-            TrainedModel::Popularity(m) => m,
-            TrainedModel::ItemKnn(m) => m,
-            TrainedModel::Fm(m) => m.as_ref(),
-        }
-    }
-
-    /// Rating predictions, for models that predict ratings (explicit ALS).
-    pub fn rating_predictor(&self) -> Option<&AlsModel> {
-        match self {
-            TrainedModel::Als(m) if !m.params.implicit_prefs => Some(m),
-            _ => None,
-        }
-    }
-
-    /// The predicted rating of a (customer, product) pair, for models that predict
-    /// ratings: explicit ALS and the FM regressor.
-    pub fn rating_fn(&self) -> Option<Box<dyn Fn(u32, u32) -> f32 + Sync + '_>> {
-        match self {
-            TrainedModel::Als(m) if !m.params.implicit_prefs => {
-                Some(Box::new(move |u, i| m.predict(u, i)))
-            }
-            TrainedModel::Fm(m) if m.params.predictor_type == fm::PredictorType::Regressor => {
-                Some(Box::new(move |u, i| m.predict(Some(u), Some(i))))
-            }
-            _ => None,
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -142,10 +62,10 @@ mod tests {
         is_send_sync::<TrainedModel>();
         is_send_sync::<als::AlsParams>();
         is_send_sync::<als::ValidAlsParams>();
-        is_send_sync::<als::FitError>();
+        is_send_sync::<FitError>();
         is_send_sync::<hyper::ParamsError>();
         is_send_sync::<crate::Error>();
-        is_send_sync::<als::EpochReport>();
+        is_send_sync::<EpochReport>();
         is_send_sync::<fm::FmParams>();
         is_send_sync::<fm::ValidFmParams>();
         is_send_sync::<fm::FmFitError>();

@@ -7,6 +7,7 @@
 //! ([`writer`]), so a crash never leaves a half-written run that loads, and never touches
 //! other runs.
 
+mod dir_arrays;
 pub mod files;
 pub mod npy;
 pub mod run_dir;

@@ -23,7 +23,6 @@ use anyhow::Context;
 
 use crate::data::values::normalise_id;
 use crate::data::{CsrMatrix, LoadError};
-use crate::models::TrainedModel;
 use crate::store::Run;
 
 /// Arguments of `latent predict`.
@@ -244,30 +243,21 @@ impl<'a> Scorer<'a> {
         }
     }
 
+    /// The model's value for the pair; a rating model's unknown pairs get the product's,
+    /// the customer's or the overall mean rating, other models' a zero.
     fn score(&self, u: Option<u32>, i: Option<u32>) -> f32 {
-        let model = &self.run.model;
-        match (model, u, i) {
-            (TrainedModel::Fm(m), _, _) => m.predict(u, i),
-            (TrainedModel::Als(m), Some(u), Some(i)) => m.predict(u, i),
-            (TrainedModel::Als(m), _, _) if !m.params.implicit_prefs => {
+        let model = self.run.model.model();
+        let history = u.map_or((&[][..], &[][..]), |u| self.run.train.row(u as usize));
+        match model.predict_pair(u, i, history) {
+            Some(v) => v,
+            None if model.predicts_ratings() => {
                 let item = i.map(|i| self.item_means[i as usize]);
                 let user = u.map(|u| self.user_means[u as usize]);
                 item.or(user)
                     .filter(|v| v.is_finite())
                     .unwrap_or(self.global_mean)
             }
-            (TrainedModel::Popularity(p), _, Some(i)) => p.counts[i as usize],
-            (TrainedModel::ItemKnn(m), Some(u), Some(i)) => {
-                let (cols, vals) = self.run.train.row(u as usize);
-                cols.iter()
-                    .zip(vals)
-                    .map(|(&j, &v)| {
-                        let (neigh, sims) = m.similarities.row(j as usize);
-                        v * neigh.binary_search(&i).map_or(0.0, |p| sims[p])
-                    })
-                    .sum()
-            }
-            _ => 0.0,
+            None => 0.0,
         }
     }
 }

@@ -24,7 +24,7 @@ use polars::prelude::*;
 
 use super::manifest::Manifest;
 use super::{ExportError, create_dir, write_bytes, write_parquet};
-use crate::models::TrainedModel;
+use crate::models::AlsModel;
 use crate::store::Run;
 
 /// Writes the bundle of `run` into `dir` (created; must not hold files).
@@ -36,14 +36,15 @@ pub fn write(
 ) -> Result<(), ExportError> {
     run.save(dir, "").map_err(|e| ExportError::write(dir, e))?;
     create_dir(dir)?;
-    let spec: BTreeMap<String, String> = match &run.model {
-        TrainedModel::Als(m) => m
+    // An ALS run spells out every setting, defaults included, as the seed's spec does.
+    let spec: BTreeMap<String, String> = match run.model.downcast_ref::<AlsModel>() {
+        Some(m) => m
             .params
             .to_strings()
             .into_iter()
             .map(|(k, v)| (k.to_owned(), v))
             .collect(),
-        _ => run.meta.params.clone(),
+        None => run.meta.params.clone(),
     };
     let path = dir.join("als_spec.json");
     let text = serde_json::to_vec_pretty(&spec).map_err(|e| ExportError::write(&path, e))?;
@@ -81,7 +82,7 @@ pub fn write(
     .map_err(|e| ExportError::write(&path, e))?;
     write_parquet(&path, &mut items)?;
 
-    if let TrainedModel::Als(m) = &run.model {
+    if let Some(m) = run.model.downcast_ref::<AlsModel>() {
         write_factors(
             &dir.join("user_factors.parquet"),
             run.users.names(),

@@ -19,13 +19,13 @@ use std::path::Path;
 
 use super::npz::Npz;
 use super::{ExportError, create_dir, write_bytes};
-use crate::models::TrainedModel;
+use crate::models::AlsModel;
 use crate::models::als::params::SolverKind;
 use crate::store::Run;
 
 /// Writes the implicit model of `run` (an ALS run) into `dir`.
 pub fn write(run: &Run, dir: &Path) -> Result<(), ExportError> {
-    let TrainedModel::Als(m) = &run.model else {
+    let Some(m) = run.model.downcast_ref::<AlsModel>() else {
         return Err(ExportError::NeedsAls {
             format: "implicit",
             run: run.meta.data.clone(),

@@ -445,7 +445,7 @@ pub fn import_spark_model(dir: &Path, opts: &ImportOptions) -> Result<Imported, 
         popularity,
         catalog,
         train_times,
-        model: TrainedModel::Als(AlsModel {
+        model: TrainedModel::new(AlsModel {
             params,
             user_factors,
             item_factors,

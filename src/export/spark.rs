@@ -20,7 +20,7 @@ use polars::prelude::*;
 use serde::Serialize;
 
 use super::{ExportError, create_dir, write_bytes, write_parquet};
-use crate::models::TrainedModel;
+use crate::models::AlsModel;
 use crate::models::als::params::Convention;
 use crate::store::Run;
 
@@ -53,7 +53,7 @@ pub fn write(
     created: chrono::DateTime<chrono::Utc>,
     dir: &Path,
 ) -> Result<(), ExportError> {
-    let TrainedModel::Als(m) = &run.model else {
+    let Some(m) = run.model.downcast_ref::<AlsModel>() else {
         return Err(ExportError::NeedsAls {
             format: "spark",
             run: run.meta.data.clone(),

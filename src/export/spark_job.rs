@@ -20,7 +20,7 @@ use std::path::Path;
 use serde_json::json;
 
 use super::{ExportError, create_dir, write_bytes};
-use crate::models::TrainedModel;
+use crate::models::AlsModel;
 use crate::models::als::AlsParams;
 use crate::models::als::params::Convention;
 use crate::store::Run;
@@ -48,9 +48,9 @@ fn convention_note(p: &AlsParams) -> &'static str {
 
 /// The ALS hyperparameters of `run`: its model's, else its workspace's `[als]` table.
 fn params_of(run: &Run) -> AlsParams {
-    match &run.model {
-        TrainedModel::Als(m) => m.params.clone(),
-        _ => {
+    match run.model.downcast_ref::<AlsModel>() {
+        Some(m) => m.params.clone(),
+        None => {
             let mut p = AlsParams::default();
             // A bad table cannot reach a saved run; defaults are the honest fallback.
             let _ = p.apply_table(&run.config.als);

@@ -3,6 +3,7 @@
 //! [`params`] names and checks the hyperparameters, [`solver`] is the math, [`model`] the
 //! fitted factors that score products.
 
+mod as_model;
 pub mod fold_in;
 pub mod loss;
 pub mod model;

@@ -6,6 +6,7 @@
 //! (Bayesian FM, regressor), and [`model`] folds a fitted model into one vector per
 //! customer and per product so every consumer of [`crate::models::Recommender`] works on it.
 
+mod as_model;
 pub mod fit;
 pub mod mcmc;
 pub mod model;

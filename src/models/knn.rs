@@ -7,6 +7,8 @@
 
 use rayon::prelude::*;
 
+use super::arrays::{ArrayError, ArrayReader, ArrayWriter};
+use super::model::{Model, ModelExplanation, NewCustomerFacts, Prepared, Subject};
 use super::{ModelKind, Recommender};
 use crate::data::CsrMatrix;
 
@@ -100,6 +102,85 @@ impl Recommender for ItemKnnModel {
                 scores[j as usize] += v * s;
             }
         }
+    }
+}
+
+impl ItemKnnModel {
+    /// Reads the similarity matrix [`Model::save`] wrote.
+    pub fn load(items: usize, arrays: &dyn ArrayReader) -> Result<Self, ArrayError> {
+        Ok(Self {
+            similarities: arrays.csr(SIMILARITIES, items, items)?,
+        })
+    }
+
+    /// Each purchase's share of `item`'s score (value × similarity), in history order.
+    fn shares(&self, history: (&[u32], &[f32]), item: u32) -> Vec<(u32, f32)> {
+        history
+            .0
+            .iter()
+            .zip(history.1)
+            .map(|(&j, &v)| {
+                let (neigh, sims) = self.similarities.row(j as usize);
+                (j, v * neigh.binary_search(&item).map_or(0.0, |p| sims[p]))
+            })
+            .collect()
+    }
+}
+
+const SIMILARITIES: &str = "knn";
+
+impl Model for ItemKnnModel {
+    fn save(&self, out: &mut dyn ArrayWriter) -> std::io::Result<()> {
+        out.csr(SIMILARITIES, &self.similarities)
+    }
+
+    fn predict_pair(
+        &self,
+        user: Option<u32>,
+        item: Option<u32>,
+        history: (&[u32], &[f32]),
+    ) -> Option<f32> {
+        user?;
+        let item = item?;
+        Some(self.shares(history, item).iter().map(|s| s.1).sum())
+    }
+
+    fn similar_scores(&self, item: u32) -> Option<Vec<f32>> {
+        if item as usize >= self.similarities.rows() {
+            return None;
+        }
+        let mut scores = vec![f32::NAN; self.similarities.cols()];
+        let (cols, sims) = self.similarities.row(item as usize);
+        for (&j, &s) in cols.iter().zip(sims) {
+            scores[j as usize] = s;
+        }
+        Some(scores)
+    }
+
+    /// A new customer's score sums over their purchases as a known customer's does.
+    fn fold_in(&self, _: &Prepared, facts: NewCustomerFacts<'_>, scores: &mut [f32]) -> bool {
+        if facts.history.is_empty() {
+            return false;
+        }
+        let ones = vec![1.0f32; facts.history.len()];
+        self.score_user(0, (facts.history, &ones), scores);
+        true
+    }
+
+    fn explain(&self, _: &Prepared, who: Subject<'_>, item: u32) -> Option<ModelExplanation> {
+        let (cols, vals) = who.purchases();
+        if cols.is_empty() {
+            return None;
+        }
+        let mut parts = self.shares((&cols, &vals), item);
+        parts.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        let score = parts.iter().map(|p| p.1).sum();
+        Some(ModelExplanation {
+            score,
+            parts,
+            terms: Vec::new(),
+            method: "item-knn",
+        })
     }
 }
 

@@ -175,6 +175,22 @@ pub fn axpy(alpha: f32, x: &[f32], y: &mut [f32]) {
     Arch::new().dispatch(Op(alpha, &x[..n], &mut y[..n]));
 }
 
+/// Cosine between row `item` of `y` and every row; `None` for a row `y` does not have.
+/// Product neighbours of factor models are these.
+pub fn cosine_to_row(y: &ndarray::ArrayView2<'_, f32>, item: u32) -> Option<Vec<f32>> {
+    if item as usize >= y.nrows() {
+        return None;
+    }
+    let target = y.row(item as usize);
+    let own = target.dot(&target).sqrt().max(f32::MIN_POSITIVE);
+    Some(
+        y.rows()
+            .into_iter()
+            .map(|r| r.dot(&target) / (own * r.dot(&r).sqrt().max(f32::MIN_POSITIVE)))
+            .collect(),
+    )
+}
+
 /// Solves `a · x = b` in place for symmetric positive definite row-major `a` (k × k,
 /// overwritten by its Cholesky factor); `false` when `a` is not positive definite.
 pub fn cholesky_solve(a: &mut [f64], b: &mut [f64]) -> bool {

@@ -4,6 +4,8 @@
 //! seen. Popularity is the number of distinct customers who bought a product in the
 //! training window, so one enthusiastic buyer cannot make a product "popular".
 
+use super::arrays::{ArrayError, ArrayReader, ArrayWriter};
+use super::model::Model;
 use super::{ModelKind, Recommender};
 use crate::data::CsrMatrix;
 
@@ -47,6 +49,38 @@ impl Recommender for PopularityModel {
 
     fn score_user(&self, _user: u32, _history: (&[u32], &[f32]), scores: &mut [f32]) {
         scores.copy_from_slice(&self.counts);
+    }
+}
+
+/// The buyer counts. Every run stores them under this name as its fallback list, so the
+/// model itself writes nothing more.
+const COUNTS: &str = "popularity.npy";
+
+impl PopularityModel {
+    /// Reads the buyer counts of `items` products.
+    pub fn load(items: usize, arrays: &dyn ArrayReader) -> Result<Self, ArrayError> {
+        Ok(Self {
+            counts: arrays.f32s_shaped(COUNTS, &[items])?,
+        })
+    }
+}
+
+impl Model for PopularityModel {
+    fn save(&self, _out: &mut dyn ArrayWriter) -> std::io::Result<()> {
+        Ok(())
+    }
+
+    fn is_baseline(&self) -> bool {
+        true
+    }
+
+    fn predict_pair(
+        &self,
+        _user: Option<u32>,
+        item: Option<u32>,
+        _history: (&[u32], &[f32]),
+    ) -> Option<f32> {
+        self.counts.get(item? as usize).copied()
     }
 }
 

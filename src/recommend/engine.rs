@@ -14,7 +14,7 @@ use super::catalog::Catalog;
 use super::rules::{ColdStartPolicy, Overrides, words};
 use super::topk::{Reason, Scored, top_k};
 use crate::data::{CsrMatrix, IdMap};
-use crate::models::{PopularityModel, TrainedModel};
+use crate::models::{PopularityModel, Prepared, Subject, TrainedModel};
 
 /// The parts of a run the rules need, borrowed.
 #[derive(Clone, Copy)]
@@ -78,10 +78,9 @@ pub struct CompiledRules {
     boost: Option<Vec<(f32, f32)>>,
     forced: Vec<Forced>,
     cold_start: ColdStartPolicy,
-    /// ALS `YᵀY`, for fold-in and explanations.
-    gram: Option<Vec<f32>>,
-    /// FM: what solving a new customer's id factor needs (fold-in only).
-    fm_prior: Option<crate::models::fm::FmFoldInPrior>,
+    /// What the model computes once for fold-in and explanations (ALS's `YᵀY`, an
+    /// FM's id prior).
+    prepared: Prepared,
     /// Segments × products buyer counts, for segment popularity.
     segment_buyers: Option<Vec<f32>>,
     /// What of the rules could not be applied, for the user to read.
@@ -350,14 +349,10 @@ impl CompiledRules {
         if blocked.iter().all(|&b| b) && n > 0 {
             warnings.push("the rules exclude every product: lists will be empty".to_owned());
         }
-        let gram = match view.model {
-            TrainedModel::Als(m) => Some(m.item_gram()),
-            _ => None,
-        };
-        let fm_prior = match view.model {
-            TrainedModel::Fm(m) if rules.cold_start == ColdStartPolicy::FoldIn => m.fold_in_prior(),
-            _ => None,
-        };
+        let prepared = view
+            .model
+            .model()
+            .prepare(rules.cold_start == ColdStartPolicy::FoldIn);
         let segment_buyers = (rules.cold_start == ColdStartPolicy::SegmentPopularity
             && !view.catalog.segments.is_empty())
         .then(|| view.catalog.segment_buyers(view.train));
@@ -367,8 +362,7 @@ impl CompiledRules {
             boost,
             forced,
             cold_start: rules.cold_start,
-            gram,
-            fm_prior,
+            prepared,
             segment_buyers,
             warnings,
             rules: rules.clone(),
@@ -583,71 +577,27 @@ impl<'a> Engine<'a> {
     /// feature and pair terms, for new customers too. `None` for popularity, and for
     /// customers of whom nothing is known.
     pub fn explain(&self, customer: Customer<'_>, item: u32, top: usize) -> Option<Explanation> {
-        if let TrainedModel::Fm(m) = self.view.model {
-            if item as usize >= self.view.items.len() {
-                return None;
-            }
-            // An FM's score is not a sum over purchases but over features and pairs of
-            // features (and, for a new customer, the id factor solved from purchases):
-            // explain it by its largest terms.
-            let terms = match customer {
-                Customer::Known(u) => m.terms(u, item),
-                Customer::New { history, segment } => m.new_customer_terms(
-                    self.new_customer_facts(history, segment),
-                    self.fm_prior.as_ref(),
-                    item,
-                )?,
-            };
-            let mut terms: Vec<(String, f32)> =
-                terms.into_iter().map(|t| (t.label, t.value)).collect();
-            let score = terms.iter().map(|t| t.1).sum();
-            terms.truncate(top);
-            return Some(Explanation {
-                item,
-                score,
-                parts: Vec::new(),
-                method: "fm-terms",
-                terms,
-            });
-        }
-        let (cols, vals): (Vec<u32>, Vec<f32>) = match customer {
-            Customer::Known(u) => {
-                let (c, v) = self.view.train.row(u as usize);
-                (c.to_vec(), v.to_vec())
-            }
-            Customer::New { history, .. } => (history.to_vec(), vec![1.0; history.len()]),
-        };
-        if cols.is_empty() || item as usize >= self.view.items.len() {
+        if item as usize >= self.view.items.len() {
             return None;
         }
-        let (mut parts, score, method) = match (self.view.model, &self.gram) {
-            (TrainedModel::Als(m), Some(gram)) => {
-                let (parts, total) = m.user_system(gram, (&cols, &vals)).contributions(m, item)?;
-                (parts, total, "als-solve")
+        let who = match customer {
+            Customer::Known(user) => Subject::Known {
+                user,
+                history: self.view.train.row(user as usize),
+            },
+            Customer::New { history, segment } => {
+                Subject::New(self.new_customer_facts(history, segment))
             }
-            (TrainedModel::ItemKnn(m), _) => {
-                let mut parts: Vec<(u32, f32)> = cols
-                    .iter()
-                    .zip(&vals)
-                    .map(|(&j, &v)| {
-                        let (neigh, sims) = m.similarities.row(j as usize);
-                        let s = neigh.binary_search(&item).map_or(0.0, |p| sims[p]);
-                        (j, v * s)
-                    })
-                    .collect();
-                parts.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-                let total = parts.iter().map(|p| p.1).sum();
-                (parts, total, "item-knn")
-            }
-            _ => return None,
         };
-        parts.truncate(top);
+        let mut why = self.view.model.model().explain(&self.prepared, who, item)?;
+        why.parts.truncate(top);
+        why.terms.truncate(top);
         Some(Explanation {
             item,
-            score,
-            parts,
-            method,
-            terms: Vec::new(),
+            score: why.score,
+            parts: why.parts,
+            method: why.method,
+            terms: why.terms,
         })
     }
 }

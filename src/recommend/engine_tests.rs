@@ -25,7 +25,7 @@ impl Fixture {
         let train = CsrMatrix::from_triplets(6, 6, &triplets);
         let popularity = PopularityModel::fit(&train);
         Self {
-            model: TrainedModel::Popularity(popularity.clone()),
+            model: TrainedModel::new(popularity.clone()),
             users: IdMap::from_names((0..6).map(|u| format!("u{u}"))),
             items: IdMap::from_names(["A", "B", "C", "D", "E", "F"]),
             descriptions: [
@@ -337,7 +337,7 @@ fn als_fixture() -> (TrainedModel, CsrMatrix) {
         std::ops::ControlFlow::Continue(())
     })
     .unwrap();
-    (TrainedModel::Als(m), train)
+    (TrainedModel::new(m), train)
 }
 
 #[test]
@@ -383,7 +383,7 @@ fn fold_in_places_a_new_customer_in_the_right_group_and_explains() {
     assert_eq!(why.parts.len(), train.row(0).0.len());
 
     // Item-kNN folds in by construction and explains with similarities.
-    let knn = TrainedModel::ItemKnn(ItemKnnModel::fit(&train, &train.transpose(), 10));
+    let knn = TrainedModel::new(ItemKnnModel::fit(&train, &train.transpose(), 10));
     let view = RunView {
         model: &knn,
         ..view

@@ -11,49 +11,16 @@
 //! would make best-sellers look alike whatever they are.
 
 use super::topk::{Reason, Scored, top_k};
-use ndarray::ArrayView2;
 
 use crate::models::TrainedModel;
 
 /// The `k` products most similar to `item` (itself excluded), best first; `None` when the
 /// model has no notion of item similarity (popularity).
 pub fn similar_items(model: &TrainedModel, item: u32, k: usize) -> Option<Vec<Scored>> {
+    let scores = model.model().similar_scores(item)?;
     let mut out = Vec::new();
-    match model {
-        TrainedModel::Als(m) => {
-            let scores = cosine_to(&m.item_factors.view(), item)?;
-            top_k(&scores, k, &[item], Reason::Model, &mut out);
-        }
-        TrainedModel::Fm(m) => {
-            let scores = cosine_to(&m.item_interaction_factors(), item)?;
-            top_k(&scores, k, &[item], Reason::Model, &mut out);
-        }
-        TrainedModel::ItemKnn(m) => {
-            let mut scores = vec![f32::NAN; m.similarities.cols()];
-            let (cols, sims) = m.similarities.row(item as usize);
-            for (&j, &s) in cols.iter().zip(sims) {
-                scores[j as usize] = s;
-            }
-            top_k(&scores, k, &[item], Reason::Model, &mut out);
-        }
-        TrainedModel::Popularity(_) => return None,
-    }
+    top_k(&scores, k, &[item], Reason::Model, &mut out);
     Some(out)
-}
-
-/// Cosine between row `item` of `y` and every row; `None` for a row `y` does not have.
-fn cosine_to(y: &ArrayView2<'_, f32>, item: u32) -> Option<Vec<f32>> {
-    if item as usize >= y.nrows() {
-        return None;
-    }
-    let target = y.row(item as usize);
-    let own = target.dot(&target).sqrt().max(f32::MIN_POSITIVE);
-    Some(
-        y.rows()
-            .into_iter()
-            .map(|r| r.dot(&target) / (own * r.dot(&r).sqrt().max(f32::MIN_POSITIVE)))
-            .collect(),
-    )
 }
 
 #[cfg(test)]
@@ -65,7 +32,7 @@ mod tests {
 
     #[test]
     fn cosine_neighbours_by_hand() {
-        let model = TrainedModel::Als(AlsModel {
+        let model = TrainedModel::new(AlsModel {
             params: AlsParams::new(2),
             user_factors: array![[1.0, 0.0]],
             item_factors: array![[1.0, 0.0], [2.0, 0.1], [0.0, 1.0], [-1.0, 0.0]],
@@ -76,7 +43,7 @@ mod tests {
         assert!((s[0].score - 2.0 / (4.01f32).sqrt()).abs() < 1e-6);
         assert!(
             similar_items(
-                &TrainedModel::Popularity(crate::models::PopularityModel { counts: vec![1.0] }),
+                &TrainedModel::new(crate::models::PopularityModel { counts: vec![1.0] }),
                 0,
                 3
             )
@@ -88,7 +55,7 @@ mod tests {
     fn fm_neighbours_come_from_the_products_own_block() {
         // Customers of block A buy only products 0..12, those of block B only 12..24.
         let (fm, _) = crate::models::fm::model::fold_in::planted_ranking_fm(true);
-        let model = TrainedModel::Fm(Box::new(fm));
+        let model = TrainedModel::new(fm);
         for (item, block) in [(0u32, 0..12u32), (5, 0..12), (13, 12..24), (23, 12..24)] {
             let s = similar_items(&model, item, 5).unwrap();
             assert_eq!(s.len(), 5);

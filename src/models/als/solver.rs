@@ -17,7 +17,7 @@
 //! in a fixed order, so results are identical for any number of threads.
 
 use std::ops::ControlFlow;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use ndarray::Array2;
 use rayon::prelude::*;
@@ -31,34 +31,7 @@ use super::loss::training_loss;
 use super::row_solve::{Scratch, SolveRows};
 use crate::models::linalg::{axpy, weighted_rows_simd};
 
-/// What one sweep reports to the caller (the TUI's live chart, the CLI's progress bar).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct EpochReport {
-    /// 1-based sweep number.
-    pub iteration: usize,
-    /// Total sweeps planned.
-    pub of: usize,
-    /// Training loss after this sweep (normalised; see [`super::loss::training_loss`]).
-    pub loss: f64,
-    /// Time since fitting started.
-    pub elapsed: Duration,
-    /// A validation metric and its name, for models that hold out a validation split
-    /// (FM); `None` for ALS, which is evaluated once at the end.
-    pub validation: Option<(&'static str, f64)>,
-}
-
-/// Why fitting stopped without a model.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum FitError {
-    #[error("training cancelled after {completed} of {planned} iterations")]
-    Cancelled { completed: usize, planned: usize },
-    #[error(
-        "training diverged at iteration {iteration}: the loss became {loss}; lower alpha or raise reg_param"
-    )]
-    Diverged { iteration: usize, loss: f64 },
-    #[error("cannot start worker threads: {0}")]
-    Threads(String),
-}
+pub use crate::models::fit::{EpochReport, FitError};
 
 /// Fitted factors: one row per customer and per product.
 #[derive(Debug, Clone, PartialEq)]

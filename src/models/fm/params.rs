@@ -305,6 +305,17 @@ impl FmParams {
         self
     }
 
+    /// SageMaker's defaults for this data, then a workspace's `[fm]` table: rating data
+    /// without an explicit `predictor_type` gets the regressor.
+    pub fn for_data(ratings: bool, table: &toml::Table) -> Result<Self, ParamsError> {
+        let mut params = Self::default();
+        if ratings {
+            params.predictor_type = PredictorType::Regressor;
+        }
+        params.apply_table(table)?;
+        Ok(params)
+    }
+
     /// Every key accepted, canonical names and aliases.
     pub fn valid_keys() -> Vec<&'static str> {
         all_keys()

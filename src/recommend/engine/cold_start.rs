@@ -7,8 +7,8 @@
 //! [`crate::models::fm::model::fold_in`]). Whatever a policy cannot use falls back to
 //! overall popularity, so a new customer always gets a list.
 
-use super::{ColdStartPolicy, Engine, Reason, TrainedModel};
-use crate::models::fm::NewCustomerFacts;
+use super::{ColdStartPolicy, Engine, Reason};
+use crate::models::NewCustomerFacts;
 
 impl Engine<'_> {
     /// Writes the scores of a new customer with `history` (sorted product indices) and
@@ -26,35 +26,15 @@ impl Engine<'_> {
     }
 
     fn fold_in(&self, history: &[u32], segment: Option<u32>, scores: &mut [f32]) -> Option<Reason> {
-        let ones = vec![1.0f32; history.len()];
-        match (self.view.model, &self.gram) {
-            (TrainedModel::Als(m), Some(gram)) if !history.is_empty() => {
-                let x = m.fold_in(gram, (history, &ones))?;
-                let k = m.rank();
-                let y = m.item_factors.as_slice().unwrap_or(&[]);
-                for (s, yi) in scores.iter_mut().zip(y.chunks_exact(k)) {
-                    *s = crate::models::linalg::dot(&x, yi);
-                }
-                Some(Reason::FoldIn)
-            }
-            (TrainedModel::ItemKnn(m), _) if !history.is_empty() => {
-                use crate::models::Recommender;
-                m.score_user(0, (history, &ones), scores);
-                Some(Reason::FoldIn)
-            }
-            (TrainedModel::Fm(m), _) => {
-                let row = m.fold_in(
-                    self.new_customer_facts(history, segment),
-                    self.fm_prior.as_ref(),
-                )?;
-                m.score_folded(&row, scores);
-                Some(Reason::FoldIn)
-            }
-            _ => None,
-        }
+        let facts = self.new_customer_facts(history, segment);
+        self.view
+            .model
+            .model()
+            .fold_in(&self.prepared, facts, scores)
+            .then_some(Reason::FoldIn)
     }
 
-    /// What an FM can know of a new customer: their purchases and their segment by name.
+    /// What a model can know of a new customer: their purchases and their segment by name.
     pub(super) fn new_customer_facts<'a>(
         &'a self,
         history: &'a [u32],
@@ -97,7 +77,7 @@ mod tests {
     #[test]
     fn an_fm_folds_new_customers_in_from_segment_and_purchases() {
         let (fm, train) = planted_ranking_fm(true);
-        let model = TrainedModel::Fm(Box::new(fm));
+        let model = TrainedModel::new(fm);
         let users = IdMap::from_names((0..24).map(|k| format!("c{k}")));
         let items = IdMap::from_names((0..24).map(|k| format!("p{k}")));
         let descriptions = vec![String::new(); 24];

@@ -44,14 +44,7 @@ const MAX_STEPS: usize = 25;
 const RECENCY: &str = "recency_days";
 const FREQUENCY: &str = "frequency";
 
-/// What the shop knows of a customer the model never saw.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct NewCustomerFacts<'a> {
-    /// Products bought (model indices, sorted).
-    pub history: &'a [u32],
-    /// Their segment: the column (`Country`) and its value (`France`).
-    pub segment: Option<(&'a str, &'a str)>,
-}
+pub use crate::models::model::NewCustomerFacts;
 
 /// What the id solve needs of a model, computed once per model: `Σ_j Q_j`, `Σ_j Q_j Q_jᵀ`
 /// over every product, and the prior precision `1/σ²` of an id factor.

@@ -1,0 +1,282 @@
+//! Every model latent trains, by name: its settings parsed once, fitted, and loaded back.
+//!
+//! This is the one place that lists the models. Adding one means a [`ModelKind`], a
+//! [`ModelParams`] variant and an arm in [`ModelParams::fit`] and [`load`]; everything
+//! downstream talks to [`super::Model`].
+
+use std::collections::BTreeMap;
+use std::ops::ControlFlow;
+
+use serde::{Deserialize, Serialize};
+
+use super::arrays::{ArrayError, ArrayReader};
+use super::fit::{EpochReport, FitError};
+use super::hyper::{ParamsError, RawValue, check_range, nearest};
+use super::model::TrainedModel;
+use super::{AlsModel, FmModel, ItemKnnModel, PopularityModel};
+use crate::data::{CsrMatrix, IdMap, LoadError};
+use crate::models::als::{AlsParams, ValidAlsParams};
+use crate::models::fm::{FeatureBlock, FmParams, ValidFmParams};
+
+/// The kinds of model latent trains.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ModelKind {
+    /// ALS on implicit feedback (purchases).
+    Als,
+    /// ALS on explicit ratings.
+    AlsExplicit,
+    /// Most-bought products in the training window.
+    Popularity,
+    /// Item-item cosine neighbours.
+    ItemKnn,
+    /// Factorization machine with side features (regressor, classifier or ranking).
+    Fm,
+}
+
+impl ModelKind {
+    /// Every kind, in menu order.
+    pub const ALL: [ModelKind; 5] = [
+        ModelKind::Als,
+        ModelKind::AlsExplicit,
+        ModelKind::Popularity,
+        ModelKind::ItemKnn,
+        ModelKind::Fm,
+    ];
+
+    /// The name on the command line and in files.
+    pub fn name(self) -> &'static str {
+        match self {
+            ModelKind::Als => "als",
+            ModelKind::AlsExplicit => "als-explicit",
+            ModelKind::Popularity => "popularity",
+            ModelKind::ItemKnn => "item-knn",
+            ModelKind::Fm => "fm",
+        }
+    }
+
+    /// Parses a name from [`ModelKind::name`].
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.name() == text)
+    }
+}
+
+/// Where a model's settings come from before `--set`: the workspace's tables.
+#[derive(Debug, Clone, Copy)]
+pub struct SettingTables<'a> {
+    /// The workspace's `[als]` table.
+    pub als: &'a toml::Table,
+    /// The workspace's `[fm]` table.
+    pub fm: &'a toml::Table,
+    /// True when the data are ratings: an FM without a `predictor_type` is a regressor.
+    pub ratings: bool,
+}
+
+/// Which workspace table holds a model's settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SettingTable {
+    /// `[als]`
+    Als,
+    /// `[fm]`
+    Fm,
+}
+
+/// A model's hyperparameters, typed and checked: parsed once from the workspace and the
+/// overrides, then handed to the fit as they are.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ModelParams {
+    /// Implicit or explicit ALS (`implicit_prefs`).
+    Als(ValidAlsParams),
+    Fm(ValidFmParams),
+    ItemKnn {
+        neighbours: usize,
+    },
+    Popularity,
+}
+
+impl ModelParams {
+    /// The settings of `kind`: its defaults, the workspace's table, then `overrides`.
+    pub fn parse(
+        kind: ModelKind,
+        tables: SettingTables<'_>,
+        overrides: &[(String, RawValue)],
+    ) -> Result<Self, ParamsError> {
+        match kind {
+            ModelKind::Als | ModelKind::AlsExplicit => {
+                let mut p = AlsParams::default();
+                p.apply_table(tables.als)?;
+                for (k, v) in overrides {
+                    p.set(k, v)?;
+                }
+                if kind == ModelKind::AlsExplicit {
+                    p.implicit_prefs = false;
+                }
+                Ok(ModelParams::Als(p.check()?))
+            }
+            ModelKind::Fm => {
+                let mut p = FmParams::for_data(tables.ratings, tables.fm)?;
+                for (k, v) in overrides {
+                    p.set(k, v)?;
+                }
+                Ok(ModelParams::Fm(p.check()?))
+            }
+            ModelKind::ItemKnn => {
+                let mut neighbours = ItemKnnModel::DEFAULT_NEIGHBOURS;
+                for (k, v) in overrides {
+                    match k.as_str() {
+                        "neighbours" | "neighbors" | "k" => {
+                            neighbours = check_range(k, v.as_usize(k)?, 1, 100_000)?;
+                        }
+                        other => {
+                            return Err(ParamsError::UnknownKey {
+                                model: "item-knn",
+                                key: other.to_owned(),
+                                suggestion: nearest(other, &["neighbours"]).map(str::to_owned),
+                                valid: vec!["neighbours"],
+                            });
+                        }
+                    }
+                }
+                Ok(ModelParams::ItemKnn { neighbours })
+            }
+            ModelKind::Popularity => match overrides.first() {
+                Some((key, _)) => Err(ParamsError::UnknownKey {
+                    model: "popularity",
+                    key: key.clone(),
+                    suggestion: None,
+                    valid: Vec::new(),
+                }),
+                None => Ok(ModelParams::Popularity),
+            },
+        }
+    }
+
+    /// Which model these settings train.
+    pub fn kind(&self) -> ModelKind {
+        match self {
+            ModelParams::Als(p) if p.implicit_prefs => ModelKind::Als,
+            ModelParams::Als(_) => ModelKind::AlsExplicit,
+            ModelParams::Fm(_) => ModelKind::Fm,
+            ModelParams::ItemKnn { .. } => ModelKind::ItemKnn,
+            ModelParams::Popularity => ModelKind::Popularity,
+        }
+    }
+
+    /// The settings as canonical key → value text, as `run.toml` and SageMaker store them.
+    pub fn to_strings(&self) -> BTreeMap<String, String> {
+        let strings = match self {
+            ModelParams::Als(p) => p.to_strings(),
+            ModelParams::Fm(p) => p.to_strings(),
+            ModelParams::ItemKnn { neighbours } => [("neighbours", neighbours.to_string())].into(),
+            ModelParams::Popularity => BTreeMap::new(),
+        };
+        strings
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v))
+            .collect()
+    }
+
+    /// The settings as the workspace table the run keeps in its `config.toml`
+    /// (`[als]` or `[fm]`), so a replay trains the same model; `None` for models without
+    /// a table.
+    pub fn table(&self) -> Option<(SettingTable, toml::Table)> {
+        let (name, strings) = match self {
+            ModelParams::Als(p) => (SettingTable::Als, p.to_strings()),
+            ModelParams::Fm(p) => (SettingTable::Fm, p.to_strings()),
+            _ => return None,
+        };
+        Some((
+            name,
+            strings
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), toml::Value::String(v)))
+                .collect(),
+        ))
+    }
+
+    /// Fits the model these settings describe on `input`, calling `on_epoch` after each
+    /// training pass (`Break` cancels).
+    pub fn fit(
+        &self,
+        input: &FitInput<'_>,
+        on_epoch: &mut dyn FnMut(&EpochReport) -> ControlFlow<()>,
+    ) -> Result<TrainedModel, FitFailure> {
+        Ok(match self {
+            ModelParams::Als(p) => TrainedModel::new(AlsModel::fit(
+                p,
+                input.user_items,
+                input.item_users,
+                on_epoch,
+            )?),
+            ModelParams::Fm(p) => {
+                let (users, items) = (input.side_features)(p.side_features, p.rfm_bands)
+                    .map_err(FitFailure::Data)?;
+                TrainedModel::new(FmModel::fit_reporting(p, input, &users, &items, on_epoch)?)
+            }
+            ModelParams::ItemKnn { neighbours } => TrainedModel::new(ItemKnnModel::fit(
+                input.user_items,
+                input.item_users,
+                *neighbours,
+            )),
+            ModelParams::Popularity => TrainedModel::new(PopularityModel::fit(input.user_items)),
+        })
+    }
+}
+
+/// Side-feature blocks `(customers, products)` of the training data: given whether the
+/// workspace's side columns are wanted and how many recency / frequency / monetary bands.
+pub type SideFeatures<'a> =
+    dyn Fn(bool, usize) -> Result<(Vec<FeatureBlock>, Vec<FeatureBlock>), LoadError> + 'a;
+
+/// What a fit reads: the training matrix both ways, its ids, and side features on demand.
+pub struct FitInput<'a> {
+    /// Customers × products.
+    pub user_items: &'a CsrMatrix,
+    /// Products × customers (the transpose).
+    pub item_users: &'a CsrMatrix,
+    pub users: &'a IdMap,
+    pub items: &'a IdMap,
+    /// Called only by models that use side features (FM).
+    pub side_features: &'a SideFeatures<'a>,
+}
+
+/// Why a fit produced no model: the fit itself, or the side data it asked for.
+#[derive(Debug, thiserror::Error)]
+pub enum FitFailure {
+    #[error(transparent)]
+    Fit(#[from] FitError),
+    #[error(transparent)]
+    Data(LoadError),
+}
+
+/// Reads back a model of `kind` saved by [`super::Model::save`], with the `settings` of
+/// its `run.toml`, for `users` customers and `items` products.
+pub fn load(
+    kind: ModelKind,
+    settings: &BTreeMap<String, String>,
+    users: usize,
+    items: usize,
+    arrays: &dyn ArrayReader,
+) -> Result<TrainedModel, ArrayError> {
+    Ok(match kind {
+        ModelKind::Als | ModelKind::AlsExplicit => {
+            TrainedModel::new(AlsModel::load(settings, users, items, arrays)?)
+        }
+        ModelKind::Fm => TrainedModel::new(FmModel::load(settings, users, items, arrays)?),
+        ModelKind::ItemKnn => TrainedModel::new(ItemKnnModel::load(items, arrays)?),
+        ModelKind::Popularity => TrainedModel::new(PopularityModel::load(items, arrays)?),
+    })
+}
+
+/// Settings from `run.toml` into a model's parameter type, as they were written.
+pub(crate) fn settings_into<P>(
+    settings: &BTreeMap<String, String>,
+    params: &mut P,
+    set: fn(&mut P, &str, &RawValue) -> Result<(), ParamsError>,
+) -> Result<(), ArrayError> {
+    for (k, v) in settings {
+        set(params, k, &RawValue::Text(v.clone()))
+            .map_err(|e| ArrayError::new("run.toml", e.to_string()))?;
+    }
+    Ok(())
+}
