@@ -10,6 +10,8 @@
 
 pub mod als;
 pub mod arrays;
+#[cfg(test)]
+mod contract_tests;
 pub mod fit;
 pub mod fm;
 pub mod hyper;

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use super::{CancelToken, JobEvent, JobHandle, JobId, Sink};
 use crate::error::Error;
 use crate::experiment::{Stage, TrainSpec, train};
-use crate::models::als::FitError;
+use crate::models::FitError;
 use crate::store::RunWriter;
 
 /// Starts training `spec` in the background; the run is saved to `dir`.

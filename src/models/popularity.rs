@@ -52,8 +52,7 @@ impl Recommender for PopularityModel {
     }
 }
 
-/// The buyer counts. Every run stores them under this name as its fallback list, so the
-/// model itself writes nothing more.
+/// The buyer counts; a run keeps its fallback list under the same name, once.
 const COUNTS: &str = "popularity.npy";
 
 impl PopularityModel {
@@ -66,8 +65,8 @@ impl PopularityModel {
 }
 
 impl Model for PopularityModel {
-    fn save(&self, _out: &mut dyn ArrayWriter) -> std::io::Result<()> {
-        Ok(())
+    fn save(&self, out: &mut dyn ArrayWriter) -> std::io::Result<()> {
+        out.f32s(COUNTS, &[self.counts.len()], &self.counts)
     }
 
     fn is_baseline(&self) -> bool {

@@ -14,7 +14,7 @@ use super::catalog::Catalog;
 use super::rules::{ColdStartPolicy, Overrides, words};
 use super::topk::{Reason, Scored, top_k};
 use crate::data::{CsrMatrix, IdMap};
-use crate::models::{PopularityModel, Prepared, Subject, TrainedModel};
+use crate::models::{PopularityModel, Prepared, TrainedModel};
 
 /// The parts of a run the rules need, borrowed.
 #[derive(Clone, Copy)]
@@ -567,39 +567,6 @@ impl<'a> Engine<'a> {
         }
         out
     }
-
-    /// Why `customer`'s list holds `item`: each purchase's share of the score, or for an
-    /// FM the terms of the customer's features (and of the id factor folded in from a new
-    /// customer's purchases).
-    ///
-    /// ALS decomposes the solve (see [`crate::models::als::fold_in`]); item-kNN's score is
-    /// a sum of similarities to past purchases already; an FM's is split into its largest
-    /// feature and pair terms, for new customers too. `None` for popularity, and for
-    /// customers of whom nothing is known.
-    pub fn explain(&self, customer: Customer<'_>, item: u32, top: usize) -> Option<Explanation> {
-        if item as usize >= self.view.items.len() {
-            return None;
-        }
-        let who = match customer {
-            Customer::Known(user) => Subject::Known {
-                user,
-                history: self.view.train.row(user as usize),
-            },
-            Customer::New { history, segment } => {
-                Subject::New(self.new_customer_facts(history, segment))
-            }
-        };
-        let mut why = self.view.model.model().explain(&self.prepared, who, item)?;
-        why.parts.truncate(top);
-        why.terms.truncate(top);
-        Some(Explanation {
-            item,
-            score: why.score,
-            parts: why.parts,
-            method: why.method,
-            terms: why.terms,
-        })
-    }
 }
 
 fn plural(n: usize, what: &str) -> String {
@@ -620,6 +587,7 @@ fn shorten(ids: &[String]) -> String {
 }
 
 mod cold_start;
+mod explain;
 
 #[cfg(test)]
 #[path = "engine_tests.rs"]

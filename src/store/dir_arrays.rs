@@ -12,25 +12,48 @@ use super::run_dir::StoreError;
 use crate::data::CsrMatrix;
 use crate::models::{ArrayError, ArrayReader, ArrayWriter};
 
-/// Writes arrays into a run directory.
-pub struct DirWriter<'a>(pub &'a Path);
+/// Writes arrays into a run directory, remembering their names.
+pub struct DirWriter<'a> {
+    dir: &'a Path,
+    written: Vec<String>,
+}
+
+impl<'a> DirWriter<'a> {
+    pub fn new(dir: &'a Path) -> Self {
+        Self {
+            dir,
+            written: Vec::new(),
+        }
+    }
+
+    /// True when a file of this name was written through this writer.
+    pub fn wrote(&self, name: &str) -> bool {
+        self.written.iter().any(|n| n == name)
+    }
+}
 
 /// Reads arrays from a run directory.
 pub struct DirReader<'a>(pub &'a Path);
 
 impl ArrayWriter for DirWriter<'_> {
     fn f32s(&mut self, name: &str, shape: &[usize], data: &[f32]) -> std::io::Result<()> {
-        write_npy(self.0, name, shape, data)
+        write_npy(self.dir, name, shape, data)?;
+        self.written.push(name.to_owned());
+        Ok(())
     }
 
     fn csr(&mut self, prefix: &str, m: &CsrMatrix) -> std::io::Result<()> {
-        write_csr(self.0, prefix, m)
+        write_csr(self.dir, prefix, m)?;
+        self.written.push(format!("{prefix}_*.npy"));
+        Ok(())
     }
 
     fn json(&mut self, name: &str, value: serde_json::Value) -> std::io::Result<()> {
-        write_with(self.0, name, |w| {
+        write_with(self.dir, name, |w| {
             serde_json::to_writer(w, &value).map_err(std::io::Error::other)
-        })
+        })?;
+        self.written.push(name.to_owned());
+        Ok(())
     }
 }
 

@@ -41,6 +41,9 @@ use crate::eval::EvalReport;
 use crate::models::{ArrayReader, EpochReport, ModelKind, PopularityModel, TrainedModel};
 use crate::recommend::{Catalog, RunView};
 
+/// The popularity counts every run keeps as its fallback list.
+const POPULARITY: &str = "popularity.npy";
+
 /// The run format this build writes and reads.
 pub const FORMAT_VERSION: u32 = 1;
 
@@ -206,13 +209,17 @@ impl Run {
         if let Some(times) = &self.train_times {
             write_npy(dir, "train_time.npy", &[times.len()], times)?;
         }
-        write_npy(
-            dir,
-            "popularity.npy",
-            &[self.popularity.counts.len()],
-            &self.popularity.counts,
-        )?;
-        self.model.model().save(&mut DirWriter(dir))?;
+        let mut arrays = DirWriter::new(dir);
+        self.model.model().save(&mut arrays)?;
+        // The fallback list, unless the model is that list and wrote it already.
+        if !arrays.wrote(POPULARITY) {
+            write_npy(
+                dir,
+                POPULARITY,
+                &[self.popularity.counts.len()],
+                &self.popularity.counts,
+            )?;
+        }
         if let Some(metrics) = &self.metrics {
             write_with(dir, "metrics.json", |w| {
                 serde_json::to_writer_pretty(w, metrics).map_err(std::io::Error::other)
@@ -283,7 +290,7 @@ impl Run {
         let train = arrays
             .csr("train", users.len(), items.len())
             .map_err(|e| corrupt_array(dir, e))?;
-        let counts: Vec<f32> = arrays.shaped("popularity.npy", &[items.len()])?;
+        let counts: Vec<f32> = arrays.shaped(POPULARITY, &[items.len()])?;
         // Runs written before the catalog existed load without one: rules that need
         // dates or segments then say so instead of failing.
         let catalog: Catalog = match File::open(dir.join("catalog.json")) {
