@@ -13,6 +13,7 @@ mod bench_search;
 mod bench_tui;
 mod data_cmd;
 mod eval_cmd;
+mod exit;
 mod export_cmd;
 mod import_cmd;
 mod predict_cmd;
@@ -162,7 +163,7 @@ pub fn main() -> ExitCode {
         Err(err) => {
             tracing::error!("{err:#}");
             let _ = writeln!(std::io::stderr(), "error: {err:#}");
-            ExitCode::from(exit_code(&err))
+            ExitCode::from(exit::exit_code(&err))
         }
     }
 }
@@ -170,9 +171,9 @@ pub fn main() -> ExitCode {
 /// Runs one parsed command, writing its report to `out`.
 pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<()> {
     match cli.command {
-        None => crate::tui::run(&crate::tui::default_workspace()),
+        None => crate::tui::run(&crate::workspace::demo()?),
         Some(Command::Tui { workspace }) => {
-            crate::tui::run(&workspace.unwrap_or_else(crate::tui::default_workspace))
+            crate::tui::run(&workspace.map_or_else(crate::workspace::demo, Ok)?)
         }
         Some(Command::Data(cmd)) => data_cmd::run(cmd, out),
         Some(Command::Train(args)) => train::run(&args, out),
@@ -197,16 +198,6 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
         c.downcast_ref::<std::io::Error>()
             .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
     })
-}
-
-/// 2 when the input is at fault, 1 otherwise.
-fn exit_code(err: &anyhow::Error) -> u8 {
-    for cause in err.chain() {
-        if let Some(is_input) = crate::error::classify(cause) {
-            return if is_input { 2 } else { 1 };
-        }
-    }
-    1
 }
 
 /// Sends tracing output to a daily file under the data folder; logging is best effort

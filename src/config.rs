@@ -28,6 +28,11 @@ pub enum ConfigError {
     Parse { path: PathBuf, message: String },
     #[error("no data file: pass one on the command line or set [data] path in the workspace")]
     NoDataPath,
+    #[error(
+        "no demo workspace: looked for workspaces/demo/workspace.toml in '{}' and every folder above it; run latent from the clone, or pass --workspace PATH",
+        from.display()
+    )]
+    NoDemo { from: PathBuf },
 }
 
 /// The `[recommend]` table.

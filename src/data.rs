@@ -187,6 +187,17 @@ pub enum LoadError {
     Cancelled,
 }
 
+impl LoadError {
+    /// True when the file or the configuration is at fault rather than the machine; a
+    /// cancelled load is nobody's fault: the user stopped it.
+    pub fn is_input_error(&self) -> bool {
+        !matches!(
+            self,
+            LoadError::Io { .. } | LoadError::Write { .. } | LoadError::Cancelled
+        )
+    }
+}
+
 fn missing_column_message(
     path: &Path,
     key: &str,

@@ -2,7 +2,7 @@
 
 use crate::config::ConfigError;
 use crate::data::LoadError;
-use crate::models::als::FitError;
+use crate::models::FitError;
 use crate::models::hyper::ParamsError;
 use crate::search::SearchError;
 use crate::store::StoreError;
@@ -31,11 +31,11 @@ impl Error {
     /// latent or the machine; the CLI exits with code 2 for these.
     pub fn is_input_error(&self) -> bool {
         match self {
-            Error::Load(e) => load_is_input(e),
+            Error::Load(e) => e.is_input_error(),
             Error::Config(_) | Error::Params(_) => true,
-            Error::Fit(e) => matches!(e, FitError::Diverged { .. }),
-            Error::FmFit(e) => fm_is_input(e),
-            Error::Store(e) => !matches!(e, StoreError::Io { .. }),
+            Error::Fit(e) => e.is_input_error(),
+            Error::FmFit(e) => e.is_input_error(),
+            Error::Store(e) => e.is_input_error(),
             // When the data behind a search index failed, that failure decides.
             Error::Search(e) => e.is_input_error().unwrap_or_else(|| {
                 std::error::Error::source(e)
@@ -46,28 +46,14 @@ impl Error {
     }
 }
 
-/// A diverging FM or data it cannot use is the input's fault.
-fn fm_is_input(e: &crate::models::fm::FmFitError) -> bool {
-    use crate::models::fm::FmFitError as E;
-    matches!(e, E::Diverged { .. } | E::BadData(_))
-}
-
-fn load_is_input(e: &LoadError) -> bool {
-    // A cancelled load is nobody's fault: the user stopped it.
-    !matches!(
-        e,
-        LoadError::Io { .. } | LoadError::Write { .. } | LoadError::Cancelled
-    )
-}
-
-/// Whether `err` (any error in a chain) is one of latent's, and if so whether the input is
-/// at fault; `None` for foreign errors.
+/// Whether `err` is one of the library's domain errors, and if so whether the input is at
+/// fault; `None` for any other error. The CLI adds the errors of the layers above.
 pub fn classify(err: &(dyn std::error::Error + 'static)) -> Option<bool> {
     if let Some(e) = err.downcast_ref::<Error>() {
         return Some(e.is_input_error());
     }
     if let Some(e) = err.downcast_ref::<LoadError>() {
-        return Some(load_is_input(e));
+        return Some(e.is_input_error());
     }
     if err.is::<ConfigError>() || err.is::<ParamsError>() {
         return Some(true);
@@ -77,26 +63,13 @@ pub fn classify(err: &(dyn std::error::Error + 'static)) -> Option<bool> {
         return e.is_input_error();
     }
     if let Some(e) = err.downcast_ref::<crate::models::fm::FmFitError>() {
-        return Some(fm_is_input(e));
+        return Some(e.is_input_error());
     }
     if let Some(e) = err.downcast_ref::<FitError>() {
-        return Some(matches!(e, FitError::Diverged { .. }));
-    }
-    if let Some(e) = err.downcast_ref::<crate::workspace::LockError>() {
-        // Another process holds the workspace: the user's move, as with bad input.
-        return Some(matches!(e, crate::workspace::LockError::Held { .. }));
-    }
-    if let Some(e) = err.downcast_ref::<crate::export::DestinationError>() {
-        return Some(e.is_input_error());
-    }
-    if let Some(e) = err.downcast_ref::<crate::export::ExportError>() {
-        return Some(e.is_input_error());
-    }
-    if let Some(e) = err.downcast_ref::<crate::export::s3::S3Error>() {
         return Some(e.is_input_error());
     }
     err.downcast_ref::<StoreError>()
-        .map(|e| !matches!(e, StoreError::Io { .. }))
+        .map(StoreError::is_input_error)
 }
 
 /// `Result` with latent's [`Error`].

@@ -5,6 +5,10 @@
 //! cancel; this module knows nothing of threads, terminals or files beyond the data it
 //! reads.
 
+mod lifecycle;
+
+pub use lifecycle::{RunError, Source, chain_text, log_line, train_into};
+
 use std::ops::ControlFlow;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -22,8 +26,7 @@ use crate::models::fm::FeatureBlock;
 use crate::models::hyper::{ParamsError, RawValue};
 use crate::models::registry::{FitFailure, SettingTable};
 use crate::models::{
-    EpochReport, FitError, FitInput, ModelKind, ModelParams, PopularityModel, SettingTables,
-    TrainedModel,
+    EpochReport, FitInput, ModelKind, ModelParams, PopularityModel, SettingTables, TrainedModel,
 };
 use crate::recommend::catalog::pair_last_purchase;
 use crate::recommend::{Catalog, Overrides, RunView};
@@ -173,11 +176,9 @@ fn side_features(
     Ok((user_blocks, item_blocks))
 }
 
-/// A fit's failure as the crate's error. An FM's own failures keep their variant until
-/// the CLI's exit codes read [`FitError::is_input_error`].
+/// A fit's failure as the crate's error.
 fn fit_error(e: FitFailure) -> Error {
     match e {
-        FitFailure::Fit(FitError::Fm(e)) => Error::FmFit(e),
         FitFailure::Fit(e) => Error::Fit(e),
         FitFailure::Data(e) => Error::Load(e),
     }

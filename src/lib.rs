@@ -17,6 +17,7 @@ pub mod jobs;
 pub mod models;
 pub mod paths;
 pub mod recommend;
+pub mod rng;
 pub mod search;
 pub mod serve;
 pub mod store;

@@ -11,7 +11,7 @@
 pub mod als;
 pub mod arrays;
 #[cfg(test)]
-mod contract_tests;
+pub(crate) mod contract_tests;
 pub mod fit;
 pub mod fm;
 pub mod hyper;

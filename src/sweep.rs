@@ -19,10 +19,12 @@ use crate::data::fingerprint::{DataFingerprint, load_config};
 use crate::data::load_transactions;
 use crate::error::Error;
 use crate::eval::{EvalReport, RankingMetrics};
-use crate::experiment::{Holdout, TrainSpec, check_params, train_on};
+use crate::experiment::{
+    Holdout, RunError, Source, TrainSpec, chain_text, check_params, train_into,
+};
 use crate::models::hyper::{ParamsError, RawValue};
 use crate::store::StoreError;
-use crate::store::{RunWriter, SweepTag};
+use crate::store::{Run, SweepTag};
 use crate::workspace::Workspace;
 
 /// The metric configurations are chosen by.
@@ -185,6 +187,10 @@ pub fn run_sweep(
     let load = spec.base.config.load_spec();
     let (transactions, report) = load_transactions(&spec.base.data, &load)?;
     let fingerprint = DataFingerprint::of(&spec.base.data, &load_config(&load)).ok();
+    let source = Source::Loaded {
+        transactions: &transactions,
+        fingerprint: fingerprint.as_ref(),
+    };
     on_event(SweepEvent::Loaded {
         lines: report.rows_kept,
     });
@@ -212,37 +218,27 @@ pub fn run_sweep(
             validation,
             error,
         };
-        let writer = match RunWriter::start(&dir, s.model, &s.config) {
-            Ok(w) => w,
-            Err(e) => return outcome(None, Some(e.to_string())),
-        };
-        let mut stop = |_| {
+        let mut stop = |_: &_| {
             if should_stop() {
                 ControlFlow::Break(())
             } else {
                 ControlFlow::Continue(())
             }
         };
-        match train_on(&s, &transactions, fingerprint.clone(), &mut stop) {
-            Ok(mut run) => {
-                let value = run.metrics.as_ref().and_then(|m| spec.metric.of(&m.model));
-                run.meta.sweep = Some(SweepTag {
-                    id: id.clone(),
-                    trial: n + 1,
-                    metric: spec.metric.name().to_owned(),
-                    validation: value.unwrap_or(f64::NAN),
-                    best: false,
-                });
-                match writer.finish(&run) {
-                    Ok(()) => outcome(value, None),
-                    Err(e) => outcome(None, Some(e.to_string())),
-                }
-            }
-            Err(e) => {
-                let message = format!("{:#}", anyhow::Error::from(e));
-                writer.fail(&message);
-                outcome(None, Some(message))
-            }
+        let mut value = None;
+        let mut tag = |run: &mut Run| {
+            value = run.metrics.as_ref().and_then(|m| spec.metric.of(&m.model));
+            run.meta.sweep = Some(SweepTag {
+                id: id.clone(),
+                trial: n + 1,
+                metric: spec.metric.name().to_owned(),
+                validation: value.unwrap_or(f64::NAN),
+                best: false,
+            });
+        };
+        match train_into(&s, source, &dir, &mut stop, &mut tag) {
+            Ok(_) => outcome(value, None),
+            Err(e) => outcome(None, Some(failure_text(e))),
         }
     };
     let workers = spec.parallel.clamp(1, 2).min(spec.configurations.len());
@@ -285,27 +281,30 @@ pub fn run_sweep(
         });
         let s = trial_spec(&chosen.params, spec.base.holdout.clone());
         let dir = ws.runs_dir().join(format!("{id}-best"));
-        let writer = RunWriter::start(&dir, s.model, &s.config)?;
-        match train_on(&s, &transactions, fingerprint.clone(), &mut |_| {
-            ControlFlow::Continue(())
-        }) {
-            Ok(mut run) => {
-                run.meta.sweep = Some(SweepTag {
-                    id: id.clone(),
-                    trial: 0,
-                    metric: spec.metric.name().to_owned(),
-                    validation: chosen.validation.unwrap_or(f64::NAN),
-                    best: true,
-                });
+        let mut tag = |run: &mut Run| {
+            run.meta.sweep = Some(SweepTag {
+                id: id.clone(),
+                trial: 0,
+                metric: spec.metric.name().to_owned(),
+                validation: chosen.validation.unwrap_or(f64::NAN),
+                best: true,
+            });
+        };
+        match train_into(
+            &s,
+            source,
+            &dir,
+            &mut |_| ControlFlow::Continue(()),
+            &mut tag,
+        ) {
+            Ok(run) => {
                 test.clone_from(&run.metrics);
-                writer.finish(&run)?;
                 final_dir = Some(dir);
             }
-            Err(e) => {
-                let message = format!("{:#}", anyhow::Error::from(e));
-                writer.fail(&message);
-                final_error = Some(message);
+            Err(RunError::Start { source, .. } | RunError::Save { source, .. }) => {
+                return Err(source.into());
             }
+            Err(e) => final_error = Some(failure_text(e)),
         }
     }
     Ok(SweepReport {
@@ -320,6 +319,15 @@ pub fn run_sweep(
 }
 
 /// `key=value key=value`.
+/// Why a trial or the final run has no result, in words for the sweep's table.
+fn failure_text(e: RunError) -> String {
+    match e {
+        RunError::Start { source, .. } | RunError::Save { source, .. } => source.to_string(),
+        RunError::Train(e) => chain_text(&e),
+        RunError::Cancelled => e.to_string(),
+    }
+}
+
 pub fn describe(params: &[(String, String)]) -> String {
     params
         .iter()

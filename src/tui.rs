@@ -23,7 +23,7 @@ pub mod train;
 pub mod tune;
 pub mod views;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::mpsc::{self, Sender};
 use std::time::Duration;
 
@@ -38,16 +38,6 @@ use crate::workspace::Workspace;
 
 /// How often the clock ticks when nothing else happens.
 const TICK: Duration = Duration::from_millis(250);
-
-/// The demo workspace: `workspaces/demo` under the current folder, else the one in the
-/// source tree this binary was built from.
-pub fn default_workspace() -> PathBuf {
-    let local = PathBuf::from("workspaces/demo");
-    if local.join("workspace.toml").exists() {
-        return local;
-    }
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("workspaces/demo")
-}
 
 /// Starts jobs for the commands the state asks for.
 pub struct Runtime {

@@ -18,6 +18,24 @@ use crate::config::{ConfigError, WorkspaceConfig};
 pub use lock::{LockError, WorkspaceLock};
 pub use runs::RunSummary;
 
+/// The demo workspace: `workspaces/demo` in the current folder or the nearest folder
+/// above it holding one, so `latent` works from a clone's root or anywhere inside it,
+/// whichever binary runs.
+pub fn demo() -> Result<PathBuf, ConfigError> {
+    let here = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    demo_from(&here)
+}
+
+/// [`demo`] searched from `dir`.
+pub fn demo_from(dir: &Path) -> Result<PathBuf, ConfigError> {
+    dir.ancestors()
+        .map(|d| d.join("workspaces").join("demo"))
+        .find(|d| d.join("workspace.toml").is_file())
+        .ok_or_else(|| ConfigError::NoDemo {
+            from: dir.to_owned(),
+        })
+}
+
 /// An opened workspace.
 #[derive(Debug, Clone)]
 pub struct Workspace {
@@ -54,7 +72,7 @@ impl Workspace {
             .ancestors()
             .find(|d| d.join("workspace.toml").is_file())
             .map(Path::to_path_buf);
-        Self::open(&found.unwrap_or_else(crate::tui::default_workspace))
+        Self::open(&found.map_or_else(demo, Ok)?)
     }
 
     /// A run of this workspace by id, or `text` itself when it is a run folder's path.
@@ -128,5 +146,30 @@ impl Workspace {
     /// Takes the workspace's write lock for `purpose` (e.g. "latent sweep").
     pub fn lock(&self, purpose: &str) -> Result<WorkspaceLock, LockError> {
         WorkspaceLock::acquire(&self.root, purpose)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_demo_is_found_from_any_folder_inside_the_clone_and_missed_clearly_outside() {
+        let clone = tempfile::tempdir().unwrap();
+        let demo = clone.path().join("workspaces").join("demo");
+        std::fs::create_dir_all(&demo).unwrap();
+        std::fs::write(demo.join("workspace.toml"), "").unwrap();
+        let deep = clone.path().join("src").join("models");
+        std::fs::create_dir_all(&deep).unwrap();
+        assert_eq!(demo_from(clone.path()).unwrap(), demo);
+        assert_eq!(demo_from(&deep).unwrap(), demo);
+        let elsewhere = tempfile::tempdir().unwrap();
+        let err = demo_from(elsewhere.path()).unwrap_err().to_string();
+        assert!(err.contains("no demo workspace"), "{err}");
+        assert!(err.contains("--workspace PATH"), "{err}");
+        assert!(
+            err.contains(&elsewhere.path().display().to_string()),
+            "{err}"
+        );
     }
 }

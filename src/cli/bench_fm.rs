@@ -14,9 +14,9 @@ use std::time::Instant;
 use crate::data::{CsrMatrix, IdMap};
 use crate::format::thousands;
 use crate::models::FmModel;
-use crate::models::fm::rng::Rng;
 use crate::models::fm::{FeatureBlock, FeatureSpace, FmParams};
 use crate::models::hyper::parse_assignment;
+use crate::rng::Rng;
 
 /// Arguments of `latent bench fm`.
 #[derive(Debug, clap::Args)]

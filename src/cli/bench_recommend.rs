@@ -5,12 +5,12 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use crate::data::synth::Rng;
 use crate::experiment::{Holdout, TrainSpec, train};
 use crate::models::ModelKind;
 use crate::recommend::{
     BoostRule, ColdStartPolicy, Customer, Engine, IncludeRule, Overrides, PopularCut,
 };
+use crate::rng::Xoshiro as Rng;
 use crate::store::Run;
 use crate::workspace::Workspace;
 
@@ -71,7 +71,7 @@ pub fn run(args: &BenchRecommendArgs, out: &mut dyn Write) -> anyhow::Result<()>
                 &args
                     .workspace
                     .clone()
-                    .unwrap_or_else(crate::tui::default_workspace),
+                    .map_or_else(crate::workspace::demo, Ok)?,
             )?;
             let spec = TrainSpec {
                 data: ws.config.data_path(None)?,

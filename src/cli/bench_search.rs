@@ -78,7 +78,7 @@ pub fn run(args: &BenchSearchArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         &args
             .workspace
             .clone()
-            .unwrap_or_else(crate::tui::default_workspace),
+            .map_or_else(crate::workspace::demo, Ok)?,
     )?;
     let data = workspace.config.data_path(None)?;
     let t = Instant::now();

@@ -152,7 +152,7 @@ pub fn run(args: &BenchTuiArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         &args
             .workspace
             .clone()
-            .unwrap_or_else(crate::tui::default_workspace),
+            .map_or_else(crate::workspace::demo, Ok)?,
     )?;
     // Runs and exports of the benchmark go to a temporary folder.
     let scratch = tempfile::tempdir()?;

@@ -60,7 +60,7 @@ pub fn run(cmd: SearchCommand, out: &mut dyn Write) -> anyhow::Result<()> {
     let workspace = args
         .workspace
         .clone()
-        .unwrap_or_else(crate::tui::default_workspace);
+        .map_or_else(crate::workspace::demo, Ok)?;
     let opened = open_workspace_index(&workspace)?;
     if opened.rebuilt {
         let _ = writeln!(

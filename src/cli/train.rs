@@ -8,10 +8,9 @@ use anyhow::Context;
 
 use super::LoadArgs;
 use super::report::write_eval;
-use crate::experiment::{Holdout, Stage, TrainSpec, train};
+use crate::experiment::{Holdout, RunError, Source, Stage, TrainSpec, log_line, train_into};
 use crate::models::ModelKind;
 use crate::models::hyper::parse_assignment;
-use crate::store::RunWriter;
 
 /// Arguments of `latent train`.
 #[derive(Debug, clap::Args)]
@@ -127,60 +126,28 @@ pub fn run(args: &TrainArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         (None, None) => anyhow::bail!("choose --out RUN_DIR or --workspace DIR"),
     };
     let interactive = std::io::stderr().is_terminal();
-    let mut writer = RunWriter::start(&dir, spec.model, &spec.config)
-        .with_context(|| format!("starting run '{}'", dir.display()))?;
-    let result = {
-        let mut on_stage = |stage: Stage| {
-            let line = match &stage {
-                Stage::Loaded {
-                    rows_read,
-                    rows_kept,
-                } => format!("loaded {rows_read} lines, kept {rows_kept}"),
-                Stage::Matrix { users, items, nnz } => {
-                    format!("matrix {users} customers x {items} products, {nnz} pairs")
-                }
-                Stage::Epoch(r) => format!(
-                    "iteration {}/{} loss {:.6}{} elapsed {:.2}s",
-                    r.iteration,
-                    r.of,
-                    r.loss,
-                    r.validation
-                        .map(|(m, v)| format!(" validation {m} {v:.4}"))
-                        .unwrap_or_default(),
-                    r.elapsed.as_secs_f64()
-                ),
-                Stage::Evaluated(r) => format!(
-                    "evaluated {} customers: precision@{} {:.4} (popularity {:.4})",
-                    r.users, r.k, r.model.precision, r.baseline.precision
-                ),
-            };
-            tracing::info!("{line}");
-            writer.log(&line);
-            if interactive {
-                let mut err = std::io::stderr();
-                let _ = write!(err, "\r\x1b[2K{line}");
-                if !matches!(stage, Stage::Epoch(_)) {
-                    let _ = writeln!(err);
-                }
+    let mut on_stage = |stage: &Stage| {
+        let line = log_line(stage);
+        tracing::info!("{line}");
+        if interactive {
+            let mut err = std::io::stderr();
+            let _ = write!(err, "\r\x1b[2K{line}");
+            if !matches!(stage, Stage::Epoch(_)) {
+                let _ = writeln!(err);
             }
-            ControlFlow::Continue(())
-        };
-        train(&spec, &mut on_stage)
+        }
+        ControlFlow::Continue(())
     };
+    let result = train_into(&spec, Source::File, &dir, &mut on_stage, &mut |_| {});
     if interactive {
         let _ = writeln!(std::io::stderr());
     }
     let run = match result {
         Ok(run) => run,
-        Err(e) => {
-            let err = anyhow::Error::from(e);
-            writer.fail(&format!("{err:#}"));
-            return Err(err);
-        }
+        // The library's error itself, so the exit code and message are the training's.
+        Err(RunError::Train(e)) => return Err(e.into()),
+        Err(e) => return Err(e.into()),
     };
-    writer
-        .finish(&run)
-        .with_context(|| format!("saving run to '{}'", dir.display()))?;
     writeln!(
         out,
         "trained {} on {} customers x {} products ({} pairs) in {:.2}s",

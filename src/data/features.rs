@@ -17,6 +17,7 @@
 //! data file's folder. Derived recency / frequency / monetary bands per customer
 //! ([`rfm_blocks`]) come from the lines themselves.
 
+use super::mapping::normalise_header;
 use std::path::{Path, PathBuf};
 
 use rustc_hash::FxHashMap;
@@ -365,15 +366,6 @@ struct SideTable {
     rows: FxHashMap<String, Vec<String>>,
 }
 
-fn normalise(header: &str) -> String {
-    let header = header.split_once(':').map_or(header, |(name, _)| name);
-    header
-        .chars()
-        .filter(|c| !matches!(c, ' ' | '_' | '-' | '.'))
-        .flat_map(char::to_lowercase)
-        .collect()
-}
-
 impl SideTable {
     fn read(path: &Path, key_headers: &[&str]) -> Result<Self, LoadError> {
         let text = std::fs::read_to_string(path).map_err(|e| {
@@ -397,7 +389,7 @@ impl SideTable {
             .max_by_key(|&d| (split_line(first, d).len(), std::cmp::Reverse(d as u32)))
             .unwrap_or(',');
         let header: Vec<String> = split_line(first, delimiter);
-        let normalised: Vec<String> = header.iter().map(|h| normalise(h)).collect();
+        let normalised: Vec<String> = header.iter().map(|h| normalise_header(h)).collect();
         let key = key_headers
             .iter()
             .find_map(|k| normalised.iter().position(|h| h == k))
@@ -426,11 +418,11 @@ impl SideTable {
 
     fn block(&self, spec: &str, ids: &IdMap) -> Result<FeatureBlock, LoadError> {
         let (name, kind) = parse_feature(spec)?;
-        let wanted = normalise(&name);
+        let wanted = normalise_header(&name);
         let col = self
             .header
             .iter()
-            .position(|h| *h == name || normalise(h) == wanted)
+            .position(|h| *h == name || normalise_header(h) == wanted)
             .ok_or_else(|| LoadError::MissingColumn {
                 path: self.path.clone(),
                 key: "features".into(),

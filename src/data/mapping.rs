@@ -205,8 +205,10 @@ pub enum MappingProblem {
     },
 }
 
-fn normalise(header: &str) -> String {
-    // RecBole's atomic files type their headers: `user_id:token`, `rating:float`.
+/// A header as matched against names: its type suffix dropped (RecBole's atomic files
+/// write `user_id:token`, `rating:float`), spaces, `_`, `-` and `.` removed, lower case,
+/// so `Customer ID`, `customer_id` and `CustomerID` are one column.
+pub(crate) fn normalise_header(header: &str) -> String {
     let header = header.split_once(':').map_or(header, |(name, _)| name);
     header
         .chars()
@@ -217,12 +219,12 @@ fn normalise(header: &str) -> String {
 
 /// Matches `mapping` against `header`; user and item are required, the rest optional.
 pub fn resolve(mapping: &DataSpec, header: &[String]) -> Result<ResolvedColumns, MappingProblem> {
-    let normalised: Vec<String> = header.iter().map(|h| normalise(h)).collect();
+    let normalised: Vec<String> = header.iter().map(|h| normalise_header(h)).collect();
     let find_exact = |name: &str| {
         header
             .iter()
             .position(|h| h == name)
-            .or_else(|| normalised.iter().position(|h| *h == normalise(name)))
+            .or_else(|| normalised.iter().position(|h| *h == normalise_header(name)))
     };
     let mut roles = Vec::new();
     let mut taken: Vec<usize> = Vec::new();

@@ -78,7 +78,9 @@ pub fn split(t: &Transactions, spec: &SplitSpec) -> Result<Split, LoadError> {
             t.user
                 .iter()
                 .zip(&t.item)
-                .map(|(&u, &i)| mix(*seed ^ (u64::from(u) << 32 | u64::from(i))) < threshold)
+                .map(|(&u, &i)| {
+                    crate::rng::mix(*seed ^ (u64::from(u) << 32 | u64::from(i))) < threshold
+                })
                 .collect::<Vec<bool>>()
         }
     };
@@ -107,14 +109,6 @@ pub fn split(t: &Transactions, spec: &SplitSpec) -> Result<Split, LoadError> {
         test: t.select(&test_rows),
         repeat_pairs_removed,
     })
-}
-
-/// SplitMix64's finaliser: a fast, well-mixed hash of one word.
-pub fn mix(mut x: u64) -> u64 {
-    x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    x ^ (x >> 31)
 }
 
 fn lines_by_user(t: &Transactions) -> Vec<Vec<usize>> {

@@ -12,6 +12,7 @@
 //! The output uses the UCI layout and its `M/D/YYYY H:MM` dates, so it loads with no
 //! mapping. The same seed always writes the same bytes.
 
+use crate::rng::Xoshiro as Rng;
 use std::io::Write;
 use std::path::Path;
 
@@ -76,47 +77,6 @@ const COUNTRIES: [&str; 10] = [
     "Norway",
 ];
 const LINES_PER_CHUNK: usize = 200_000;
-
-/// A small, fast, seedable generator (xoshiro256**), so output never depends on a
-/// crate's version.
-pub struct Rng([u64; 4]);
-
-impl Rng {
-    /// A generator seeded through SplitMix64.
-    pub fn new(seed: u64) -> Self {
-        let mut s = [0u64; 4];
-        let mut x = seed;
-        for slot in &mut s {
-            x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
-            *slot = super::split::mix(x);
-        }
-        Self(s)
-    }
-
-    /// The next 64 random bits.
-    pub fn next_u64(&mut self) -> u64 {
-        let s = &mut self.0;
-        let result = s[1].wrapping_mul(5).rotate_left(7).wrapping_mul(9);
-        let t = s[1] << 17;
-        s[2] ^= s[0];
-        s[3] ^= s[1];
-        s[1] ^= s[2];
-        s[0] ^= s[3];
-        s[2] ^= t;
-        s[3] = s[3].rotate_left(45);
-        result
-    }
-
-    /// Uniform in `[0, 1)`.
-    pub fn unit(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
-    }
-
-    /// Uniform in `0..n` (`n > 0`).
-    pub fn below(&mut self, n: usize) -> usize {
-        (((self.next_u64() >> 32) * n as u64) >> 32) as usize
-    }
-}
 
 /// Samples an index with probability proportional to fixed weights (binary search on
 /// cumulative sums).

@@ -1,13 +1,10 @@
-//! A training job: [`crate::experiment::train`] on its own thread, saved as a run.
+//! A training job: [`crate::experiment::train_into`] on its own thread.
 
 use std::ops::ControlFlow;
 use std::path::PathBuf;
 
 use super::{CancelToken, JobEvent, JobHandle, JobId, Sink};
-use crate::error::Error;
-use crate::experiment::{Stage, TrainSpec, train};
-use crate::models::FitError;
-use crate::store::RunWriter;
+use crate::experiment::{RunError, Source, Stage, TrainSpec, chain_text, train_into};
 
 /// Starts training `spec` in the background; the run is saved to `dir`.
 pub fn spawn_training(
@@ -44,101 +41,58 @@ fn run_training(
     }) {
         return JobEvent::Cancelled { id };
     }
-    // The run folder exists (marked running) from the first second, so a crash, a failure
-    // or a cancel is visible in the run list afterwards.
-    let mut writer = match RunWriter::start(&dir, spec.model, &spec.config) {
-        Ok(w) => w,
-        Err(e) => {
-            return JobEvent::Failed {
-                id,
-                message: format!("{:#}", anyhow::Error::from(e)),
-            };
-        }
-    };
     let mut listening = true;
-    let result = {
-        let mut on_stage = |stage: Stage| {
-            let event = match stage {
-                Stage::Loaded {
-                    rows_read,
-                    rows_kept,
-                } => JobEvent::Stage {
-                    id,
-                    message: format!("loaded {rows_read} lines, kept {rows_kept}"),
-                },
-                Stage::Matrix { users, items, nnz } => JobEvent::Stage {
-                    id,
-                    message: format!("matrix {users} x {items}, {nnz} pairs"),
-                },
-                Stage::Epoch(r) => JobEvent::Progress {
-                    id,
-                    iteration: r.iteration,
-                    of: r.of,
-                    loss: r.loss,
-                    elapsed: r.elapsed,
-                    validation: r.validation,
-                },
-                Stage::Evaluated(r) => JobEvent::Stage {
-                    id,
-                    message: format!(
-                        "precision@{} {:.4} (popularity {:.4})",
-                        r.k, r.model.precision, r.baseline.precision
-                    ),
-                },
-            };
-            writer.log(&log_line(&event));
-            listening = listening && sink(event);
-            if token.is_cancelled() || !listening {
-                ControlFlow::Break(())
-            } else {
-                ControlFlow::Continue(())
-            }
+    let mut on_stage = |stage: &Stage| {
+        let event = match stage {
+            Stage::Loaded {
+                rows_read,
+                rows_kept,
+            } => JobEvent::Stage {
+                id,
+                message: format!("loaded {rows_read} lines, kept {rows_kept}"),
+            },
+            Stage::Matrix { users, items, nnz } => JobEvent::Stage {
+                id,
+                message: format!("matrix {users} x {items}, {nnz} pairs"),
+            },
+            Stage::Epoch(r) => JobEvent::Progress {
+                id,
+                iteration: r.iteration,
+                of: r.of,
+                loss: r.loss,
+                elapsed: r.elapsed,
+                validation: r.validation,
+            },
+            Stage::Evaluated(r) => JobEvent::Stage {
+                id,
+                message: format!(
+                    "precision@{} {:.4} (popularity {:.4})",
+                    r.k, r.model.precision, r.baseline.precision
+                ),
+            },
         };
-        train(spec, &mut on_stage)
+        listening = listening && sink(event);
+        if token.is_cancelled() || !listening {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        }
     };
-    match result {
-        Ok(_) if token.is_cancelled() => {
-            writer.cancel();
-            JobEvent::Cancelled { id }
-        }
-        Ok(run) => match writer.finish(&run) {
-            Ok(()) => JobEvent::Finished {
-                id,
-                run: Box::new(run),
-                dir,
-            },
-            Err(e) => JobEvent::Failed {
-                id,
-                message: format!("{:#}", anyhow::Error::from(e)),
-            },
+    match train_into(spec, Source::File, &dir, &mut on_stage, &mut |_| {}) {
+        Ok(run) => JobEvent::Finished {
+            id,
+            run: Box::new(run),
+            dir,
         },
-        Err(Error::Fit(FitError::Cancelled { .. })) => {
-            writer.cancel();
-            JobEvent::Cancelled { id }
-        }
-        Err(e) => {
-            let message = format!("{:#}", anyhow::Error::from(e));
-            writer.fail(&message);
-            JobEvent::Failed { id, message }
-        }
-    }
-}
-
-/// A job event as a line of `train.log`.
-fn log_line(event: &JobEvent) -> String {
-    match event {
-        JobEvent::Stage { message, .. } => message.clone(),
-        JobEvent::Progress {
-            iteration,
-            of,
-            loss,
-            elapsed,
-            ..
-        } => format!(
-            "iteration {iteration}/{of} loss {loss:.6} elapsed {:.2}s",
-            elapsed.as_secs_f64()
-        ),
-        other => format!("{other:?}"),
+        Err(RunError::Cancelled) => JobEvent::Cancelled { id },
+        Err(RunError::Start { source, .. } | RunError::Save { source, .. }) => JobEvent::Failed {
+            id,
+            message: chain_text(&source),
+        },
+        Err(RunError::Train(e)) => JobEvent::Failed {
+            id,
+            message: chain_text(&e),
+        },
     }
 }
 

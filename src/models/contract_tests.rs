@@ -17,10 +17,11 @@ use super::registry::{FitFailure, FitInput, ModelKind, ModelParams, SettingTable
 use super::{NewCustomerFacts, Subject, TrainedModel};
 use crate::data::{CsrMatrix, IdMap};
 
-const N: usize = 24;
+/// Customers and products of the contract's matrix.
+pub(crate) const N: usize = 24;
 
 /// Every kind with settings small enough for a unit test.
-fn every_model() -> Vec<ModelParams> {
+pub(crate) fn every_model() -> Vec<ModelParams> {
     let tables = SettingTables {
         als: &toml::Table::new(),
         fm: &toml::Table::new(),
@@ -50,7 +51,7 @@ fn every_model() -> Vec<ModelParams> {
 }
 
 /// Customers 0..12 buy among products 0..12, the others among 12..24.
-fn two_blocks() -> CsrMatrix {
+pub(crate) fn two_blocks() -> CsrMatrix {
     let mut t = Vec::new();
     for u in 0..N {
         for i in 0..N {
@@ -81,7 +82,7 @@ fn fit_with(
     params.fit(&input, on_epoch)
 }
 
-fn fit(params: &ModelParams) -> TrainedModel {
+pub(crate) fn fit(params: &ModelParams) -> TrainedModel {
     fit_with(params, &mut |_| ControlFlow::Continue(())).unwrap()
 }
 
@@ -261,4 +262,20 @@ fn optional_capabilities_are_well_formed_where_offered() {
         }
         assert_eq!(model.is_baseline(), kind == ModelKind::Popularity);
     }
+}
+
+#[test]
+fn an_als_run_whose_rank_disagrees_with_its_factors_is_refused() {
+    let params = &every_model()[0];
+    let model = fit(params);
+    let mut store = Memory::default();
+    model.model().save(&mut store).unwrap();
+    let mut settings = params.to_strings();
+    settings.insert("als_rank".into(), "7".into());
+    let err = load(ModelKind::Als, &settings, N, N, &store).unwrap_err();
+    assert_eq!(err.file, "user_factors.npy");
+    assert!(
+        err.message.contains("rank 4 differs from als_rank = 7"),
+        "{err}"
+    );
 }

@@ -49,7 +49,7 @@ impl FitError {
     pub fn is_input_error(&self) -> bool {
         match self {
             FitError::Diverged { .. } => true,
-            FitError::Fm(e) => matches!(e, FmFitError::Diverged { .. } | FmFitError::BadData(_)),
+            FitError::Fm(e) => e.is_input_error(),
             FitError::Cancelled { .. } | FitError::Threads(_) => false,
         }
     }

@@ -11,7 +11,6 @@ pub mod fit;
 pub mod mcmc;
 pub mod model;
 pub mod params;
-pub mod rng;
 pub mod sgd;
 mod sgd_apply;
 mod sgd_kernel;

@@ -33,6 +33,19 @@ pub enum ParamsError {
     Invalid(String),
 }
 
+impl ParamsError {
+    /// The hyperparameter at fault as it was written, so a form can mark its field; `None`
+    /// when values are wrong only together.
+    pub fn key(&self) -> Option<&str> {
+        match self {
+            ParamsError::UnknownKey { key, .. }
+            | ParamsError::BadValue { key, .. }
+            | ParamsError::OutOfRange { key, .. } => Some(key),
+            ParamsError::Invalid(_) => None,
+        }
+    }
+}
+
 fn unknown_key_hint(suggestion: Option<&str>, valid: &[&str]) -> String {
     match suggestion {
         Some(s) => format!(": did you mean '{s}'?"),
@@ -246,6 +259,18 @@ mod tests {
             (k.as_str(), v.as_usize("als_rank").unwrap()),
             ("als_rank", 32)
         );
+    }
+
+    #[test]
+    fn errors_name_the_key_a_form_marks() {
+        let mut p = crate::models::als::AlsParams::default();
+        let err = p
+            .set("als_rank", &RawValue::Text("ten".into()))
+            .unwrap_err();
+        assert_eq!(err.key(), Some("als_rank"));
+        let err = p.set("alpah", &RawValue::Int(1)).unwrap_err();
+        assert_eq!(err.key(), Some("alpah"));
+        assert_eq!(ParamsError::Invalid("together".into()).key(), None);
     }
 
     #[test]

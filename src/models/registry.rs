@@ -45,13 +45,36 @@ impl ModelKind {
     ];
 
     /// The name on the command line and in files.
-    pub fn name(self) -> &'static str {
+    pub const fn name(self) -> &'static str {
         match self {
             ModelKind::Als => "als",
             ModelKind::AlsExplicit => "als-explicit",
             ModelKind::Popularity => "popularity",
             ModelKind::ItemKnn => "item-knn",
             ModelKind::Fm => "fm",
+        }
+    }
+
+    /// The settings the workbench's Tune form offers for this kind, canonical names; the
+    /// rest keep the workspace's values.
+    pub const fn form_keys(self) -> &'static [&'static str] {
+        match self {
+            ModelKind::Als | ModelKind::AlsExplicit => &[
+                "als_rank",
+                "reg_param",
+                "max_iter",
+                "alpha",
+                "convention",
+                "cg_steps",
+            ],
+            ModelKind::Fm => &[
+                "num_factors",
+                "epochs",
+                "predictor_type",
+                "solver",
+                "factors_lr",
+            ],
+            ModelKind::ItemKnn | ModelKind::Popularity => &[],
         }
     }
 

@@ -441,3 +441,47 @@ fn batch_lists_match_single_lists() {
         }
     }
 }
+
+/// The model contract's top-k part: for every registered model, lists through the engine
+/// are sorted, hold no product the customer bought, and fill up to `k`.
+#[test]
+fn every_models_lists_are_sorted_and_leave_out_what_was_bought() {
+    use crate::models::contract_tests::{N, every_model, fit, two_blocks};
+    let train = two_blocks();
+    let users = IdMap::from_names((0..N).map(|k| format!("c{k}")));
+    let items = IdMap::from_names((0..N).map(|k| format!("p{k}")));
+    let descriptions = vec![String::new(); N];
+    let popularity = PopularityModel::fit(&train);
+    let catalog = Catalog::default();
+    for params in every_model() {
+        let model = fit(&params);
+        let view = RunView {
+            model: &model,
+            train: &train,
+            users: &users,
+            items: &items,
+            descriptions: &descriptions,
+            popularity: &popularity,
+            catalog: &catalog,
+        };
+        let engine = Engine::new(view, &Overrides::default());
+        let all: Vec<u32> = (0..N as u32).collect();
+        for (u, list) in all.iter().zip(engine.recommend_known(&all, 5)) {
+            let kind = params.kind();
+            let bought = train.row(*u as usize).0;
+            assert_eq!(list.len(), 5.min(N - bought.len()), "{kind:?}");
+            assert!(list.iter().all(|s| !bought.contains(&s.item)), "{kind:?}");
+            assert!(
+                list.windows(2).all(|w| w[0].score >= w[1].score),
+                "{kind:?}: {list:?}"
+            );
+            let one = engine.recommend(Customer::Known(*u), 5, &mut Vec::new());
+            let ids = |l: &[Scored]| l.iter().map(|s| s.item).collect::<Vec<_>>();
+            assert_eq!(
+                ids(&one),
+                ids(&list),
+                "{kind:?}: one customer as in a batch"
+            );
+        }
+    }
+}

@@ -76,6 +76,13 @@ pub enum StoreError {
     Unfinished { dir: PathBuf, detail: String },
 }
 
+impl StoreError {
+    /// Everything but a failed write is about the run folder the user named.
+    pub fn is_input_error(&self) -> bool {
+        !matches!(self, StoreError::Io { .. })
+    }
+}
+
 /// One iteration of training history, as stored.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HistoryEntry {

@@ -1,7 +1,7 @@
 //! The configurations a sweep tries: a grid of listed values, or random draws from ranges.
 
-use crate::data::synth::Rng;
 use crate::models::hyper::ParamsError;
+use crate::rng::Xoshiro as Rng;
 
 /// One hyperparameter's values.
 #[derive(Debug, Clone, PartialEq)]

@@ -46,21 +46,9 @@ const CONVENTIONS: &[&str] = &["spark", "implicit"];
 const YES_NO: &[&str] = &["yes", "no"];
 const FM_PREDICTORS: &[&str] = &["ranking", "regressor", "binary_classifier"];
 const FM_SOLVERS: &[&str] = &["adagrad", "sgd", "mcmc"];
-const FM_KEYS: [&str; 5] = [
-    "num_factors",
-    "epochs",
-    "predictor_type",
-    "solver",
-    "factors_lr",
-];
-const ALS_KEYS: [&str; 6] = [
-    "als_rank",
-    "reg_param",
-    "max_iter",
-    "alpha",
-    "convention",
-    "cg_steps",
-];
+/// The settings the form offers per model, from the model registry.
+const FM_KEYS: &[&str] = ModelKind::Fm.form_keys();
+const ALS_KEYS: &[&str] = ModelKind::Als.form_keys();
 
 fn field(
     key: &'static str,
@@ -356,11 +344,10 @@ impl TuneForm {
                 self.set_error(key, e.to_string());
             }
         }
-        if let Err(e) = params.check() {
-            let message = e.to_string();
-            if let Some(key) = ALS_KEYS.iter().find(|k| message.contains(*k)) {
-                self.set_error(key, message);
-            }
+        if let Err(e) = params.check()
+            && let Some(key) = e.key().and_then(|k| ALS_KEYS.iter().find(|&&f| f == k))
+        {
+            self.set_error(key, e.to_string());
         }
         if self.value("model") == "fm" {
             let mut fm = crate::models::fm::FmParams::default();
@@ -371,13 +358,13 @@ impl TuneForm {
                 }
             }
             if let Err(e) = fm.check() {
-                let message = e.to_string();
-                let key = FM_KEYS
-                    .iter()
-                    .find(|k| message.contains(*k))
+                // Settings wrong only together are shown on the model's kind.
+                let key = e
+                    .key()
+                    .and_then(|k| FM_KEYS.iter().find(|&&f| f == k))
                     .copied()
                     .unwrap_or("predictor_type");
-                self.set_error(key, message);
+                self.set_error(key, e.to_string());
             }
         }
         // Errors of fields the chosen model does not use do not block training.

@@ -59,6 +59,13 @@ pub enum LockError {
     Io { root: PathBuf, message: String },
 }
 
+impl LockError {
+    /// Another process holding the workspace is the user's move, as bad input is.
+    pub fn is_input_error(&self) -> bool {
+        matches!(self, LockError::Held { .. })
+    }
+}
+
 /// The held lock; released when dropped (or when the process ends, however it ends).
 #[derive(Debug)]
 pub struct WorkspaceLock {

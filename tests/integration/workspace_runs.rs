@@ -234,7 +234,9 @@ fn long_training(scratch: &Scratch, ws: &Path) -> std::process::Child {
         .spawn()
         .unwrap();
     let started = std::time::Instant::now();
-    while !std::fs::read_to_string(ws.join(".latent.lock")).is_ok_and(|t| t.contains("pid")) {
+    // Its own pid: a stale lock file left in place must not pass for the holder's.
+    let holder = format!("\"pid\":{}", child.id());
+    while !std::fs::read_to_string(ws.join(".latent.lock")).is_ok_and(|t| t.contains(&holder)) {
         assert!(started.elapsed().as_secs() < 60, "the lock was never taken");
         std::thread::sleep(std::time::Duration::from_millis(20));
     }

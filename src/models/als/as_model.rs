@@ -30,6 +30,16 @@ impl AlsModel {
         if user_factors.ncols() != item_factors.ncols() {
             return Err(ArrayError::new(ITEMS, "rank differs from user_factors.npy"));
         }
+        if settings.contains_key("als_rank") && params.rank != user_factors.ncols() {
+            return Err(ArrayError::new(
+                USERS,
+                format!(
+                    "rank {} differs from als_rank = {} in run.toml",
+                    user_factors.ncols(),
+                    params.rank
+                ),
+            ));
+        }
         Ok(Self {
             params,
             user_factors,

@@ -24,7 +24,7 @@ use rayon::prelude::*;
 
 use super::params::ValidAlsParams;
 use crate::data::CsrMatrix;
-use crate::data::split::mix;
+use crate::rng::mix;
 use pulp::{Arch, Simd, WithSimd};
 
 use super::loss::training_loss;

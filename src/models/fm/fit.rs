@@ -12,9 +12,9 @@ use std::ops::ControlFlow;
 use std::time::{Duration, Instant};
 
 use super::params::{FmSolver, PredictorType, ValidFmParams};
-use super::rng::Rng;
 use super::space::FeatureSpace;
 use crate::data::CsrMatrix;
+use crate::rng::Rng;
 
 /// One set of FM weights: the global bias, one linear weight and `k` factors per feature.
 #[derive(Debug, Clone, PartialEq)]
@@ -104,6 +104,13 @@ pub enum FmFitError {
     BadData(String),
     #[error("cannot start worker threads: {0}")]
     Threads(String),
+}
+
+impl FmFitError {
+    /// A diverging FM or data it cannot use is the input's fault.
+    pub fn is_input_error(&self) -> bool {
+        matches!(self, FmFitError::Diverged { .. } | FmFitError::BadData(_))
+    }
 }
 
 /// The fitted weights: one set for SGD, every kept sample for MCMC (scores average them).

@@ -27,9 +27,9 @@ use rayon::prelude::*;
 
 use super::fit::{Examples, FmEpochReport, FmFit, FmFitError, FmWeights};
 use super::params::ValidFmParams;
-use super::rng::Rng;
 use super::space::FeatureSpace;
 use crate::data::CsrMatrix;
+use crate::rng::Rng;
 
 /// Initial factor spread (libFM's and myFM's `init_stdev`).
 const INIT_STDEV: f64 = 0.1;

@@ -20,13 +20,13 @@ use super::fit::{
     Examples, FmEpochReport, FmFit, FmFitError, FmWeights, metric_of, validation_metric,
 };
 use super::params::{FmSolver, Init, InitMethod, ValidFmParams};
-use super::rng::Rng;
 use super::sgd_apply::Optimizer;
 use super::sgd_kernel::{Scratch, Step, chunk_gradients};
 use super::sgd_order::EpochOrder;
 use super::sgd_weights::TrainWeights;
 use super::space::FeatureSpace;
 use crate::data::CsrMatrix;
+use crate::rng::Rng;
 
 /// Examples per parallel task: fixed, so the summation order never depends on threads.
 const CHUNK: usize = 64;

@@ -11,10 +11,10 @@
 
 use super::fit::{negative_among, softplus};
 use super::params::{PredictorType, ValidFmParams};
-use super::rng::Rng;
 use super::sgd_weights::TrainWeights;
 use super::space::FeatureSpace;
 use crate::data::CsrMatrix;
+use crate::rng::Rng;
 
 /// A chunk's pairs, their gathered features, scores and loss derivatives, reused from
 /// batch to batch. The optimiser forms the features' gradients from it ([`PairGrads`]).

@@ -10,7 +10,7 @@
 
 use rayon::prelude::*;
 
-use super::rng::Rng;
+use crate::rng::Rng;
 
 /// Pairs per bucket aimed for: a bucket (12 bytes a pair) stays in a core's L2 cache.
 const BUCKET_PAIRS: usize = 16_384;

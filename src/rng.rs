@@ -1,7 +1,60 @@
-//! Counter-based random numbers: every draw is a function of a seed and where it is used,
-//! so results never depend on the number of threads or the order work is scheduled in.
+//! Random numbers that never depend on a crate's version, the number of threads or the
+//! order work is scheduled in: the same seed gives the same data, split and model on any
+//! machine.
+//!
+//! [`mix`] is SplitMix64's finaliser, a well-mixed hash of one word. [`Rng`] is a
+//! counter-based stream, a function of a seed and where it is used (the models' draws per
+//! epoch and example). [`Xoshiro`] is a fast sequential generator (synthetic data, search
+//! spaces).
 
-use crate::data::split::mix;
+/// SplitMix64's finaliser: a fast, well-mixed hash of one word.
+pub fn mix(mut x: u64) -> u64 {
+    x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    x ^ (x >> 31)
+}
+
+/// A small, fast, seedable generator (xoshiro256**), so output never depends on a
+/// crate's version.
+pub struct Xoshiro([u64; 4]);
+
+impl Xoshiro {
+    /// A generator seeded through SplitMix64.
+    pub fn new(seed: u64) -> Self {
+        let mut s = [0u64; 4];
+        let mut x = seed;
+        for slot in &mut s {
+            x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+            *slot = mix(x);
+        }
+        Self(s)
+    }
+
+    /// The next 64 random bits.
+    pub fn next_u64(&mut self) -> u64 {
+        let s = &mut self.0;
+        let result = s[1].wrapping_mul(5).rotate_left(7).wrapping_mul(9);
+        let t = s[1] << 17;
+        s[2] ^= s[0];
+        s[3] ^= s[1];
+        s[1] ^= s[2];
+        s[0] ^= s[3];
+        s[2] ^= t;
+        s[3] = s[3].rotate_left(45);
+        result
+    }
+
+    /// Uniform in `[0, 1)`.
+    pub fn unit(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    /// Uniform in `0..n` (`n > 0`).
+    pub fn below(&mut self, n: usize) -> usize {
+        (((self.next_u64() >> 32) * n as u64) >> 32) as usize
+    }
+}
 
 /// A small SplitMix64 stream, started from a hash of its coordinates.
 #[derive(Debug, Clone)]
