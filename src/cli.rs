@@ -16,6 +16,7 @@ mod eval_cmd;
 mod exit;
 mod export_cmd;
 mod import_cmd;
+mod peak_memory;
 mod predict_cmd;
 mod recommend_cmd;
 mod report;

@@ -23,12 +23,13 @@ pub mod registry;
 
 pub use als::AlsModel;
 pub use arrays::{ArrayError, ArrayReader, ArrayWriter};
+pub use fit::FitInput;
 pub use fit::{EpochReport, FitError};
 pub use fm::FmModel;
 pub use knn::ItemKnnModel;
 pub use model::{Model, ModelExplanation, NewCustomerFacts, Prepared, Subject, TrainedModel};
 pub use popularity::PopularityModel;
-pub use registry::{FitInput, ModelKind, ModelParams, SettingTables};
+pub use registry::{ModelKind, ModelParams, SettingTables};
 
 /// Scores products for customers the model knows.
 pub trait Recommender: Send + Sync {

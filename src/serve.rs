@@ -30,6 +30,7 @@ pub mod batch;
 mod conn;
 pub mod handlers;
 pub mod limits;
+mod responses;
 pub mod state;
 
 use std::net::SocketAddr;

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use super::LoadArgs;
-use super::bench::peak_rss_kib;
+use super::peak_memory::peak_rss_kib;
 use crate::data::{CsrMatrix, Interactions, load_transactions};
 use crate::format::thousands;
 use crate::models::AlsModel;

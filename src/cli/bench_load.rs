@@ -88,7 +88,7 @@ pub fn run(path: &Path, spec: &LoadSpec, repeat: usize, out: &mut dyn Write) -> 
             times[times.len() / 2].as_secs_f64()
         )?;
     }
-    if let Some(kib) = super::bench::peak_rss_kib() {
+    if let Some(kib) = super::peak_memory::peak_rss_kib() {
         let file_mib = std::fs::metadata(path).map_or(0.0, |m| m.len() as f64 / 1_048_576.0);
         writeln!(
             out,

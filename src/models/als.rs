@@ -5,6 +5,7 @@
 
 mod as_model;
 pub mod fold_in;
+pub mod gram;
 pub mod loss;
 pub mod model;
 pub mod params;

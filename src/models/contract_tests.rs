@@ -12,8 +12,9 @@ use std::ops::ControlFlow;
 
 use super::arrays::{ArrayError, ArrayReader, ArrayWriter};
 use super::fit::FitError;
+use super::fit::FitInput;
 use super::hyper::RawValue;
-use super::registry::{FitFailure, FitInput, ModelKind, ModelParams, SettingTables, load};
+use super::registry::{FitFailure, ModelKind, ModelParams, SettingTables, load};
 use super::{NewCustomerFacts, Subject, TrainedModel};
 use crate::data::{CsrMatrix, IdMap};
 

@@ -1,11 +1,13 @@
 //! What every model's fit shares: the progress it reports and the ways it can fail.
 //!
 //! The TUI's live chart, the CLI's progress bar and a sweep's cancel button read these
-//! types whatever the model, so a new model reports and is cancelled like the others.
+//! types whatever the model, so a new model reports and is cancelled like the others. A
+//! model's own failures that need their own words (an FM's divergence names its learning
+//! rates) are kept here too, so this file depends on no model.
 
 use std::time::Duration;
 
-use crate::models::fm::FmFitError;
+use crate::data::{CsrMatrix, IdMap, LoadError};
 
 /// What one training pass (an ALS sweep, an FM epoch) reports to the caller.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -21,6 +23,31 @@ pub struct EpochReport {
     /// A validation metric and its name, for models that hold out a validation split
     /// while fitting; `None` for models evaluated once at the end.
     pub validation: Option<(&'static str, f64)>,
+}
+
+/// Side-feature blocks `(customers, products)` of the training data: given whether the
+/// workspace's side columns are wanted and how many recency / frequency / monetary bands.
+pub type SideFeatures<'a> = dyn Fn(
+        bool,
+        usize,
+    ) -> Result<
+        (
+            Vec<crate::data::features::FeatureBlock>,
+            Vec<crate::data::features::FeatureBlock>,
+        ),
+        LoadError,
+    > + 'a;
+
+/// What a fit reads: the training matrix both ways, its ids, and side features on demand.
+pub struct FitInput<'a> {
+    /// Customers × products.
+    pub user_items: &'a CsrMatrix,
+    /// Products × customers (the transpose).
+    pub item_users: &'a CsrMatrix,
+    pub users: &'a IdMap,
+    pub items: &'a IdMap,
+    /// Called only by models that use side features (FM).
+    pub side_features: &'a SideFeatures<'a>,
 }
 
 /// Why fitting stopped without a model.
@@ -52,6 +79,35 @@ impl FitError {
             FitError::Fm(e) => e.is_input_error(),
             FitError::Cancelled { .. } | FitError::Threads(_) => false,
         }
+    }
+}
+
+/// Why a factorization machine's fit stopped without a model (see [`crate::models::fm`]);
+/// kept beside [`FitError`], which carries it.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum FmFitError {
+    #[error("training cancelled after {completed} of {planned} epochs")]
+    Cancelled { completed: usize, planned: usize },
+    #[error(
+        "training diverged at epoch {epoch}: the loss became {loss}; lower the learning rates (bias_lr {bias_lr}, linear_lr {linear_lr}, factors_lr {factors_lr}) or set clip_gradient"
+    )]
+    Diverged {
+        epoch: usize,
+        loss: f64,
+        bias_lr: f32,
+        linear_lr: f32,
+        factors_lr: f32,
+    },
+    #[error("invalid training data: {0}")]
+    BadData(String),
+    #[error("cannot start worker threads: {0}")]
+    Threads(String),
+}
+
+impl FmFitError {
+    /// A diverging FM or data it cannot use is the input's fault.
+    pub fn is_input_error(&self) -> bool {
+        matches!(self, FmFitError::Diverged { .. } | FmFitError::BadData(_))
     }
 }
 

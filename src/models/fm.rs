@@ -17,6 +17,7 @@ mod sgd_kernel;
 mod sgd_order;
 mod sgd_weights;
 pub mod space;
+pub mod train;
 
 pub use fit::{FmEpochReport, FmFitError, FmWeights};
 pub use model::fold_in::{FmFoldInPrior, NewCustomerFacts};

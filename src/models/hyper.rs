@@ -233,6 +233,19 @@ pub fn check_aliases_once(
     Ok(())
 }
 
+/// Settings from `run.toml` into a model's parameter type, as they were written.
+pub(crate) fn settings_into<P>(
+    settings: &std::collections::BTreeMap<String, String>,
+    params: &mut P,
+    set: fn(&mut P, &str, &RawValue) -> Result<(), ParamsError>,
+) -> Result<(), crate::models::arrays::ArrayError> {
+    for (k, v) in settings {
+        set(params, k, &RawValue::Text(v.clone()))
+            .map_err(|e| crate::models::arrays::ArrayError::new("run.toml", e.to_string()))?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -263,13 +276,12 @@ mod tests {
 
     #[test]
     fn errors_name_the_key_a_form_marks() {
-        let mut p = crate::models::als::AlsParams::default();
-        let err = p
-            .set("als_rank", &RawValue::Text("ten".into()))
+        let err = RawValue::Text("ten".into())
+            .as_usize("als_rank")
             .unwrap_err();
         assert_eq!(err.key(), Some("als_rank"));
-        let err = p.set("alpah", &RawValue::Int(1)).unwrap_err();
-        assert_eq!(err.key(), Some("alpah"));
+        let err = check_range("max_iter", 0usize, 1, 10).unwrap_err();
+        assert_eq!(err.key(), Some("max_iter"));
         assert_eq!(ParamsError::Invalid("together".into()).key(), None);
     }
 

@@ -10,13 +10,13 @@ use std::ops::ControlFlow;
 use serde::{Deserialize, Serialize};
 
 use super::arrays::{ArrayError, ArrayReader};
-use super::fit::{EpochReport, FitError};
+use super::fit::{EpochReport, FitError, FitInput};
 use super::hyper::{ParamsError, RawValue, check_range, nearest};
 use super::model::TrainedModel;
 use super::{AlsModel, FmModel, ItemKnnModel, PopularityModel};
-use crate::data::{CsrMatrix, IdMap, LoadError};
+use crate::data::LoadError;
 use crate::models::als::{AlsParams, ValidAlsParams};
-use crate::models::fm::{FeatureBlock, FmParams, ValidFmParams};
+use crate::models::fm::{FmParams, ValidFmParams};
 
 /// The kinds of model latent trains.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -246,23 +246,6 @@ impl ModelParams {
     }
 }
 
-/// Side-feature blocks `(customers, products)` of the training data: given whether the
-/// workspace's side columns are wanted and how many recency / frequency / monetary bands.
-pub type SideFeatures<'a> =
-    dyn Fn(bool, usize) -> Result<(Vec<FeatureBlock>, Vec<FeatureBlock>), LoadError> + 'a;
-
-/// What a fit reads: the training matrix both ways, its ids, and side features on demand.
-pub struct FitInput<'a> {
-    /// Customers × products.
-    pub user_items: &'a CsrMatrix,
-    /// Products × customers (the transpose).
-    pub item_users: &'a CsrMatrix,
-    pub users: &'a IdMap,
-    pub items: &'a IdMap,
-    /// Called only by models that use side features (FM).
-    pub side_features: &'a SideFeatures<'a>,
-}
-
 /// Why a fit produced no model: the fit itself, or the side data it asked for.
 #[derive(Debug, thiserror::Error)]
 pub enum FitFailure {
@@ -289,17 +272,4 @@ pub fn load(
         ModelKind::ItemKnn => TrainedModel::new(ItemKnnModel::load(items, arrays)?),
         ModelKind::Popularity => TrainedModel::new(PopularityModel::load(items, arrays)?),
     })
-}
-
-/// Settings from `run.toml` into a model's parameter type, as they were written.
-pub(crate) fn settings_into<P>(
-    settings: &BTreeMap<String, String>,
-    params: &mut P,
-    set: fn(&mut P, &str, &RawValue) -> Result<(), ParamsError>,
-) -> Result<(), ArrayError> {
-    for (k, v) in settings {
-        set(params, k, &RawValue::Text(v.clone()))
-            .map_err(|e| ArrayError::new("run.toml", e.to_string()))?;
-    }
-    Ok(())
 }

@@ -113,7 +113,7 @@ impl SearchIndex {
             products: Catalogue::in_ram(products.iter().map(|p| product_doc(probe, p)))?,
             customers: Catalogue::in_ram(customers.iter().map(|c| customer_doc(probe, c)))?,
         };
-        super::query::warm_up();
+        super::schema::warm_up();
         Ok(index)
     }
 
@@ -143,7 +143,7 @@ impl SearchIndex {
             products: Catalogue::open_dir(&dir.join(PRODUCTS_DIR))?,
             customers: Catalogue::open_dir(&dir.join(CUSTOMERS_DIR))?,
         };
-        super::query::warm_up();
+        super::schema::warm_up();
         Ok(index)
     }
 

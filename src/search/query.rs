@@ -263,18 +263,6 @@ fn typo_distance(chars: usize) -> u8 {
     }
 }
 
-/// Builds tantivy's shared Levenshtein automaton builders now, when an index opens,
-/// rather than inside the first typo-tolerant search (tens of milliseconds for two edits).
-pub(crate) fn warm_up() {
-    let mut builder = tantivy::schema::Schema::builder();
-    let field = builder.add_text_field("warm_up", tantivy::schema::TEXT);
-    let term = Term::from_field_text(field, "warmup");
-    for (distance, transpositions) in [(0, false), (1, true), (2, true)] {
-        // The result is discarded: building the automaton is the point.
-        let _ = FuzzyTermQuery::new(term.clone(), distance, transpositions).automaton();
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;

@@ -18,8 +18,8 @@ use axum::response::{IntoResponse, Response};
 
 use super::ServeState;
 use super::answer::{BadRequest, Prepared, Scratch, prepare, write_answer};
-use super::handlers::{error_response, json_response};
 use super::limits::{MAX_BATCH, MAX_BATCH_WORK};
+use super::responses::{error_response, json_response};
 
 /// About how much JSON one chunk of an answer holds.
 pub const CHUNK_BYTES: usize = 256 << 10;

@@ -12,12 +12,12 @@ use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
-use serde::Serialize;
 
 use super::ServeState;
 use super::limits::MAX_BODY_BYTES;
+use super::responses::{error_response, serialized};
 
 /// The routes over `state`.
 pub fn router(state: Arc<ServeState>) -> Router {
@@ -37,27 +37,6 @@ async fn ping(State(state): State<Arc<ServeState>>) -> Response {
         "products": run.items.len(),
     });
     serialized(StatusCode::OK, &body)
-}
-
-/// A response of JSON bytes already written.
-pub(super) fn json_response(
-    status: StatusCode,
-    content_type: &'static str,
-    body: Vec<u8>,
-) -> Response {
-    (status, [(header::CONTENT_TYPE, content_type)], body).into_response()
-}
-
-fn serialized(status: StatusCode, value: &impl Serialize) -> Response {
-    match serde_json::to_vec(value) {
-        Ok(body) => json_response(status, "application/json", body),
-        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
-    }
-}
-
-/// `{"error": message}` with `status`.
-pub(super) fn error_response(status: StatusCode, message: &str) -> Response {
-    serialized(status, &serde_json::json!({ "error": message }))
 }
 
 /// An error after which the connection is closed: the client may still be sending.

@@ -8,7 +8,6 @@ use std::path::Path;
 
 use super::files::write_with;
 use super::npy;
-use super::run_dir::StoreError;
 use crate::data::CsrMatrix;
 use crate::models::{ArrayError, ArrayReader, ArrayWriter};
 
@@ -87,17 +86,8 @@ impl DirReader<'_> {
         &self,
         name: &str,
         shape: &[usize],
-    ) -> Result<Vec<T>, StoreError> {
-        read_shaped(self.0, name, shape).map_err(|e| corrupt(self.0, e))
-    }
-}
-
-/// A model's array error as the run's.
-pub fn corrupt(dir: &Path, e: ArrayError) -> StoreError {
-    StoreError::Corrupt {
-        dir: dir.to_owned(),
-        file: e.file,
-        message: e.message,
+    ) -> Result<Vec<T>, ArrayError> {
+        read_shaped(self.0, name, shape)
     }
 }
 

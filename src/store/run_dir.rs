@@ -30,10 +30,9 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::dir_arrays::{DirReader, DirWriter, corrupt as corrupt_array, write_csr, write_npy};
+use super::dir_arrays::{DirReader, DirWriter, write_csr, write_npy};
 use super::files::write_with;
 use super::status::{RunState, RunStatus};
-use super::writer::RunWriter;
 use crate::config::WorkspaceConfig;
 use crate::data::fingerprint::DataFingerprint;
 use crate::data::{CsrMatrix, IdMap};
@@ -185,13 +184,6 @@ impl Run {
             .collect()
     }
 
-    /// Writes the run to `dir` (which must not exist or be empty) with `log` as its log.
-    pub fn save(&self, dir: &Path, log: &str) -> Result<(), StoreError> {
-        let mut writer = RunWriter::start(dir, self.meta.model, &self.config)?;
-        writer.log(log.trim_end());
-        writer.finish(self)
-    }
-
     /// Writes every file of the run into `dir`, each atomically, `run.toml` last.
     pub(super) fn write_files_into(&self, dir: &Path) -> std::io::Result<()> {
         write_with(dir, "config.toml", |w| {
@@ -297,7 +289,9 @@ impl Run {
         let train = arrays
             .csr("train", users.len(), items.len())
             .map_err(|e| corrupt_array(dir, e))?;
-        let counts: Vec<f32> = arrays.shaped(POPULARITY, &[items.len()])?;
+        let counts: Vec<f32> = arrays
+            .shaped(POPULARITY, &[items.len()])
+            .map_err(|e| corrupt_array(dir, e))?;
         // Runs written before the catalog existed load without one: rules that need
         // dates or segments then say so instead of failing.
         let catalog: Catalog = match File::open(dir.join("catalog.json")) {
@@ -314,7 +308,11 @@ impl Run {
             ));
         }
         let train_times = if dir.join("train_time.npy").exists() {
-            Some(arrays.shaped::<i64>("train_time.npy", &[train.nnz()])?)
+            Some(
+                arrays
+                    .shaped::<i64>("train_time.npy", &[train.nnz()])
+                    .map_err(|e| corrupt_array(dir, e))?,
+            )
         } else {
             None
         };
@@ -359,6 +357,15 @@ impl Run {
             popularity: &self.popularity,
             catalog: &self.catalog,
         }
+    }
+}
+
+/// A model's array error as the run's.
+fn corrupt_array(dir: &Path, e: crate::models::ArrayError) -> StoreError {
+    StoreError::Corrupt {
+        dir: dir.to_owned(),
+        file: e.file,
+        message: e.message,
     }
 }
 

@@ -148,6 +148,15 @@ impl Drop for RunWriter {
     }
 }
 
+impl Run {
+    /// Writes the run to `dir` (which must not exist or be empty) with `log` as its log.
+    pub fn save(&self, dir: &Path, log: &str) -> Result<(), StoreError> {
+        let mut writer = RunWriter::start(dir, self.meta.model, &self.config)?;
+        writer.log(log.trim_end());
+        writer.finish(self)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -63,3 +63,5 @@ mod hardening;
 mod hardening_paths;
 // Runs written before the model redesign load and answer exactly as they did.
 mod run_compat;
+// The shape of the code: no import cycles, the TUI imported only by the CLI, short files.
+mod architecture;

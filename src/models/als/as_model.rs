@@ -8,9 +8,9 @@ use super::model::AlsModel;
 use super::params::AlsParams;
 use crate::models::arrays::{ArrayError, ArrayReader, ArrayWriter};
 use crate::models::fit::EpochReport;
+use crate::models::hyper::settings_into;
 use crate::models::linalg::{cosine_to_row, dot};
 use crate::models::model::{Model, ModelExplanation, NewCustomerFacts, Prepared, Subject};
-use crate::models::registry::settings_into;
 
 const USERS: &str = "user_factors.npy";
 const ITEMS: &str = "item_factors.npy";

@@ -32,7 +32,7 @@ pub struct UserSystem {
 impl AlsModel {
     /// `YᵀY`, needed by every implicit system; compute it once per model and reuse it.
     pub fn item_gram(&self) -> Vec<f32> {
-        super::solver::gram(&self.item_factors)
+        super::gram::gram(&self.item_factors)
     }
 
     /// The normal equations of a customer whose purchases are `history` (product indices,

@@ -4,9 +4,9 @@ use ndarray::Array2;
 use pulp::{Arch, Simd, WithSimd};
 use rayon::prelude::*;
 
+use super::gram::gram;
 use super::params::{Convention, ValidAlsParams};
 use super::row_solve::confidence;
-use super::solver::gram;
 use crate::data::CsrMatrix;
 use crate::models::linalg::{dot, dot_simd, symv_simd};
 

@@ -14,10 +14,11 @@ use super::model::fold_in::FmFoldInPrior;
 use super::params::{FmParams, PredictorType, ValidFmParams};
 use super::space::{FeatureBlock, FeatureGroup, FeatureSpace};
 use crate::models::arrays::{ArrayError, ArrayReader, ArrayWriter};
+use crate::models::fit::FitInput;
 use crate::models::fit::{EpochReport, FitError};
+use crate::models::hyper::settings_into;
 use crate::models::linalg::cosine_to_row;
 use crate::models::model::{Model, ModelExplanation, NewCustomerFacts, Prepared, Subject};
-use crate::models::registry::{FitInput, settings_into};
 
 const FEATURES: &str = "fm_features.json";
 

@@ -8,11 +8,9 @@
 //! ŷ = w0 + Σ_f w_f x_f + ½ Σ_k [ (Σ_f v_fk x_f)² − Σ_f v_fk² x_f² ]
 //! ```
 
-use std::ops::ControlFlow;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use super::params::{FmSolver, PredictorType, ValidFmParams};
-use super::space::FeatureSpace;
+use super::params::PredictorType;
 use crate::data::CsrMatrix;
 use crate::rng::Rng;
 
@@ -85,33 +83,7 @@ pub struct FmEpochReport {
     pub pass: Duration,
 }
 
-/// Why fitting stopped without a model.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum FmFitError {
-    #[error("training cancelled after {completed} of {planned} epochs")]
-    Cancelled { completed: usize, planned: usize },
-    #[error(
-        "training diverged at epoch {epoch}: the loss became {loss}; lower the learning rates (bias_lr {bias_lr}, linear_lr {linear_lr}, factors_lr {factors_lr}) or set clip_gradient"
-    )]
-    Diverged {
-        epoch: usize,
-        loss: f64,
-        bias_lr: f32,
-        linear_lr: f32,
-        factors_lr: f32,
-    },
-    #[error("invalid training data: {0}")]
-    BadData(String),
-    #[error("cannot start worker threads: {0}")]
-    Threads(String),
-}
-
-impl FmFitError {
-    /// A diverging FM or data it cannot use is the input's fault.
-    pub fn is_input_error(&self) -> bool {
-        matches!(self, FmFitError::Diverged { .. } | FmFitError::BadData(_))
-    }
-}
+pub use crate::models::fit::FmFitError;
 
 /// The fitted weights: one set for SGD, every kept sample for MCMC (scores average them).
 #[derive(Debug, Clone, PartialEq)]
@@ -231,49 +203,6 @@ pub fn metric_of(predictor: PredictorType) -> (&'static str, bool) {
 /// `ln(1 + e^x)` without overflow.
 pub fn softplus(x: f64) -> f64 {
     if x > 30.0 { x } else { x.exp().ln_1p() }
-}
-
-/// Fits an FM on the observed pairs `m` (customers × products) over `space`.
-pub fn fit(
-    params: &ValidFmParams,
-    space: &FeatureSpace,
-    m: &CsrMatrix,
-    progress: &mut dyn FnMut(&FmEpochReport) -> ControlFlow<()>,
-) -> Result<FmFit, FmFitError> {
-    if m.rows() != space.user_rows.rows() || m.cols() != space.item_rows.rows() {
-        return Err(FmFitError::BadData(format!(
-            "{} x {} pairs but {} customer and {} product feature rows",
-            m.rows(),
-            m.cols(),
-            space.user_rows.rows(),
-            space.item_rows.rows()
-        )));
-    }
-    if let Some(bad) = m.data().iter().find(|v| !v.is_finite()) {
-        return Err(FmFitError::BadData(format!(
-            "a training value is '{bad}': ratings must be finite numbers"
-        )));
-    }
-    if let Some(d) = params.feature_dim
-        && d != space.len()
-    {
-        return Err(FmFitError::BadData(format!(
-            "feature_dim '{d}' differs from the {} features of the data (ids and side features); leave feature_dim unset",
-            space.len()
-        )));
-    }
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(params.num_threads)
-        .thread_name(|i| format!("latent-fm-{i}"))
-        .build()
-        .map_err(|e| FmFitError::Threads(e.to_string()))?;
-    let start = Instant::now();
-    match params.solver {
-        FmSolver::Mcmc => super::mcmc::fit(params, space, m, &pool, start, progress),
-        FmSolver::Sgd | FmSolver::Adagrad => {
-            super::sgd::fit(params, space, m, &pool, start, progress)
-        }
-    }
 }
 
 #[cfg(test)]

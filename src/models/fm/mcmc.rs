@@ -418,7 +418,7 @@ mod tests {
     }
 
     fn run(p: &FmParams, space: &FeatureSpace, m: &CsrMatrix) -> FmFit {
-        super::super::fit::fit(&p.check().unwrap(), space, m, &mut |_| {
+        super::super::train::fit(&p.check().unwrap(), space, m, &mut |_| {
             ControlFlow::Continue(())
         })
         .unwrap()

@@ -18,9 +18,10 @@ use std::ops::ControlFlow;
 
 use ndarray::Array2;
 
-use super::fit::{self, FmEpochReport, FmFitError, FmWeights};
+use super::fit::{FmEpochReport, FmFitError, FmWeights};
 use super::params::{FmParams, PredictorType, ValidFmParams};
 use super::space::FeatureSpace;
+use super::train;
 use crate::data::CsrMatrix;
 use crate::models::linalg::dot;
 use crate::models::{ModelKind, Recommender};
@@ -57,7 +58,7 @@ impl FmModel {
         m: &CsrMatrix,
         progress: &mut dyn FnMut(&FmEpochReport) -> ControlFlow<()>,
     ) -> Result<Self, FmFitError> {
-        let f = fit::fit(params, &space, m, progress)?;
+        let f = train::fit(params, &space, m, progress)?;
         let (lo, hi) = m
             .data()
             .iter()

@@ -218,7 +218,7 @@ mod tests {
     }
 
     fn quiet(p: &FmParams, space: &FeatureSpace, m: &CsrMatrix) -> FmFit {
-        super::super::fit::fit(&p.check().unwrap(), space, m, &mut |_| {
+        super::super::train::fit(&p.check().unwrap(), space, m, &mut |_| {
             ControlFlow::Continue(())
         })
         .unwrap()
@@ -292,12 +292,12 @@ mod tests {
             .epochs(5)
             .check()
             .unwrap();
-        let err =
-            super::super::fit::fit(&p, &space, &m, &mut |_| ControlFlow::Continue(())).unwrap_err();
+        let err = super::super::train::fit(&p, &space, &m, &mut |_| ControlFlow::Continue(()))
+            .unwrap_err();
         assert!(matches!(err, FmFitError::Diverged { .. }), "{err}");
         assert!(err.to_string().contains("factors_lr 50"), "{err}");
         let p = regressor().epochs(5).check().unwrap();
-        let err = super::super::fit::fit(&p, &space, &m, &mut |r| {
+        let err = super::super::train::fit(&p, &space, &m, &mut |r| {
             if r.epoch == 2 {
                 ControlFlow::Break(())
             } else {
@@ -361,8 +361,8 @@ mod tests {
         let space = FeatureSpace::ids_only(&IdMap::from_names(["a"]), &IdMap::from_names(["x"]));
         let m = CsrMatrix::from_triplets(1, 1, &[(0, 0, f32::NAN)]);
         let p = regressor().check().unwrap();
-        let err =
-            super::super::fit::fit(&p, &space, &m, &mut |_| ControlFlow::Continue(())).unwrap_err();
+        let err = super::super::train::fit(&p, &space, &m, &mut |_| ControlFlow::Continue(()))
+            .unwrap_err();
         assert!(err.to_string().contains("'NaN'"), "{err}");
     }
 }
