@@ -8,12 +8,14 @@
 //! thread. Quitting cancels every job and waits briefly for it; the terminal is restored
 //! on exit, on error and from the panic hook that `ratatui::try_init` installs.
 
+pub mod action;
 pub mod app;
 pub mod clipboard;
 pub mod event;
 pub mod export;
 pub mod filter;
 pub mod inspect;
+mod keys;
 pub mod palette;
 pub mod products;
 pub mod runs;

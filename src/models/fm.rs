@@ -11,6 +11,7 @@ pub mod fit;
 pub mod mcmc;
 pub mod model;
 pub mod params;
+mod params_check;
 pub mod sgd;
 mod sgd_apply;
 mod sgd_kernel;

@@ -8,14 +8,14 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEventKind};
+use ratatui::crossterm::event::{KeyCode, KeyEvent, MouseEventKind};
 
+use super::action::KeyMap;
 use super::event::AppEvent;
-use super::filter::{LineEdit, TableFilter};
+use super::filter::TableFilter;
 use super::inspect::InspectState;
 use super::products::ProductsView;
 use super::runs::RunsState;
-use super::settings::KeyMap;
 use super::tune::TuneForm;
 use crate::data::LoadProgress;
 use crate::data::profile::Profile;
@@ -186,7 +186,7 @@ pub struct AppState {
     /// Text to put on the clipboard (the UI loop sends it with OSC 52).
     pub clipboard: Option<String>,
     next_id: JobId,
-    loading_run: Option<JobId>,
+    pub(super) loading_run: Option<JobId>,
 }
 
 impl AppState {
@@ -428,7 +428,7 @@ impl AppState {
         Vec::new()
     }
 
-    fn compare_runs(&mut self) -> Vec<Command> {
+    pub(super) fn compare_runs(&mut self) -> Vec<Command> {
         let Some(marked) = self.runs.marked.clone() else {
             self.status = "mark a run with Space first, then highlight another and press c".into();
             return Vec::new();
@@ -456,7 +456,7 @@ impl AppState {
         vec![Command::CompareRuns { id, a, b }]
     }
 
-    fn edit_palette(&mut self, key: KeyEvent) -> Vec<Command> {
+    pub(super) fn edit_palette(&mut self, key: KeyEvent) -> Vec<Command> {
         let Some(text) = self.palette.as_mut() else {
             return Vec::new();
         };
@@ -516,216 +516,6 @@ impl AppState {
         vec![Command::IndexRun { id, run }]
     }
 
-    fn on_key(&mut self, key: KeyEvent) -> Vec<Command> {
-        if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
-            self.should_quit = true;
-            return Vec::new();
-        }
-        if self.show_help {
-            if matches!(key.code, KeyCode::Esc | KeyCode::Char('?' | 'q')) {
-                self.show_help = false;
-            }
-            return Vec::new();
-        }
-        if self.tune.editing.is_some() && self.screen == Screen::Tune {
-            return self.edit_field(key);
-        }
-        if self.inspect.searching && self.screen == Screen::Inspect {
-            return self.edit_search(key);
-        }
-        if self.is_filtering() {
-            self.edit_filter(key);
-            return Vec::new();
-        }
-        if self.palette.is_some() {
-            return self.edit_palette(key);
-        }
-        if self.export.editing.is_some() && self.screen == Screen::Export {
-            return self.edit_destination(key);
-        }
-        let key = match key.code {
-            KeyCode::Char(c) => match self.keymap.translate(c) {
-                Some(c) => KeyEvent::new(KeyCode::Char(c), key.modifiers),
-                None => return Vec::new(),
-            },
-            _ => key,
-        };
-        match key.code {
-            KeyCode::Char(':') => self.palette = Some(String::new()),
-            KeyCode::Char('y') => self.copy(true),
-            KeyCode::Char('Y') => self.copy(false),
-            KeyCode::Char('q') => self.should_quit = true,
-            KeyCode::Esc if self.screen == Screen::Runs && self.runs.comparison.is_some() => {
-                self.runs.comparison = None;
-            }
-            KeyCode::Esc => self.screen = Screen::Data,
-            KeyCode::Char('?') => self.show_help = true,
-            KeyCode::Tab => self.cycle_screen(1),
-            KeyCode::BackTab => self.cycle_screen(-1),
-            KeyCode::Char(c @ '1'..='6') => self.screen = Screen::ALL[c as usize - '1' as usize],
-            KeyCode::Down | KeyCode::Char('j') => self.move_in_screen(1),
-            KeyCode::Up | KeyCode::Char('k') => self.move_in_screen(-1),
-            _ => return self.screen_key(key),
-        }
-        Vec::new()
-    }
-
-    fn cycle_screen(&mut self, delta: isize) {
-        let at = Screen::ALL
-            .iter()
-            .position(|s| *s == self.screen)
-            .unwrap_or(0) as isize;
-        self.screen = Screen::ALL[(at + delta).rem_euclid(Screen::ALL.len() as isize) as usize];
-    }
-
-    fn move_in_screen(&mut self, delta: isize) {
-        match self.screen {
-            Screen::Tune => self.tune.move_cursor(delta),
-            Screen::Train => self.step_job(delta),
-            Screen::Runs => self.runs.step(delta),
-            Screen::Inspect => self.inspect.move_selection(delta),
-            Screen::Export => self.export.step(delta),
-            Screen::Data => {
-                if let DataState::Ready { products, .. } = &self.data {
-                    self.products.step(products, delta);
-                }
-            }
-        }
-    }
-
-    fn screen_key(&mut self, key: KeyEvent) -> Vec<Command> {
-        match (self.screen, key.code) {
-            (Screen::Data, KeyCode::Char('r')) => return self.reload_data(),
-            (Screen::Data, KeyCode::Char('o')) => {
-                // The palette's file picker, starting in the folder of the current file.
-                let start = self
-                    .workspace
-                    .config
-                    .data
-                    .path
-                    .as_deref()
-                    .and_then(std::path::Path::parent)
-                    .filter(|p| p.is_dir())
-                    .map(|p| format!("{}/", p.display()))
-                    .unwrap_or_default();
-                self.palette = Some(format!("open {start}"));
-            }
-            (Screen::Data, KeyCode::Char('w')) => {
-                let i = &self.workspace.config.interactions;
-                self.palette = Some(format!(
-                    "retention {} {}",
-                    i.retention_date.clone().unwrap_or_default(),
-                    i.retention_days.map(|d| d.to_string()).unwrap_or_default()
-                ));
-            }
-            (Screen::Tune, KeyCode::Enter) => self.tune.activate(0),
-            (Screen::Tune, KeyCode::Left | KeyCode::Char('h')) => self.tune.activate(-1),
-            (Screen::Tune, KeyCode::Right | KeyCode::Char('l')) => self.tune.activate(1),
-            (Screen::Tune | Screen::Train, KeyCode::Char('t')) => return self.start_training(),
-            (Screen::Tune, KeyCode::Char('S')) => return self.start_sweep(),
-            (Screen::Tune, KeyCode::Char('p')) => {
-                let n = self.tune.next_preset;
-                self.tune.next_preset = n + 1;
-                let name = self.tune.apply_preset(n);
-                self.status = format!("preset: {name} (p for the next one)");
-            }
-            (Screen::Train, KeyCode::Char('c')) => {
-                if let Some(id) = self
-                    .selected_visible_job()
-                    .filter(|j| j.status == JobStatus::Running)
-                    .map(|j| j.id)
-                {
-                    self.status = format!("cancelling job {id}");
-                    return vec![Command::Cancel(id)];
-                }
-            }
-            (Screen::Runs, KeyCode::Char('r')) => return vec![Command::RefreshRuns],
-            (Screen::Runs, KeyCode::Enter) => {
-                let Some(r) = self.runs.selected_run() else {
-                    return Vec::new();
-                };
-                if r.state != crate::store::RunState::Finished {
-                    self.status = format!(
-                        "run {} has no model: it is {}{}",
-                        r.id,
-                        r.state.name(),
-                        r.error
-                            .as_deref()
-                            .map(|e| format!(" ({e})"))
-                            .unwrap_or_default()
-                    );
-                    return Vec::new();
-                }
-                let (run_id, dir) = (r.id.clone(), r.dir.clone());
-                let id = self.next_job_id();
-                self.loading_run = Some(id);
-                self.status = format!("opening run {run_id}");
-                return vec![Command::LoadRun { id, dir }];
-            }
-            (Screen::Runs | Screen::Train | Screen::Data | Screen::Export, KeyCode::Char('/')) => {
-                self.start_filter();
-            }
-            (Screen::Runs, KeyCode::Char('s')) => {
-                self.runs.sort = self.runs.sort.next();
-                self.runs.clamp();
-            }
-            (Screen::Runs, KeyCode::Char(' ')) => {
-                if let Some(id) = self.runs.selected_run().map(|r| r.id.clone()) {
-                    self.status =
-                        format!("marked {id}: highlight another run and press c to compare");
-                    self.runs.marked = Some(id);
-                }
-            }
-            (Screen::Runs, KeyCode::Char('c')) => return self.compare_runs(),
-            (Screen::Export, KeyCode::Enter | KeyCode::Char(' ')) => return self.export_row(),
-            (Screen::Export, KeyCode::Char('e')) => return self.start_export(),
-            (Screen::Inspect, KeyCode::Char('/')) => self.inspect.searching = true,
-            (Screen::Inspect, KeyCode::Char('n') | KeyCode::Right) => self.inspect.step_customer(1),
-            (Screen::Inspect, KeyCode::Char('p') | KeyCode::Left) => self.inspect.step_customer(-1),
-            (Screen::Inspect, KeyCode::Char('d')) => self.inspect.demo = !self.inspect.demo,
-            (Screen::Inspect, KeyCode::Char('x')) => self.inspect.toggle_exclude_popular(),
-            (Screen::Inspect, KeyCode::Char('w')) => self.inspect.toggle_include_new(),
-            (Screen::Inspect, KeyCode::Char('c')) => self.inspect.cycle_cold_start(),
-            (Screen::Inspect, KeyCode::Char('e')) => self.inspect.exclude_highlighted(),
-            (Screen::Inspect, KeyCode::Char('E')) => self.inspect.clear_exclusions(),
-            _ => {}
-        }
-        Vec::new()
-    }
-
-    fn edit_field(&mut self, key: KeyEvent) -> Vec<Command> {
-        let Some(text) = self.tune.editing.as_mut() else {
-            return Vec::new();
-        };
-        match key.code {
-            KeyCode::Enter => self.tune.commit(),
-            KeyCode::Esc => self.tune.editing = None,
-            KeyCode::Backspace => {
-                text.pop();
-            }
-            KeyCode::Char(c) if !c.is_control() => text.push(c),
-            _ => {}
-        }
-        Vec::new()
-    }
-
-    fn edit_search(&mut self, key: KeyEvent) -> Vec<Command> {
-        match super::filter::edit_line(&mut self.inspect.query, key) {
-            LineEdit::Done => self.inspect.searching = false,
-            LineEdit::Changed => {}
-            LineEdit::Ignored => return Vec::new(),
-        }
-        self.inspect.update_matches();
-        let first = self.inspect.matches.first().copied();
-        if first.is_some() || self.inspect.query.is_empty() {
-            self.inspect.show(first);
-        } else {
-            // An id the model has never seen: show what a new customer would get.
-            self.inspect.show(None);
-        }
-        Vec::new()
-    }
-
     /// The destination an empty field stands for.
     pub fn default_destination(&self) -> String {
         let run = if self.inspect.run_label.is_empty() {
@@ -741,7 +531,7 @@ impl AppState {
             .to_string()
     }
 
-    fn export_row(&mut self) -> Vec<Command> {
+    pub(super) fn export_row(&mut self) -> Vec<Command> {
         let n = crate::export::Format::ALL.len();
         match self.export.selected {
             i if i < n => self.export.formats[i] = !self.export.formats[i],
@@ -752,7 +542,7 @@ impl AppState {
         Vec::new()
     }
 
-    fn edit_destination(&mut self, key: KeyEvent) -> Vec<Command> {
+    pub(super) fn edit_destination(&mut self, key: KeyEvent) -> Vec<Command> {
         let Some(text) = self.export.editing.as_mut() else {
             return Vec::new();
         };
@@ -771,7 +561,7 @@ impl AppState {
         Vec::new()
     }
 
-    fn start_export(&mut self) -> Vec<Command> {
+    pub(super) fn start_export(&mut self) -> Vec<Command> {
         let Some(run) = self.inspect.run.clone() else {
             self.status = "no run open: train one, or open one on the Runs screen".into();
             return Vec::new();
@@ -811,7 +601,7 @@ impl AppState {
         }]
     }
 
-    fn start_sweep(&mut self) -> Vec<Command> {
+    pub(super) fn start_sweep(&mut self) -> Vec<Command> {
         let base = match self.tune.train_spec(&self.workspace.config) {
             Ok(spec) => spec,
             Err(message) => {
@@ -861,7 +651,7 @@ impl AppState {
         }]
     }
 
-    fn start_training(&mut self) -> Vec<Command> {
+    pub(super) fn start_training(&mut self) -> Vec<Command> {
         match self.tune.train_spec(&self.workspace.config) {
             Err(message) => {
                 self.status = format!("fix the form first: {message}");
@@ -918,7 +708,10 @@ mod tests {
     }
 
     fn key(app: &mut AppState, code: KeyCode) -> Vec<Command> {
-        app.update(AppEvent::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+        app.update(AppEvent::Key(KeyEvent::new(
+            code,
+            ratatui::crossterm::event::KeyModifiers::NONE,
+        )))
     }
 
     fn palette(app: &mut AppState, line: &str) -> Vec<Command> {

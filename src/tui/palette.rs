@@ -215,11 +215,18 @@ pub fn run(app: &mut AppState, line: &str) -> Result<Vec<Command>, String> {
             };
             super::theme::set_theme(theme);
         }
+        // Every key's action by its name (`:hide_popular`), as the keymap runs it.
+        other if rest.is_empty() && super::action::Action::parse(other).is_some() => {
+            if let Some(action) = super::action::Action::parse(other) {
+                return Ok(app.act(action));
+            }
+        }
         other => {
             let names: Vec<&str> = COMMANDS
                 .iter()
                 .filter_map(|(c, _)| c.split(['|', ' ']).next())
                 .chain(["tune", "train", "runs", "inspect", "quit"])
+                .chain(super::action::BINDINGS.iter().map(|b| b.1))
                 .collect();
             let hint = crate::models::hyper::nearest(other, &names)
                 .map_or_else(String::new, |n| format!(": did you mean '{n}'?"));

@@ -8,41 +8,18 @@
 //! hide_popular = "h"
 //! ```
 //!
-//! A key names one character. Screen-specific actions may share a key on different
-//! screens, as the defaults do (`c` cancels on Train, compares on Runs).
+//! A key names one character. Each action moves alone, on every screen it works on;
+//! actions of different screens may share a key, as the defaults do (`c` cancels on
+//! Train, compares on Runs). The actions and their keys are listed in
+//! [`super::action::BINDINGS`].
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+pub use super::action::KeyMap;
 use super::theme::ThemeName;
-
-/// Every remappable action, with its default key.
-pub const ACTIONS: [(&str, char); 22] = [
-    ("quit", 'q'),
-    ("help", '?'),
-    ("palette", ':'),
-    ("down", 'j'),
-    ("up", 'k'),
-    ("search", '/'),
-    ("train", 't'),
-    ("cancel_or_compare", 'c'),
-    ("reload", 'r'),
-    ("sort", 's'),
-    ("mark", ' '),
-    ("next_customer", 'n'),
-    ("previous_customer", 'p'),
-    ("demo", 'd'),
-    ("hide_popular", 'x'),
-    ("new_products", 'w'),
-    ("exclude", 'e'),
-    ("clear_exclusions", 'E'),
-    ("copy_row", 'y'),
-    ("copy_table", 'Y'),
-    ("left", 'h'),
-    ("right", 'l'),
-];
 
 /// `config.toml`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -72,75 +49,9 @@ impl Settings {
     }
 }
 
-/// Pressed key → the default key of the action it is bound to.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct KeyMap {
-    remap: BTreeMap<char, char>,
-    /// Default keys whose action moved elsewhere.
-    freed: Vec<char>,
-}
-
-impl KeyMap {
-    /// The map of `keys` (action → key); unknown actions and keys longer than one
-    /// character are errors naming them.
-    pub fn new(keys: &BTreeMap<String, String>) -> Result<Self, String> {
-        let mut map = KeyMap::default();
-        for (action, key) in keys {
-            let Some(&(_, default)) = ACTIONS.iter().find(|(a, _)| a == action) else {
-                let names: Vec<&str> = ACTIONS.iter().map(|(a, _)| *a).collect();
-                let hint = crate::models::hyper::nearest(action, &names)
-                    .map_or_else(String::new, |n| format!(" (did you mean '{n}'?)"));
-                return Err(format!("[keys] unknown action '{action}'{hint}"));
-            };
-            let mut chars = key.chars();
-            let (Some(k), None) = (chars.next(), chars.next()) else {
-                return Err(format!(
-                    "[keys] {action} = '{key}': a key is one character, e.g. \"Q\""
-                ));
-            };
-            if k != default {
-                map.remap.insert(k, default);
-                map.freed.push(default);
-            }
-        }
-        Ok(map)
-    }
-
-    /// What the pressed character means, or `None` when its default action moved away.
-    pub fn translate(&self, c: char) -> Option<char> {
-        if let Some(&to) = self.remap.get(&c) {
-            return Some(to);
-        }
-        (!self.freed.contains(&c)).then_some(c)
-    }
-
-    /// The key shown for the action whose default key is `default`.
-    pub fn shown(&self, default: char) -> char {
-        self.remap
-            .iter()
-            .find(|&(_, &to)| to == default)
-            .map_or(default, |(&from, _)| from)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn remapped_keys_move_their_action() {
-        let keys = BTreeMap::from([("quit".to_owned(), "Q".to_owned())]);
-        let map = KeyMap::new(&keys).unwrap();
-        assert_eq!(map.translate('Q'), Some('q'));
-        assert_eq!(map.translate('q'), None, "the old key is free");
-        assert_eq!(map.translate('x'), Some('x'));
-        assert_eq!(map.shown('q'), 'Q');
-        let err = KeyMap::new(&BTreeMap::from([("quti".to_owned(), "Q".to_owned())])).unwrap_err();
-        assert!(err.contains("did you mean 'quit'"), "{err}");
-        let err =
-            KeyMap::new(&BTreeMap::from([("quit".to_owned(), "ctrl-q".to_owned())])).unwrap_err();
-        assert!(err.contains("one character"), "{err}");
-    }
 
     #[test]
     fn settings_files_parse_and_errors_name_the_file() {

@@ -4,7 +4,7 @@
 //! top-level folders (`data`, `models`, `store`, `jobs`, `tui`, …) there is no cycle at
 //! all; between the files of one folder there is none either, except the workbench's,
 //! listed below while its screens are being split. Only the CLI (which launches it)
-//! imports the workbench, and no file grows past 600 lines but the few listed.
+//! imports the workbench, and no file grows past 600 lines but the one listed.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -19,9 +19,8 @@ const FILE_CYCLES_ALLOWED: &[&str] = &[
 
 /// Files allowed past the line limit, each a known debt.
 const LONG_FILES_ALLOWED: &[&str] = &[
+    // The workbench's screens, until they move to screens/<name>.rs (#16).
     "src/tui/app.rs",
-    "src/models/fm/params.rs",
-    "src/models/fm/model/fold_in.rs",
 ];
 
 const MAX_LINES: usize = 600;

@@ -69,3 +69,58 @@ fn inspect_shows_a_customers_history_beside_their_recommendations() {
     insta::assert_snapshot!("inspect_run_demo_120x40", demo);
     insta::assert_snapshot!("inspect_run_demo_80x24", draw(&app, 80, 24));
 }
+
+/// `config.toml`'s `[keys]` moves one action alone: `previous_customer` on `b` steps back
+/// through Inspect's customers, `p` no longer does there, and Tune's `p` still applies the
+/// next preset. Data's window key and Inspect's new-products key share `w`, one per screen.
+#[test]
+fn remapping_an_action_moves_that_action_alone() {
+    let scratch = Scratch::new();
+    let mut app = app_with_run(&scratch);
+    app.keymap = latent::tui::settings::KeyMap::new(
+        &[("previous_customer".to_owned(), "b".to_owned())]
+            .into_iter()
+            .collect(),
+    )
+    .unwrap();
+    let first = app.inspect.customer;
+    key(&mut app, KeyCode::Char('n'));
+    let second = app.inspect.customer;
+    assert_ne!(first, second, "n steps to the next customer");
+    key(&mut app, KeyCode::Char('p'));
+    assert_eq!(app.inspect.customer, second, "p is free on Inspect now");
+    key(&mut app, KeyCode::Char('b'));
+    assert_eq!(app.inspect.customer, first, "b is previous_customer");
+    // w on Inspect: new products in the lists; w on Data: the retention window.
+    let before = app.inspect.rules.include.len();
+    key(&mut app, KeyCode::Char('w'));
+    assert_eq!(
+        app.inspect.rules.include.len(),
+        before + 1,
+        "{}",
+        app.status
+    );
+    key(&mut app, KeyCode::Char('1'));
+    key(&mut app, KeyCode::Char('w'));
+    assert!(
+        app.palette
+            .as_deref()
+            .is_some_and(|p| p.starts_with("retention")),
+        "{:?}",
+        app.palette
+    );
+    key(&mut app, KeyCode::Esc);
+    // Tune keeps p for its presets.
+    key(&mut app, KeyCode::Char('2'));
+    key(&mut app, KeyCode::Char('p'));
+    assert!(
+        app.status.contains("preset: seed defaults"),
+        "{}",
+        app.status
+    );
+    // The palette runs the same actions by name.
+    key(&mut app, KeyCode::Char(':'));
+    typed(&mut app, "next_preset");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.tune.value("max_iter"), "5", "the quick-look preset");
+}

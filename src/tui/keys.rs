@@ -1,0 +1,243 @@
+//! From a key to a change of the workbench's state: text boxes take their keys first,
+//! then the keymap turns a character into an [`Action`] for the current screen, and the
+//! rest (Enter, arrows, Tab, digits) move between screens and rows.
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::action::Action;
+use super::app::{AppState, Command, DataState, JobStatus, Screen};
+use super::filter::LineEdit;
+
+impl AppState {
+    pub(super) fn on_key(&mut self, key: KeyEvent) -> Vec<Command> {
+        if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
+            self.should_quit = true;
+            return Vec::new();
+        }
+        if self.show_help {
+            if matches!(key.code, KeyCode::Esc | KeyCode::Char('?' | 'q')) {
+                self.show_help = false;
+            }
+            return Vec::new();
+        }
+        if self.tune.editing.is_some() && self.screen == Screen::Tune {
+            return self.edit_field(key);
+        }
+        if self.inspect.searching && self.screen == Screen::Inspect {
+            return self.edit_search(key);
+        }
+        if self.is_filtering() {
+            self.edit_filter(key);
+            return Vec::new();
+        }
+        if self.palette.is_some() {
+            return self.edit_palette(key);
+        }
+        if self.export.editing.is_some() && self.screen == Screen::Export {
+            return self.edit_destination(key);
+        }
+        if let KeyCode::Char(c) = key.code
+            && let Some(action) = self.keymap.action(self.screen, c)
+        {
+            return self.act(action);
+        }
+        match key.code {
+            KeyCode::Esc if self.screen == Screen::Runs && self.runs.comparison.is_some() => {
+                self.runs.comparison = None;
+            }
+            KeyCode::Esc => self.screen = Screen::Data,
+            KeyCode::Tab => self.cycle_screen(1),
+            KeyCode::BackTab => self.cycle_screen(-1),
+            KeyCode::Char(c @ '1'..='6') => self.screen = Screen::ALL[c as usize - '1' as usize],
+            KeyCode::Down => self.move_in_screen(1),
+            KeyCode::Up => self.move_in_screen(-1),
+            code => return self.screen_key(code),
+        }
+        Vec::new()
+    }
+
+    fn cycle_screen(&mut self, delta: isize) {
+        let at = Screen::ALL
+            .iter()
+            .position(|s| *s == self.screen)
+            .unwrap_or(0) as isize;
+        self.screen = Screen::ALL[(at + delta).rem_euclid(Screen::ALL.len() as isize) as usize];
+    }
+
+    pub(super) fn move_in_screen(&mut self, delta: isize) {
+        match self.screen {
+            Screen::Tune => self.tune.move_cursor(delta),
+            Screen::Train => self.step_job(delta),
+            Screen::Runs => self.runs.step(delta),
+            Screen::Inspect => self.inspect.move_selection(delta),
+            Screen::Export => self.export.step(delta),
+            Screen::Data => {
+                if let DataState::Ready { products, .. } = &self.data {
+                    self.products.step(products, delta);
+                }
+            }
+        }
+    }
+
+    /// The keys that are not characters, per screen: Enter and the arrows.
+    fn screen_key(&mut self, code: KeyCode) -> Vec<Command> {
+        match (self.screen, code) {
+            (Screen::Tune, KeyCode::Enter) => self.tune.activate(0),
+            (Screen::Tune, KeyCode::Left) => self.tune.activate(-1),
+            (Screen::Tune, KeyCode::Right) => self.tune.activate(1),
+            (Screen::Runs, KeyCode::Enter) => return self.open_selected_run(),
+            (Screen::Export, KeyCode::Enter) => return self.export_row(),
+            (Screen::Inspect, KeyCode::Right) => self.inspect.step_customer(1),
+            (Screen::Inspect, KeyCode::Left) => self.inspect.step_customer(-1),
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    /// Does what `action` asks, on the current screen where that matters; keys and the
+    /// palette both end here.
+    pub fn act(&mut self, action: Action) -> Vec<Command> {
+        match action {
+            Action::Quit => self.should_quit = true,
+            Action::Help => self.show_help = true,
+            Action::Palette => self.palette = Some(String::new()),
+            Action::Down => self.move_in_screen(1),
+            Action::Up => self.move_in_screen(-1),
+            Action::CopyRow => self.copy(true),
+            Action::CopyTable => self.copy(false),
+            Action::Search if self.screen == Screen::Inspect => self.inspect.searching = true,
+            Action::Search => {
+                self.start_filter();
+            }
+            Action::Train => return self.start_training(),
+            Action::Sweep => return self.start_sweep(),
+            Action::NextPreset => {
+                let n = self.tune.next_preset;
+                self.tune.next_preset = n + 1;
+                let name = self.tune.apply_preset(n);
+                self.status = format!(
+                    "preset: {name} ({} for the next one)",
+                    self.keymap.key(Action::NextPreset)
+                );
+            }
+            Action::Left => self.tune.activate(-1),
+            Action::Right => self.tune.activate(1),
+            Action::Cancel => {
+                if let Some(id) = self
+                    .selected_visible_job()
+                    .filter(|j| j.status == JobStatus::Running)
+                    .map(|j| j.id)
+                {
+                    self.status = format!("cancelling job {id}");
+                    return vec![Command::Cancel(id)];
+                }
+            }
+            Action::Compare => return self.compare_runs(),
+            Action::Reload if self.screen == Screen::Runs => return vec![Command::RefreshRuns],
+            Action::Reload => return self.reload_data(),
+            Action::Sort => {
+                self.runs.sort = self.runs.sort.next();
+                self.runs.clamp();
+            }
+            Action::Mark => {
+                if let Some(id) = self.runs.selected_run().map(|r| r.id.clone()) {
+                    self.status = format!(
+                        "marked {id}: highlight another run and press {} to compare",
+                        self.keymap.key(Action::Compare)
+                    );
+                    self.runs.marked = Some(id);
+                }
+            }
+            Action::OpenFile => {
+                // The palette's file picker, starting in the folder of the current file.
+                let start = self
+                    .workspace
+                    .config
+                    .data
+                    .path
+                    .as_deref()
+                    .and_then(std::path::Path::parent)
+                    .filter(|p| p.is_dir())
+                    .map(|p| format!("{}/", p.display()))
+                    .unwrap_or_default();
+                self.palette = Some(format!("open {start}"));
+            }
+            Action::Window => {
+                let i = &self.workspace.config.interactions;
+                self.palette = Some(format!(
+                    "retention {} {}",
+                    i.retention_date.clone().unwrap_or_default(),
+                    i.retention_days.map(|d| d.to_string()).unwrap_or_default()
+                ));
+            }
+            Action::ExportRow => return self.export_row(),
+            Action::Export => return self.start_export(),
+            Action::NextCustomer => self.inspect.step_customer(1),
+            Action::PreviousCustomer => self.inspect.step_customer(-1),
+            Action::Demo => self.inspect.demo = !self.inspect.demo,
+            Action::HidePopular => self.inspect.toggle_exclude_popular(),
+            Action::NewProducts => self.inspect.toggle_include_new(),
+            Action::ColdStart => self.inspect.cycle_cold_start(),
+            Action::Exclude => self.inspect.exclude_highlighted(),
+            Action::ClearExclusions => self.inspect.clear_exclusions(),
+        }
+        Vec::new()
+    }
+
+    /// Opens the highlighted run in Inspect, when it has a model.
+    fn open_selected_run(&mut self) -> Vec<Command> {
+        let Some(r) = self.runs.selected_run() else {
+            return Vec::new();
+        };
+        if r.state != crate::store::RunState::Finished {
+            self.status = format!(
+                "run {} has no model: it is {}{}",
+                r.id,
+                r.state.name(),
+                r.error
+                    .as_deref()
+                    .map(|e| format!(" ({e})"))
+                    .unwrap_or_default()
+            );
+            return Vec::new();
+        }
+        let (run_id, dir) = (r.id.clone(), r.dir.clone());
+        let id = self.next_job_id();
+        self.loading_run = Some(id);
+        self.status = format!("opening run {run_id}");
+        vec![Command::LoadRun { id, dir }]
+    }
+
+    fn edit_field(&mut self, key: KeyEvent) -> Vec<Command> {
+        let Some(text) = self.tune.editing.as_mut() else {
+            return Vec::new();
+        };
+        match key.code {
+            KeyCode::Enter => self.tune.commit(),
+            KeyCode::Esc => self.tune.editing = None,
+            KeyCode::Backspace => {
+                text.pop();
+            }
+            KeyCode::Char(c) if !c.is_control() => text.push(c),
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    fn edit_search(&mut self, key: KeyEvent) -> Vec<Command> {
+        match super::filter::edit_line(&mut self.inspect.query, key) {
+            LineEdit::Done => self.inspect.searching = false,
+            LineEdit::Changed => {}
+            LineEdit::Ignored => return Vec::new(),
+        }
+        self.inspect.update_matches();
+        let first = self.inspect.matches.first().copied();
+        if first.is_some() || self.inspect.query.is_empty() {
+            self.inspect.show(first);
+        } else {
+            // An id the model has never seen: show what a new customer would get.
+            self.inspect.show(None);
+        }
+        Vec::new()
+    }
+}
