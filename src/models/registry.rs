@@ -78,6 +78,15 @@ impl ModelKind {
         }
     }
 
+    /// The settings the workbench's quick sweep varies (a 3 × 3 grid around the form's
+    /// values); empty for kinds it does not sweep.
+    pub const fn sweep_keys(self) -> &'static [&'static str] {
+        match self {
+            ModelKind::Als | ModelKind::AlsExplicit => &["als_rank", "reg_param"],
+            ModelKind::Fm | ModelKind::ItemKnn | ModelKind::Popularity => &[],
+        }
+    }
+
     /// Parses a name from [`ModelKind::name`].
     pub fn parse(text: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|k| k.name() == text)

@@ -609,10 +609,7 @@ impl AppState {
                 return Vec::new();
             }
         };
-        if !matches!(
-            base.model,
-            crate::models::ModelKind::Als | crate::models::ModelKind::AlsExplicit
-        ) {
+        if base.model.sweep_keys().is_empty() {
             self.status = "sweeps vary rank and reg_param: choose an ALS model".into();
             return Vec::new();
         }

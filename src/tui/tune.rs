@@ -404,19 +404,11 @@ impl TuneForm {
             .clone()
             .ok_or("the workspace has no [data] path")?;
         config.interactions.retention_days = self.value("retention_days").parse().ok();
-        let overrides = if matches!(model, ModelKind::Als | ModelKind::AlsExplicit) {
-            ALS_KEYS
-                .iter()
-                .map(|k| ((*k).to_owned(), RawValue::Text(self.value(k).to_owned())))
-                .collect()
-        } else if model == ModelKind::Fm {
-            FM_KEYS
-                .iter()
-                .map(|k| ((*k).to_owned(), RawValue::Text(self.value(k).to_owned())))
-                .collect()
-        } else {
-            Vec::new()
-        };
+        let overrides = model
+            .form_keys()
+            .iter()
+            .map(|k| ((*k).to_owned(), RawValue::Text(self.value(k).to_owned())))
+            .collect();
         let holdout = match self.value("test_last_days").parse::<u32>() {
             Ok(days) => Holdout::LastDays {
                 days,
