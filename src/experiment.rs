@@ -6,16 +6,15 @@
 //! reads.
 
 mod lifecycle;
+mod steps;
 
 pub use lifecycle::{RunError, Source, chain_text, log_line, train_into};
 
 use std::ops::ControlFlow;
 use std::path::PathBuf;
-use std::time::Instant;
 
 use crate::config::WorkspaceConfig;
 use crate::data::fingerprint::DataFingerprint;
-use crate::data::split::{SplitSpec, SplitStrategy, split};
 use crate::data::{
     Interactions, LoadError, LoadSpec, RankingType, Transactions, load_transactions,
 };
@@ -24,9 +23,9 @@ use crate::eval::{EvalReport, TestSet, evaluate};
 use crate::eval::{cold_cases, evaluate_cold};
 use crate::models::fm::FeatureBlock;
 use crate::models::hyper::{ParamsError, RawValue};
-use crate::models::registry::{FitFailure, SettingTable};
+use crate::models::registry::FitFailure;
 use crate::models::{
-    EpochReport, FitInput, ModelKind, ModelParams, PopularityModel, SettingTables, TrainedModel,
+    EpochReport, ModelKind, ModelParams, PopularityModel, SettingTables, TrainedModel,
 };
 use crate::recommend::catalog::pair_last_purchase;
 use crate::recommend::{Catalog, Overrides, RunView};
@@ -250,50 +249,14 @@ pub fn train_on(
     let params = spec.params()?;
     let load = spec.config.load_spec();
     let ranking = load.interactions.ranking_type;
-    let last_days = |t: &Transactions, days: u32, new_items_only: bool| {
-        split(
-            t,
-            &SplitSpec {
-                strategy: SplitStrategy::TestLastDays(days),
-                new_items_only,
-            },
-        )
-    };
-    let (train_lines, test_lines) = match &spec.holdout {
-        Holdout::None => (transactions.clone(), None),
-        Holdout::File(path) => (transactions.clone(), Some(load_test_file(path, &load)?)),
-        Holdout::LastDays {
-            days,
-            new_items_only,
-        } => {
-            let parts = last_days(transactions, *days, *new_items_only)?;
-            (parts.train, Some(parts.test))
-        }
-        Holdout::Validation { test_days, days } => {
-            let before_test = last_days(transactions, *test_days, false)?.train;
-            let parts = last_days(&before_test, *days, false)?;
-            (parts.train, Some(parts.test))
-        }
-    };
+    let (train_lines, test_lines) = steps::hold_out(&spec.holdout, transactions, &load)?;
     let matrix = Interactions::from_transactions(&train_lines, ranking)?;
     let _ = progress(Stage::Matrix {
         users: matrix.users.len(),
         items: matrix.items.len(),
         nnz: matrix.nnz(),
     });
-    let started = Instant::now();
-    let features = |columns, bands| side_features(spec, &train_lines, &matrix, columns, bands);
-    let input = FitInput {
-        user_items: &matrix.user_items,
-        item_users: &matrix.item_users,
-        users: &matrix.users,
-        items: &matrix.items,
-        side_features: &features,
-    };
-    let model = params
-        .fit(&input, &mut |r| progress(Stage::Epoch(*r)))
-        .map_err(fit_error)?;
-    let train_seconds = started.elapsed().as_secs_f64();
+    let (model, train_seconds) = steps::fit(spec, &params, &train_lines, &matrix, progress)?;
     let popularity = PopularityModel::fit(&matrix.user_items);
     let descriptions: Vec<String> = (0..matrix.items.len())
         .map(|i| {
@@ -350,33 +313,7 @@ pub fn train_on(
         &matrix.items,
         &matrix.user_items,
     );
-    let mut config = spec.config.clone();
-    // An absolute path, so the run can be replayed from any folder.
-    let data_folder = config
-        .data
-        .path
-        .as_deref()
-        .unwrap_or(&spec.data)
-        .parent()
-        .map(std::path::Path::to_path_buf)
-        .unwrap_or_default();
-    config.data.path =
-        Some(std::fs::canonicalize(&spec.data).unwrap_or_else(|_| spec.data.clone()));
-    // Side tables too, resolved as they were read.
-    for table in [&mut config.data.user_file, &mut config.data.item_file] {
-        if let Some(p) = table.as_mut()
-            && p.is_relative()
-        {
-            *p = std::fs::canonicalize(data_folder.join(&*p)).unwrap_or_else(|_| p.clone());
-        }
-    }
-    // The settings as trained, so a replay trains the same model.
-    if let Some((table, values)) = params.table() {
-        match table {
-            SettingTable::Als => config.als = values,
-            SettingTable::Fm => config.fm = values,
-        }
-    }
+    let config = steps::resolved_config(spec, &params);
     Ok(Run {
         meta,
         config,
