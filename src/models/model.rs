@@ -1,9 +1,9 @@
 //! The one trait every fitted model implements, and the fitted model every consumer holds.
 //!
 //! [`Recommender`] is scoring; [`Model`] adds what the rest of latent asks of a model:
-//! its history for the run record, its arrays for the store, a pair score
-//! for `predict` and evaluation, product neighbours for `similar`, and a [`Session`] for
-//! new customers and explanations. Every capability but scoring and saving has a default
+//! its history for the run record, its arrays for the store, a pair score for `predict`
+//! and evaluation, product neighbours for `similar`, and fold-in and explanations for
+//! new customers (with the work done once per set of rules kept as [`Prepared`]). Every capability but scoring and saving has a default
 //! meaning "this model cannot", so the CLI, the workbench, evaluation, export and serve
 //! work for a new model as soon as it implements the trait, and say so where it cannot.
 
