@@ -17,6 +17,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
+use super::action::Action;
 use super::app::{AppState, Screen};
 use super::theme;
 
@@ -80,74 +81,93 @@ fn render_tabs(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
     frame.render_widget(Line::from(spans), area);
 }
 
-/// The keys of the current screen: `(key, what it does)`.
-pub fn screen_keys(app: &AppState) -> Vec<(&'static str, &'static str)> {
+/// The keys of the current screen: `(key, what it does)`, as the user's keymap has them.
+pub fn screen_keys(app: &AppState) -> Vec<(String, &'static str)> {
+    let k = |actions: &[Action]| {
+        actions
+            .iter()
+            .map(|&a| match app.keymap.key(a) {
+                ' ' => "Space".to_owned(),
+                c => c.to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let fixed = |key: &str| key.to_owned();
     let mut keys = match app.screen {
-        _ if app.is_filtering() => vec![("type", "filter"), ("Enter", "done")],
+        _ if app.is_filtering() => vec![(fixed("type"), "filter"), (fixed("Enter"), "done")],
         Screen::Data => vec![
-            ("r", "reload"),
-            ("o", "open file"),
-            ("w", "window"),
-            ("/", "filter"),
-            ("↑↓", "product"),
+            (k(&[Action::Reload]), "reload"),
+            (k(&[Action::OpenFile]), "open file"),
+            (k(&[Action::Window]), "window"),
+            (k(&[Action::Search]), "filter"),
+            (fixed("↑↓"), "product"),
         ],
-        Screen::Tune if app.tune.editing.is_some() => vec![("Enter", "accept"), ("Esc", "discard")],
+        Screen::Tune if app.tune.editing.is_some() => {
+            vec![(fixed("Enter"), "accept"), (fixed("Esc"), "discard")]
+        }
         Screen::Tune => vec![
-            ("↑↓", "field"),
-            ("Enter", "edit"),
-            ("←→", "choose"),
-            ("t", "train"),
-            ("S", "sweep"),
-            ("p", "preset"),
+            (fixed("↑↓"), "field"),
+            (fixed("Enter"), "edit"),
+            (fixed("←→"), "choose"),
+            (k(&[Action::Train]), "train"),
+            (k(&[Action::Sweep]), "sweep"),
+            (k(&[Action::NextPreset]), "preset"),
         ],
         Screen::Export if app.export.editing.is_some() => {
             vec![
-                ("type", "folder or s3://bucket/prefix"),
-                ("Enter", "accept"),
-                ("Esc", "discard"),
+                (fixed("type"), "folder or s3://bucket/prefix"),
+                (fixed("Enter"), "accept"),
+                (fixed("Esc"), "discard"),
             ]
         }
         Screen::Export => vec![
-            ("↑↓", "row"),
-            ("Space Enter", "toggle/edit"),
-            ("e", "export"),
-            ("/", "filter files"),
+            (fixed("↑↓"), "row"),
+            (format!("{} Enter", k(&[Action::ExportRow])), "toggle/edit"),
+            (k(&[Action::Export]), "export"),
+            (k(&[Action::Search]), "filter files"),
         ],
         Screen::Train => vec![
-            ("↑↓", "job"),
-            ("/", "filter"),
-            ("c", "cancel job"),
-            ("t", "train again"),
+            (fixed("↑↓"), "job"),
+            (k(&[Action::Search]), "filter"),
+            (k(&[Action::Cancel]), "cancel job"),
+            (k(&[Action::Train]), "train again"),
         ],
         Screen::Runs => vec![
-            ("↑↓", "run"),
-            ("Enter", "inspect"),
-            ("/", "filter"),
-            ("s", "sort"),
-            ("Space", "mark"),
-            ("c", "compare"),
-            ("r", "refresh"),
+            (fixed("↑↓"), "run"),
+            (fixed("Enter"), "inspect"),
+            (k(&[Action::Search]), "filter"),
+            (k(&[Action::Sort]), "sort"),
+            (k(&[Action::Mark]), "mark"),
+            (k(&[Action::Compare]), "compare"),
+            (k(&[Action::Reload]), "refresh"),
         ],
         Screen::Inspect if app.inspect.searching => {
-            vec![("type", "customer id"), ("Enter", "done")]
+            vec![(fixed("type"), "customer id"), (fixed("Enter"), "done")]
         }
         Screen::Inspect => vec![
-            ("/", "search"),
-            ("n p", "customer"),
-            ("↑↓", "item"),
-            ("x", "hide popular"),
-            ("w", "new in"),
-            ("e E", "exclude/clear"),
-            ("c", "cold start"),
-            ("d", "demo"),
+            (k(&[Action::Search]), "search"),
+            (
+                k(&[Action::NextCustomer, Action::PreviousCustomer]),
+                "customer",
+            ),
+            (fixed("↑↓"), "item"),
+            (k(&[Action::HidePopular]), "hide popular"),
+            (k(&[Action::NewProducts]), "new in"),
+            (
+                k(&[Action::Exclude, Action::ClearExclusions]),
+                "exclude/clear",
+            ),
+            (k(&[Action::ColdStart]), "cold start"),
+            (k(&[Action::Demo]), "demo"),
         ],
     };
     keys.extend([
-        ("1-6 Tab", "screens"),
-        (":", "command palette"),
-        ("y Y", "copy row/table"),
-        ("?", "help"),
-        ("q", "quit"),
+        (fixed("1-6 Tab"), "screens"),
+        (k(&[Action::Palette]), "command palette"),
+        (k(&[Action::CopyRow, Action::CopyTable]), "copy row/table"),
+        (k(&[Action::Help]), "help"),
+        (k(&[Action::Quit]), "quit"),
     ]);
     keys
 }
@@ -183,16 +203,20 @@ fn render_footer(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
     frame.render_widget(Paragraph::new(app.status.as_str()).style(style), status);
     // The screen's own keys as far as they fit; "? help" and "q quit" always show, and
     // the help overlay lists everything.
-    let tail = [("?", "help"), (":", "command"), ("q", "quit")];
+    let tail = [
+        (app.keymap.key(Action::Help).to_string(), "help"),
+        (app.keymap.key(Action::Palette).to_string(), "command"),
+        (app.keymap.key(Action::Quit).to_string(), "quit"),
+    ];
     let width = |k: &str, what: &str| k.chars().count() + what.chars().count() + 3;
     let tail_width: usize = tail.iter().map(|(k, w)| width(k, w)).sum();
     let mut room = usize::from(keys.width).saturating_sub(tail_width);
     let mut spans = Vec::new();
     for (k, what) in screen_keys(app)
         .into_iter()
-        .filter(|(k, _)| !matches!(*k, "?" | "q" | ":"))
+        .filter(|(_, what)| !matches!(*what, "help" | "command palette" | "quit"))
     {
-        let w = width(k, what);
+        let w = width(&k, what);
         if w > room {
             break;
         }

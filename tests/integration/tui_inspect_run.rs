@@ -83,6 +83,9 @@ fn remapping_an_action_moves_that_action_alone() {
             .collect(),
     )
     .unwrap();
+    // The footer shows the user's keys.
+    let frame = draw(&app, 120, 40);
+    assert!(frame.contains("n b customer"), "{frame}");
     let first = app.inspect.customer;
     key(&mut app, KeyCode::Char('n'));
     let second = app.inspect.customer;
