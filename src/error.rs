@@ -19,8 +19,6 @@ pub enum Error {
     #[error(transparent)]
     Fit(#[from] FitError),
     #[error(transparent)]
-    FmFit(#[from] crate::models::fm::FmFitError),
-    #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
     Search(#[from] SearchError),
@@ -34,7 +32,6 @@ impl Error {
             Error::Load(e) => e.is_input_error(),
             Error::Config(_) | Error::Params(_) => true,
             Error::Fit(e) => e.is_input_error(),
-            Error::FmFit(e) => e.is_input_error(),
             Error::Store(e) => e.is_input_error(),
             // When the data behind a search index failed, that failure decides.
             Error::Search(e) => e.is_input_error().unwrap_or_else(|| {

@@ -121,6 +121,18 @@ pub enum Stage {
 }
 
 impl TrainSpec {
+    /// The folder of the data file, against which side tables' relative paths resolve.
+    pub fn data_folder(&self) -> std::path::PathBuf {
+        self.config
+            .data
+            .path
+            .as_deref()
+            .unwrap_or(&self.data)
+            .parent()
+            .map(std::path::Path::to_path_buf)
+            .unwrap_or_default()
+    }
+
     /// The model's settings, typed and checked: its defaults, the workspace's table for
     /// it (`[als]`, `[fm]`), then the `--set` overrides.
     pub fn params(&self) -> Result<ModelParams, ParamsError> {
@@ -146,15 +158,7 @@ fn side_features(
     rfm_bands: usize,
 ) -> Result<(Vec<FeatureBlock>, Vec<FeatureBlock>), LoadError> {
     let (mut user_blocks, item_blocks) = if columns {
-        let base = spec
-            .config
-            .data
-            .path
-            .as_deref()
-            .unwrap_or(&spec.data)
-            .parent()
-            .map(std::path::Path::to_path_buf)
-            .unwrap_or_default();
+        let base = spec.data_folder();
         crate::data::features::side_features(
             lines,
             &matrix.users,

@@ -114,11 +114,11 @@ pub fn train_into(
     };
     match result {
         // A stop asked for after the last pass (while evaluating) still stops.
-        Ok(_) | Err(Error::Fit(FitError::Cancelled { .. })) if stopped => {
+        Err(Error::Fit(FitError::Cancelled { .. })) => {
             writer.cancel();
             Err(RunError::Cancelled)
         }
-        Err(Error::Fit(FitError::Cancelled { .. })) => {
+        Ok(_) if stopped => {
             writer.cancel();
             Err(RunError::Cancelled)
         }

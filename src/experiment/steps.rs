@@ -73,14 +73,7 @@ pub(super) fn fit(
 /// paths (a replay works from any folder) and the model's settings as trained.
 pub(super) fn resolved_config(spec: &TrainSpec, params: &ModelParams) -> WorkspaceConfig {
     let mut config = spec.config.clone();
-    let data_folder = config
-        .data
-        .path
-        .as_deref()
-        .unwrap_or(&spec.data)
-        .parent()
-        .map(std::path::Path::to_path_buf)
-        .unwrap_or_default();
+    let data_folder = spec.data_folder();
     config.data.path =
         Some(std::fs::canonicalize(&spec.data).unwrap_or_else(|_| spec.data.clone()));
     // Side tables too, resolved as they were read.

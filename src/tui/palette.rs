@@ -216,10 +216,11 @@ pub fn run(app: &mut AppState, line: &str) -> Result<Vec<Command>, String> {
             super::theme::set_theme(theme);
         }
         // Every key's action by its name (`:hide_popular`), as the keymap runs it.
-        other if rest.is_empty() && super::action::Action::parse(other).is_some() => {
-            if let Some(action) = super::action::Action::parse(other) {
-                return Ok(app.act(action));
-            }
+        other
+            if rest.is_empty()
+                && let Some(action) = super::action::Action::parse(other) =>
+        {
+            return Ok(app.act(action));
         }
         other => {
             let names: Vec<&str> = COMMANDS
