@@ -7,6 +7,7 @@
 
 pub mod cancel;
 pub mod exporting;
+pub mod files;
 pub mod indexing;
 pub mod profiling;
 pub mod sweeping;
@@ -99,6 +100,25 @@ pub enum JobEvent {
     Cancelled {
         id: JobId,
     },
+    /// The workspace's runs, newest first.
+    RunsListed {
+        id: JobId,
+        runs: Vec<crate::workspace::RunSummary>,
+    },
+    /// A folder's data files and subfolders, for the palette's `open` hints.
+    FilesListed {
+        id: JobId,
+        /// The folder as it was asked for (empty: the working folder).
+        dir: String,
+        /// `(name, is a folder)`, sorted.
+        entries: Vec<(String, bool)>,
+    },
+    /// A text file written.
+    Saved {
+        id: JobId,
+        path: PathBuf,
+        lines: usize,
+    },
 }
 
 impl JobEvent {
@@ -115,59 +135,66 @@ impl JobEvent {
             | JobEvent::SearchReady { id, .. }
             | JobEvent::Compared { id, .. }
             | JobEvent::Exported { id, .. }
+            | JobEvent::RunsListed { id, .. }
+            | JobEvent::FilesListed { id, .. }
+            | JobEvent::Saved { id, .. }
             | JobEvent::Failed { id, .. }
             | JobEvent::Cancelled { id } => *id,
         }
     }
 }
 
+/// Runs `work` once on its own thread and sends what it returns: the shape of every job
+/// that does one piece of I/O and has no progress to report.
+pub fn spawn_once(
+    kind: &str,
+    id: JobId,
+    sink: Sink,
+    work: impl FnOnce() -> JobEvent + Send + 'static,
+) -> std::io::Result<JobHandle> {
+    let thread = std::thread::Builder::new()
+        .name(format!("latent-{kind}-{id}"))
+        .spawn(move || {
+            sink(work());
+        })?;
+    Ok(JobHandle::new(id, CancelToken::new(), thread))
+}
+
 /// Loads the run in `dir` in the background.
 pub fn spawn_load_run(id: JobId, dir: PathBuf, sink: Sink) -> std::io::Result<JobHandle> {
-    let cancel = CancelToken::new();
-    let thread = std::thread::Builder::new()
-        .name(format!("latent-load-run-{id}"))
-        .spawn(move || {
-            let event = match Run::load(&dir) {
-                Ok(run) => JobEvent::RunLoaded {
-                    id,
-                    run: Box::new(run),
-                    dir,
-                },
-                Err(e) => JobEvent::Failed {
-                    id,
-                    message: e.to_string(),
-                },
-            };
-            sink(event);
-        })?;
-    Ok(JobHandle::new(id, cancel, thread))
+    spawn_once("load-run", id, sink, move || match Run::load(&dir) {
+        Ok(run) => JobEvent::RunLoaded {
+            id,
+            run: Box::new(run),
+            dir,
+        },
+        Err(e) => JobEvent::Failed {
+            id,
+            message: e.to_string(),
+        },
+    })
 }
 
 /// Loads runs `a` and `b` and compares them in the background.
 pub fn spawn_compare(id: JobId, a: PathBuf, b: PathBuf, sink: Sink) -> std::io::Result<JobHandle> {
-    let cancel = CancelToken::new();
-    let thread = std::thread::Builder::new()
-        .name(format!("latent-compare-{id}"))
-        .spawn(move || {
-            let name = |p: &PathBuf| {
-                p.file_name()
-                    .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
-            };
-            let event = match (Run::load(&a), Run::load(&b)) {
-                (Ok(ra), Ok(rb)) => JobEvent::Compared {
-                    id,
-                    a: name(&a),
-                    b: name(&b),
-                    diff: Box::new(crate::workspace::compare::diff(&ra, &rb, 10, 300)),
-                },
-                (Err(e), _) | (_, Err(e)) => JobEvent::Failed {
-                    id,
-                    message: e.to_string(),
-                },
-            };
-            sink(event);
-        })?;
-    Ok(JobHandle::new(id, cancel, thread))
+    spawn_once("compare", id, sink, move || {
+        let name = |p: &PathBuf| {
+            p.file_name()
+                .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
+        };
+        match (Run::load(&a), Run::load(&b)) {
+            (Ok(ra), Ok(rb)) => JobEvent::Compared {
+                id,
+                a: name(&a),
+                b: name(&b),
+                diff: Box::new(crate::workspace::compare::diff(&ra, &rb, 10, 300)),
+            },
+            (Err(e), _) | (_, Err(e)) => JobEvent::Failed {
+                id,
+                message: e.to_string(),
+            },
+        }
+    })
 }
 
 /// A running job: its id, its cancel switch and its thread.

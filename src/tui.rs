@@ -12,17 +12,14 @@ pub mod action;
 pub mod app;
 pub mod clipboard;
 pub mod event;
-pub mod export;
 pub mod filter;
-pub mod inspect;
 mod keys;
+pub mod line_edit;
 pub mod palette;
-pub mod products;
-pub mod runs;
+pub mod screens;
 pub mod settings;
+pub mod status;
 pub mod theme;
-pub mod train;
-pub mod tune;
 pub mod views;
 
 use std::path::Path;
@@ -110,22 +107,9 @@ impl Runtime {
                 self.training = Some(*id);
             }
             let started = match command {
-                Command::Profile { id } => match app.workspace.config.data.path.clone() {
-                    Some(path) => jobs::profiling::spawn_profile(
-                        id,
-                        path,
-                        app.workspace.config.load_spec(),
-                        self.sink(),
-                    )
-                    .map(Some),
-                    None => {
-                        let _ = self.tx.send(AppEvent::Job(JobEvent::Failed {
-                            id,
-                            message: "the workspace has no [data] path".into(),
-                        }));
-                        Ok(None)
-                    }
-                },
+                Command::Profile { id, path, spec } => {
+                    jobs::profiling::spawn_profile(id, path, *spec, self.sink()).map(Some)
+                }
                 Command::Train { id, spec, dir } => {
                     if !self.take_lock(app, id) {
                         continue;
@@ -176,9 +160,14 @@ impl Runtime {
                     }
                     Ok(None)
                 }
-                Command::RefreshRuns => {
-                    app.runs.set(app.workspace.list_runs());
-                    Ok(None)
+                Command::ListRuns { id } => {
+                    jobs::files::spawn_list_runs(id, app.workspace.clone(), self.sink()).map(Some)
+                }
+                Command::ListFiles { id, dir } => {
+                    jobs::files::spawn_list_files(id, dir, self.sink()).map(Some)
+                }
+                Command::SaveText { id, path, text } => {
+                    jobs::files::spawn_save_text(id, path, text, self.sink()).map(Some)
                 }
                 Command::CompareRuns { id, a, b } => {
                     jobs::spawn_compare(id, a, b, self.sink()).map(Some)
@@ -187,9 +176,17 @@ impl Runtime {
             match started {
                 Ok(Some(handle)) => self.jobs.push(handle),
                 Ok(None) => {}
-                Err(e) => app.status = format!("cannot start a worker thread: {e}"),
+                Err(e) => {
+                    app.status = app::Status::error(format!("cannot start a worker thread: {e}"));
+                }
             }
         }
+    }
+
+    /// True while a job runs or waits in the queue.
+    pub fn is_busy(&mut self) -> bool {
+        self.jobs.retain(JobHandle::is_running);
+        !self.jobs.is_empty() || !self.queue.is_empty()
     }
 
     fn queued(&self, id: jobs::JobId) -> bool {
@@ -239,12 +236,13 @@ pub fn run(path: &Path) -> anyhow::Result<()> {
         tracing::warn!("cannot record the recent workspace: {e}");
     }
     let (mut app, commands) = AppState::new(workspace);
+    app.recent = crate::workspace::recent::list(&paths.config_dir);
     match settings::Settings::load(&settings::Settings::path()).and_then(|s| {
         theme::set_theme(s.theme);
         settings::KeyMap::new(&s.keys)
     }) {
         Ok(keymap) => app.keymap = keymap,
-        Err(message) => app.status = format!("{message} (defaults used)"),
+        Err(message) => app.status = app::Status::error(format!("{message} (defaults used)")),
     }
     let (tx, rx) = mpsc::channel();
     let mut runtime = Runtime::new(tx.clone());

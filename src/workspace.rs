@@ -126,7 +126,10 @@ impl Workspace {
         )))
     }
 
-    fn run_dir_base(&self, model: &str) -> PathBuf {
+    /// The run folder a run of `model` started now would get, from the clock alone (no
+    /// file system): the workbench proposes it without blocking, and the training job
+    /// claims it or the next free name.
+    pub fn run_dir_base(&self, model: &str) -> PathBuf {
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs() as i64);

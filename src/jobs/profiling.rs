@@ -43,6 +43,16 @@ pub fn spawn_profile(
             }) {
                 return;
             }
+            if !path.is_file() {
+                sink(JobEvent::Failed {
+                    id,
+                    message: format!(
+                        "'{}' is not a file: check the path, or pick another data file",
+                        path.display()
+                    ),
+                });
+                return;
+            }
             let mut report = |progress| {
                 if token.is_cancelled() || !sink(JobEvent::Loading { id, progress }) {
                     ControlFlow::Break(())

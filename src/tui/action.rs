@@ -331,6 +331,14 @@ impl KeyMap {
     pub fn key(&self, action: Action) -> char {
         self.shown.get(&action).copied().unwrap_or(' ')
     }
+
+    /// The action's key as a message names it: `Space` for the space bar.
+    pub fn label(&self, action: Action) -> String {
+        match self.key(action) {
+            ' ' => "Space".to_owned(),
+            c => c.to_string(),
+        }
+    }
 }
 
 #[cfg(test)]

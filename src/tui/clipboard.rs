@@ -2,8 +2,11 @@
 //! clipboard through OSC 52 (works over SSH and in tmux with `set-clipboard on`) or to a
 //! file with `:save`.
 
-use super::app::{AppState, DataState, Screen};
+use std::path::PathBuf;
+
+use super::app::{AppState, Command, DataState, Screen, Status};
 use crate::format::csv_field as field;
+use crate::jobs::JobEvent;
 
 /// The current screen's table as CSV: `(what, text)`.
 pub fn table(app: &AppState) -> Option<(&'static str, String)> {
@@ -149,6 +152,52 @@ fn base64(bytes: &[u8]) -> String {
         }
     }
     out
+}
+
+impl AppState {
+    /// Copies the current table (or its highlighted row) to the clipboard.
+    pub fn copy(&mut self, row_only: bool) {
+        let got = if row_only { row(self) } else { table(self) };
+        match got {
+            Some((what, text)) => {
+                self.status = Status::info(format!(
+                    "copied {} {what} line(s) to the clipboard (OSC 52); :save FILE writes them to a file",
+                    text.lines().count().saturating_sub(1)
+                ));
+                self.clipboard = Some(text);
+            }
+            None => self.status = Status::error("nothing to copy on this screen"),
+        }
+    }
+
+    /// Writes the current table to `path` on a worker (the palette's `save`).
+    pub(crate) fn save_table(&mut self, path: PathBuf) -> Result<Vec<Command>, String> {
+        let Some((_, text)) = table(self) else {
+            return Err("this screen has no table to save".into());
+        };
+        let id = self.next_internal_id();
+        self.saving = Some(id);
+        self.status = Status::info(format!("writing {}…", path.display()));
+        Ok(vec![Command::SaveText { id, path, text }])
+    }
+
+    pub(crate) fn on_save_job(&mut self, event: JobEvent) -> Result<Vec<Command>, JobEvent> {
+        if self.saving != Some(event.id()) {
+            return Err(event);
+        }
+        match event {
+            JobEvent::Saved { path, lines, .. } => {
+                self.saving = None;
+                self.status = Status::info(format!("wrote {lines} lines to {}", path.display()));
+            }
+            JobEvent::Failed { message, .. } => {
+                self.saving = None;
+                self.status = Status::error(message);
+            }
+            _ => {}
+        }
+        Ok(Vec::new())
+    }
 }
 
 #[cfg(test)]

@@ -2,41 +2,13 @@
 //! narrows the table at once, Enter or Esc hands the keys back and leaves the filter in
 //! place (clear it by deleting the text).
 //!
-//! One implementation serves the Runs, Train and Data tables ([`TableFilter`]), and the
-//! line editing under it ([`edit_line`]) also serves Inspect's customer search, so every
-//! text box answers the same keys.
+//! One implementation serves the Runs, Train, Data and Export tables ([`TableFilter`]);
+//! its typing is the workbench's one line editor ([`super::line_edit`]).
 
-use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use ratatui::crossterm::event::KeyEvent;
 
 use super::app::{AppState, Screen};
-
-/// What a key did to a line being typed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LineEdit {
-    /// The text changed.
-    Changed,
-    /// Enter or Esc: typing is over.
-    Done,
-    /// The key means nothing here.
-    Ignored,
-}
-
-/// Applies `key` to `text`: printable characters are added, Backspace removes the last
-/// one, Enter and Esc finish.
-pub fn edit_line(text: &mut String, key: KeyEvent) -> LineEdit {
-    match key.code {
-        KeyCode::Enter | KeyCode::Esc => LineEdit::Done,
-        KeyCode::Backspace => {
-            text.pop();
-            LineEdit::Changed
-        }
-        KeyCode::Char(c) if !c.is_control() => {
-            text.push(c);
-            LineEdit::Changed
-        }
-        _ => LineEdit::Ignored,
-    }
-}
+use super::line_edit::{LineEdit, edit_line};
 
 /// A table's filter: the text rows must contain, and whether it has the keyboard.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -55,7 +27,7 @@ impl TableFilter {
     /// Applies a key typed while editing.
     pub fn edit(&mut self, key: KeyEvent) -> LineEdit {
         let edit = edit_line(&mut self.text, key);
-        if edit == LineEdit::Done {
+        if edit.is_done() {
             self.editing = false;
         }
         edit
@@ -166,7 +138,7 @@ impl AppState {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ratatui::crossterm::event::KeyModifiers;
+    use ratatui::crossterm::event::{KeyCode, KeyModifiers};
 
     fn press(code: KeyCode) -> KeyEvent {
         KeyEvent::new(code, KeyModifiers::NONE)
@@ -181,7 +153,7 @@ mod tests {
         assert_eq!(f.edit(press(KeyCode::Backspace)), LineEdit::Changed);
         assert_eq!(f.edit(press(KeyCode::Down)), LineEdit::Ignored);
         assert_eq!(f.title_suffix(), " · filter: a▏");
-        assert_eq!(f.edit(press(KeyCode::Enter)), LineEdit::Done);
+        assert_eq!(f.edit(press(KeyCode::Enter)), LineEdit::Submit);
         assert!(!f.editing);
         assert_eq!(f.title_suffix(), " · filter: a");
         f.text.clear();

@@ -5,8 +5,7 @@
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::action::Action;
-use super::app::{AppState, Command, DataState, JobStatus, Screen};
-use super::filter::LineEdit;
+use super::app::{AppState, Command, DataState, Screen};
 
 impl AppState {
     pub(super) fn on_key(&mut self, key: KeyEvent) -> Vec<Command> {
@@ -100,7 +99,7 @@ impl AppState {
         match action {
             Action::Quit => self.should_quit = true,
             Action::Help => self.show_help = true,
-            Action::Palette => self.palette = Some(String::new()),
+            Action::Palette => return self.open_palette(String::new()),
             Action::Down => self.move_in_screen(1),
             Action::Up => self.move_in_screen(-1),
             Action::CopyRow => self.copy(true),
@@ -111,43 +110,18 @@ impl AppState {
             }
             Action::Train => return self.start_training(),
             Action::Sweep => return self.start_sweep(),
-            Action::NextPreset => {
-                let n = self.tune.next_preset;
-                self.tune.next_preset = n + 1;
-                let name = self.tune.apply_preset(n);
-                self.status = format!(
-                    "preset: {name} ({} for the next one)",
-                    self.keymap.key(Action::NextPreset)
-                );
-            }
+            Action::NextPreset => self.next_preset(),
             Action::Left => self.tune.activate(-1),
             Action::Right => self.tune.activate(1),
-            Action::Cancel => {
-                if let Some(id) = self
-                    .selected_visible_job()
-                    .filter(|j| j.status == JobStatus::Running)
-                    .map(|j| j.id)
-                {
-                    self.status = format!("cancelling job {id}");
-                    return vec![Command::Cancel(id)];
-                }
-            }
+            Action::Cancel => return self.cancel_selected_job(),
             Action::Compare => return self.compare_runs(),
-            Action::Reload if self.screen == Screen::Runs => return vec![Command::RefreshRuns],
+            Action::Reload if self.screen == Screen::Runs => return self.refresh_runs(),
             Action::Reload => return self.reload_data(),
             Action::Sort => {
                 self.runs.sort = self.runs.sort.next();
                 self.runs.clamp();
             }
-            Action::Mark => {
-                if let Some(id) = self.runs.selected_run().map(|r| r.id.clone()) {
-                    self.status = format!(
-                        "marked {id}: highlight another run and press {} to compare",
-                        self.keymap.key(Action::Compare)
-                    );
-                    self.runs.marked = Some(id);
-                }
-            }
+            Action::Mark => self.mark_run(),
             Action::OpenFile => {
                 // The palette's file picker, starting in the folder of the current file.
                 let start = self
@@ -157,18 +131,20 @@ impl AppState {
                     .path
                     .as_deref()
                     .and_then(std::path::Path::parent)
-                    .filter(|p| p.is_dir())
-                    .map(|p| format!("{}/", p.display()))
+                    .map(|p| p.display().to_string())
+                    .filter(|p| !p.is_empty())
+                    .map(|p| format!("{p}/"))
                     .unwrap_or_default();
-                self.palette = Some(format!("open {start}"));
+                return self.open_palette(format!("open {start}"));
             }
             Action::Window => {
                 let i = &self.workspace.config.interactions;
-                self.palette = Some(format!(
+                let line = format!(
                     "retention {} {}",
                     i.retention_date.clone().unwrap_or_default(),
                     i.retention_days.map(|d| d.to_string()).unwrap_or_default()
-                ));
+                );
+                return self.open_palette(line);
             }
             Action::ExportRow => return self.export_row(),
             Action::Export => return self.start_export(),
@@ -180,63 +156,6 @@ impl AppState {
             Action::ColdStart => self.inspect.cycle_cold_start(),
             Action::Exclude => self.inspect.exclude_highlighted(),
             Action::ClearExclusions => self.inspect.clear_exclusions(),
-        }
-        Vec::new()
-    }
-
-    /// Opens the highlighted run in Inspect, when it has a model.
-    fn open_selected_run(&mut self) -> Vec<Command> {
-        let Some(r) = self.runs.selected_run() else {
-            return Vec::new();
-        };
-        if r.state != crate::store::RunState::Finished {
-            self.status = format!(
-                "run {} has no model: it is {}{}",
-                r.id,
-                r.state.name(),
-                r.error
-                    .as_deref()
-                    .map(|e| format!(" ({e})"))
-                    .unwrap_or_default()
-            );
-            return Vec::new();
-        }
-        let (run_id, dir) = (r.id.clone(), r.dir.clone());
-        let id = self.next_job_id();
-        self.loading_run = Some(id);
-        self.status = format!("opening run {run_id}");
-        vec![Command::LoadRun { id, dir }]
-    }
-
-    fn edit_field(&mut self, key: KeyEvent) -> Vec<Command> {
-        let Some(text) = self.tune.editing.as_mut() else {
-            return Vec::new();
-        };
-        match key.code {
-            KeyCode::Enter => self.tune.commit(),
-            KeyCode::Esc => self.tune.editing = None,
-            KeyCode::Backspace => {
-                text.pop();
-            }
-            KeyCode::Char(c) if !c.is_control() => text.push(c),
-            _ => {}
-        }
-        Vec::new()
-    }
-
-    fn edit_search(&mut self, key: KeyEvent) -> Vec<Command> {
-        match super::filter::edit_line(&mut self.inspect.query, key) {
-            LineEdit::Done => self.inspect.searching = false,
-            LineEdit::Changed => {}
-            LineEdit::Ignored => return Vec::new(),
-        }
-        self.inspect.update_matches();
-        let first = self.inspect.matches.first().copied();
-        if first.is_some() || self.inspect.query.is_empty() {
-            self.inspect.show(first);
-        } else {
-            // An id the model has never seen: show what a new customer would get.
-            self.inspect.show(None);
         }
         Vec::new()
     }

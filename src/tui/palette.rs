@@ -1,9 +1,13 @@
 //! The `:` command palette: everything the keys do and more, by name, as in VisiData and
 //! k9s. Each command is one line; a wrong one answers with the nearest command.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use super::app::{AppState, Command, Screen};
+use ratatui::crossterm::event::{KeyCode, KeyEvent};
+
+use super::app::{AppState, Command, Screen, Status};
+use super::line_edit::{LineEdit, edit_line};
+use crate::jobs::{JobEvent, JobId};
 use crate::recommend::{ColdStartPolicy, IncludeRule, PopularCut};
 
 /// Commands with their one-line help, in the order hints show them.
@@ -70,28 +74,25 @@ pub fn run(app: &mut AppState, line: &str) -> Result<Vec<Command>, String> {
         }
         "reload" => return Ok(app.reload_data()),
         "recent" => {
-            let dirs = crate::workspace::recent::list(&crate::paths::Paths::discover().config_dir);
-            app.status = if dirs.is_empty() {
+            app.status = Status::info(if app.recent.is_empty() {
                 "no recent workspaces".to_owned()
             } else {
                 format!(
                     "recent: {}",
-                    dirs.iter()
+                    app.recent
+                        .iter()
                         .map(|d| d.display().to_string())
                         .collect::<Vec<_>>()
                         .join("  ·  ")
                 )
-            };
+            });
         }
         "open" => {
+            // The load job checks the file; the workspace keeps its file until the new
+            // one has loaded.
             need("a file path")?;
-            let path = PathBuf::from(&arg);
-            if !path.is_file() {
-                return Err(format!("'{arg}' is not a file"));
-            }
-            app.workspace.config.data.path = Some(path);
             app.screen = Screen::Data;
-            return Ok(app.reload_data());
+            return Ok(app.load_data(PathBuf::from(&arg)));
         }
         "retention" => {
             let (Some(date), Some(days)) = (rest.first(), rest.get(1)) else {
@@ -178,7 +179,7 @@ pub fn run(app: &mut AppState, line: &str) -> Result<Vec<Command>, String> {
         }
         "filter" => app.set_filter(arg),
         "sort" => {
-            use super::runs::RunSort;
+            use super::screens::runs::RunSort;
             app.runs.sort = match arg.as_str() {
                 "time" => RunSort::Time,
                 "precision" => RunSort::Precision,
@@ -196,15 +197,7 @@ pub fn run(app: &mut AppState, line: &str) -> Result<Vec<Command>, String> {
         "copy" => app.copy(arg == "row"),
         "save" => {
             need("a file name")?;
-            let Some((_, csv)) = super::clipboard::table(app) else {
-                return Err("this screen has no table to save".into());
-            };
-            let path = PathBuf::from(&arg);
-            crate::data::write::write_atomically(&path, |w| {
-                std::io::Write::write_all(w, csv.as_bytes()).map_err(Into::into)
-            })
-            .map_err(|e| e.to_string())?;
-            app.status = format!("wrote {} lines to {}", csv.lines().count(), path.display());
+            return app.save_table(PathBuf::from(&arg));
         }
         "theme" => {
             let theme = match arg.as_str() {
@@ -237,10 +230,21 @@ pub fn run(app: &mut AppState, line: &str) -> Result<Vec<Command>, String> {
     Ok(Vec::new())
 }
 
-/// Hints for what is typed: matching commands, or files for `open`.
-pub fn hints(text: &str) -> Vec<String> {
+/// Hints for what is typed: matching commands, or for `open` the files of the folder
+/// typed so far, from the last listing of it (none while it is being listed).
+pub fn hints(text: &str, files: &FileHints) -> Vec<String> {
     if let Some(partial) = text.strip_prefix("open ") {
-        return files_like(partial);
+        let (dir, prefix) = split_path(partial);
+        if files.dir.as_deref() != Some(dir) {
+            return Vec::new();
+        }
+        return files
+            .entries
+            .iter()
+            .filter(|(name, _)| name.starts_with(prefix))
+            .take(8)
+            .map(|(name, is_dir)| format!("{dir}{name}{}", if *is_dir { "/" } else { "" }))
+            .collect();
     }
     let first = text.split_whitespace().next().unwrap_or("");
     COMMANDS
@@ -254,35 +258,121 @@ pub fn hints(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// Data files whose path starts with `partial`: the palette's file picker.
-fn files_like(partial: &str) -> Vec<String> {
-    let (dir, prefix) = match partial.rfind('/') {
+/// `("dir/", "prefix")` of a partly typed path.
+fn split_path(partial: &str) -> (&str, &str) {
+    match partial.rfind('/') {
         Some(at) => (&partial[..=at], &partial[at + 1..]),
         None => ("", partial),
-    };
-    let Ok(entries) = std::fs::read_dir(if dir.is_empty() {
-        Path::new(".")
-    } else {
-        Path::new(dir)
-    }) else {
-        return Vec::new();
-    };
-    let mut out: Vec<String> = entries
-        .filter_map(Result::ok)
-        .filter_map(|e| {
-            let name = e.file_name().to_string_lossy().into_owned();
-            let is_dir = e.path().is_dir();
-            let data = Path::new(&name)
-                .extension()
-                .and_then(|e| e.to_str())
-                .is_some_and(|e| {
-                    e.eq_ignore_ascii_case("csv") || e.eq_ignore_ascii_case("parquet")
-                });
-            (name.starts_with(prefix) && !name.starts_with('.') && (is_dir || data))
-                .then(|| format!("{dir}{name}{}", if is_dir { "/" } else { "" }))
-        })
-        .collect();
-    out.sort();
-    out.truncate(8);
-    out
+    }
+}
+
+/// The folder listing behind the `open` hints: listed by a job when the typed folder
+/// changes, so drawing never reads the disk.
+#[derive(Debug, Clone, Default)]
+pub struct FileHints {
+    /// The folder listed, as typed (`""` is the working folder).
+    pub dir: Option<String>,
+    pub entries: Vec<(String, bool)>,
+    /// The listing in flight and its folder.
+    listing: Option<(JobId, String)>,
+}
+
+impl AppState {
+    /// Opens the palette with `text` typed.
+    pub(crate) fn open_palette(&mut self, text: String) -> Vec<Command> {
+        self.palette = Some(text);
+        self.list_typed_folder()
+    }
+
+    /// A key typed into the open palette: Tab completes to the first hint, Enter runs
+    /// the line.
+    pub(crate) fn edit_palette(&mut self, key: KeyEvent) -> Vec<Command> {
+        let Some(text) = self.palette.as_mut() else {
+            return Vec::new();
+        };
+        if key.code == KeyCode::Tab {
+            if let Some(first) = hints(text, &self.palette_files).first() {
+                let done = first.split(" — ").next().unwrap_or(first);
+                if text.starts_with("open ") {
+                    *text = format!("open {done}");
+                } else if let Some(name) = done.split(['|', ' ']).next() {
+                    *text = format!("{name} ");
+                }
+            }
+            return self.list_typed_folder();
+        }
+        match edit_line(text, key) {
+            LineEdit::Cancel => self.palette = None,
+            LineEdit::Submit => {
+                let line = self.palette.take().unwrap_or_default();
+                match run(self, &line) {
+                    Ok(commands) => return commands,
+                    Err(message) => self.status = Status::error(message),
+                }
+            }
+            LineEdit::Changed => return self.list_typed_folder(),
+            LineEdit::Ignored => {}
+        }
+        Vec::new()
+    }
+
+    /// Asks for a listing of the folder typed after `open `, unless it is listed or being
+    /// listed already.
+    fn list_typed_folder(&mut self) -> Vec<Command> {
+        let Some(partial) = self
+            .palette
+            .as_deref()
+            .and_then(|t| t.strip_prefix("open "))
+        else {
+            return Vec::new();
+        };
+        let dir = split_path(partial).0.to_owned();
+        let files = &self.palette_files;
+        if files.dir.as_deref() == Some(dir.as_str())
+            || files.listing.as_ref().is_some_and(|(_, d)| *d == dir)
+        {
+            return Vec::new();
+        }
+        let id = self.next_internal_id();
+        self.palette_files.listing = Some((id, dir.clone()));
+        vec![Command::ListFiles { id, dir }]
+    }
+
+    pub(crate) fn on_palette_job(&mut self, event: JobEvent) -> Result<Vec<Command>, JobEvent> {
+        let files = &mut self.palette_files;
+        if files.listing.as_ref().map(|(id, _)| *id) != Some(event.id()) {
+            return Err(event);
+        }
+        if let JobEvent::FilesListed { dir, entries, .. } = event {
+            files.dir = Some(dir);
+            files.entries = entries;
+        }
+        files.listing = None;
+        Ok(Vec::new())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn open_hints_come_from_the_listing_of_the_typed_folder() {
+        let files = FileHints {
+            dir: Some("data/".into()),
+            entries: vec![
+                ("2011".into(), true),
+                ("retail.csv".into(), false),
+                ("rest.parquet".into(), false),
+            ],
+            listing: None,
+        };
+        assert_eq!(
+            hints("open data/re", &files),
+            ["data/retail.csv", "data/rest.parquet"]
+        );
+        assert_eq!(hints("open data/2", &files), ["data/2011/"]);
+        assert!(hints("open other/", &files).is_empty(), "not listed yet");
+        assert!(hints("ret", &files)[0].starts_with("retention"));
+    }
 }

@@ -1,16 +1,9 @@
-//! Drawing: a function of the state (and, for the palette's `open` hints, of a directory).
+//! Drawing: a function of the state and nothing else.
 //!
-//! [`render`] lays out the tab bar, the current screen, the footer with its keys and the
-//! help overlay. Views only read [`AppState`] and take no locks; their one I/O is the
-//! command palette's hints, which list a directory for `open PATH` (`palette::hints`).
-
-mod data;
-mod export;
-mod inspect;
-mod loading;
-mod runs;
-mod train;
-mod tune;
+//! [`render`] lays out the tab bar, the current screen (drawn by its module in
+//! [`super::screens`]), the footer with the status line and the keys, and the help
+//! overlay. Views only read [`AppState`]: no locks, no files (the palette's file hints
+//! come from a listing a job made).
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -18,7 +11,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
 use super::action::Action;
-use super::app::{AppState, Screen};
+use super::app::{AppState, Level, Screen};
 use super::theme;
 
 /// The smallest terminal the screens are laid out for.
@@ -43,14 +36,7 @@ pub fn render(app: &AppState, frame: &mut Frame<'_>) {
     ])
     .areas(area);
     render_tabs(app, frame, tabs);
-    match app.screen {
-        Screen::Data => data::render(app, frame, body),
-        Screen::Tune => tune::render(app, frame, body),
-        Screen::Train => train::render(app, frame, body),
-        Screen::Runs => runs::render(app, frame, body),
-        Screen::Inspect => inspect::render(app, frame, body),
-        Screen::Export => export::render(app, frame, body),
-    }
+    super::screens::render(app, frame, body);
     render_footer(app, frame, footer);
     if app.show_help {
         render_help(app, frame, area);
@@ -86,10 +72,7 @@ pub fn screen_keys(app: &AppState) -> Vec<(String, &'static str)> {
     let k = |actions: &[Action]| {
         actions
             .iter()
-            .map(|&a| match app.keymap.key(a) {
-                ' ' => "Space".to_owned(),
-                c => c.to_string(),
-            })
+            .map(|&a| app.keymap.label(a))
             .collect::<Vec<_>>()
             .join(" ")
     };
@@ -175,13 +158,9 @@ pub fn screen_keys(app: &AppState) -> Vec<(String, &'static str)> {
 fn render_footer(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
     let [status, keys] =
         Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(area);
-    let style = if app.status.contains("failed")
-        || app.status.contains("cannot")
-        || app.status.starts_with("fix")
-    {
-        theme::error()
-    } else {
-        theme::muted()
+    let style = match app.status.level {
+        Level::Error => theme::error(),
+        Level::Info => theme::muted(),
     };
     if let Some(text) = &app.palette {
         frame.render_widget(
@@ -191,7 +170,7 @@ fn render_footer(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
             ]),
             status,
         );
-        let hints = crate::tui::palette::hints(text);
+        let hints = crate::tui::palette::hints(text, &app.palette_files);
         let line = if hints.is_empty() {
             "no matching command · Esc closes".to_owned()
         } else {
@@ -200,7 +179,10 @@ fn render_footer(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
         frame.render_widget(Paragraph::new(line).style(theme::muted()), keys);
         return;
     }
-    frame.render_widget(Paragraph::new(app.status.as_str()).style(style), status);
+    frame.render_widget(
+        Paragraph::new(app.status.text.as_str()).style(style),
+        status,
+    );
     // The screen's own keys as far as they fit; "? help" and "q quit" always show, and
     // the help overlay lists everything.
     let tail = [

@@ -6,7 +6,7 @@ use latent::tui::app::{AppState, Command, DataState, Screen};
 use latent::tui::event::AppEvent;
 use ratatui::crossterm::event::KeyCode;
 
-use crate::tui_screens::{draw, key, loaded_app, typed};
+use crate::tui_screens::{draw, key, loaded_app, run_jobs, typed};
 
 fn products_shown(app: &AppState) -> Vec<(String, String)> {
     let DataState::Ready { products, .. } = &app.data else {
@@ -221,11 +221,16 @@ fn train_screen_filters_its_jobs_and_acts_only_on_shown_ones() {
     let file = scratch.path("jobs.csv");
     key(&mut app, KeyCode::Char(':'));
     typed(&mut app, &format!("save {}", file.display()));
-    key(&mut app, KeyCode::Enter);
+    let commands = key(&mut app, KeyCode::Enter);
+    run_jobs(&mut app, commands);
     assert_eq!(std::fs::read_to_string(&file).unwrap_or_default(), copied);
     key(&mut app, KeyCode::Char('y'));
     assert!(app.clipboard.is_none());
-    assert!(app.status.contains("nothing to copy"), "{}", app.status);
+    assert!(
+        app.status.text.contains("nothing to copy"),
+        "{}",
+        app.status
+    );
 }
 
 #[test]
@@ -330,7 +335,8 @@ fn export_screen_filters_the_files_it_wrote() {
     let file = scratch.path("files.csv");
     key(&mut app, KeyCode::Char(':'));
     typed(&mut app, &format!("save {}", file.display()));
-    key(&mut app, KeyCode::Enter);
+    let commands = key(&mut app, KeyCode::Enter);
+    run_jobs(&mut app, commands);
     assert_eq!(std::fs::read_to_string(&file).unwrap_or_default(), copied);
     key(&mut app, KeyCode::Char('y'));
     let row = app.clipboard.take().unwrap_or_default();

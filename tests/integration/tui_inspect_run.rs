@@ -43,7 +43,7 @@ fn inspect_shows_a_customers_history_beside_their_recommendations() {
     assert_eq!(app.inspect.recommendations.len(), 10);
     // The status line says which run opened; nothing in the frame depends on the
     // scratch folder or the clock.
-    assert_eq!(app.status, "opening run als-sample");
+    assert_eq!(app.status.text, "opening run als-sample");
     let large = draw(&app, 120, 40);
     assert!(
         large.contains("Inspect · run als-sample")
@@ -117,7 +117,7 @@ fn remapping_an_action_moves_that_action_alone() {
     key(&mut app, KeyCode::Char('2'));
     key(&mut app, KeyCode::Char('p'));
     assert!(
-        app.status.contains("preset: seed defaults"),
+        app.status.text.contains("preset: seed defaults"),
         "{}",
         app.status
     );

@@ -11,7 +11,7 @@ use crate::util::sample;
 
 fn profile_id(commands: &[Command]) -> u64 {
     match commands.first() {
-        Some(Command::Profile { id }) => *id,
+        Some(Command::Profile { id, .. }) => *id,
         other => panic!("the data is loaded first: {other:?}"),
     }
 }

@@ -76,9 +76,32 @@ pub(crate) fn open_run_in_inspect(
     run
 }
 
+/// Carries out `commands` on worker threads as the workbench would, feeding every job's
+/// events back to `app` (and the commands those ask for), until no job is left.
+pub(crate) fn run_jobs(app: &mut AppState, commands: Vec<Command>) {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let mut runtime = latent::tui::Runtime::new(tx);
+    runtime.execute(app, commands);
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    loop {
+        match rx.recv_timeout(Duration::from_millis(50)) {
+            Ok(event) => {
+                let more = app.update(event);
+                runtime.execute(app, more);
+            }
+            Err(_) if !runtime.is_busy() => return,
+            Err(_) => {
+                assert!(std::time::Instant::now() < deadline, "jobs still running");
+                // Starts a queued job once the one before it ended.
+                runtime.execute(app, Vec::new());
+            }
+        }
+    }
+}
+
 pub(crate) fn loaded_app() -> AppState {
     let (mut app, commands) = AppState::new(workspace());
-    let Some(Command::Profile { id }) = commands.first().cloned() else {
+    let Some(Command::Profile { id, .. }) = commands.first().cloned() else {
         panic!("the data is loaded first")
     };
     let spec = app.workspace.config.load_spec();
@@ -105,7 +128,7 @@ fn data_screen_loading_ready_and_failed() {
     insta::assert_snapshot!("data_ready_100x30", draw(&app, 100, 30));
     insta::assert_snapshot!("data_ready_80x24", draw(&app, 80, 24));
     let (mut failed, commands) = AppState::new(workspace());
-    let Some(Command::Profile { id }) = commands.first().cloned() else {
+    let Some(Command::Profile { id, .. }) = commands.first().cloned() else {
         panic!()
     };
     failed.update(AppEvent::Job(JobEvent::Failed {
@@ -118,8 +141,9 @@ fn data_screen_loading_ready_and_failed() {
         "{screen}"
     );
     // o opens the file picker in the data file's folder; Tab completes a file name.
-    key(&mut failed, KeyCode::Char('o'));
+    let listing = key(&mut failed, KeyCode::Char('o'));
     assert_eq!(failed.palette.as_deref(), Some("open sample-data/"));
+    run_jobs(&mut failed, listing);
     typed(&mut failed, "online_retail_s");
     key(&mut failed, KeyCode::Tab);
     assert_eq!(
@@ -163,7 +187,7 @@ fn tune_form_refuses_to_train_with_errors() {
         "no training from an invalid form"
     );
     assert!(
-        app.status.starts_with("fix the form first"),
+        app.status.text.starts_with("fix the form first"),
         "{}",
         app.status
     );
@@ -537,14 +561,14 @@ fn palette_copy_and_remapped_keys() {
     typed(&mut app, "custmer 1");
     key(&mut app, KeyCode::Enter);
     assert!(
-        app.status.contains("did you mean 'customer'"),
+        app.status.text.contains("did you mean 'customer'"),
         "{}",
         app.status
     );
     key(&mut app, KeyCode::Char(':'));
     typed(&mut app, "popular 5 percent");
     key(&mut app, KeyCode::Enter);
-    assert!(app.status.contains("5 percent"), "{}", app.status);
+    assert!(app.status.text.contains("5 percent"), "{}", app.status);
 
     // y copies the highlighted row, Y the whole table, :save writes it.
     key(&mut app, KeyCode::Char('y'));
@@ -559,7 +583,8 @@ fn palette_copy_and_remapped_keys() {
     let file = scratch.path("recs.csv");
     key(&mut app, KeyCode::Char(':'));
     typed(&mut app, &format!("save {}", file.display()));
-    key(&mut app, KeyCode::Enter);
+    let commands = key(&mut app, KeyCode::Enter);
+    run_jobs(&mut app, commands);
     assert_eq!(std::fs::read_to_string(&file).unwrap().lines().count(), 11);
 
     // The retention window is edited from the palette and the data reloads.
@@ -574,8 +599,9 @@ fn palette_copy_and_remapped_keys() {
     assert!(matches!(app.data, DataState::Loading { .. }));
     key(&mut app, KeyCode::Char(':'));
     typed(&mut app, "open /no/such/file.csv");
-    key(&mut app, KeyCode::Enter);
-    assert!(app.status.contains("is not a file"), "{}", app.status);
+    let commands = key(&mut app, KeyCode::Enter);
+    run_jobs(&mut app, commands);
+    assert!(app.status.text.contains("is not a file"), "{}", app.status);
 
     // Remapped keys: quit moved to Q frees q.
     app.keymap = latent::tui::settings::KeyMap::new(
@@ -593,7 +619,7 @@ fn tune_presets_and_a_sweep_request() {
     let mut app = loaded_app();
     key(&mut app, KeyCode::Char('2'));
     key(&mut app, KeyCode::Char('p'));
-    assert!(app.status.contains("seed defaults"), "{}", app.status);
+    assert!(app.status.text.contains("seed defaults"), "{}", app.status);
     key(&mut app, KeyCode::Char('p'));
     assert_eq!(app.tune.value("max_iter"), "5", "quick look");
     let commands = key(&mut app, KeyCode::Char('S'));
@@ -677,7 +703,7 @@ fn export_screen_writes_formats_on_a_worker_and_lists_the_files() {
     );
     insta::assert_snapshot!("export_empty", draw(&app, 80, 24));
     key(&mut app, KeyCode::Char('e'));
-    assert!(app.status.contains("no run open"), "{}", app.status);
+    assert!(app.status.text.contains("no run open"), "{}", app.status);
 
     let run = latent::store::Run::load(&run_dir).unwrap();
     app.update(AppEvent::Job(JobEvent::Started {
@@ -719,7 +745,11 @@ fn export_screen_writes_formats_on_a_worker_and_lists_the_files() {
     );
     // A second export to the same folder is refused without overwrite, and says so.
     export_on_a_worker(&mut app);
-    assert!(app.status.starts_with("export failed"), "{}", app.status);
+    assert!(
+        app.status.text.starts_with("export failed"),
+        "{}",
+        app.status
+    );
     assert!(draw(&app, 120, 40).contains("overwrite"));
 }
 

@@ -1,9 +1,17 @@
 //! The Inspect screen's state: one customer's history beside their recommendations.
 //!
 //! Everything here is computed from a loaded run in well under a millisecond, so it is
-//! recomputed on the UI thread at every keystroke.
+//! recomputed on the UI thread at every keystroke. Search indexing is a job.
+
+pub mod view;
 
 use std::sync::Arc;
+
+use ratatui::crossterm::event::KeyEvent;
+
+use crate::jobs::JobEvent;
+use crate::tui::app::{AppState, Command, Status};
+use crate::tui::line_edit::{LineEdit, edit_line};
 
 use crate::recommend::IncludeRule;
 use crate::recommend::engine::CompiledRules;
@@ -326,5 +334,47 @@ impl InspectState {
             Reason::SegmentPopularity => "popular in segment (new customer)",
             Reason::FoldIn => "from own purchases (new customer)",
         }
+    }
+}
+
+impl AppState {
+    /// Shows `run` in Inspect and starts indexing it for search.
+    pub(crate) fn open_in_inspect(&mut self, run: Arc<Run>, label: String) -> Vec<Command> {
+        self.inspect.set_run(Arc::clone(&run), label);
+        let id = self.next_job_id();
+        self.inspect.index_job = Some(id);
+        vec![Command::IndexRun { id, run }]
+    }
+
+    /// A key typed into the customer search: the first match shows as it is typed.
+    pub(crate) fn edit_search(&mut self, key: KeyEvent) -> Vec<Command> {
+        match edit_line(&mut self.inspect.query, key) {
+            LineEdit::Submit | LineEdit::Cancel => self.inspect.searching = false,
+            LineEdit::Changed => {}
+            LineEdit::Ignored => return Vec::new(),
+        }
+        self.inspect.update_matches();
+        let first = self.inspect.matches.first().copied();
+        if first.is_some() || self.inspect.query.is_empty() {
+            self.inspect.show(first);
+        } else {
+            // An id the model has never seen: show what a new customer would get.
+            self.inspect.show(None);
+        }
+        Vec::new()
+    }
+
+    pub(crate) fn on_index_job(&mut self, event: JobEvent) -> Result<Vec<Command>, JobEvent> {
+        if self.inspect.index_job != Some(event.id()) {
+            return Err(event);
+        }
+        match event {
+            JobEvent::SearchReady { index, .. } => self.inspect.set_index(index),
+            JobEvent::Failed { message, .. } => {
+                self.status = Status::error(format!("search is unavailable: {message}"));
+            }
+            _ => {}
+        }
+        Ok(Vec::new())
     }
 }

@@ -5,10 +5,10 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
-use super::panel;
 use crate::tui::app::AppState;
+use crate::tui::screens::tune::form::FieldKind;
 use crate::tui::theme;
-use crate::tui::tune::FieldKind;
+use crate::tui::views::panel;
 
 pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
     let [form, help] = Layout::vertical([Constraint::Min(3), Constraint::Length(4)]).areas(area);

@@ -1,11 +1,11 @@
 //! The Data screen's product list: every product with its buyers, most bought first,
 //! narrowed by the `/` filter (code or description) and stepped through with ↑↓.
 //!
-//! The list itself arrives with the profile ([`super::app::DataState::Ready`]); this is
+//! The list itself arrives with the profile ([`crate::tui::app::DataState::Ready`]); this is
 //! only what the analyst did to it, so a reload keeps the filter.
 
-use super::filter::TableFilter;
 use crate::jobs::profiling::ProductCount;
+use crate::tui::filter::TableFilter;
 
 /// Filter and highlight of the product list.
 #[derive(Debug, Clone, Default)]

@@ -7,10 +7,10 @@ use ratatui::style::Style;
 use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Row, Table};
 
-use super::panel;
 use crate::export::Format;
 use crate::tui::app::AppState;
 use crate::tui::theme;
+use crate::tui::views::panel;
 
 fn format_help(f: Format) -> &'static str {
     match f {

@@ -6,10 +6,10 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Row, Table};
 
-use super::panel;
 use crate::tui::app::AppState;
-use crate::tui::inspect::InspectState;
+use crate::tui::screens::inspect::InspectState;
 use crate::tui::theme;
+use crate::tui::views::panel;
 
 pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
     let s = &app.inspect;

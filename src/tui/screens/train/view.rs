@@ -7,9 +7,9 @@ use ratatui::symbols::Marker;
 use ratatui::text::Line;
 use ratatui::widgets::{Axis, Chart, Dataset, Gauge, GraphType, Paragraph, Row, Table, TableState};
 
-use super::panel;
 use crate::tui::app::{AppState, JobStatus};
 use crate::tui::theme;
+use crate::tui::views::panel;
 
 pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
     if app.jobs.is_empty() {

@@ -7,12 +7,12 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Gauge, Paragraph};
 
-use super::panel;
 use crate::data::reader::FileFormat;
 use crate::data::{LoadPhase, LoadProgress};
 use crate::format::thousands;
 use crate::tui::app::AppState;
 use crate::tui::theme;
+use crate::tui::views::panel;
 
 /// Draws the loading panel from the loader's last report (`None` before the first).
 pub fn render(app: &AppState, progress: Option<&LoadProgress>, frame: &mut Frame<'_>, area: Rect) {

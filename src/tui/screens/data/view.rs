@@ -6,17 +6,23 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::{Bar, BarChart, BarGroup, Paragraph, Row, Sparkline, Table};
 
-use super::panel;
 use crate::data::DropReason;
 use crate::format::thousands;
 use crate::jobs::profiling::ProductCount;
 use crate::tui::app::{AppState, DataState};
 use crate::tui::theme;
+use crate::tui::views::panel;
 
 pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
     let [source, rest] = Layout::vertical([Constraint::Length(4), Constraint::Min(0)]).areas(area);
     let data = &app.workspace.config.data;
-    let path = data.path.as_ref().map_or_else(
+    // While a file loads, it is the one shown: `:open` changes the workspace's file only
+    // once the new one has loaded.
+    let loading = match &app.data {
+        DataState::Loading { path, .. } => Some(path),
+        _ => None,
+    };
+    let path = loading.or(data.path.as_ref()).map_or_else(
         || "(no [data] path in workspace.toml)".to_owned(),
         |p| p.display().to_string(),
     );

@@ -7,10 +7,10 @@ use ratatui::style::Style;
 use ratatui::text::Line;
 use ratatui::widgets::{Bar, BarChart, BarGroup, Paragraph, Row, Table};
 
-use super::panel;
 use crate::store::RunState;
 use crate::tui::app::AppState;
 use crate::tui::theme;
+use crate::tui::views::panel;
 
 pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
     let runs = &app.runs;
@@ -126,7 +126,7 @@ fn render_table(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
     );
 }
 
-fn render_comparison(c: &crate::tui::runs::Comparison, frame: &mut Frame<'_>, area: Rect) {
+fn render_comparison(c: &crate::tui::screens::runs::Comparison, frame: &mut Frame<'_>, area: Rect) {
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(area);
     let mut lines: Vec<Line<'_>> = Vec::new();

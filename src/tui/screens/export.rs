@@ -1,0 +1,200 @@
+//! The Export screen: which formats, where to (a folder or S3), the export job, and what
+//! the last export wrote.
+
+pub mod view;
+
+use ratatui::crossterm::event::KeyEvent;
+
+use crate::export::Format;
+use crate::export::manifest::{FileEntry, Manifest};
+use crate::jobs::JobEvent;
+use crate::tui::app::{AppState, Command, Status};
+use crate::tui::line_edit::{LineEdit, edit_line};
+
+/// Rows of the form: one per format, then the destination, overwrite, and the button.
+pub const ROWS: usize = Format::ALL.len() + 3;
+
+/// The Export screen.
+#[derive(Debug, Clone)]
+pub struct ExportState {
+    /// Per [`Format::ALL`]: chosen or not.
+    pub formats: [bool; Format::ALL.len()],
+    /// A folder or `s3://bucket/prefix`; empty means `<workspace>/exports/<run>`.
+    pub destination: String,
+    /// The destination being typed.
+    pub editing: Option<String>,
+    pub overwrite: bool,
+    pub selected: usize,
+    /// The export job running.
+    pub job: Option<crate::jobs::JobId>,
+    /// What the job said so far.
+    pub log: Vec<String>,
+    /// Where the last export went and its manifest.
+    pub result: Option<(String, Box<Manifest>)>,
+    pub error: Option<String>,
+    /// Filters the exported files by path (`/`).
+    pub files_filter: crate::tui::filter::TableFilter,
+}
+
+impl Default for ExportState {
+    fn default() -> Self {
+        Self {
+            formats: [true, false, false, true, false],
+            destination: String::new(),
+            editing: None,
+            overwrite: false,
+            selected: 0,
+            job: None,
+            log: Vec::new(),
+            result: None,
+            error: None,
+            files_filter: crate::tui::filter::TableFilter::default(),
+        }
+    }
+}
+
+impl ExportState {
+    /// The chosen formats.
+    pub fn chosen(&self) -> Vec<Format> {
+        Format::ALL
+            .iter()
+            .zip(self.formats)
+            .filter(|(_, on)| *on)
+            .map(|(f, _)| *f)
+            .collect()
+    }
+
+    /// The files of the last export that the `/` filter shows (by path), in manifest
+    /// order; empty before an export finished.
+    pub fn visible_files(&self) -> Vec<&FileEntry> {
+        let Some((_, manifest)) = &self.result else {
+            return Vec::new();
+        };
+        let m = self.files_filter.matcher();
+        manifest
+            .files
+            .iter()
+            .filter(|f| m.matches([f.path.as_str()]))
+            .collect()
+    }
+
+    /// Moves the highlight.
+    pub fn step(&mut self, delta: isize) {
+        self.selected = (self.selected as isize + delta).rem_euclid(ROWS as isize) as usize;
+    }
+}
+
+impl AppState {
+    /// The destination an empty field stands for.
+    pub fn default_destination(&self) -> String {
+        let run = if self.inspect.run_label.is_empty() {
+            "run"
+        } else {
+            self.inspect.run_label.as_str()
+        };
+        self.workspace
+            .root
+            .join("exports")
+            .join(run)
+            .display()
+            .to_string()
+    }
+
+    /// Enter or Space on a row: toggle a format or overwrite, edit the destination, or
+    /// export.
+    pub(crate) fn export_row(&mut self) -> Vec<Command> {
+        let n = Format::ALL.len();
+        match self.export.selected {
+            i if i < n => self.export.formats[i] = !self.export.formats[i],
+            i if i == n => self.export.editing = Some(self.export.destination.clone()),
+            i if i == n + 1 => self.export.overwrite = !self.export.overwrite,
+            _ => return self.start_export(),
+        }
+        Vec::new()
+    }
+
+    /// A key typed into the destination: Enter keeps it, Esc drops the edit.
+    pub(crate) fn edit_destination(&mut self, key: KeyEvent) -> Vec<Command> {
+        let Some(text) = self.export.editing.as_mut() else {
+            return Vec::new();
+        };
+        match edit_line(text, key) {
+            LineEdit::Submit => {
+                self.export.destination = text.trim().to_owned();
+                self.export.editing = None;
+            }
+            LineEdit::Cancel => self.export.editing = None,
+            LineEdit::Changed | LineEdit::Ignored => {}
+        }
+        Vec::new()
+    }
+
+    /// Exports the run open in Inspect, with Inspect's rules, on a worker.
+    pub(crate) fn start_export(&mut self) -> Vec<Command> {
+        let Some(run) = self.inspect.run.clone() else {
+            self.status = Status::error("no run open: train one, or open one on the Runs screen");
+            return Vec::new();
+        };
+        if self.export.job.is_some() {
+            self.status = Status::error("an export is already running");
+            return Vec::new();
+        }
+        let formats = self.export.chosen();
+        if formats.is_empty() {
+            self.status = Status::error("choose at least one format (Space)");
+            return Vec::new();
+        }
+        let destination = if self.export.destination.is_empty() {
+            self.default_destination()
+        } else {
+            self.export.destination.clone()
+        };
+        let opts = crate::export::ExportOptions {
+            formats,
+            rules: self.inspect.rules.clone(),
+            top_k: self.inspect.top,
+            overwrite: self.export.overwrite,
+        };
+        let id = self.next_job_id();
+        self.export.job = Some(id);
+        self.export.log.clear();
+        self.export.result = None;
+        self.export.error = None;
+        self.status = Status::info(format!("exporting to {destination}"));
+        vec![Command::Export {
+            id,
+            run,
+            run_id: self.inspect.run_label.clone(),
+            destination,
+            opts: Box::new(opts),
+        }]
+    }
+
+    pub(crate) fn on_export_job(&mut self, event: JobEvent) -> Result<Vec<Command>, JobEvent> {
+        if self.export.job != Some(event.id()) {
+            return Err(event);
+        }
+        match event {
+            JobEvent::Stage { message, .. } => self.export.log.push(message),
+            JobEvent::Exported {
+                destination,
+                manifest,
+                ..
+            } => {
+                self.export.job = None;
+                self.status = Status::info(format!(
+                    "exported {} files to {destination}",
+                    manifest.files.len()
+                ));
+                self.export.result = Some((destination, manifest));
+            }
+            JobEvent::Failed { message, .. } => {
+                self.export.job = None;
+                self.status = Status::error(format!("export failed: {message}"));
+                self.export.error = Some(message);
+            }
+            _ => {}
+        }
+        Ok(Vec::new())
+    }
+}

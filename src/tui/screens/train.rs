@@ -1,0 +1,214 @@
+//! The Train screen's job list: what each job's status says, which jobs the `/` filter
+//! shows, and how the highlight moves among them.
+//!
+//! The highlight stays an index into [`AppState::jobs`] (the Train view's list and detail
+//! pane, the `c` key's cancel and the clipboard copy of the job list read it); the filter
+//! only decides which jobs it may land on. Training and sweep jobs report here; a
+//! finished run opens in Inspect.
+
+pub mod view;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::jobs::{JobEvent, JobId};
+use crate::tui::app::{AppState, Command, Screen, Status};
+
+/// How a training job is doing.
+#[derive(Debug, Clone, PartialEq)]
+pub enum JobStatus {
+    Running,
+    Finished { precision: Option<(f64, f64)> },
+    Failed(String),
+    Cancelled,
+}
+
+/// A training job as the Train screen shows it.
+#[derive(Debug, Clone)]
+pub struct TrainJob {
+    pub id: JobId,
+    pub label: String,
+    pub status: JobStatus,
+    pub stage: String,
+    /// `(iteration, loss)` per sweep.
+    pub history: Vec<(usize, f64)>,
+    pub planned: usize,
+    pub elapsed: Duration,
+    pub dir: PathBuf,
+    /// `(epoch, value)` of the validation metric, for models that report one (FM).
+    pub validation: Vec<(usize, f64)>,
+    /// The validation metric's name.
+    pub metric: &'static str,
+}
+
+impl TrainJob {
+    /// A job just asked for, before its worker reports.
+    pub fn queued(id: JobId, label: &str, planned: usize, dir: PathBuf) -> Self {
+        Self {
+            id,
+            label: label.to_owned(),
+            status: JobStatus::Running,
+            stage: "queued".into(),
+            history: Vec::new(),
+            planned,
+            elapsed: Duration::ZERO,
+            dir,
+            validation: Vec::new(),
+            metric: "",
+        }
+    }
+
+    /// Seconds left at the current pace, once a sweep is done.
+    pub fn eta(&self) -> Option<Duration> {
+        let done = self.history.len();
+        (self.status == JobStatus::Running && done > 0 && self.planned > done).then(|| {
+            self.elapsed
+                .mul_f64((self.planned - done) as f64 / done as f64)
+        })
+    }
+}
+
+impl TrainJob {
+    /// The status column: the stage while running, the outcome after.
+    pub fn status_text(&self) -> String {
+        match &self.status {
+            JobStatus::Running => self.stage.clone(),
+            JobStatus::Finished {
+                precision: Some((m, b)),
+            } => format!("done: P@k {m:.4} vs popularity {b:.4}"),
+            JobStatus::Finished { precision: None } => "done".to_owned(),
+            JobStatus::Failed(e) => format!("failed: {e}"),
+            JobStatus::Cancelled => "cancelled".to_owned(),
+        }
+    }
+}
+
+impl AppState {
+    /// Indices into `jobs` of the jobs the filter shows (number, model or status).
+    pub fn visible_jobs(&self) -> Vec<usize> {
+        let m = self.jobs_filter.matcher();
+        (0..self.jobs.len())
+            .filter(|&i| {
+                let j = &self.jobs[i];
+                m.matches([
+                    format!("#{}", j.id).as_str(),
+                    j.label.as_str(),
+                    j.status_text().as_str(),
+                ])
+            })
+            .collect()
+    }
+
+    /// The highlighted job, if the filter shows it.
+    pub fn selected_visible_job(&self) -> Option<&TrainJob> {
+        self.visible_jobs()
+            .contains(&self.selected_job)
+            .then(|| self.jobs.get(self.selected_job))
+            .flatten()
+    }
+
+    /// Moves the highlight `delta` shown jobs up or down.
+    pub(crate) fn step_job(&mut self, delta: isize) {
+        let shown = self.visible_jobs();
+        if shown.is_empty() {
+            return;
+        }
+        let at = shown
+            .iter()
+            .position(|&i| i == self.selected_job)
+            .map_or(0, |p| {
+                (p as isize + delta).clamp(0, shown.len() as isize - 1) as usize
+            });
+        self.selected_job = shown[at];
+    }
+
+    /// Moves the highlight to the first shown job when the filter hides it.
+    pub(crate) fn clamp_job_selection(&mut self) {
+        let shown = self.visible_jobs();
+        if !shown.contains(&self.selected_job)
+            && let Some(&first) = shown.first()
+        {
+            self.selected_job = first;
+        }
+    }
+}
+
+impl AppState {
+    /// Adds `job` to the list, highlights it and shows the Train screen.
+    pub(crate) fn follow_job(&mut self, job: TrainJob) {
+        self.jobs.push(job);
+        self.selected_job = self.jobs.len() - 1;
+        self.screen = Screen::Train;
+    }
+
+    /// Cancels the highlighted job while it runs.
+    pub(crate) fn cancel_selected_job(&mut self) -> Vec<Command> {
+        let Some(id) = self
+            .selected_visible_job()
+            .filter(|j| j.status == JobStatus::Running)
+            .map(|j| j.id)
+        else {
+            return Vec::new();
+        };
+        self.status = Status::info(format!("cancelling job {id}"));
+        vec![Command::Cancel(id)]
+    }
+
+    pub(crate) fn on_train_job(&mut self, event: JobEvent) -> Result<Vec<Command>, JobEvent> {
+        let id = event.id();
+        let Some(job) = self.jobs.iter_mut().find(|j| j.id == id) else {
+            return Err(event);
+        };
+        match event {
+            JobEvent::Started { label, .. } => job.label = label,
+            JobEvent::Stage { message, .. } => job.stage = message,
+            JobEvent::Progress {
+                iteration,
+                of,
+                loss,
+                elapsed,
+                validation,
+                ..
+            } => {
+                job.planned = of;
+                job.elapsed = elapsed;
+                job.history.push((iteration, loss));
+                job.stage = format!("iteration {iteration}/{of}");
+                if let Some((metric, value)) = validation {
+                    job.metric = metric;
+                    job.validation.push((iteration, value));
+                    job.stage =
+                        format!("iteration {iteration}/{of}, validation {metric} {value:.4}");
+                }
+            }
+            JobEvent::Finished { run, dir, .. } => {
+                job.status = JobStatus::Finished {
+                    precision: run
+                        .metrics
+                        .as_ref()
+                        .map(|m| (m.model.precision, m.baseline.precision)),
+                };
+                job.stage = "finished".into();
+                self.status = Status::info(format!("run saved to {}", dir.display()));
+                let label = dir
+                    .file_name()
+                    .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+                let mut commands = self.open_in_inspect(Arc::new(*run), label);
+                commands.extend(self.refresh_runs());
+                return Ok(commands);
+            }
+            JobEvent::Failed { message, .. } => {
+                self.status = Status::error(format!("training failed: {message}"));
+                job.status = JobStatus::Failed(message);
+            }
+            JobEvent::Cancelled { .. } => {
+                job.status = JobStatus::Cancelled;
+                job.stage = "cancelled".into();
+                self.status = Status::info(format!("job {id} cancelled"));
+            }
+            _ => {}
+        }
+        Ok(Vec::new())
+    }
+}

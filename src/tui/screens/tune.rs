@@ -1,0 +1,102 @@
+//! The Tune screen: the next run's settings as a form checked as typed ([`form`]), its
+//! presets, and the two ways to start work from it: train one run, or sweep a grid
+//! around the form's values.
+
+pub mod form;
+pub mod view;
+
+use ratatui::crossterm::event::KeyEvent;
+
+use super::train::TrainJob;
+use crate::tui::action::Action;
+use crate::tui::app::{AppState, Command, Status};
+use crate::tui::line_edit::{LineEdit, edit_line};
+
+impl AppState {
+    /// A key typed into the field being edited: Enter commits and re-checks the form,
+    /// Esc keeps the old value.
+    pub(crate) fn edit_field(&mut self, key: KeyEvent) -> Vec<Command> {
+        let Some(text) = self.tune.editing.as_mut() else {
+            return Vec::new();
+        };
+        match edit_line(text, key) {
+            LineEdit::Submit => self.tune.commit(),
+            LineEdit::Cancel => self.tune.editing = None,
+            LineEdit::Changed | LineEdit::Ignored => {}
+        }
+        Vec::new()
+    }
+
+    /// Fills the form with the next preset.
+    pub(crate) fn next_preset(&mut self) {
+        let n = self.tune.next_preset;
+        self.tune.next_preset = n + 1;
+        let name = self.tune.apply_preset(n);
+        self.status = Status::info(format!(
+            "preset: {name} ({} for the next one)",
+            self.keymap.key(Action::NextPreset)
+        ));
+    }
+
+    /// Trains the form's model in the background, or says which field to fix.
+    pub(crate) fn start_training(&mut self) -> Vec<Command> {
+        let spec = match self.tune.train_spec(&self.workspace.config) {
+            Ok(spec) => spec,
+            Err(message) => {
+                self.status = Status::error(format!("fix the form first: {message}"));
+                self.screen = crate::tui::app::Screen::Tune;
+                return Vec::new();
+            }
+        };
+        let id = self.next_job_id();
+        let name = spec.model.name();
+        let dir = self.workspace.run_dir_base(name);
+        self.follow_job(TrainJob::queued(id, name, 0, dir.clone()));
+        self.status = Status::info(format!("training {name} (job {id})"));
+        vec![Command::Train {
+            id,
+            spec: Box::new(spec),
+            dir,
+        }]
+    }
+
+    /// Sweeps a grid around the form's rank and regularisation in the background.
+    pub(crate) fn start_sweep(&mut self) -> Vec<Command> {
+        let base = match self.tune.train_spec(&self.workspace.config) {
+            Ok(spec) => spec,
+            Err(message) => {
+                self.status = Status::error(format!("fix the form first: {message}"));
+                return Vec::new();
+            }
+        };
+        if base.model.sweep_keys().is_empty() {
+            self.status = Status::error("sweeps vary rank and reg_param: choose an ALS model");
+            return Vec::new();
+        }
+        let configurations = self.tune.sweep_grid();
+        let spec = crate::sweep::SweepSpec {
+            base,
+            configurations,
+            metric: crate::sweep::Metric::Ndcg,
+            validation_days: 30,
+            parallel: 1,
+        };
+        let id = self.next_job_id();
+        let trials = spec.configurations.len();
+        self.follow_job(TrainJob::queued(
+            id,
+            "sweep",
+            trials,
+            self.workspace.runs_dir(),
+        ));
+        self.status = Status::info(format!(
+            "sweep of {trials} configurations around rank {} and reg_param {} (job {id}); validation NDCG per trial is charted",
+            self.tune.value("als_rank"),
+            self.tune.value("reg_param")
+        ));
+        vec![Command::Sweep {
+            id,
+            spec: Box::new(spec),
+        }]
+    }
+}
