@@ -96,9 +96,11 @@ impl Holdout {
 pub struct TrainSpec {
     pub config: WorkspaceConfig,
     pub data: PathBuf,
+    /// The model the user picked (its name labels the run).
     pub model: ModelKind,
-    /// `--set key=value` overrides, applied after the workspace's `[als]` table.
-    pub overrides: Vec<(String, RawValue)>,
+    /// Its settings, parsed and checked once ([`TrainSpec::new`]): the model's defaults,
+    /// the workspace's table for it (`[als]`, `[fm]`), then the `--set` overrides.
+    pub params: ModelParams,
     pub holdout: Holdout,
     /// List length for evaluation.
     pub k: usize,
@@ -133,17 +135,42 @@ impl TrainSpec {
             .unwrap_or_default()
     }
 
-    /// The model's settings, typed and checked: its defaults, the workspace's table for
-    /// it (`[als]`, `[fm]`), then the `--set` overrides.
-    pub fn params(&self) -> Result<ModelParams, ParamsError> {
+    /// A training request: `model` with the workspace's settings and `overrides` (the
+    /// CLI's `--set`, the Tune form, SageMaker's hyperparameters), parsed once here, so
+    /// bad settings are refused before any data is read or folder made.
+    pub fn new(
+        config: WorkspaceConfig,
+        data: PathBuf,
+        model: ModelKind,
+        overrides: &[(String, RawValue)],
+        holdout: Holdout,
+        k: usize,
+    ) -> Result<Self, ParamsError> {
+        let params = Self::settings(&config, model, overrides)?;
+        Ok(Self {
+            config,
+            data,
+            model,
+            params,
+            holdout,
+            k,
+        })
+    }
+
+    /// `model`'s settings from `config`'s tables and `overrides`.
+    pub fn settings(
+        config: &WorkspaceConfig,
+        model: ModelKind,
+        overrides: &[(String, RawValue)],
+    ) -> Result<ModelParams, ParamsError> {
         ModelParams::parse(
-            self.model,
+            model,
             SettingTables {
-                als: &self.config.als,
-                fm: &self.config.fm,
-                ratings: self.config.interactions.ranking_type == RankingType::Rating,
+                als: &config.als,
+                fm: &config.fm,
+                ratings: config.interactions.ranking_type == RankingType::Rating,
             },
-            &self.overrides,
+            overrides,
         )
     }
 }
@@ -222,8 +249,6 @@ pub fn train(
     spec: &TrainSpec,
     progress: &mut dyn FnMut(Stage) -> ControlFlow<()>,
 ) -> Result<Run, Error> {
-    // Check hyperparameters before spending time on data.
-    check_params(spec)?;
     let load = spec.config.load_spec();
     let (transactions, report) = load_transactions(&spec.data, &load)?;
     let fingerprint =
@@ -235,12 +260,6 @@ pub fn train(
     train_on(spec, &transactions, fingerprint, progress)
 }
 
-/// Checks the hyperparameters of `spec` without touching data.
-pub fn check_params(spec: &TrainSpec) -> Result<(), Error> {
-    spec.params()?;
-    Ok(())
-}
-
 /// Runs one experiment on transactions already loaded and cleaned with `spec`'s
 /// configuration (a sweep loads once and trains many times).
 pub fn train_on(
@@ -250,7 +269,7 @@ pub fn train_on(
     progress: &mut dyn FnMut(Stage) -> ControlFlow<()>,
 ) -> Result<Run, Error> {
     let _span = tracing::info_span!("train", model = spec.model.name()).entered();
-    let params = spec.params()?;
+    let params = &spec.params;
     let load = spec.config.load_spec();
     let ranking = load.interactions.ranking_type;
     let (train_lines, test_lines) = steps::hold_out(&spec.holdout, transactions, &load)?;
@@ -260,7 +279,7 @@ pub fn train_on(
         items: matrix.items.len(),
         nnz: matrix.nnz(),
     });
-    let (model, train_seconds) = steps::fit(spec, &params, &train_lines, &matrix, progress)?;
+    let (model, train_seconds) = steps::fit(spec, params, &train_lines, &matrix, progress)?;
     let popularity = PopularityModel::fit(&matrix.user_items);
     let descriptions: Vec<String> = (0..matrix.items.len())
         .map(|i| {
@@ -317,7 +336,7 @@ pub fn train_on(
         &matrix.items,
         &matrix.user_items,
     );
-    let config = steps::resolved_config(spec, &params);
+    let config = steps::resolved_config(spec, params);
     Ok(Run {
         meta,
         config,

@@ -19,9 +19,7 @@ use crate::data::fingerprint::{DataFingerprint, load_config};
 use crate::data::load_transactions;
 use crate::error::Error;
 use crate::eval::{EvalReport, RankingMetrics};
-use crate::experiment::{
-    Holdout, RunError, Source, TrainSpec, chain_text, check_params, train_into,
-};
+use crate::experiment::{Holdout, RunError, Source, TrainSpec, chain_text, train_into};
 use crate::models::hyper::{ParamsError, RawValue};
 use crate::store::StoreError;
 use crate::store::{Run, SweepTag};
@@ -159,14 +157,14 @@ pub fn run_sweep(
         }
     };
     let trial_spec = |params: &[(String, String)], holdout: Holdout| {
+        let overrides: Vec<(String, RawValue)> = params
+            .iter()
+            .map(|(k, v)| (k.clone(), RawValue::Text(v.clone())))
+            .collect();
         let mut s = spec.base.clone();
-        s.overrides.extend(
-            params
-                .iter()
-                .map(|(k, v)| (k.clone(), RawValue::Text(v.clone()))),
-        );
+        s.params = s.params.with_overrides(&overrides)?;
         s.holdout = holdout;
-        s
+        Ok::<_, ParamsError>(s)
     };
     let validation = if test_days == 0 {
         Holdout::LastDays {
@@ -180,10 +178,16 @@ pub fn run_sweep(
         }
     };
     // Every configuration is checked before any data is read.
-    for (n, c) in spec.configurations.iter().enumerate() {
-        check_params(&trial_spec(c, validation.clone()))
-            .map_err(|e| ParamsError::Invalid(format!("trial {} ({}): {e}", n + 1, describe(c))))?;
-    }
+    let trials = spec
+        .configurations
+        .iter()
+        .enumerate()
+        .map(|(n, c)| {
+            trial_spec(c, validation.clone()).map_err(|e| {
+                ParamsError::Invalid(format!("trial {} ({}): {e}", n + 1, describe(c)))
+            })
+        })
+        .collect::<Result<Vec<TrainSpec>, _>>()?;
     let load = spec.base.config.load_spec();
     let (transactions, report) = load_transactions(&spec.base.data, &load)?;
     let fingerprint = DataFingerprint::of(&spec.base.data, &load_config(&load)).ok();
@@ -210,7 +214,7 @@ pub fn run_sweep(
     let run_trial = |n: usize| -> TrialOutcome {
         let params = spec.configurations[n].clone();
         let dir = ws.runs_dir().join(format!("{id}-t{:02}", n + 1));
-        let s = trial_spec(&params, validation.clone());
+        let s = &trials[n];
         let outcome = |validation: Option<f64>, error: Option<String>| TrialOutcome {
             trial: n + 1,
             params: params.clone(),
@@ -236,7 +240,7 @@ pub fn run_sweep(
                 best: false,
             });
         };
-        match train_into(&s, source, &dir, &mut stop, &mut tag) {
+        match train_into(s, source, &dir, &mut stop, &mut tag) {
             Ok(_) => outcome(value, None),
             Err(e) => outcome(None, Some(failure_text(e))),
         }
@@ -279,7 +283,7 @@ pub fn run_sweep(
         on_event(SweepEvent::FinalStarted {
             trial: chosen.trial,
         });
-        let s = trial_spec(&chosen.params, spec.base.holdout.clone());
+        let s = trial_spec(&chosen.params, spec.base.holdout.clone())?;
         let dir = ws.runs_dir().join(format!("{id}-best"));
         let mut tag = |run: &mut Run| {
             run.meta.sweep = Some(SweepTag {

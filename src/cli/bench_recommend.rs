@@ -73,14 +73,8 @@ pub fn run(args: &BenchRecommendArgs, out: &mut dyn Write) -> anyhow::Result<()>
                     .clone()
                     .map_or_else(crate::workspace::demo, Ok)?,
             )?;
-            let spec = TrainSpec {
-                data: ws.config.data_path(None)?,
-                config: ws.config,
-                model: ModelKind::Als,
-                overrides: Vec::new(),
-                holdout: Holdout::None,
-                k: 10,
-            };
+            let data = ws.config.data_path(None)?;
+            let spec = TrainSpec::new(ws.config, data, ModelKind::Als, &[], Holdout::None, 10)?;
             train(&spec, &mut |_| std::ops::ControlFlow::Continue(()))?
         }
     };

@@ -186,15 +186,7 @@ fn train(root: &Path, channel: &str, out: &mut dyn Write) -> anyhow::Result<()> 
     } else {
         WorkspaceConfig::default()
     };
-    let spec = TrainSpec {
-        config,
-        data,
-        model,
-        overrides,
-        holdout,
-        k,
-    };
-    crate::experiment::check_params(&spec)?;
+    let spec = TrainSpec::new(config, data, model, &overrides, holdout, k)?;
     let run = crate::experiment::train(&spec, &mut |stage: Stage| {
         if let Stage::Evaluated(r) = &stage {
             tracing::info!(

@@ -78,22 +78,25 @@ pub fn run(args: &SweepArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         .iter()
         .map(|s| parse_assignment(s))
         .collect::<Result<Vec<_>, _>>()?;
+    let holdout = if args.test_last_days == 0 {
+        Holdout::None
+    } else {
+        Holdout::LastDays {
+            days: args.test_last_days,
+            new_items_only: false,
+        }
+    };
+    let data = ws.config.data_path(None)?;
+    let base = TrainSpec::new(
+        ws.config.clone(),
+        data,
+        args.model,
+        &overrides,
+        holdout,
+        args.k.max(1),
+    )?;
     let spec = SweepSpec {
-        base: TrainSpec {
-            data: ws.config.data_path(None)?,
-            config: ws.config.clone(),
-            model: args.model,
-            overrides,
-            holdout: if args.test_last_days == 0 {
-                Holdout::None
-            } else {
-                Holdout::LastDays {
-                    days: args.test_last_days,
-                    new_items_only: false,
-                }
-            },
-            k: args.k.max(1),
-        },
+        base,
         configurations: configs,
         metric,
         validation_days: args.validation_days.max(1),

@@ -98,16 +98,8 @@ pub fn run(args: &TrainArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         },
         (None, None) => Holdout::None,
     };
-    let spec = TrainSpec {
-        config,
-        data,
-        model: args.model,
-        overrides,
-        holdout,
-        k: args.k,
-    };
     // Bad hyperparameters or a missing file are refused before a run folder exists.
-    crate::experiment::check_params(&spec)?;
+    let spec = TrainSpec::new(config, data, args.model, &overrides, holdout, args.k)?;
     if !spec.data.exists() {
         return Err(crate::data::LoadError::NotFound {
             path: spec.data.clone(),

@@ -130,17 +130,19 @@ mod tests {
     }
 
     fn spec(model: ModelKind, overrides: &[(&str, i64)]) -> TrainSpec {
-        TrainSpec {
-            config: WorkspaceConfig::default(),
-            data: "no-such-folder/lines.csv".into(),
+        let overrides: Vec<(String, RawValue)> = overrides
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), RawValue::Int(*v)))
+            .collect();
+        TrainSpec::new(
+            WorkspaceConfig::default(),
+            "no-such-folder/lines.csv".into(),
             model,
-            overrides: overrides
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), RawValue::Int(*v)))
-                .collect(),
-            holdout: Holdout::None,
-            k: 10,
-        }
+            &overrides,
+            Holdout::None,
+            10,
+        )
+        .unwrap()
     }
 
     #[test]
@@ -186,7 +188,7 @@ mod tests {
         ]);
         let matrix = Interactions::from_transactions(&t, crate::data::RankingType::Count).unwrap();
         let s = spec(ModelKind::Als, &[("als_rank", 2), ("max_iter", 3)]);
-        let params = s.params().unwrap();
+        let params = s.params.clone();
         let mut passes = Vec::new();
         let (model, seconds) = fit(&s, &params, &t, &matrix, &mut |stage| {
             if let Stage::Epoch(r) = stage {
@@ -209,7 +211,7 @@ mod tests {
     #[test]
     fn the_kept_configuration_replays_the_same_model_from_any_folder() {
         let s = spec(ModelKind::Als, &[("als_rank", 7)]);
-        let config = resolved_config(&s, &s.params().unwrap());
+        let config = resolved_config(&s, &s.params);
         assert_eq!(
             config.als.get("als_rank").and_then(|v| v.as_str()),
             Some("7")
@@ -221,7 +223,7 @@ mod tests {
             Some(std::path::Path::new("no-such-folder/lines.csv"))
         );
         let knn = spec(ModelKind::ItemKnn, &[("neighbours", 5)]);
-        let config = resolved_config(&knn, &knn.params().unwrap());
+        let config = resolved_config(&knn, &knn.params);
         assert!(config.als.is_empty() && config.fm.is_empty());
     }
 }

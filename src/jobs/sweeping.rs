@@ -111,17 +111,18 @@ mod tests {
         let data =
             PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("sample-data/online_retail_sample.csv");
         let spec = SweepSpec {
-            base: TrainSpec {
-                config: WorkspaceConfig::default(),
+            base: TrainSpec::new(
+                WorkspaceConfig::default(),
                 data,
-                model: ModelKind::Als,
-                overrides: vec![("max_iter".into(), RawValue::Int(2))],
-                holdout: Holdout::LastDays {
+                ModelKind::Als,
+                &[("max_iter".into(), RawValue::Int(2))],
+                Holdout::LastDays {
                     days: 20,
                     new_items_only: false,
                 },
-                k: 10,
-            },
+                10,
+            )
+            .unwrap(),
             configurations: vec![
                 vec![("als_rank".into(), "2".into())],
                 vec![("als_rank".into(), "6".into())],

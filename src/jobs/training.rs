@@ -110,17 +110,18 @@ mod tests {
     fn spec(iterations: usize) -> TrainSpec {
         let data =
             PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("sample-data/online_retail_sample.csv");
-        TrainSpec {
-            config: WorkspaceConfig::default(),
+        TrainSpec::new(
+            WorkspaceConfig::default(),
             data,
-            model: ModelKind::Als,
-            overrides: vec![
+            ModelKind::Als,
+            &[
                 ("max_iter".into(), RawValue::Int(iterations as i64)),
                 ("als_rank".into(), RawValue::Int(4)),
             ],
-            holdout: Holdout::None,
-            k: 10,
-        }
+            Holdout::None,
+            10,
+        )
+        .unwrap()
     }
 
     fn collect(rx: &mpsc::Receiver<JobEvent>) -> Vec<JobEvent> {

@@ -16,3 +16,36 @@ pub use fold_in::UserSystem;
 pub use model::AlsModel;
 pub use params::{AlsParams, Convention, SolverKind, ValidAlsParams};
 pub use solver::{EpochReport, FitError};
+
+use crate::models::hyper::Setting;
+
+/// What the Tune form offers of ALS (implicit and explicit).
+pub const SETTINGS: &[Setting] = &[
+    Setting::text(
+        "als_rank",
+        "rank (als_rank)",
+        "latent factors, 1..=512; more fit finer tastes, cost more",
+    ),
+    Setting::text(
+        "reg_param",
+        "reg_param",
+        "L2 regularisation, ≥ 0; raise it when the model overfits",
+    ),
+    Setting::text(
+        "max_iter",
+        "iterations (max_iter)",
+        "alternating sweeps, 1..=1000",
+    ),
+    Setting::text("alpha", "alpha", "confidence scale of purchases, > 0"),
+    Setting::choice(
+        "convention",
+        "convention",
+        "spark: 1 + alpha·r and λ·n (the seed system); implicit: alpha·r and λ",
+        &["spark", "implicit"],
+    ),
+    Setting::text(
+        "cg_steps",
+        "CG steps",
+        "conjugate-gradient steps per row and sweep, 1..=50",
+    ),
+];

@@ -38,9 +38,9 @@ pub(crate) fn every_model() -> Vec<ModelParams> {
     let models = vec![
         with(ModelKind::Als, &[("als_rank", 4), ("max_iter", 4)]),
         with(ModelKind::AlsExplicit, &[("als_rank", 4), ("max_iter", 4)]),
+        with(ModelKind::Fm, &[("num_factors", 4), ("epochs", 4)]),
         with(ModelKind::Popularity, &[]),
         with(ModelKind::ItemKnn, &[("neighbours", 5)]),
-        with(ModelKind::Fm, &[("num_factors", 4), ("epochs", 4)]),
     ];
     let kinds: Vec<ModelKind> = models.iter().map(ModelParams::kind).collect();
     assert_eq!(
@@ -279,4 +279,23 @@ fn an_als_run_whose_rank_disagrees_with_its_factors_is_refused() {
         err.message.contains("rank 4 differs from als_rank = 7"),
         "{err}"
     );
+}
+
+#[test]
+fn every_models_settings_round_trip_through_text_and_serde() {
+    for params in every_model() {
+        assert_eq!(
+            params.with_overrides(&[]).unwrap(),
+            params,
+            "{:?}: its canonical text reads back to the same settings",
+            params.kind()
+        );
+        let text = toml::to_string(&params).unwrap();
+        let back: ModelParams = toml::from_str(&text).unwrap();
+        assert_eq!(back, params, "{text}");
+    }
+    // Reading checks the values again, naming the key at fault.
+    let bad = "model = \"als\"\n[settings]\nals_rank = \"0\"\n";
+    let e = toml::from_str::<ModelParams>(bad).unwrap_err().to_string();
+    assert!(e.contains("als_rank"), "{e}");
 }

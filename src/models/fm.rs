@@ -25,3 +25,36 @@ pub use model::fold_in::{FmFoldInPrior, NewCustomerFacts};
 pub use model::{FmModel, FmTerm};
 pub use params::{FmParams, FmSolver, PredictorType, ValidFmParams};
 pub use space::{FeatureBlock, FeatureGroup, FeatureSpace};
+
+use crate::models::hyper::Setting;
+
+/// What the Tune form offers of the factorization machine.
+pub const SETTINGS: &[Setting] = &[
+    Setting::text(
+        "num_factors",
+        "FM factors",
+        "FM latent factors per feature, 1..=1000 (SageMaker num_factors)",
+    ),
+    Setting::text(
+        "epochs",
+        "FM epochs",
+        "passes over the data (SGD) or Gibbs sweeps (mcmc)",
+    ),
+    Setting::choice(
+        "predictor_type",
+        "FM predictor",
+        "ranking: purchases (BPR); regressor: ratings (RMSE); binary_classifier: 0/1",
+        &["ranking", "regressor", "binary_classifier"],
+    ),
+    Setting::choice(
+        "solver",
+        "FM solver",
+        "adagrad or sgd: mini-batches; mcmc: Bayesian FM (regressor), the most accurate for ratings",
+        &["adagrad", "sgd", "mcmc"],
+    ),
+    Setting::text(
+        "factors_lr",
+        "FM factor rate",
+        "learning rate of the factors (SGD/AdaGrad), > 0; lower it if training diverges",
+    ),
+];

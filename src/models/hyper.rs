@@ -174,6 +174,47 @@ impl RawValue {
     }
 }
 
+/// One setting a model offers for hand-tuning: what the workbench's Tune form shows
+/// for it. Each model lists its own; the form, its checks and its defaults come from
+/// these and from the model's parser, so a new model needs no form code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Setting {
+    /// The canonical key, as `--set` and `run.toml` spell it.
+    pub key: &'static str,
+    pub label: &'static str,
+    /// One line: the range and what moving it does.
+    pub help: &'static str,
+    /// The values to cycle through; empty for free text.
+    pub choices: &'static [&'static str],
+}
+
+impl Setting {
+    /// A setting typed as text.
+    pub const fn text(key: &'static str, label: &'static str, help: &'static str) -> Self {
+        Self {
+            key,
+            label,
+            help,
+            choices: &[],
+        }
+    }
+
+    /// A setting chosen among `choices`.
+    pub const fn choice(
+        key: &'static str,
+        label: &'static str,
+        help: &'static str,
+        choices: &'static [&'static str],
+    ) -> Self {
+        Self {
+            key,
+            label,
+            help,
+            choices,
+        }
+    }
+}
+
 /// Parses `key=value` from the command line; the value stays text.
 pub fn parse_assignment(text: &str) -> Result<(String, RawValue), ParamsError> {
     let (k, v) = text

@@ -8,9 +8,17 @@
 use rayon::prelude::*;
 
 use super::arrays::{ArrayError, ArrayReader, ArrayWriter};
+use super::hyper::Setting;
 use super::model::{Model, ModelExplanation, NewCustomerFacts, Prepared, Subject};
 use super::{ModelKind, Recommender};
 use crate::data::CsrMatrix;
+
+/// What the Tune form offers of item-kNN.
+pub const SETTINGS: &[Setting] = &[Setting::text(
+    "neighbours",
+    "neighbours",
+    "similar products kept per product, 1..=100000; fewer is faster and more specific",
+)];
 
 /// Sparse top-N item similarities.
 #[derive(Debug, Clone, PartialEq)]

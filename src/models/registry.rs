@@ -1,8 +1,9 @@
 //! Every model latent trains, by name: its settings parsed once, fitted, and loaded back.
 //!
-//! This is the one place that lists the models. Adding one means a [`ModelKind`], a
-//! [`ModelParams`] variant and an arm in [`ModelParams::fit`] and [`load`]; everything
-//! downstream talks to [`super::Model`].
+//! This is the one place that lists the models. Adding one means a [`ModelKind`] (its
+//! name, a line on when to use it, the settings its folder offers), a [`ModelParams`]
+//! variant and an arm in [`ModelParams::fit`] and [`load`]; everything downstream — the
+//! CLI, the Tune form, evaluation, export, serving — talks to [`super::Model`] and these.
 
 use std::collections::BTreeMap;
 use std::ops::ControlFlow;
@@ -11,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::arrays::{ArrayError, ArrayReader};
 use super::fit::{EpochReport, FitError, FitInput};
-use super::hyper::{ParamsError, RawValue, check_range, nearest};
+use super::hyper::{ParamsError, RawValue, Setting, check_range, nearest};
 use super::model::TrainedModel;
 use super::{AlsModel, FmModel, ItemKnnModel, PopularityModel};
 use crate::data::LoadError;
@@ -39,9 +40,9 @@ impl ModelKind {
     pub const ALL: [ModelKind; 5] = [
         ModelKind::Als,
         ModelKind::AlsExplicit,
+        ModelKind::Fm,
         ModelKind::Popularity,
         ModelKind::ItemKnn,
-        ModelKind::Fm,
     ];
 
     /// The name on the command line and in files.
@@ -55,26 +56,25 @@ impl ModelKind {
         }
     }
 
-    /// The settings the workbench's Tune form offers for this kind, canonical names; the
-    /// rest keep the workspace's values.
-    pub const fn form_keys(self) -> &'static [&'static str] {
+    /// One line on when to use this kind: the Tune form's help for the model choice.
+    pub const fn describe(self) -> &'static str {
         match self {
-            ModelKind::Als | ModelKind::AlsExplicit => &[
-                "als_rank",
-                "reg_param",
-                "max_iter",
-                "alpha",
-                "convention",
-                "cg_steps",
-            ],
-            ModelKind::Fm => &[
-                "num_factors",
-                "epochs",
-                "predictor_type",
-                "solver",
-                "factors_lr",
-            ],
-            ModelKind::ItemKnn | ModelKind::Popularity => &[],
+            ModelKind::Als => "purchases: implicit ALS, the seed system's model",
+            ModelKind::AlsExplicit => "ratings: explicit ALS",
+            ModelKind::Popularity => "baseline: the most bought products",
+            ModelKind::ItemKnn => "baseline: products bought with the customer's",
+            ModelKind::Fm => "factorization machine with the side features",
+        }
+    }
+
+    /// The settings the workbench's Tune form offers for this kind; the rest keep the
+    /// workspace's values.
+    pub const fn settings(self) -> &'static [Setting] {
+        match self {
+            ModelKind::Als | ModelKind::AlsExplicit => super::als::SETTINGS,
+            ModelKind::Fm => super::fm::SETTINGS,
+            ModelKind::ItemKnn => super::knn::SETTINGS,
+            ModelKind::Popularity => &[],
         }
     }
 
@@ -115,7 +115,12 @@ pub enum SettingTable {
 
 /// A model's hyperparameters, typed and checked: parsed once from the workspace and the
 /// overrides, then handed to the fit as they are.
-#[derive(Debug, Clone, PartialEq)]
+///
+/// With serde they are `{ model = "als", settings = { als_rank = "64", … } }`: the same
+/// canonical text `run.toml` keeps, so what any version wrote reads back, and reading
+/// checks the values again.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "ParamsText", into = "ParamsText")]
 pub enum ModelParams {
     /// Implicit or explicit ALS (`implicit_prefs`).
     Als(ValidAlsParams),
@@ -181,6 +186,24 @@ impl ModelParams {
                 None => Ok(ModelParams::Popularity),
             },
         }
+    }
+
+    /// These settings with `overrides` on top (a sweep's trial, a tuner's candidate),
+    /// checked again as a whole.
+    pub fn with_overrides(&self, overrides: &[(String, RawValue)]) -> Result<Self, ParamsError> {
+        let empty = toml::Table::new();
+        let mut all: Vec<(String, RawValue)> = self
+            .to_strings()
+            .into_iter()
+            .map(|(k, v)| (k, RawValue::Text(v)))
+            .collect();
+        all.extend_from_slice(overrides);
+        let tables = SettingTables {
+            als: &empty,
+            fm: &empty,
+            ratings: false,
+        };
+        Self::parse(self.kind(), tables, &all)
     }
 
     /// Which model these settings train.
@@ -252,6 +275,42 @@ impl ModelParams {
             )),
             ModelParams::Popularity => TrainedModel::new(PopularityModel::fit(input.user_items)),
         })
+    }
+}
+
+/// [`ModelParams`] as text, the form serde reads and writes.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct ParamsText {
+    model: ModelKind,
+    #[serde(default)]
+    settings: BTreeMap<String, String>,
+}
+
+impl From<ModelParams> for ParamsText {
+    fn from(p: ModelParams) -> Self {
+        Self {
+            model: p.kind(),
+            settings: p.to_strings(),
+        }
+    }
+}
+
+impl TryFrom<ParamsText> for ModelParams {
+    type Error = ParamsError;
+
+    fn try_from(t: ParamsText) -> Result<Self, ParamsError> {
+        let empty = toml::Table::new();
+        let settings: Vec<(String, RawValue)> = t
+            .settings
+            .into_iter()
+            .map(|(k, v)| (k, RawValue::Text(v)))
+            .collect();
+        let tables = SettingTables {
+            als: &empty,
+            fm: &empty,
+            ratings: false,
+        };
+        ModelParams::parse(t.model, tables, &settings)
     }
 }
 

@@ -71,19 +71,20 @@ pub fn replay(
             run.meta.holdout
         ))
     })?;
-    let spec = TrainSpec {
-        config: run.config.clone(),
-        data: data.clone(),
-        model: run.meta.model,
-        overrides: run
-            .meta
-            .params
-            .iter()
-            .map(|(k, v)| (k.clone(), RawValue::Text(v.clone())))
-            .collect(),
+    let settings: Vec<(String, RawValue)> = run
+        .meta
+        .params
+        .iter()
+        .map(|(k, v)| (k.clone(), RawValue::Text(v.clone())))
+        .collect();
+    let spec = TrainSpec::new(
+        run.config.clone(),
+        data.clone(),
+        run.meta.model,
+        &settings,
         holdout,
-        k: run.meta.k,
-    };
+        run.meta.k,
+    )?;
     let again = train(&spec, progress)?;
     let mut metrics = Vec::new();
     if let (Some(a), Some(b)) = (&run.metrics, &again.metrics) {

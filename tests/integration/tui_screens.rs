@@ -850,6 +850,12 @@ fn tune_shows_the_fields_of_the_chosen_model() {
         panic!("{commands:?} {}", app.status)
     };
     assert_eq!(spec.model, latent::models::ModelKind::Fm);
-    assert!(spec.overrides.iter().any(|(k, v)| k == "num_factors"
-        && matches!(v, latent::models::hyper::RawValue::Text(t) if t == "16")));
+    assert_eq!(
+        spec.params
+            .to_strings()
+            .get("num_factors")
+            .map(String::as_str),
+        Some("16"),
+        "the form's value reaches the typed settings"
+    );
 }

@@ -70,7 +70,16 @@ impl AppState {
             }
         };
         if base.model.sweep_keys().is_empty() {
-            self.status = Status::error("sweeps vary rank and reg_param: choose an ALS model");
+            let sweepable: Vec<&str> = crate::models::ModelKind::ALL
+                .iter()
+                .filter(|k| !k.sweep_keys().is_empty())
+                .map(|k| k.name())
+                .collect();
+            self.status = Status::error(format!(
+                "{} has no quick sweep: choose {}",
+                base.model.name(),
+                sweepable.join(" or ")
+            ));
             return Vec::new();
         }
         let configurations = self.tune.sweep_grid();
@@ -89,10 +98,16 @@ impl AppState {
             trials,
             self.workspace.runs_dir(),
         ));
+        let around = spec
+            .base
+            .model
+            .sweep_keys()
+            .iter()
+            .map(|k| format!("{k} {}", self.tune.value(k)))
+            .collect::<Vec<_>>()
+            .join(" and ");
         self.status = Status::info(format!(
-            "sweep of {trials} configurations around rank {} and reg_param {} (job {id}); validation NDCG per trial is charted",
-            self.tune.value("als_rank"),
-            self.tune.value("reg_param")
+            "sweep of {trials} configurations around {around} (job {id}); validation NDCG per trial is charted"
         ));
         vec![Command::Sweep {
             id,

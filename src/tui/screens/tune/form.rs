@@ -1,14 +1,16 @@
 //! The Tune screen's form: the hyperparameters of the next run, validated as typed.
 //!
-//! Fields start from the workspace (`[als]`, `[interactions]`, `[recommend]`). Every edit
-//! is checked with the same code `latent train` uses, and the error is shown beside the
-//! field; a run can only start from a form without errors.
+//! The fields are the model choice, then the settings each model offers
+//! ([`ModelKind::settings`], from the model's own folder), then the run's window and
+//! hold-out. Values start from the workspace (`[als]`, `[fm]`, `[interactions]`), and
+//! every edit is checked by the model's own parser, the one `latent train` uses, with the
+//! error beside the field ([`ParamsError::key`] names it); a run can only start from a
+//! form without errors. No model is named here: a new one brings its fields along.
 
 use crate::config::WorkspaceConfig;
 use crate::experiment::{Holdout, TrainSpec};
 use crate::models::ModelKind;
-use crate::models::als::AlsParams;
-use crate::models::hyper::RawValue;
+use crate::models::hyper::{ParamsError, RawValue};
 
 /// How a field is edited.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,7 +26,7 @@ pub enum FieldKind {
 pub struct Field {
     pub key: &'static str,
     pub label: &'static str,
-    pub help: &'static str,
+    pub help: String,
     pub kind: FieldKind,
     pub value: String,
     pub error: Option<String>,
@@ -41,126 +43,96 @@ pub struct TuneForm {
     pub next_preset: usize,
 }
 
-const MODELS: &[&str] = &["als", "als-explicit", "fm", "popularity", "item-knn"];
-const CONVENTIONS: &[&str] = &["spark", "implicit"];
+/// The model choice's values: every registered model, in menu order.
+const MODELS: [&str; ModelKind::ALL.len()] = {
+    let mut names = [""; ModelKind::ALL.len()];
+    let mut i = 0;
+    while i < names.len() {
+        names[i] = ModelKind::ALL[i].name();
+        i += 1;
+    }
+    names
+};
 const YES_NO: &[&str] = &["yes", "no"];
-const FM_PREDICTORS: &[&str] = &["ranking", "regressor", "binary_classifier"];
-const FM_SOLVERS: &[&str] = &["adagrad", "sgd", "mcmc"];
-/// The settings the form offers per model, from the model registry.
-const FM_KEYS: &[&str] = ModelKind::Fm.form_keys();
-const ALS_KEYS: &[&str] = ModelKind::Als.form_keys();
 
 fn field(
     key: &'static str,
     label: &'static str,
-    help: &'static str,
+    help: &str,
     kind: FieldKind,
     value: String,
 ) -> Field {
     Field {
         key,
         label,
-        help,
+        help: help.to_owned(),
         kind,
         value,
         error: None,
     }
 }
 
+/// Three values around `value`: a count halved and doubled, a rate divided and multiplied
+/// by ten; text that is neither stays as it is.
+fn around(value: &str) -> Vec<String> {
+    if let Ok(n) = value.parse::<usize>() {
+        let mut v = vec![(n / 2).max(1), n, n.saturating_mul(2)];
+        v.dedup();
+        v.into_iter().map(|n| n.to_string()).collect()
+    } else if let Ok(x) = value.parse::<f64>() {
+        [x / 10.0, x, x * 10.0]
+            .iter()
+            .map(|g| format!("{g}"))
+            .collect()
+    } else {
+        vec![value.to_owned()]
+    }
+}
+
+/// `model`'s settings as text: its defaults under the workspace's table, or its bare
+/// defaults when the table does not parse (the form then shows what it will use).
+fn starting_values(
+    config: &WorkspaceConfig,
+    model: ModelKind,
+) -> std::collections::BTreeMap<String, String> {
+    TrainSpec::settings(config, model, &[])
+        .or_else(|_| TrainSpec::settings(&WorkspaceConfig::default(), model, &[]))
+        .map(|p| p.to_strings())
+        .unwrap_or_default()
+}
+
 impl TuneForm {
     /// A form holding the workspace's settings.
     pub fn from_config(config: &WorkspaceConfig) -> Self {
-        let mut als = AlsParams::default();
-        let _ = als.apply_table(&config.als);
-        // The workspace's [fm] table seeds the FM fields, as [als] seeds the ALS ones, with
-        // the same defaults as the command line (the regressor on rating data).
-        let fm = config.fm_params().unwrap_or_default();
         let opt = |v: Option<u32>| v.map(|d| d.to_string()).unwrap_or_default();
-        let fields = vec![
-            field(
-                "model",
-                "model",
-                "als: purchases; als-explicit: ratings; fm: factorization machine with the side features; popularity, item-knn: baselines",
-                FieldKind::Choice(MODELS),
-                "als".into(),
-            ),
-            field(
-                "als_rank",
-                "rank (als_rank)",
-                "latent factors, 1..=512; more fit finer tastes, cost more",
-                FieldKind::Text,
-                als.rank.to_string(),
-            ),
-            field(
-                "reg_param",
-                "reg_param",
-                "L2 regularisation, ≥ 0; raise it when the model overfits",
-                FieldKind::Text,
-                als.reg_param.to_string(),
-            ),
-            field(
-                "max_iter",
-                "iterations (max_iter)",
-                "alternating sweeps, 1..=1000",
-                FieldKind::Text,
-                als.max_iter.to_string(),
-            ),
-            field(
-                "alpha",
-                "alpha",
-                "confidence scale of purchases, > 0",
-                FieldKind::Text,
-                als.alpha.to_string(),
-            ),
-            field(
-                "convention",
-                "convention",
-                "spark: 1 + alpha·r and λ·n (the seed system); implicit: alpha·r and λ",
-                FieldKind::Choice(CONVENTIONS),
-                format!("{:?}", als.convention).to_lowercase(),
-            ),
-            field(
-                "cg_steps",
-                "CG steps",
-                "conjugate-gradient steps per row and sweep, 1..=50",
-                FieldKind::Text,
-                als.cg_steps.to_string(),
-            ),
-            field(
-                "num_factors",
-                "FM factors",
-                "FM latent factors per feature, 1..=1000 (SageMaker num_factors)",
-                FieldKind::Text,
-                fm.num_factors.to_string(),
-            ),
-            field(
-                "epochs",
-                "FM epochs",
-                "passes over the data (SGD) or Gibbs sweeps (mcmc)",
-                FieldKind::Text,
-                fm.epochs.to_string(),
-            ),
-            field(
-                "predictor_type",
-                "FM predictor",
-                "ranking: purchases (BPR); regressor: ratings (RMSE); binary_classifier: 0/1",
-                FieldKind::Choice(FM_PREDICTORS),
-                fm.predictor_type.name().to_owned(),
-            ),
-            field(
-                "solver",
-                "FM solver",
-                "adagrad or sgd: mini-batches; mcmc: Bayesian FM (regressor), the most accurate for ratings",
-                FieldKind::Choice(FM_SOLVERS),
-                fm.solver.name().to_owned(),
-            ),
-            field(
-                "factors_lr",
-                "FM factor rate",
-                "learning rate of the factors (SGD/AdaGrad), > 0; lower it if training diverges",
-                FieldKind::Text,
-                fm.factors_lr.to_string(),
-            ),
+        let model_help = ModelKind::ALL
+            .iter()
+            .map(|k| format!("{}: {}", k.name(), k.describe()))
+            .collect::<Vec<_>>()
+            .join("; ");
+        let mut fields = vec![field(
+            "model",
+            "model",
+            &model_help,
+            FieldKind::Choice(&MODELS),
+            ModelKind::Als.name().into(),
+        )];
+        for kind in ModelKind::ALL {
+            let values = starting_values(config, kind);
+            for s in kind.settings() {
+                if fields.iter().any(|f| f.key == s.key) {
+                    continue;
+                }
+                let edit = if s.choices.is_empty() {
+                    FieldKind::Text
+                } else {
+                    FieldKind::Choice(s.choices)
+                };
+                let value = values.get(s.key).cloned().unwrap_or_default();
+                fields.push(field(s.key, s.label, s.help, edit, value));
+            }
+        }
+        fields.extend([
             field(
                 "retention_days",
                 "retention days",
@@ -182,7 +154,7 @@ impl TuneForm {
                 FieldKind::Choice(YES_NO),
                 "yes".into(),
             ),
-        ];
+        ]);
         let mut form = Self {
             fields,
             selected: 0,
@@ -249,22 +221,34 @@ impl TuneForm {
         name
     }
 
-    /// A small grid around the form's rank and regularisation (×½, ×1, ×2 and ×0.1, ×1,
-    /// ×10): nine trials for a sweep.
+    /// A small grid around the form's values of the settings the model sweeps
+    /// ([`ModelKind::sweep_keys`]): counts ×½, ×1, ×2, rates ×0.1, ×1, ×10, the first key
+    /// outermost, without the trials the model would refuse (a rank past its maximum).
     pub fn sweep_grid(&self) -> Vec<Vec<(String, String)>> {
-        let rank: usize = self.value("als_rank").parse().unwrap_or(10);
-        let reg: f64 = self.value("reg_param").parse().unwrap_or(0.1);
-        let mut out = Vec::new();
-        for r in [(rank / 2).max(1), rank, (rank * 2).min(512)] {
-            for g in [reg / 10.0, reg, reg * 10.0] {
-                out.push(vec![
-                    ("als_rank".to_owned(), r.to_string()),
-                    ("reg_param".to_owned(), format!("{g}")),
-                ]);
-            }
+        let model = self.model();
+        let mut grid: Vec<Vec<(String, String)>> = vec![Vec::new()];
+        for key in model.sweep_keys() {
+            let values = around(self.value(key));
+            grid = grid
+                .into_iter()
+                .flat_map(|trial| {
+                    values.iter().map(move |v| {
+                        let mut t = trial.clone();
+                        t.push(((*key).to_owned(), v.clone()));
+                        t
+                    })
+                })
+                .collect();
         }
-        out.dedup();
-        out
+        grid.retain(|trial| {
+            let pairs: Vec<(String, RawValue)> = trial
+                .iter()
+                .map(|(k, v)| (k.clone(), RawValue::Text(v.clone())))
+                .collect();
+            TrainSpec::settings(&WorkspaceConfig::default(), model, &pairs).is_ok()
+        });
+        grid.dedup();
+        grid
     }
 
     /// The value of `key`.
@@ -280,17 +264,18 @@ impl TuneForm {
         self.fields.iter().all(|f| f.error.is_none())
     }
 
-    /// True when field `key` applies to the chosen model (the form shows only those).
+    /// The model chosen in the form.
+    pub fn model(&self) -> ModelKind {
+        ModelKind::parse(self.value("model")).unwrap_or(ModelKind::Als)
+    }
+
+    /// True when field `key` applies to the chosen model (the form shows only those):
+    /// the run's own fields always, a model's settings only for that model.
     pub fn applies(&self, key: &str) -> bool {
-        let model = self.value("model");
-        let als = matches!(model, "als" | "als-explicit");
-        if ALS_KEYS.contains(&key) {
-            return als;
-        }
-        if FM_KEYS.contains(&key) {
-            return model == "fm";
-        }
-        true
+        let of_a_model = ModelKind::ALL
+            .iter()
+            .any(|k| k.settings().iter().any(|s| s.key == key));
+        !of_a_model || self.model().settings().iter().any(|s| s.key == key)
     }
 
     /// Indices of the fields shown.
@@ -332,40 +317,36 @@ impl TuneForm {
         }
     }
 
-    /// Checks every field with the training code's own checks.
+    /// Checks every field with the training code's own checks: each of the model's
+    /// settings alone, so every wrong field shows its error, then all together, for
+    /// settings wrong only in combination (shown on the field the error names, else on the
+    /// model choice).
     pub fn validate(&mut self) {
         for f in &mut self.fields {
             f.error = None;
         }
-        let mut params = AlsParams::default();
-        for key in ALS_KEYS {
-            let value = self.value(key).to_owned();
-            if let Err(e) = params.set(key, &RawValue::Text(value)) {
-                self.set_error(key, e.to_string());
-            }
+        let model = self.model();
+        let overrides = self.overrides(model);
+        let check = |pairs: &[(String, RawValue)]| {
+            TrainSpec::settings(&WorkspaceConfig::default(), model, pairs).err()
+        };
+        // Alone, a setting can only be wrong in itself; what it breaks together with the
+        // defaults of the others waits for the check of all of them.
+        let mut errors: Vec<ParamsError> = overrides
+            .iter()
+            .filter_map(|pair| {
+                check(std::slice::from_ref(pair)).filter(|e| e.key() == Some(pair.0.as_str()))
+            })
+            .collect();
+        if errors.is_empty() {
+            errors.extend(check(&overrides));
         }
-        if let Err(e) = params.check()
-            && let Some(key) = e.key().and_then(|k| ALS_KEYS.iter().find(|&&f| f == k))
-        {
+        for e in errors {
+            let key = e
+                .key()
+                .and_then(|k| model.settings().iter().find(|s| s.key == k))
+                .map_or("model", |s| s.key);
             self.set_error(key, e.to_string());
-        }
-        if self.value("model") == "fm" {
-            let mut fm = crate::models::fm::FmParams::default();
-            for key in FM_KEYS {
-                let value = self.value(key).to_owned();
-                if let Err(e) = fm.set(key, &RawValue::Text(value)) {
-                    self.set_error(key, e.to_string());
-                }
-            }
-            if let Err(e) = fm.check() {
-                // Settings wrong only together are shown on the model's kind.
-                let key = e
-                    .key()
-                    .and_then(|k| FM_KEYS.iter().find(|&&f| f == k))
-                    .copied()
-                    .unwrap_or("predictor_type");
-                self.set_error(key, e.to_string());
-            }
         }
         // Errors of fields the chosen model does not use do not block training.
         let hidden: Vec<usize> = (0..self.fields.len())
@@ -391,12 +372,26 @@ impl TuneForm {
         }
     }
 
+    /// The chosen model's settings as the form has them.
+    fn overrides(&self, model: ModelKind) -> Vec<(String, RawValue)> {
+        model
+            .settings()
+            .iter()
+            .map(|s| {
+                (
+                    s.key.to_owned(),
+                    RawValue::Text(self.value(s.key).to_owned()),
+                )
+            })
+            .collect()
+    }
+
     /// The training request this form describes, or the first error.
     pub fn train_spec(&self, config: &WorkspaceConfig) -> Result<TrainSpec, String> {
         if let Some(f) = self.fields.iter().find(|f| f.error.is_some()) {
             return Err(f.error.clone().unwrap_or_default());
         }
-        let model = ModelKind::parse(self.value("model")).unwrap_or(ModelKind::Als);
+        let model = self.model();
         let mut config = config.clone();
         let data = config
             .data
@@ -404,11 +399,7 @@ impl TuneForm {
             .clone()
             .ok_or("the workspace has no [data] path")?;
         config.interactions.retention_days = self.value("retention_days").parse().ok();
-        let overrides = model
-            .form_keys()
-            .iter()
-            .map(|k| ((*k).to_owned(), RawValue::Text(self.value(k).to_owned())))
-            .collect();
+        let overrides = self.overrides(model);
         let holdout = match self.value("test_last_days").parse::<u32>() {
             Ok(days) => Holdout::LastDays {
                 days,
@@ -417,14 +408,7 @@ impl TuneForm {
             Err(_) => Holdout::None,
         };
         let k = config.recommend.reco_item.max(1);
-        Ok(TrainSpec {
-            config,
-            data,
-            model,
-            overrides,
-            holdout,
-            k,
-        })
+        TrainSpec::new(config, data, model, &overrides, holdout, k).map_err(|e| e.to_string())
     }
 }
 
@@ -499,6 +483,51 @@ mod tests {
                 .as_deref()
                 .unwrap()
                 .contains("'soon'")
+        );
+    }
+
+    #[test]
+    fn each_model_brings_its_own_fields_and_checks() {
+        let config = WorkspaceConfig {
+            data: crate::data::DataSpec {
+                path: Some("lines.csv".into()),
+                ..Default::default()
+            },
+            ..WorkspaceConfig::default()
+        };
+        let mut form = TuneForm::from_config(&config);
+        form.selected = 0;
+        while form.model() != ModelKind::ItemKnn {
+            form.activate(1);
+        }
+        let shown: Vec<&str> = form.visible().iter().map(|&i| form.fields[i].key).collect();
+        assert!(shown.contains(&"neighbours"), "{shown:?}");
+        assert!(!shown.contains(&"als_rank") && !shown.contains(&"num_factors"));
+        assert_eq!(form.value("neighbours"), "100", "the model's own default");
+
+        let at = form
+            .fields
+            .iter()
+            .position(|f| f.key == "neighbours")
+            .unwrap();
+        form.selected = at;
+        form.editing = Some("0".into());
+        form.commit();
+        assert!(
+            form.fields[at]
+                .error
+                .as_deref()
+                .is_some_and(|e| e.contains("neighbours")),
+            "{:?}",
+            form.fields[at].error
+        );
+        assert!(form.train_spec(&config).is_err());
+        form.editing = Some("25".into());
+        form.commit();
+        let spec = form.train_spec(&config).unwrap();
+        assert_eq!(
+            spec.params,
+            crate::models::ModelParams::ItemKnn { neighbours: 25 }
         );
     }
 }

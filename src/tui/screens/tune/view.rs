@@ -50,7 +50,7 @@ pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
     frame.render_widget(Paragraph::new(lines).block(panel(title)), form);
     let f = &t.fields[t.selected];
     frame.render_widget(
-        Paragraph::new(f.help)
+        Paragraph::new(f.help.as_str())
             .wrap(Wrap { trim: true })
             .block(panel(f.key)),
         help,
