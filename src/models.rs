@@ -5,7 +5,8 @@
 //! the store, export and serving ask of a model, and [`registry`] is the one place that
 //! lists the models, so a new model plugs into every one of them at once. Models live in their own folders:
 //! [`als`] (implicit and explicit ALS), [`popularity`] (the baseline every report shows),
-//! [`knn`] (item-item cosine neighbours), [`fm`] (factorization machines with side
+//! [`knn`] (item-item cosine neighbours), [`rp3beta`] (a popularity-penalised random
+//! walk over the same neighbourhoods), [`fm`] (factorization machines with side
 //! features).
 
 pub mod als;
@@ -20,6 +21,7 @@ pub mod linalg;
 pub mod model;
 pub mod popularity;
 pub mod registry;
+pub mod rp3beta;
 
 pub use als::AlsModel;
 pub use arrays::{ArrayError, ArrayReader, ArrayWriter};

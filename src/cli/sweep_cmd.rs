@@ -18,7 +18,7 @@ pub struct SweepArgs {
     /// are saved in its `runs/`, under its lock.
     #[arg(long, value_name = "DIR")]
     pub workspace: Option<PathBuf>,
-    /// als, als-explicit or item-knn.
+    /// Any model: als, als-explicit, fm, rp3beta, popularity or item-knn.
     #[arg(long, default_value = "als", value_parser = super::train::parse_model)]
     pub model: ModelKind,
     /// Values to try: `als_rank=16,32,64` (repeatable; the grid is their product).

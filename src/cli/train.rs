@@ -20,7 +20,7 @@ pub struct TrainArgs {
     pub data: Option<PathBuf>,
     #[command(flatten)]
     pub load: LoadArgs,
-    /// als, als-explicit, popularity, item-knn or fm.
+    /// als, als-explicit, fm, rp3beta, popularity or item-knn.
     #[arg(long, default_value = "als", value_parser = parse_model)]
     pub model: ModelKind,
     /// A hyperparameter, e.g. --set als_rank=32 (repeatable; overrides the workspace's [als],

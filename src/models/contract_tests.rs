@@ -39,6 +39,7 @@ pub(crate) fn every_model() -> Vec<ModelParams> {
         with(ModelKind::Als, &[("als_rank", 4), ("max_iter", 4)]),
         with(ModelKind::AlsExplicit, &[("als_rank", 4), ("max_iter", 4)]),
         with(ModelKind::Fm, &[("num_factors", 4), ("epochs", 4)]),
+        with(ModelKind::Rp3Beta, &[("neighbours", 5)]),
         with(ModelKind::Popularity, &[]),
         with(ModelKind::ItemKnn, &[("neighbours", 5)]),
     ];
@@ -291,6 +292,10 @@ fn every_models_settings_round_trip_through_text_and_serde() {
             params.kind()
         );
         let text = toml::to_string(&params).unwrap();
+        assert!(
+            text.contains(&format!("model = \"{}\"", params.kind().name())),
+            "files name a model as the CLI does: {text}"
+        );
         let back: ModelParams = toml::from_str(&text).unwrap();
         assert_eq!(back, params, "{text}");
     }

@@ -4,6 +4,9 @@
 //! each product keeps its `neighbours` most similar products. A customer's score for a
 //! product is the sum of its similarities to the products in the customer's history,
 //! weighted by the history's values.
+//!
+//! The scoring, saving and explaining here serve every item-neighbourhood model: RP3beta
+//! ([`super::rp3beta`]) builds the same kind of matrix with other weights.
 
 use rayon::prelude::*;
 
@@ -23,8 +26,14 @@ pub const SETTINGS: &[Setting] = &[Setting::text(
 /// Sparse top-N item similarities.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ItemKnnModel {
-    /// Items × items, row `i` holding `i`'s nearest neighbours and their cosine.
+    /// Items × items, row `i` holding `i`'s nearest neighbours and their weight (the
+    /// cosine for item-kNN).
     pub similarities: CsrMatrix,
+    /// Which neighbourhood model made the weights.
+    kind: ModelKind,
+    /// True when a purchase counts by its value (quantity, rating), false when it counts
+    /// once.
+    weighted: bool,
 }
 
 impl ItemKnnModel {
@@ -45,57 +54,85 @@ impl ItemKnnModel {
                     .sqrt()
             })
             .collect();
-        let rows: Vec<Vec<(u32, f32)>> = (0..n_items)
-            .into_par_iter()
-            .map_init(
-                || (vec![0f32; n_items], Vec::<u32>::new()),
-                |(acc, touched), i| {
-                    let (users, vals) = item_users.row(i);
-                    for (&u, &v) in users.iter().zip(vals) {
-                        let (items, uvals) = user_items.row(u as usize);
-                        for (&j, &w) in items.iter().zip(uvals) {
-                            if j as usize != i {
-                                if acc[j as usize] == 0.0 {
-                                    touched.push(j);
-                                }
-                                acc[j as usize] += v * w;
-                            }
-                        }
-                    }
-                    let mut row: Vec<(u32, f32)> = touched
-                        .iter()
-                        .map(|&j| {
-                            (
-                                j,
-                                acc[j as usize]
-                                    / (norms[i] * norms[j as usize]).max(f32::MIN_POSITIVE),
-                            )
-                        })
-                        .collect();
-                    for &j in touched.iter() {
-                        acc[j as usize] = 0.0;
-                    }
-                    touched.clear();
-                    row.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-                    row.truncate(neighbours);
-                    row.sort_by_key(|&(j, _)| j);
-                    row
-                },
-            )
-            .collect();
+        let rows = neighbour_rows(
+            user_items,
+            item_users,
+            neighbours,
+            |_, v, w| v * w,
+            |i, j, dot| dot / (norms[i] * norms[j as usize]).max(f32::MIN_POSITIVE),
+        );
+        Self::from_rows(ModelKind::ItemKnn, n_items, rows)
+    }
+
+    /// A neighbourhood model of `kind` from each product's `(neighbour, weight)` row,
+    /// sorted by neighbour.
+    pub fn from_rows(kind: ModelKind, n_items: usize, rows: Vec<Vec<(u32, f32)>>) -> Self {
         let mut triplets = Vec::with_capacity(rows.iter().map(Vec::len).sum());
         for (i, row) in rows.into_iter().enumerate() {
             triplets.extend(row.into_iter().map(|(j, s)| (i as u32, j, s)));
         }
         Self {
             similarities: CsrMatrix::from_triplets(n_items, n_items, &triplets),
+            kind,
+            weighted: weighs_values(kind),
         }
     }
+
+    /// How much a purchase of value `v` counts.
+    fn weight(&self, v: f32) -> f32 {
+        if self.weighted { v } else { 1.0 }
+    }
+}
+
+/// Each product's neighbour row, for every neighbourhood model: for product `i`, the sum
+/// over its buyers `u` of `step(i, v, w)` (`v` the buyer's value for `i`, `w` their value
+/// for product `j`) for every other product `j` they bought, then `finish(i, j, sum)`;
+/// the `keep` highest kept, sorted by product. Rows are computed in parallel.
+pub(crate) fn neighbour_rows(
+    user_items: &CsrMatrix,
+    item_users: &CsrMatrix,
+    keep: usize,
+    step: impl Fn(usize, f32, f32) -> f32 + Sync,
+    finish: impl Fn(usize, u32, f32) -> f32 + Sync,
+) -> Vec<Vec<(u32, f32)>> {
+    let n_items = item_users.rows();
+    (0..n_items)
+        .into_par_iter()
+        .map_init(
+            || (vec![0f32; n_items], Vec::<u32>::new()),
+            |(acc, touched), i| {
+                let (users, vals) = item_users.row(i);
+                for (&u, &v) in users.iter().zip(vals) {
+                    let (items, uvals) = user_items.row(u as usize);
+                    for (&j, &w) in items.iter().zip(uvals) {
+                        if j as usize != i {
+                            if acc[j as usize] == 0.0 {
+                                touched.push(j);
+                            }
+                            acc[j as usize] += step(i, v, w);
+                        }
+                    }
+                }
+                let mut row: Vec<(u32, f32)> = touched
+                    .iter()
+                    .map(|&j| (j, finish(i, j, acc[j as usize])))
+                    .collect();
+                for &j in touched.iter() {
+                    acc[j as usize] = 0.0;
+                }
+                touched.clear();
+                row.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+                row.truncate(keep);
+                row.sort_by_key(|&(j, _)| j);
+                row
+            },
+        )
+        .collect()
 }
 
 impl Recommender for ItemKnnModel {
     fn kind(&self) -> ModelKind {
-        ModelKind::ItemKnn
+        self.kind
     }
 
     fn n_items(&self) -> usize {
@@ -106,6 +143,7 @@ impl Recommender for ItemKnnModel {
         scores.fill(0.0);
         for (&i, &v) in history.0.iter().zip(history.1) {
             let (neigh, sims) = self.similarities.row(i as usize);
+            let v = self.weight(v);
             for (&j, &s) in neigh.iter().zip(sims) {
                 scores[j as usize] += v * s;
             }
@@ -114,10 +152,16 @@ impl Recommender for ItemKnnModel {
 }
 
 impl ItemKnnModel {
-    /// Reads the similarity matrix [`Model::save`] wrote.
-    pub fn load(items: usize, arrays: &dyn ArrayReader) -> Result<Self, ArrayError> {
+    /// Reads the weights [`Model::save`] wrote for a model of `kind`.
+    pub fn load(
+        kind: ModelKind,
+        items: usize,
+        arrays: &dyn ArrayReader,
+    ) -> Result<Self, ArrayError> {
         Ok(Self {
             similarities: arrays.csr(SIMILARITIES, items, items)?,
+            kind,
+            weighted: weighs_values(kind),
         })
     }
 
@@ -129,13 +173,20 @@ impl ItemKnnModel {
             .zip(history.1)
             .map(|(&j, &v)| {
                 let (neigh, sims) = self.similarities.row(j as usize);
-                (j, v * neigh.binary_search(&item).map_or(0.0, |p| sims[p]))
+                let s = neigh.binary_search(&item).map_or(0.0, |p| sims[p]);
+                (j, self.weight(v) * s)
             })
             .collect()
     }
 }
 
 const SIMILARITIES: &str = "knn";
+
+/// Item-kNN counts a purchase by its value, as its cosine does; RP3beta's walk counts it
+/// once.
+fn weighs_values(kind: ModelKind) -> bool {
+    kind == ModelKind::ItemKnn
+}
 
 impl Model for ItemKnnModel {
     fn save(&self, out: &mut dyn ArrayWriter) -> std::io::Result<()> {
@@ -187,7 +238,7 @@ impl Model for ItemKnnModel {
             score,
             parts,
             terms: Vec::new(),
-            method: "item-knn",
+            method: self.kind.name(),
         })
     }
 }

@@ -18,6 +18,7 @@ use super::{AlsModel, FmModel, ItemKnnModel, PopularityModel};
 use crate::data::LoadError;
 use crate::models::als::{AlsParams, ValidAlsParams};
 use crate::models::fm::{FmParams, ValidFmParams};
+use crate::models::rp3beta::Rp3BetaParams;
 
 /// The kinds of model latent trains.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -33,14 +34,18 @@ pub enum ModelKind {
     ItemKnn,
     /// Factorization machine with side features (regressor, classifier or ranking).
     Fm,
+    /// A three-step random walk with a popularity penalty over item neighbourhoods.
+    #[serde(rename = "rp3beta")]
+    Rp3Beta,
 }
 
 impl ModelKind {
     /// Every kind, in menu order.
-    pub const ALL: [ModelKind; 5] = [
+    pub const ALL: [ModelKind; 6] = [
         ModelKind::Als,
         ModelKind::AlsExplicit,
         ModelKind::Fm,
+        ModelKind::Rp3Beta,
         ModelKind::Popularity,
         ModelKind::ItemKnn,
     ];
@@ -53,6 +58,7 @@ impl ModelKind {
             ModelKind::Popularity => "popularity",
             ModelKind::ItemKnn => "item-knn",
             ModelKind::Fm => "fm",
+            ModelKind::Rp3Beta => "rp3beta",
         }
     }
 
@@ -64,6 +70,7 @@ impl ModelKind {
             ModelKind::Popularity => "baseline: the most bought products",
             ModelKind::ItemKnn => "baseline: products bought with the customer's",
             ModelKind::Fm => "factorization machine with the side features",
+            ModelKind::Rp3Beta => "purchases: item neighbours that penalise bestsellers",
         }
     }
 
@@ -74,6 +81,7 @@ impl ModelKind {
             ModelKind::Als | ModelKind::AlsExplicit => super::als::SETTINGS,
             ModelKind::Fm => super::fm::SETTINGS,
             ModelKind::ItemKnn => super::knn::SETTINGS,
+            ModelKind::Rp3Beta => super::rp3beta::SETTINGS,
             ModelKind::Popularity => &[],
         }
     }
@@ -83,7 +91,7 @@ impl ModelKind {
     pub const fn sweep_keys(self) -> &'static [&'static str] {
         match self {
             ModelKind::Als | ModelKind::AlsExplicit => &["als_rank", "reg_param"],
-            ModelKind::Fm | ModelKind::ItemKnn | ModelKind::Popularity => &[],
+            ModelKind::Fm | ModelKind::ItemKnn | ModelKind::Popularity | ModelKind::Rp3Beta => &[],
         }
     }
 
@@ -128,6 +136,7 @@ pub enum ModelParams {
     ItemKnn {
         neighbours: usize,
     },
+    Rp3Beta(Rp3BetaParams),
     Popularity,
 }
 
@@ -176,6 +185,7 @@ impl ModelParams {
                 }
                 Ok(ModelParams::ItemKnn { neighbours })
             }
+            ModelKind::Rp3Beta => Ok(ModelParams::Rp3Beta(Rp3BetaParams::parse(overrides)?)),
             ModelKind::Popularity => match overrides.first() {
                 Some((key, _)) => Err(ParamsError::UnknownKey {
                     model: "popularity",
@@ -213,6 +223,7 @@ impl ModelParams {
             ModelParams::Als(_) => ModelKind::AlsExplicit,
             ModelParams::Fm(_) => ModelKind::Fm,
             ModelParams::ItemKnn { .. } => ModelKind::ItemKnn,
+            ModelParams::Rp3Beta(_) => ModelKind::Rp3Beta,
             ModelParams::Popularity => ModelKind::Popularity,
         }
     }
@@ -223,6 +234,7 @@ impl ModelParams {
             ModelParams::Als(p) => p.to_strings(),
             ModelParams::Fm(p) => p.to_strings(),
             ModelParams::ItemKnn { neighbours } => [("neighbours", neighbours.to_string())].into(),
+            ModelParams::Rp3Beta(p) => p.to_strings(),
             ModelParams::Popularity => BTreeMap::new(),
         };
         strings
@@ -273,6 +285,9 @@ impl ModelParams {
                 input.item_users,
                 *neighbours,
             )),
+            ModelParams::Rp3Beta(p) => {
+                TrainedModel::new(super::rp3beta::fit(input.user_items, input.item_users, *p))
+            }
             ModelParams::Popularity => TrainedModel::new(PopularityModel::fit(input.user_items)),
         })
     }
@@ -337,7 +352,9 @@ pub fn load(
             TrainedModel::new(AlsModel::load(settings, users, items, arrays)?)
         }
         ModelKind::Fm => TrainedModel::new(FmModel::load(settings, users, items, arrays)?),
-        ModelKind::ItemKnn => TrainedModel::new(ItemKnnModel::load(items, arrays)?),
+        ModelKind::ItemKnn | ModelKind::Rp3Beta => {
+            TrainedModel::new(ItemKnnModel::load(kind, items, arrays)?)
+        }
         ModelKind::Popularity => TrainedModel::new(PopularityModel::load(items, arrays)?),
     })
 }

@@ -41,7 +41,7 @@ fn read_recs(path: &std::path::Path) -> Vec<(String, String, usize, f64)> {
 fn every_model_trains_recommends_and_evaluates() {
     let scratch = Scratch::new();
     let (train, test) = sample_split(&scratch);
-    for model in ["als", "popularity", "item-knn"] {
+    for model in ["als", "popularity", "item-knn", "rp3beta"] {
         let run = scratch.path(&format!("run-{model}"));
         let out = scratch
             .run([
@@ -443,7 +443,7 @@ fn tiny_and_foreign_data() {
 fn similar_products_from_als_and_knn() {
     let scratch = Scratch::new();
     let data = sample("online_retail_sample.csv");
-    for model in ["als", "item-knn"] {
+    for model in ["als", "item-knn", "rp3beta"] {
         let run = scratch.path(&format!("run-{model}"));
         scratch
             .run([

@@ -30,6 +30,9 @@ pub struct Field {
     pub kind: FieldKind,
     pub value: String,
     pub error: Option<String>,
+    /// The models whose setting this is; empty for the run's own fields (window,
+    /// hold-out), which every model shows.
+    pub owners: Vec<ModelKind>,
 }
 
 /// The form and its cursor.
@@ -69,6 +72,7 @@ fn field(
         kind,
         value,
         error: None,
+        owners: Vec::new(),
     }
 }
 
@@ -120,7 +124,14 @@ impl TuneForm {
         for kind in ModelKind::ALL {
             let values = starting_values(config, kind);
             for s in kind.settings() {
-                if fields.iter().any(|f| f.key == s.key) {
+                // Models offering the very same setting (ALS and explicit ALS) share its
+                // field, so switching between them keeps what was typed; a key two
+                // models mean differently gets a field for each.
+                if let Some(f) = fields
+                    .iter_mut()
+                    .find(|f| f.key == s.key && f.label == s.label && f.help == s.help)
+                {
+                    f.owners.push(kind);
                     continue;
                 }
                 let edit = if s.choices.is_empty() {
@@ -129,7 +140,9 @@ impl TuneForm {
                     FieldKind::Choice(s.choices)
                 };
                 let value = values.get(s.key).cloned().unwrap_or_default();
-                fields.push(field(s.key, s.label, s.help, edit, value));
+                let mut f = field(s.key, s.label, s.help, edit, value);
+                f.owners.push(kind);
+                fields.push(f);
             }
         }
         fields.extend([
@@ -251,12 +264,20 @@ impl TuneForm {
         grid
     }
 
-    /// The value of `key`.
+    /// The value of `key` for the chosen model (or, for a key it does not use, the first
+    /// field of that name).
     pub fn value(&self, key: &str) -> &str {
-        self.fields
-            .iter()
-            .find(|f| f.key == key)
-            .map_or("", |f| f.value.as_str())
+        self.field(key)
+            .map_or("", |i| self.fields[i].value.as_str())
+    }
+
+    /// The index of the field `key` for the chosen model, else the first of that name.
+    fn field(&self, key: &str) -> Option<usize> {
+        let named = |i: &usize| self.fields[*i].key == key;
+        (0..self.fields.len())
+            .filter(named)
+            .find(|&i| self.applies(&self.fields[i]))
+            .or_else(|| (0..self.fields.len()).find(named))
     }
 
     /// True when no field has an error.
@@ -269,19 +290,16 @@ impl TuneForm {
         ModelKind::parse(self.value("model")).unwrap_or(ModelKind::Als)
     }
 
-    /// True when field `key` applies to the chosen model (the form shows only those):
-    /// the run's own fields always, a model's settings only for that model.
-    pub fn applies(&self, key: &str) -> bool {
-        let of_a_model = ModelKind::ALL
-            .iter()
-            .any(|k| k.settings().iter().any(|s| s.key == key));
-        !of_a_model || self.model().settings().iter().any(|s| s.key == key)
+    /// True when field `f` applies to the chosen model (the form shows only those): the
+    /// run's own fields always, a model's settings only for that model.
+    pub fn applies(&self, f: &Field) -> bool {
+        f.owners.is_empty() || f.owners.contains(&self.model())
     }
 
     /// Indices of the fields shown.
     pub fn visible(&self) -> Vec<usize> {
         (0..self.fields.len())
-            .filter(|&i| self.applies(self.fields[i].key))
+            .filter(|&i| self.applies(&self.fields[i]))
             .collect()
     }
 
@@ -350,7 +368,7 @@ impl TuneForm {
         }
         // Errors of fields the chosen model does not use do not block training.
         let hidden: Vec<usize> = (0..self.fields.len())
-            .filter(|&i| !self.applies(self.fields[i].key))
+            .filter(|&i| !self.applies(&self.fields[i]))
             .collect();
         for i in hidden {
             self.fields[i].error = None;
@@ -367,8 +385,8 @@ impl TuneForm {
     }
 
     fn set_error(&mut self, key: &str, message: String) {
-        if let Some(f) = self.fields.iter_mut().find(|f| f.key == key) {
-            f.error.get_or_insert(message);
+        if let Some(i) = self.field(key) {
+            self.fields[i].error.get_or_insert(message);
         }
     }
 
@@ -508,7 +526,7 @@ mod tests {
         let at = form
             .fields
             .iter()
-            .position(|f| f.key == "neighbours")
+            .position(|f| f.key == "neighbours" && form.applies(f))
             .unwrap();
         form.selected = at;
         form.editing = Some("0".into());
@@ -529,5 +547,15 @@ mod tests {
             spec.params,
             crate::models::ModelParams::ItemKnn { neighbours: 25 }
         );
+
+        // RP3beta means its own neighbours, with its own default, in a field of its own.
+        form.selected = 0;
+        while form.model() != ModelKind::Rp3Beta {
+            form.activate(1);
+        }
+        assert_eq!(form.value("neighbours"), "200");
+        assert!(form.value("beta").parse::<f32>().is_ok());
+        let spec = form.train_spec(&config).unwrap();
+        assert_eq!(spec.params.kind(), ModelKind::Rp3Beta);
     }
 }

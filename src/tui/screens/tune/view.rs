@@ -17,7 +17,7 @@ pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
         .fields
         .iter()
         .enumerate()
-        .filter(|(_, f)| t.applies(f.key))
+        .filter(|(_, f)| t.applies(f))
         .map(|(i, f)| {
             let value = match (&t.editing, i == t.selected) {
                 (Some(text), true) => format!("{text}▏"),
