@@ -44,6 +44,9 @@ pub fn write_eval(r: &EvalReport, out: &mut dyn Write) -> std::io::Result<()> {
         writeln!(out, "{:<18}{rmse:>14.4}", "rmse")?;
         writeln!(out, "{:<18}{mae:>14.4}", "mae")?;
     }
+    if let Some(why) = r.below_baseline() {
+        writeln!(out, "WARNING: {why}")?;
+    }
     if let Some(c) = &r.cold {
         writeln!(out)?;
         writeln!(

@@ -285,8 +285,13 @@ fn write_list(ws: &Workspace, runs: &[RunSummary], out: &mut dyn Write) -> std::
             .as_ref()
             .and_then(|m| m.sweep.as_ref())
             .is_some_and(|t| t.best);
+        let below = r
+            .metrics
+            .as_ref()
+            .is_some_and(|m| m.below_baseline().is_some());
         let status = match (&r.state, &r.error) {
             (RunState::Failed, Some(e)) => format!("failed: {e}"),
+            (s, _) if below => format!("{} ✗ below popularity: do not deploy", s.name()),
             (s, _) if best => format!("{} ★ best of sweep", s.name()),
             (s, _) => s.name().to_owned(),
         };

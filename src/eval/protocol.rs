@@ -90,6 +90,28 @@ impl EvalReport {
             self.model.precision / self.baseline.precision - 1.0
         }
     }
+
+    /// Why this model should not be deployed as it is, when it ranks below the popularity
+    /// baseline (precision@k) or predicts ratings worse than it: the sentence every report
+    /// (CLI, Train, Runs) shows in the error colour. `None` when it does at least as well.
+    pub fn below_baseline(&self) -> Option<String> {
+        if self.users == 0 {
+            return None;
+        }
+        if self.model.precision < self.baseline.precision {
+            return Some(format!(
+                "{} ranks below the popularity baseline: precision@{} {:.4} against {:.4}; do not deploy it as it is",
+                self.model_name, self.k, self.model.precision, self.baseline.precision
+            ));
+        }
+        match (self.model.rmse, self.baseline.rmse) {
+            (Some(m), Some(b)) if m > b => Some(format!(
+                "{} predicts ratings worse than the baseline: RMSE {m:.4} against {b:.4}; do not deploy it as it is",
+                self.model_name
+            )),
+            _ => None,
+        }
+    }
 }
 
 fn ranking_metrics(
@@ -147,5 +169,39 @@ pub fn evaluate(
         model: model_metrics,
         baseline: ranking_metrics(&popularity, train, test, k, exclude_seen, &popularity),
         cold: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_model_below_popularity_is_flagged_and_one_above_is_not() {
+        let metrics = |precision: f64| RankingMetrics {
+            precision,
+            ..RankingMetrics::default()
+        };
+        let mut r = EvalReport {
+            k: 10,
+            users: 100,
+            cold_users: 0,
+            unknown_item_pairs: 0,
+            seen_pairs_removed: 0,
+            model_name: "als".into(),
+            model: metrics(0.02),
+            baseline: metrics(0.03),
+            cold: None,
+        };
+        let why = r.below_baseline().unwrap();
+        assert!(why.contains("precision@10 0.0200 against 0.0300"), "{why}");
+        r.model = metrics(0.03);
+        assert_eq!(
+            r.below_baseline(),
+            None,
+            "matching the baseline is not below it"
+        );
+        r.model = metrics(0.05);
+        assert_eq!(r.below_baseline(), None);
     }
 }

@@ -149,7 +149,11 @@ impl ModelParams {
     ) -> Result<Self, ParamsError> {
         match kind {
             ModelKind::Als | ModelKind::AlsExplicit => {
-                let mut p = AlsParams::default();
+                // Purchases get defaults chosen on purchase logs; ratings keep Spark's.
+                let mut p = match kind {
+                    ModelKind::Als => AlsParams::for_purchases(),
+                    _ => AlsParams::default(),
+                };
                 p.apply_table(tables.als)?;
                 for (k, v) in overrides {
                     p.set(k, v)?;

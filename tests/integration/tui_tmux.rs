@@ -118,7 +118,8 @@ fn load_train_inspect_and_quit_in_a_real_terminal() {
     tui.wait_for(&["Hyperparameters", "rank (als_rank)"]);
     tui.keys(&["t"]);
     let train = tui.wait_for(&["done: P@k", "Training loss per iteration"]);
-    assert!(train.contains("10/10 iterations"), "{train}");
+    // The defaults for purchase logs: 15 sweeps.
+    assert!(train.contains("15/15 iterations"), "{train}");
     tui.keys(&["5", "/", "1", "7", "8", "5", "0", "Enter"]);
     let inspect = tui.wait_for(&[
         "customer 17850",

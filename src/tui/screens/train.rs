@@ -59,6 +59,11 @@ impl TrainJob {
         }
     }
 
+    /// True when the job finished with a model that ranks below popularity.
+    pub fn below_baseline(&self) -> bool {
+        matches!(self.status, JobStatus::Finished { precision: Some((m, b)) } if m < b)
+    }
+
     /// Seconds left at the current pace, once a sweep is done.
     pub fn eta(&self) -> Option<Duration> {
         let done = self.history.len();
@@ -74,6 +79,9 @@ impl TrainJob {
     pub fn status_text(&self) -> String {
         match &self.status {
             JobStatus::Running => self.stage.clone(),
+            JobStatus::Finished {
+                precision: Some((m, b)),
+            } if m < b => format!("below popularity, do not deploy: P@k {m:.4} vs {b:.4}"),
             JobStatus::Finished {
                 precision: Some((m, b)),
             } => format!("done: P@k {m:.4} vs popularity {b:.4}"),
@@ -190,7 +198,10 @@ impl AppState {
                         .map(|m| (m.model.precision, m.baseline.precision)),
                 };
                 job.stage = "finished".into();
-                self.status = Status::info(format!("run saved to {}", dir.display()));
+                self.status = match run.metrics.as_ref().and_then(crate::eval::EvalReport::below_baseline) {
+                    Some(why) => Status::error(format!("run saved to {}; {why}", dir.display())),
+                    None => Status::info(format!("run saved to {}", dir.display())),
+                };
                 let label = dir
                     .file_name()
                     .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
@@ -210,5 +221,28 @@ impl AppState {
             _ => {}
         }
         Ok(Vec::new())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_run_below_popularity_says_so_and_one_above_does_not() {
+        let mut job = TrainJob::queued(1, "rp3beta", 0, PathBuf::from("runs/x"));
+        job.status = JobStatus::Finished {
+            precision: Some((0.02, 0.03)),
+        };
+        assert!(job.below_baseline());
+        assert!(
+            job.status_text()
+                .contains("below popularity, do not deploy")
+        );
+        job.status = JobStatus::Finished {
+            precision: Some((0.05, 0.03)),
+        };
+        assert!(!job.below_baseline());
+        assert_eq!(job.status_text(), "done: P@k 0.0500 vs popularity 0.0300");
     }
 }

@@ -67,8 +67,15 @@ fn render_table(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
                 ),
                 None => ("-".to_owned(), "-".to_owned(), "-".to_owned()),
             };
+            let below = r
+                .metrics
+                .as_ref()
+                .is_some_and(|m| m.below_baseline().is_some());
             let style = if pos == runs.selected {
                 theme::selected()
+            } else if below {
+                // A model below popularity is never shown as if it were fine.
+                theme::error()
             } else if r.state == RunState::Finished {
                 Style::new()
             } else {
@@ -96,7 +103,11 @@ fn render_table(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
                 r.meta
                     .as_ref()
                     .map_or_else(|| "-".to_owned(), |m| format!("{:.2}s", m.train_seconds)),
-                format!("{}{}", r.state.name(), if best { " ★" } else { "" }),
+                if below {
+                    "✗ below pop".to_owned()
+                } else {
+                    format!("{}{}", r.state.name(), if best { " ★" } else { "" })
+                },
             ])
             .style(style)
         })

@@ -37,6 +37,7 @@ pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
             };
             let style = match j.status {
                 JobStatus::Failed(_) => style.patch(theme::error()),
+                JobStatus::Finished { .. } if j.below_baseline() => style.patch(theme::error()),
                 JobStatus::Finished { .. } => style.fg(theme::good()),
                 _ => style,
             };
