@@ -198,7 +198,11 @@ impl AppState {
                         .map(|m| (m.model.precision, m.baseline.precision)),
                 };
                 job.stage = "finished".into();
-                self.status = match run.metrics.as_ref().and_then(crate::eval::EvalReport::below_baseline) {
+                self.status = match run
+                    .metrics
+                    .as_ref()
+                    .and_then(crate::eval::EvalReport::below_baseline)
+                {
                     Some(why) => Status::error(format!("run saved to {}; {why}", dir.display())),
                     None => Status::info(format!("run saved to {}", dir.display())),
                 };
