@@ -264,8 +264,8 @@ fn write_list(ws: &Workspace, runs: &[RunSummary], out: &mut dyn Write) -> std::
     }
     writeln!(
         out,
-        "{:<32} {:<12} {:>5} {:>6} {:>5} {:>8} {:>8} {:>8} {:>7} {:<11}",
-        "run", "model", "rank", "reg", "iter", "P@k", "NDCG@k", "popular", "fit", "status"
+        "{:<32} {:<12} {:<36} {:>8} {:>8} {:>8} {:>7} {:<11}",
+        "run", "model", "settings", "P@k", "NDCG@k", "popular", "fit", "status"
     )?;
     for r in runs {
         let (p, n, base) = match &r.metrics {
@@ -297,12 +297,10 @@ fn write_list(ws: &Workspace, runs: &[RunSummary], out: &mut dyn Write) -> std::
         };
         writeln!(
             out,
-            "{:<32} {:<12} {:>5} {:>6} {:>5} {p:>8} {n:>8} {base:>8} {fit:>7} {status}",
+            "{:<32} {:<12} {:<36} {p:>8} {n:>8} {base:>8} {fit:>7} {status}",
             r.id,
             r.model,
-            r.param("als_rank"),
-            r.param("reg_param"),
-            r.param("max_iter"),
+            r.settings(3),
         )?;
     }
     Ok(())

@@ -31,9 +31,7 @@ fn rows(app: &AppState) -> Option<(&'static str, Vec<String>, Option<usize>)> {
             let mut lines = vec![csv(&[
                 "run",
                 "model",
-                "rank",
-                "reg",
-                "iter",
+                "settings",
                 "precision",
                 "ndcg",
                 "popularity",
@@ -49,9 +47,7 @@ fn rows(app: &AppState) -> Option<(&'static str, Vec<String>, Option<usize>)> {
                 lines.push(csv(&[
                     &r.id,
                     &r.model,
-                    &r.param("als_rank"),
-                    &r.param("reg_param"),
-                    &r.param("max_iter"),
+                    &r.settings(usize::MAX),
                     &m(|x| x.model.precision),
                     &m(|x| x.model.ndcg),
                     &m(|x| x.baseline.precision),

@@ -64,11 +64,24 @@ impl RunSummary {
     }
 
     /// A hyperparameter as stored, or `-`.
-    pub fn param(&self, key: &str) -> String {
-        self.meta
-            .as_ref()
-            .and_then(|m| m.params.get(key).cloned())
-            .unwrap_or_else(|| "-".to_owned())
+    /// The run's settings as `key=value` pairs, in the order its model offers them for
+    /// tuning, the first `limit`: the run tables' one settings column, for any model.
+    pub fn settings(&self, limit: usize) -> String {
+        let Some(meta) = &self.meta else {
+            return "-".to_owned();
+        };
+        let pairs: Vec<String> = meta
+            .model
+            .settings()
+            .iter()
+            .filter_map(|s| meta.params.get(s.key).map(|v| format!("{}={v}", s.key)))
+            .take(limit)
+            .collect();
+        if pairs.is_empty() {
+            "-".to_owned()
+        } else {
+            pairs.join(" ")
+        }
     }
 }
 

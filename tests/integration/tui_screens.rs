@@ -454,6 +454,11 @@ fn runs_screen_filters_sorts_compares_and_charts_a_sweep() {
         screen.contains("Sweep") && screen.contains("t1") && screen.contains("t2"),
         "{screen}"
     );
+    // One settings column for any model, from the settings the model offers.
+    assert!(
+        screen.contains("als_rank=2") && screen.contains("als_rank=8"),
+        "{screen}"
+    );
 
     // `/` filters as you type; Esc leaves the filter in place.
     key(&mut app, KeyCode::Char('/'));

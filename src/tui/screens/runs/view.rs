@@ -43,9 +43,7 @@ fn render_table(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
     let header = Row::new(vec![
         "run",
         "model",
-        "rank",
-        "reg",
-        "iter",
+        "settings",
         "P@k",
         "popularity",
         "lift",
@@ -94,9 +92,7 @@ fn render_table(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
             Row::new(vec![
                 format!("{mark}{}", r.id),
                 r.model.clone(),
-                r.param("als_rank"),
-                r.param("reg_param"),
-                r.param("max_iter"),
+                r.settings(3),
                 precision,
                 base,
                 lift,
@@ -115,9 +111,7 @@ fn render_table(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
     let widths = [
         Constraint::Min(16),
         Constraint::Length(12),
-        Constraint::Length(5),
-        Constraint::Length(6),
-        Constraint::Length(5),
+        Constraint::Length(18),
         Constraint::Length(7),
         Constraint::Length(10),
         Constraint::Length(6),
