@@ -41,8 +41,15 @@ pub fn write_eval(r: &EvalReport, out: &mut dyn Write) -> std::io::Result<()> {
         writeln!(out, "{name:<18}{m:>14.4}{b:>14.4}{lift:>10}")?;
     }
     if let (Some(rmse), Some(mae)) = (r.model.rmse, r.model.mae) {
-        writeln!(out, "{:<18}{rmse:>14.4}", "rmse")?;
-        writeln!(out, "{:<18}{mae:>14.4}", "mae")?;
+        // The baseline column holds the mean rating's errors here.
+        let base = |v: Option<f64>| v.map_or_else(String::new, |v| format!("{v:>14.4}"));
+        writeln!(
+            out,
+            "{:<18}{rmse:>14.4}{}  (mean rating)",
+            "rmse",
+            base(r.baseline.rmse)
+        )?;
+        writeln!(out, "{:<18}{mae:>14.4}{}", "mae", base(r.baseline.mae))?;
     }
     if let Some(why) = r.below_baseline() {
         writeln!(out, "WARNING: {why}")?;

@@ -291,7 +291,7 @@ fn write_list(ws: &Workspace, runs: &[RunSummary], out: &mut dyn Write) -> std::
             .is_some_and(|m| m.below_baseline().is_some());
         let status = match (&r.state, &r.error) {
             (RunState::Failed, Some(e)) => format!("failed: {e}"),
-            (s, _) if below => format!("{} ✗ below popularity: do not deploy", s.name()),
+            (s, _) if below => format!("{} ✗ worse than its baseline: do not deploy", s.name()),
             (s, _) if best => format!("{} ★ best of sweep", s.name()),
             (s, _) => s.name().to_owned(),
         };

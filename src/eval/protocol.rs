@@ -91,12 +91,22 @@ impl EvalReport {
         }
     }
 
-    /// Why this model should not be deployed as it is, when it ranks below the popularity
-    /// baseline (precision@k) or predicts ratings worse than it: the sentence every report
-    /// (CLI, Train, Runs) shows in the error colour. `None` when it does at least as well.
+    /// Why this model should not be deployed as it is: a rating predictor whose RMSE is
+    /// above the mean rating's, or a ranker below the popularity baseline's precision@k.
+    /// The sentence every report (CLI, Train, Runs) shows in the error colour; `None` when
+    /// the model does at least as well as its baseline.
     pub fn below_baseline(&self) -> Option<String> {
         if self.users == 0 {
             return None;
+        }
+        // A rating predictor is judged on its ratings, against the mean rating.
+        if let (Some(m), Some(b)) = (self.model.rmse, self.baseline.rmse) {
+            return (m > b).then(|| {
+                format!(
+                    "{} predicts ratings worse than the mean rating: RMSE {m:.4} against {b:.4}; do not deploy it as it is",
+                    self.model_name
+                )
+            });
         }
         if self.model.precision < self.baseline.precision {
             return Some(format!(
@@ -104,13 +114,7 @@ impl EvalReport {
                 self.model_name, self.k, self.model.precision, self.baseline.precision
             ));
         }
-        match (self.model.rmse, self.baseline.rmse) {
-            (Some(m), Some(b)) if m > b => Some(format!(
-                "{} predicts ratings worse than the baseline: RMSE {m:.4} against {b:.4}; do not deploy it as it is",
-                self.model_name
-            )),
-            _ => None,
-        }
+        None
     }
 }
 
@@ -159,6 +163,22 @@ pub fn evaluate(
         model_metrics.rmse = Some((se / n).sqrt());
         model_metrics.mae = Some(ae / n);
     }
+    let mut baseline = ranking_metrics(&popularity, train, test, k, exclude_seen, &popularity);
+    if predict.is_some() {
+        // A rating predictor's baseline is the training ratings' mean for every pair.
+        let (sum, count) = (0..train.rows()).fold((0.0, 0usize), |(s, c), u| {
+            let values = train.row(u).1;
+            (
+                s + values.iter().map(|&v| f64::from(v)).sum::<f64>(),
+                c + values.len(),
+            )
+        });
+        let mean = sum / count.max(1) as f64;
+        let n = test.pairs.len().max(1) as f64;
+        let errors = test.pairs.iter().map(|&(_, _, v)| f64::from(v) - mean);
+        baseline.rmse = Some((errors.clone().map(|e| e * e).sum::<f64>() / n).sqrt());
+        baseline.mae = Some(errors.map(f64::abs).sum::<f64>() / n);
+    }
     EvalReport {
         k,
         users: test.relevant.len(),
@@ -167,7 +187,7 @@ pub fn evaluate(
         seen_pairs_removed: test.seen_pairs_removed,
         model_name: model.kind().name().to_owned(),
         model: model_metrics,
-        baseline: ranking_metrics(&popularity, train, test, k, exclude_seen, &popularity),
+        baseline,
         cold: None,
     }
 }
@@ -203,5 +223,15 @@ mod tests {
         );
         r.model = metrics(0.05);
         assert_eq!(r.below_baseline(), None);
+        // A rating predictor is judged on RMSE against the mean rating, not on ranking.
+        r.model = RankingMetrics {
+            rmse: Some(0.94),
+            ..metrics(0.01)
+        };
+        r.baseline.rmse = Some(1.12);
+        assert_eq!(r.below_baseline(), None);
+        r.model.rmse = Some(1.3);
+        let why = r.below_baseline().unwrap();
+        assert!(why.contains("RMSE 1.3000 against 1.1200"), "{why}");
     }
 }

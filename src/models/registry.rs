@@ -168,6 +168,11 @@ impl ModelParams {
                 for (k, v) in overrides {
                     p.set(k, v)?;
                 }
+                let given: Vec<&str> = (tables.fm.keys().map(String::as_str))
+                    .chain(overrides.iter().map(|(k, _)| k.as_str()))
+                    .filter_map(FmParams::canonical_key)
+                    .collect();
+                super::fm::solver_defaults(&mut p, |key| given.contains(&key));
                 Ok(ModelParams::Fm(p.check()?))
             }
             ModelKind::ItemKnn => {

@@ -497,3 +497,43 @@ fn bench_fm_times_epochs_and_refuses_empty_data() {
         .to_owned();
     assert!(err.contains("num_factors"), "{err}");
 }
+
+/// `--set solver=mcmc` and nothing else: the Gibbs sampler gets enough sweeps by itself
+/// (200 past a burn-in of 10; SageMaker's one epoch used to be refused), and the run beats
+/// the mean rating, which the summary prints beside it.
+#[test]
+fn fm_mcmc_alone_gets_its_sweeps_and_beats_the_mean_rating() {
+    let scratch = Scratch::new();
+    let (train, test) = movielens_split(&scratch);
+    let side = movielens_side_workspace(&scratch);
+    let run = scratch.path("mcmc");
+    let out = scratch
+        .run([
+            "train",
+            "--data",
+            s(&train),
+            "--config",
+            s(&side),
+            "--model",
+            "fm",
+            "--set",
+            "solver=mcmc",
+            "--test",
+            s(&test),
+            "--out",
+            s(&run),
+        ])
+        .ok()
+        .to_owned();
+    let m = metrics(&run);
+    let rmse = m["model"]["rmse"].as_f64().unwrap();
+    let mean = m["baseline"]["rmse"].as_f64().unwrap();
+    assert!(rmse <= 0.95, "RMSE {rmse} (mean rating {mean}): {out}");
+    assert!(mean > 1.0 && rmse < mean, "{m}");
+    assert!(
+        out.contains("(mean rating)") && !out.contains("WARNING"),
+        "{out}"
+    );
+    let toml = std::fs::read_to_string(run.join("run.toml")).unwrap();
+    assert!(toml.contains("epochs = \"200\""), "{toml}");
+}

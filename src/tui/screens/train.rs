@@ -19,7 +19,11 @@ use crate::tui::app::{AppState, Command, Screen, Status};
 #[derive(Debug, Clone, PartialEq)]
 pub enum JobStatus {
     Running,
-    Finished { precision: Option<(f64, f64)> },
+    Finished {
+        precision: Option<(f64, f64)>,
+        /// The model does worse than its baseline ([`crate::eval::EvalReport::below_baseline`]).
+        flagged: bool,
+    },
     Failed(String),
     Cancelled,
 }
@@ -59,9 +63,9 @@ impl TrainJob {
         }
     }
 
-    /// True when the job finished with a model that ranks below popularity.
+    /// True when the job finished with a model that does worse than its baseline.
     pub fn below_baseline(&self) -> bool {
-        matches!(self.status, JobStatus::Finished { precision: Some((m, b)) } if m < b)
+        matches!(self.status, JobStatus::Finished { flagged: true, .. })
     }
 
     /// Seconds left at the current pace, once a sweep is done.
@@ -79,13 +83,14 @@ impl TrainJob {
     pub fn status_text(&self) -> String {
         match &self.status {
             JobStatus::Running => self.stage.clone(),
+            JobStatus::Finished { flagged: true, .. } => {
+                "✗ worse than its baseline: do not deploy".to_owned()
+            }
             JobStatus::Finished {
                 precision: Some((m, b)),
-            } if m < b => format!("below popularity, do not deploy: P@k {m:.4} vs {b:.4}"),
-            JobStatus::Finished {
-                precision: Some((m, b)),
+                ..
             } => format!("done: P@k {m:.4} vs popularity {b:.4}"),
-            JobStatus::Finished { precision: None } => "done".to_owned(),
+            JobStatus::Finished { .. } => "done".to_owned(),
             JobStatus::Failed(e) => format!("failed: {e}"),
             JobStatus::Cancelled => "cancelled".to_owned(),
         }
@@ -191,11 +196,10 @@ impl AppState {
                 }
             }
             JobEvent::Finished { run, dir, .. } => {
+                let metrics = run.metrics.as_ref();
                 job.status = JobStatus::Finished {
-                    precision: run
-                        .metrics
-                        .as_ref()
-                        .map(|m| (m.model.precision, m.baseline.precision)),
+                    precision: metrics.map(|m| (m.model.precision, m.baseline.precision)),
+                    flagged: metrics.is_some_and(|m| m.below_baseline().is_some()),
                 };
                 job.stage = "finished".into();
                 self.status = match run
@@ -233,18 +237,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_run_below_popularity_says_so_and_one_above_does_not() {
+    fn a_run_below_its_baseline_says_so_and_one_above_does_not() {
         let mut job = TrainJob::queued(1, "rp3beta", 0, PathBuf::from("runs/x"));
         job.status = JobStatus::Finished {
             precision: Some((0.02, 0.03)),
+            flagged: true,
         };
         assert!(job.below_baseline());
-        assert!(
-            job.status_text()
-                .contains("below popularity, do not deploy")
-        );
+        assert!(job.status_text().contains("do not deploy"));
         job.status = JobStatus::Finished {
             precision: Some((0.05, 0.03)),
+            flagged: false,
         };
         assert!(!job.below_baseline());
         assert_eq!(job.status_text(), "done: P@k 0.0500 vs popularity 0.0300");

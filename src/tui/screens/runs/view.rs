@@ -72,7 +72,7 @@ fn render_table(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
             let style = if pos == runs.selected {
                 theme::selected()
             } else if below {
-                // A model below popularity is never shown as if it were fine.
+                // A model worse than its baseline is never shown as if it were fine.
                 theme::error()
             } else if r.state == RunState::Finished {
                 Style::new()
@@ -100,7 +100,7 @@ fn render_table(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
                     .as_ref()
                     .map_or_else(|| "-".to_owned(), |m| format!("{:.2}s", m.train_seconds)),
                 if below {
-                    "✗ below pop".to_owned()
+                    "✗ below base".to_owned()
                 } else {
                     format!("{}{}", r.state.name(), if best { " ★" } else { "" })
                 },
