@@ -288,7 +288,7 @@ fn write_list(ws: &Workspace, runs: &[RunSummary], out: &mut dyn Write) -> std::
         let below = r
             .metrics
             .as_ref()
-            .is_some_and(|m| m.below_baseline().is_some());
+            .is_some_and(crate::eval::EvalReport::is_below_baseline);
         let status = match (&r.state, &r.error) {
             (RunState::Failed, Some(e)) => format!("failed: {e}"),
             (s, _) if below => format!("{} ✗ worse than its baseline: do not deploy", s.name()),

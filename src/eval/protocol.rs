@@ -96,25 +96,32 @@ impl EvalReport {
     /// The sentence every report (CLI, Train, Runs) shows in the error colour; `None` when
     /// the model does at least as well as its baseline.
     pub fn below_baseline(&self) -> Option<String> {
-        if self.users == 0 {
+        if !self.is_below_baseline() {
             return None;
         }
         // A rating predictor is judged on its ratings, against the mean rating.
         if let (Some(m), Some(b)) = (self.model.rmse, self.baseline.rmse) {
-            return (m > b).then(|| {
-                format!(
-                    "{} predicts ratings worse than the mean rating: RMSE {m:.4} against {b:.4}; do not deploy it as it is",
-                    self.model_name
-                )
-            });
-        }
-        if self.model.precision < self.baseline.precision {
             return Some(format!(
-                "{} ranks below the popularity baseline: precision@{} {:.4} against {:.4}; do not deploy it as it is",
-                self.model_name, self.k, self.model.precision, self.baseline.precision
+                "{} predicts ratings worse than the mean rating: RMSE {m:.4} against {b:.4}; do not deploy it as it is",
+                self.model_name
             ));
         }
-        None
+        Some(format!(
+            "{} ranks below the popularity baseline: precision@{} {:.4} against {:.4}; do not deploy it as it is",
+            self.model_name, self.k, self.model.precision, self.baseline.precision
+        ))
+    }
+
+    /// True when the model does worse than its baseline: [`EvalReport::below_baseline`]
+    /// without building the sentence (the run tables ask it for every row they draw).
+    pub fn is_below_baseline(&self) -> bool {
+        if self.users == 0 {
+            return false;
+        }
+        match (self.model.rmse, self.baseline.rmse) {
+            (Some(m), Some(b)) => m > b,
+            _ => self.model.precision < self.baseline.precision,
+        }
     }
 }
 
@@ -215,6 +222,7 @@ mod tests {
         };
         let why = r.below_baseline().unwrap();
         assert!(why.contains("precision@10 0.0200 against 0.0300"), "{why}");
+        assert!(r.is_below_baseline());
         r.model = metrics(0.03);
         assert_eq!(
             r.below_baseline(),
@@ -230,7 +238,9 @@ mod tests {
         };
         r.baseline.rmse = Some(1.12);
         assert_eq!(r.below_baseline(), None);
+        assert!(!r.is_below_baseline());
         r.model.rmse = Some(1.3);
+        assert!(r.is_below_baseline());
         let why = r.below_baseline().unwrap();
         assert!(why.contains("RMSE 1.3000 against 1.1200"), "{why}");
     }

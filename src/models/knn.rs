@@ -58,7 +58,7 @@ impl ItemKnnModel {
             user_items,
             item_users,
             neighbours,
-            |_, v, w| v * w,
+            |_, _, v, w| v * w,
             |i, j, dot| dot / (norms[i] * norms[j as usize]).max(f32::MIN_POSITIVE),
         );
         Self::from_rows(ModelKind::ItemKnn, n_items, rows)
@@ -85,14 +85,14 @@ impl ItemKnnModel {
 }
 
 /// Each product's neighbour row, for every neighbourhood model: for product `i`, the sum
-/// over its buyers `u` of `step(i, v, w)` (`v` the buyer's value for `i`, `w` their value
+/// over its buyers `u` of `step(i, u, v, w)` (`v` the buyer's value for `i`, `w` their value
 /// for product `j`) for every other product `j` they bought, then `finish(i, j, sum)`;
 /// the `keep` highest kept, sorted by product. Rows are computed in parallel.
 pub(crate) fn neighbour_rows(
     user_items: &CsrMatrix,
     item_users: &CsrMatrix,
     keep: usize,
-    step: impl Fn(usize, f32, f32) -> f32 + Sync,
+    step: impl Fn(usize, u32, f32, f32) -> f32 + Sync,
     finish: impl Fn(usize, u32, f32) -> f32 + Sync,
 ) -> Vec<Vec<(u32, f32)>> {
     let n_items = item_users.rows();
@@ -109,7 +109,7 @@ pub(crate) fn neighbour_rows(
                             if acc[j as usize] == 0.0 {
                                 touched.push(j);
                             }
-                            acc[j as usize] += step(i, v, w);
+                            acc[j as usize] += step(i, u, v, w);
                         }
                     }
                 }

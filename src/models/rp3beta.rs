@@ -93,15 +93,6 @@ impl Rp3BetaParams {
     }
 }
 
-/// `user_items` with every purchase of customer `u` set to `weight[u]`.
-fn weighted_by(user_items: &CsrMatrix, weight: &[f32]) -> CsrMatrix {
-    let mut triplets = Vec::with_capacity(user_items.nnz());
-    for (u, &w) in weight.iter().enumerate() {
-        triplets.extend(user_items.row(u).0.iter().map(|&j| (u as u32, j, w)));
-    }
-    CsrMatrix::from_triplets(user_items.rows(), user_items.cols(), &triplets)
-}
-
 /// Fits RP3beta on the purchase matrix `user_items` (and its transpose `item_users`);
 /// a purchase counts once whatever its quantity, as in the paper.
 pub fn fit(user_items: &CsrMatrix, item_users: &CsrMatrix, p: Rp3BetaParams) -> ItemKnnModel {
@@ -115,13 +106,11 @@ pub fn fit(user_items: &CsrMatrix, item_users: &CsrMatrix, p: Rp3BetaParams) -> 
         .map(|j| (item_users.row_nnz(j).max(1) as f32).powf(-p.beta))
         .collect();
     let to_user: Vec<f32> = (0..n_items).map(|i| step(item_users.row_nnz(i))).collect();
-    // The shared row builder sees a buyer only through their value for each product, so
-    // the buyer's step (u → j) travels as that value.
     let rows = super::knn::neighbour_rows(
-        &weighted_by(user_items, &from_user),
+        user_items,
         item_users,
         p.neighbours,
-        |i, _, w| to_user[i] * w,
+        |i, u, _, _| to_user[i] * from_user[u as usize],
         |_, j, walked| walked * penalty[j as usize],
     );
     ItemKnnModel::from_rows(ModelKind::Rp3Beta, n_items, rows)

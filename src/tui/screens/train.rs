@@ -199,7 +199,7 @@ impl AppState {
                 let metrics = run.metrics.as_ref();
                 job.status = JobStatus::Finished {
                     precision: metrics.map(|m| (m.model.precision, m.baseline.precision)),
-                    flagged: metrics.is_some_and(|m| m.below_baseline().is_some()),
+                    flagged: metrics.is_some_and(crate::eval::EvalReport::is_below_baseline),
                 };
                 job.stage = "finished".into();
                 self.status = match run

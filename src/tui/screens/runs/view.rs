@@ -68,7 +68,7 @@ fn render_table(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
             let below = r
                 .metrics
                 .as_ref()
-                .is_some_and(|m| m.below_baseline().is_some());
+                .is_some_and(crate::eval::EvalReport::is_below_baseline);
             let style = if pos == runs.selected {
                 theme::selected()
             } else if below {
