@@ -6,13 +6,14 @@
 //! lists the models, so a new model plugs into every one of them at once. Models live in their own folders:
 //! [`als`] (implicit and explicit ALS), [`popularity`] (the baseline every report shows),
 //! [`knn`] (item-item cosine neighbours), [`rp3beta`] (a popularity-penalised random
-//! walk over the same neighbourhoods), [`fm`] (factorization machines with side
-//! features).
+//! walk over the same neighbourhoods), [`ease`] (one closed-form regression of every
+//! product on the others), [`fm`] (factorization machines with side features).
 
 pub mod als;
 pub mod arrays;
 #[cfg(test)]
 pub(crate) mod contract_tests;
+pub mod ease;
 pub mod fit;
 pub mod fm;
 pub mod hyper;

@@ -39,6 +39,7 @@ pub(crate) fn every_model() -> Vec<ModelParams> {
         with(ModelKind::Als, &[("als_rank", 4), ("max_iter", 4)]),
         with(ModelKind::AlsExplicit, &[("als_rank", 4), ("max_iter", 4)]),
         with(ModelKind::Fm, &[("num_factors", 4), ("epochs", 4)]),
+        with(ModelKind::Ease, &[("lambda", 5), ("neighbours", 8)]),
         with(ModelKind::Rp3Beta, &[("neighbours", 5)]),
         with(ModelKind::Popularity, &[]),
         with(ModelKind::ItemKnn, &[("neighbours", 5)]),

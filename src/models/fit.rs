@@ -68,6 +68,18 @@ pub enum FitError {
     /// training data it cannot use.
     #[error(transparent)]
     Fm(FmFitError),
+    /// A model with dense per-product matrices asked to fit a catalogue that would not fit
+    /// in memory.
+    #[error(
+        "{model} cannot fit {items} products: its dense matrices would take {needed:.1} GB, and it refuses above {limit} products; {advice}"
+    )]
+    TooLarge {
+        model: &'static str,
+        items: usize,
+        limit: usize,
+        needed: f64,
+        advice: &'static str,
+    },
 }
 
 impl FitError {
@@ -75,7 +87,7 @@ impl FitError {
     /// cancel or the machine.
     pub fn is_input_error(&self) -> bool {
         match self {
-            FitError::Diverged { .. } => true,
+            FitError::Diverged { .. } | FitError::TooLarge { .. } => true,
             FitError::Fm(e) => e.is_input_error(),
             FitError::Cancelled { .. } | FitError::Threads(_) => false,
         }

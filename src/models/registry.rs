@@ -17,6 +17,7 @@ use super::model::TrainedModel;
 use super::{AlsModel, FmModel, ItemKnnModel, PopularityModel};
 use crate::data::LoadError;
 use crate::models::als::{AlsParams, ValidAlsParams};
+use crate::models::ease::EaseParams;
 use crate::models::fm::{FmParams, ValidFmParams};
 use crate::models::rp3beta::Rp3BetaParams;
 
@@ -37,14 +38,17 @@ pub enum ModelKind {
     /// A three-step random walk with a popularity penalty over item neighbourhoods.
     #[serde(rename = "rp3beta")]
     Rp3Beta,
+    /// One closed-form regression of every product on the others (EASE^R).
+    Ease,
 }
 
 impl ModelKind {
     /// Every kind, in menu order.
-    pub const ALL: [ModelKind; 6] = [
+    pub const ALL: [ModelKind; 7] = [
         ModelKind::Als,
         ModelKind::AlsExplicit,
         ModelKind::Fm,
+        ModelKind::Ease,
         ModelKind::Rp3Beta,
         ModelKind::Popularity,
         ModelKind::ItemKnn,
@@ -59,6 +63,7 @@ impl ModelKind {
             ModelKind::ItemKnn => "item-knn",
             ModelKind::Fm => "fm",
             ModelKind::Rp3Beta => "rp3beta",
+            ModelKind::Ease => "ease",
         }
     }
 
@@ -71,6 +76,7 @@ impl ModelKind {
             ModelKind::ItemKnn => "baseline: products bought with the customer's",
             ModelKind::Fm => "factorization machine with the side features",
             ModelKind::Rp3Beta => "purchases: item neighbours that penalise bestsellers",
+            ModelKind::Ease => "purchases: one closed-form solve, strong up to 25k products",
         }
     }
 
@@ -82,6 +88,7 @@ impl ModelKind {
             ModelKind::Fm => super::fm::SETTINGS,
             ModelKind::ItemKnn => super::knn::SETTINGS,
             ModelKind::Rp3Beta => super::rp3beta::SETTINGS,
+            ModelKind::Ease => super::ease::SETTINGS,
             ModelKind::Popularity => &[],
         }
     }
@@ -91,7 +98,11 @@ impl ModelKind {
     pub const fn sweep_keys(self) -> &'static [&'static str] {
         match self {
             ModelKind::Als | ModelKind::AlsExplicit => &["als_rank", "reg_param"],
-            ModelKind::Fm | ModelKind::ItemKnn | ModelKind::Popularity | ModelKind::Rp3Beta => &[],
+            ModelKind::Fm
+            | ModelKind::ItemKnn
+            | ModelKind::Popularity
+            | ModelKind::Rp3Beta
+            | ModelKind::Ease => &[],
         }
     }
 
@@ -137,6 +148,7 @@ pub enum ModelParams {
         neighbours: usize,
     },
     Rp3Beta(Rp3BetaParams),
+    Ease(EaseParams),
     Popularity,
 }
 
@@ -195,6 +207,7 @@ impl ModelParams {
                 Ok(ModelParams::ItemKnn { neighbours })
             }
             ModelKind::Rp3Beta => Ok(ModelParams::Rp3Beta(Rp3BetaParams::parse(overrides)?)),
+            ModelKind::Ease => Ok(ModelParams::Ease(EaseParams::parse(overrides)?)),
             ModelKind::Popularity => match overrides.first() {
                 Some((key, _)) => Err(ParamsError::UnknownKey {
                     model: "popularity",
@@ -233,6 +246,7 @@ impl ModelParams {
             ModelParams::Fm(_) => ModelKind::Fm,
             ModelParams::ItemKnn { .. } => ModelKind::ItemKnn,
             ModelParams::Rp3Beta(_) => ModelKind::Rp3Beta,
+            ModelParams::Ease(_) => ModelKind::Ease,
             ModelParams::Popularity => ModelKind::Popularity,
         }
     }
@@ -244,6 +258,7 @@ impl ModelParams {
             ModelParams::Fm(p) => p.to_strings(),
             ModelParams::ItemKnn { neighbours } => [("neighbours", neighbours.to_string())].into(),
             ModelParams::Rp3Beta(p) => p.to_strings(),
+            ModelParams::Ease(p) => p.to_strings(),
             ModelParams::Popularity => BTreeMap::new(),
         };
         strings
@@ -296,6 +311,9 @@ impl ModelParams {
             )),
             ModelParams::Rp3Beta(p) => {
                 TrainedModel::new(super::rp3beta::fit(input.user_items, input.item_users, *p))
+            }
+            ModelParams::Ease(p) => {
+                TrainedModel::new(super::ease::fit(input.item_users, input.user_items, *p)?)
             }
             ModelParams::Popularity => TrainedModel::new(PopularityModel::fit(input.user_items)),
         })
@@ -361,7 +379,7 @@ pub fn load(
             TrainedModel::new(AlsModel::load(settings, users, items, arrays)?)
         }
         ModelKind::Fm => TrainedModel::new(FmModel::load(settings, users, items, arrays)?),
-        ModelKind::ItemKnn | ModelKind::Rp3Beta => {
+        ModelKind::ItemKnn | ModelKind::Rp3Beta | ModelKind::Ease => {
             TrainedModel::new(ItemKnnModel::load(kind, items, arrays)?)
         }
         ModelKind::Popularity => TrainedModel::new(PopularityModel::load(items, arrays)?),

@@ -43,6 +43,18 @@ fn als_beats_popularity_on_online_retail_new_purchases() {
     assert!(toml.contains("als_rank = \"64\""), "{toml}");
 }
 
+/// EASE with no settings, on the same split: one closed-form solve, above ALS's
+/// defaults and above the best of a 16-config grid of the Python library `implicit`
+/// (0.0754, `scripts/peer_implicit.py`).
+#[test]
+fn ease_defaults_beat_the_implicit_peer_on_online_retail_new_purchases() {
+    let (m, toml) = train_on_online_retail(&Scratch::new(), "ease");
+    let p = m["model"]["precision"].as_f64().unwrap();
+    assert!(m["users"].as_u64().unwrap() > 1000, "{m}");
+    assert!(p >= 0.0754, "precision@10 {p:.4}: {m}");
+    assert!(toml.contains("lambda = \"500\""), "{toml}");
+}
+
 /// RP3beta with no settings, on the same split as ALS above: its defaults were chosen for
 /// purchase logs like this one, and it must stay well clear of popularity (0.031) and of
 /// the collapse that a too-strong popularity penalty causes (0.02).
