@@ -27,6 +27,7 @@ mod search_cmd;
 mod serve_cmd;
 mod sweep_cmd;
 mod train;
+mod tune_cmd;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -71,6 +72,9 @@ pub enum Command {
     /// Find products by stock code or description, customers by id or country.
     #[command(subcommand)]
     Search(search_cmd::SearchCommand),
+    /// Search models and settings within a time budget; the best is written as a run,
+    /// tested once on a period the search never saw.
+    Tune(tune_cmd::TuneArgs),
     /// Try many hyperparameter configurations; every trial is a run, the best is tested.
     Sweep(sweep_cmd::SweepArgs),
     /// The runs of a workspace: list, compare, replay.
@@ -186,6 +190,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<()> {
         Some(Command::Bench(cmd)) => bench::run(cmd, out),
         Some(Command::Runs(cmd)) => runs_cmd::run(&cmd, out),
         Some(Command::Sweep(args)) => sweep_cmd::run(&args, out),
+        Some(Command::Tune(args)) => tune_cmd::run(&args, out),
         Some(Command::Export(args)) => export_cmd::run(&args, out),
         Some(Command::Import(cmd)) => import_cmd::run(&cmd, out),
         Some(Command::Serve(args)) => serve_cmd::run(&args, out),

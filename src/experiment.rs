@@ -8,6 +8,8 @@
 mod lifecycle;
 mod steps;
 
+pub(crate) use steps::hold_out;
+
 pub use lifecycle::{RunError, Source, chain_text, log_line, train_into};
 
 use std::ops::ControlFlow;
@@ -177,7 +179,7 @@ impl TrainSpec {
 
 /// The side-feature blocks of a training matrix: the workspace's side columns when
 /// `columns`, and `rfm_bands` recency / frequency / monetary bands.
-fn side_features(
+pub(crate) fn side_features(
     spec: &TrainSpec,
     lines: &Transactions,
     matrix: &Interactions,
@@ -329,6 +331,7 @@ pub fn train_on(
         holdout: spec.holdout.label(),
         k: spec.k,
         sweep: None,
+        tune: None,
     };
     let train_times = pair_last_purchase(
         &train_lines,

@@ -12,6 +12,7 @@ pub mod indexing;
 pub mod profiling;
 pub mod sweeping;
 pub mod training;
+pub mod tuning;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -48,6 +49,11 @@ pub enum JobEvent {
         elapsed: Duration,
         /// The validation metric's name and value, for models that have one (FM).
         validation: Option<(&'static str, f64)>,
+    },
+    /// A tune finished a trial.
+    Trial {
+        id: JobId,
+        trial: Box<crate::store::TrialRecord>,
     },
     /// How far loading the data has come.
     Loading {
@@ -128,6 +134,7 @@ impl JobEvent {
             JobEvent::Started { id, .. }
             | JobEvent::Stage { id, .. }
             | JobEvent::Progress { id, .. }
+            | JobEvent::Trial { id, .. }
             | JobEvent::Loading { id, .. }
             | JobEvent::Profiled { id, .. }
             | JobEvent::Finished { id, .. }

@@ -23,6 +23,7 @@ pub mod serve;
 pub mod store;
 pub mod sweep;
 pub mod tui;
+pub mod tune;
 pub mod workspace;
 
 pub use error::{Error, Result};

@@ -23,6 +23,7 @@ pub mod model;
 pub mod popularity;
 pub mod registry;
 pub mod rp3beta;
+pub mod tuning;
 
 pub use als::AlsModel;
 pub use arrays::{ArrayError, ArrayReader, ArrayWriter};

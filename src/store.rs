@@ -14,6 +14,6 @@ pub mod run_dir;
 pub mod status;
 pub mod writer;
 
-pub use run_dir::{FORMAT_VERSION, Run, RunMeta, StoreError, SweepTag};
+pub use run_dir::{FORMAT_VERSION, Run, RunMeta, StoreError, SweepTag, TrialRecord, TuneTag};
 pub use status::{RunState, RunStatus};
 pub use writer::RunWriter;

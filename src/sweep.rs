@@ -57,6 +57,22 @@ impl Metric {
         })
     }
 
+    /// Parses `name` or `name@k` (`ndcg@10`): the metric and the list length, if given.
+    pub fn parse_at(text: &str) -> Result<(Self, Option<usize>), ParamsError> {
+        let Some((name, k)) = text.split_once('@') else {
+            return Ok((Self::parse(text)?, None));
+        };
+        let metric = Self::parse(name)?;
+        match k.trim().parse::<usize>() {
+            Ok(k) if k > 0 => Ok((metric, Some(k))),
+            _ => Err(ParamsError::BadValue {
+                key: "--metric".into(),
+                value: text.to_owned(),
+                expected: "a metric and a list length above 0, e.g. ndcg@10",
+            }),
+        }
+    }
+
     /// The name in reports.
     pub fn name(self) -> &'static str {
         match self {

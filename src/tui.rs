@@ -84,8 +84,13 @@ impl Runtime {
         }
         for command in commands {
             let command = match command {
-                c @ (Command::Train { .. } | Command::Sweep { .. }) if self.training.is_some() => {
-                    let (Command::Train { id, .. } | Command::Sweep { id, .. }) = &c else {
+                c @ (Command::Train { .. } | Command::Sweep { .. } | Command::Tune { .. })
+                    if self.training.is_some() =>
+                {
+                    let (Command::Train { id, .. }
+                    | Command::Sweep { id, .. }
+                    | Command::Tune { id, .. }) = &c
+                    else {
                         continue;
                     };
                     let _ = self.tx.send(AppEvent::Job(JobEvent::Stage {
@@ -97,13 +102,16 @@ impl Runtime {
                 }
                 Command::Cancel(id) if self.queued(id) => {
                     self.queue
-                        .retain(|c| !matches!(c, Command::Train { id: q, .. } | Command::Sweep { id: q, .. } if *q == id));
+                        .retain(|c| !matches!(c, Command::Train { id: q, .. } | Command::Sweep { id: q, .. } | Command::Tune { id: q, .. } if *q == id));
                     let _ = self.tx.send(AppEvent::Job(JobEvent::Cancelled { id }));
                     continue;
                 }
                 other => other,
             };
-            if let Command::Train { id, .. } | Command::Sweep { id, .. } = &command {
+            if let Command::Train { id, .. }
+            | Command::Sweep { id, .. }
+            | Command::Tune { id, .. } = &command
+            {
                 self.training = Some(*id);
             }
             let started = match command {
@@ -136,6 +144,13 @@ impl Runtime {
                         continue;
                     }
                     jobs::sweeping::spawn_sweep(id, app.workspace.clone(), *spec, self.sink())
+                        .map(Some)
+                }
+                Command::Tune { id, spec } => {
+                    if !self.take_lock(app, id) {
+                        continue;
+                    }
+                    jobs::tuning::spawn_tune(id, app.workspace.clone(), *spec, self.sink())
                         .map(Some)
                 }
                 Command::LoadRun { id, dir } => {
@@ -191,7 +206,7 @@ impl Runtime {
 
     fn queued(&self, id: jobs::JobId) -> bool {
         self.queue.iter().any(
-            |c| matches!(c, Command::Train { id: q, .. } | Command::Sweep { id: q, .. } if *q == id),
+            |c| matches!(c, Command::Train { id: q, .. } | Command::Sweep { id: q, .. } | Command::Tune { id: q, .. } if *q == id),
         )
     }
 

@@ -8,9 +8,11 @@ use anyhow::Context;
 
 use super::LoadArgs;
 use super::report::write_eval;
+use crate::config::WorkspaceConfig;
 use crate::experiment::{Holdout, RunError, Source, Stage, TrainSpec, log_line, train_into};
 use crate::models::ModelKind;
 use crate::models::hyper::parse_assignment;
+use crate::workspace::Workspace;
 
 /// Arguments of `latent train`.
 #[derive(Debug, clap::Args)]
@@ -27,15 +29,8 @@ pub struct TrainArgs {
     /// or its [fm] with --model fm).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,
-    /// Evaluate on this test file (same mapping and cleaning).
-    #[arg(long, value_name = "FILE", group = "holdout")]
-    pub test: Option<PathBuf>,
-    /// Hold out the last N days of the data and evaluate on them.
-    #[arg(long, value_name = "N", group = "holdout")]
-    pub test_last_days: Option<u32>,
-    /// With --test-last-days: only pairs the customer had not bought before count.
-    #[arg(long)]
-    pub new_items_only: bool,
+    #[command(flatten)]
+    pub holdout: HoldoutArgs,
     /// List length for the evaluation.
     #[arg(long, default_value_t = 10)]
     pub k: usize,
@@ -48,35 +43,72 @@ pub struct TrainArgs {
     pub workspace: Option<PathBuf>,
 }
 
-/// Parses a model name for clap.
+/// Where the test data comes from, as `train` and `tune` take it.
+#[derive(Debug, clap::Args)]
+pub struct HoldoutArgs {
+    /// Evaluate on this test file (same mapping and cleaning).
+    #[arg(long, value_name = "FILE", group = "holdout")]
+    pub test: Option<PathBuf>,
+    /// Hold out the last N days of the data and evaluate on them.
+    #[arg(long, value_name = "N", group = "holdout")]
+    pub test_last_days: Option<u32>,
+    /// With --test-last-days: only pairs the customer had not bought before count.
+    #[arg(long)]
+    pub new_items_only: bool,
+}
+
+impl HoldoutArgs {
+    pub fn holdout(&self) -> Holdout {
+        match (&self.test, self.test_last_days) {
+            (Some(path), _) => Holdout::File(path.clone()),
+            (None, Some(days)) => Holdout::LastDays {
+                days,
+                new_items_only: self.new_items_only,
+            },
+            (None, None) => Holdout::None,
+        }
+    }
+}
+
+/// The workspace `--workspace` names (opened) and the configuration to train with: its
+/// `workspace.toml`, or `--config`'s.
+pub fn workspace_config(
+    workspace: Option<&std::path::Path>,
+    load: &LoadArgs,
+) -> anyhow::Result<(Option<Workspace>, WorkspaceConfig)> {
+    let workspace = workspace.map(Workspace::open).transpose()?;
+    let config = match &workspace {
+        Some(ws) => {
+            let mut load = load.clone();
+            load.config = Some(ws.config_path.clone());
+            load.workspace()?
+        }
+        None => load.workspace()?,
+    };
+    Ok((workspace, config))
+}
+
+/// Parses a model name for clap; a typo is answered with the nearest name.
 pub fn parse_model(text: &str) -> Result<ModelKind, String> {
-    ModelKind::parse(text).ok_or_else(|| {
-        format!(
-            "unknown model '{text}': choose one of {}",
-            ModelKind::ALL
-                .iter()
-                .map(|k| k.name())
-                .collect::<Vec<_>>()
-                .join(", ")
-        )
-    })
+    ModelKind::parse(text).ok_or_else(|| unknown_model(text, &[]))
+}
+
+/// Why `text` names no model: the nearest of the model names and `extra` ones, or all.
+pub fn unknown_model(text: &str, extra: &[&'static str]) -> String {
+    let names: Vec<&str> = ModelKind::ALL
+        .iter()
+        .map(|k| k.name())
+        .chain(extra.iter().copied())
+        .collect();
+    match crate::models::hyper::nearest(text, &names) {
+        Some(near) => format!("unknown model '{text}': did you mean '{near}'?"),
+        None => format!("unknown model '{text}': choose one of {}", names.join(", ")),
+    }
 }
 
 /// Runs `latent train`.
 pub fn run(args: &TrainArgs, out: &mut dyn Write) -> anyhow::Result<()> {
-    let workspace = args
-        .workspace
-        .as_deref()
-        .map(crate::workspace::Workspace::open)
-        .transpose()?;
-    let config = match &workspace {
-        Some(ws) => {
-            let mut load = args.load.clone();
-            load.config = Some(ws.config_path.clone());
-            load.workspace()?
-        }
-        None => args.load.workspace()?,
-    };
+    let (workspace, config) = workspace_config(args.workspace.as_deref(), &args.load)?;
     let data = config.data_path(args.data.as_deref())?;
     let overrides = args
         .set
@@ -90,14 +122,7 @@ pub fn run(args: &TrainArgs, out: &mut dyn Write) -> anyhow::Result<()> {
             range: "at least 1".into()
         });
     }
-    let holdout = match (&args.test, args.test_last_days) {
-        (Some(path), _) => Holdout::File(path.clone()),
-        (None, Some(days)) => Holdout::LastDays {
-            days,
-            new_items_only: args.new_items_only,
-        },
-        (None, None) => Holdout::None,
-    };
+    let holdout = args.holdout.holdout();
     // Bad hyperparameters or a missing file are refused before a run folder exists.
     let spec = TrainSpec::new(config, data, args.model, &overrides, holdout, args.k)?;
     if !spec.data.exists() {

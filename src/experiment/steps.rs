@@ -13,7 +13,7 @@ use crate::models::registry::SettingTable;
 use crate::models::{FitInput, ModelParams, TrainedModel};
 
 /// The training lines and, when `holdout` asks for them, the test lines.
-pub(super) fn hold_out(
+pub(crate) fn hold_out(
     holdout: &Holdout,
     transactions: &Transactions,
     load: &LoadSpec,

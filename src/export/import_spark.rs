@@ -428,6 +428,7 @@ pub fn import_spark_model(dir: &Path, opts: &ImportOptions) -> Result<Imported, 
         holdout: format!("spark-model:{}", dir.display()),
         k: config.recommend.reco_item,
         sweep: None,
+        tune: None,
     };
     tracing::info!(
         users = users.len(),

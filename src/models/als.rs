@@ -18,8 +18,25 @@ pub use params::{AlsParams, Convention, SolverKind, ValidAlsParams};
 pub use solver::{EpochReport, FitError};
 
 use crate::models::hyper::Setting;
+use crate::models::tuning::{Dimension, Range};
 
 /// What the Tune form offers of ALS (implicit and explicit).
+/// Where `latent tune` moves implicit ALS.
+pub const SEARCH: &[Dimension] = &[
+    Dimension::new("als_rank", Range::LogInt(16, 192)),
+    Dimension::new("reg_param", Range::Log(1e-3, 1.0)),
+    Dimension::new("alpha", Range::Log(0.1, 40.0)),
+    Dimension::new("max_iter", Range::Int(5, 30)),
+    Dimension::new("convention", Range::Choice(&["spark", "implicit"])),
+];
+
+/// Where `latent tune` moves explicit ALS: ratings want fewer factors and more shrinkage.
+pub const SEARCH_EXPLICIT: &[Dimension] = &[
+    Dimension::new("als_rank", Range::LogInt(4, 64)),
+    Dimension::new("reg_param", Range::Log(0.01, 1.0)),
+    Dimension::new("max_iter", Range::Int(5, 25)),
+];
+
 pub const SETTINGS: &[Setting] = &[
     Setting::text(
         "als_rank",

@@ -305,3 +305,23 @@ fn every_models_settings_round_trip_through_text_and_serde() {
     let e = toml::from_str::<ModelParams>(bad).unwrap_err().to_string();
     assert!(e.contains("als_rank"), "{e}");
 }
+
+#[test]
+fn every_search_space_draws_settings_the_model_accepts() {
+    for params in every_model() {
+        let kind = params.kind();
+        for d in kind.search_space() {
+            for u in [0.0, 0.37, 0.5, 1.0] {
+                let set = [(d.key.to_owned(), RawValue::Text(d.value_at(u)))];
+                let drawn = params.with_overrides(&set);
+                assert!(drawn.is_ok(), "{kind:?} {} at {u}: {drawn:?}", d.key);
+                let kept = drawn.unwrap().to_strings();
+                assert!(
+                    kept.contains_key(d.key),
+                    "{kind:?} keeps {} as {kept:?}",
+                    d.key
+                );
+            }
+        }
+    }
+}

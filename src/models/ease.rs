@@ -22,6 +22,7 @@ use super::ModelKind;
 use super::fit::FitError;
 use super::hyper::{ParamsError, RawValue, Setting, check_range, nearest};
 use super::knn::ItemKnnModel;
+use super::tuning::{Dimension, Range};
 use crate::data::CsrMatrix;
 
 /// What the Tune form offers of EASE.
@@ -36,6 +37,12 @@ pub const SETTINGS: &[Setting] = &[
         "neighbours",
         "largest weights kept per product, 1..=100000",
     ),
+];
+
+/// Where `latent tune` moves EASE.
+pub const SEARCH: &[Dimension] = &[
+    Dimension::new("lambda", Range::Log(10.0, 10_000.0)),
+    Dimension::new("neighbours", Range::LogInt(50, 2000)),
 ];
 
 /// The largest catalogue EASE takes: three dense `n × n` matrices of 4-byte floats (the

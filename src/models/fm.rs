@@ -27,8 +27,18 @@ pub use params::{FmParams, FmSolver, PredictorType, ValidFmParams};
 pub use space::{FeatureBlock, FeatureGroup, FeatureSpace};
 
 use crate::models::hyper::Setting;
+use crate::models::tuning::{Dimension, Range};
 
 /// What the Tune form offers of the factorization machine.
+/// Where `latent tune` moves a factorization machine; the solver's own defaults keep
+/// the number of passes (200 MCMC draws, for one).
+pub const SEARCH: &[Dimension] = &[
+    Dimension::new("num_factors", Range::LogInt(4, 64)),
+    Dimension::new("factors_lr", Range::Log(1e-4, 0.1)),
+    Dimension::new("factors_wd", Range::Log(1e-6, 0.1)),
+    Dimension::new("linear_lr", Range::Log(1e-4, 0.1)),
+];
+
 pub const SETTINGS: &[Setting] = &[
     Setting::text(
         "num_factors",

@@ -13,6 +13,7 @@ use rayon::prelude::*;
 use super::arrays::{ArrayError, ArrayReader, ArrayWriter};
 use super::hyper::Setting;
 use super::model::{Model, ModelExplanation, NewCustomerFacts, Prepared, Subject};
+use super::tuning::{Dimension, Range};
 use super::{ModelKind, Recommender};
 use crate::data::CsrMatrix;
 
@@ -22,6 +23,9 @@ pub const SETTINGS: &[Setting] = &[Setting::text(
     "neighbours",
     "similar products kept per product, 1..=100000; fewer is faster and more specific",
 )];
+
+/// Where `latent tune` moves item-kNN.
+pub const SEARCH: &[Dimension] = &[Dimension::new("neighbours", Range::LogInt(5, 1000))];
 
 /// Sparse top-N item similarities.
 #[derive(Debug, Clone, PartialEq)]

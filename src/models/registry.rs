@@ -106,6 +106,35 @@ impl ModelKind {
         }
     }
 
+    /// Where `latent tune` moves this kind's settings; empty for kinds with nothing to
+    /// tune.
+    pub const fn search_space(self) -> &'static [super::tuning::Dimension] {
+        match self {
+            ModelKind::Als => super::als::SEARCH,
+            ModelKind::AlsExplicit => super::als::SEARCH_EXPLICIT,
+            ModelKind::Fm => super::fm::SEARCH,
+            ModelKind::ItemKnn => super::knn::SEARCH,
+            ModelKind::Rp3Beta => super::rp3beta::SEARCH,
+            ModelKind::Ease => super::ease::SEARCH,
+            ModelKind::Popularity => &[],
+        }
+    }
+
+    /// The kinds `latent tune --model auto` chooses among, strongest first: those for
+    /// purchases, or for ratings.
+    pub fn tuned_by_auto(ratings: bool) -> &'static [ModelKind] {
+        if ratings {
+            &[ModelKind::AlsExplicit, ModelKind::Fm]
+        } else {
+            &[
+                ModelKind::Ease,
+                ModelKind::Als,
+                ModelKind::Rp3Beta,
+                ModelKind::ItemKnn,
+            ]
+        }
+    }
+
     /// Parses a name from [`ModelKind::name`].
     pub fn parse(text: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|k| k.name() == text)

@@ -14,6 +14,7 @@ use std::collections::BTreeMap;
 use super::ModelKind;
 use super::hyper::{ParamsError, RawValue, Setting, check_range, nearest};
 use super::knn::ItemKnnModel;
+use super::tuning::{Dimension, Range};
 use crate::data::CsrMatrix;
 
 /// What the Tune form offers of RP3beta.
@@ -33,6 +34,13 @@ pub const SETTINGS: &[Setting] = &[
         "neighbours",
         "products kept per product, 1..=100000; fewer is faster and more specific",
     ),
+];
+
+/// Where `latent tune` moves RP3beta: past `beta` 0.9 rare products take the lists over.
+pub const SEARCH: &[Dimension] = &[
+    Dimension::new("alpha", Range::Linear(0.2, 1.6)),
+    Dimension::new("beta", Range::Linear(0.0, 0.9)),
+    Dimension::new("neighbours", Range::LogInt(20, 1000)),
 ];
 
 /// RP3beta's settings, checked.

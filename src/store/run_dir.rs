@@ -123,6 +123,44 @@ pub struct RunMeta {
     /// Set when the run belongs to a hyperparameter sweep.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sweep: Option<SweepTag>,
+    /// Set when `latent tune` chose this run's model and settings: how, and every trial.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tune: Option<TuneTag>,
+}
+
+/// How `latent tune` chose a run: the search, and every trial it scored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TuneTag {
+    /// The metric trials were compared on, e.g. `precision@10`.
+    pub metric: String,
+    /// The inner validation split: its window and how many customers it scored.
+    pub validation: String,
+    /// Why the run's test metrics are honest, in words for the reader of `run.toml`.
+    pub selection: String,
+    pub seed: u64,
+    pub budget_seconds: f64,
+    /// True when the search was cancelled and the best so far was kept.
+    #[serde(default)]
+    pub cancelled: bool,
+    /// The trial whose model and settings this run retrained (1-based).
+    pub best_trial: usize,
+    pub trials: Vec<TrialRecord>,
+}
+
+/// One configuration `latent tune` tried.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrialRecord {
+    /// 1-based, in the order tried.
+    pub trial: usize,
+    pub model: ModelKind,
+    pub settings: BTreeMap<String, String>,
+    /// The metric on the validation split; none when the trial failed or was stopped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub validation: Option<f64>,
+    /// Fit and scoring time.
+    pub seconds: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 /// A run's place in a sweep.

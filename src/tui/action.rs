@@ -22,6 +22,7 @@ pub enum Action {
     Search,
     Train,
     Sweep,
+    AutoTune,
     NextPreset,
     Left,
     Right,
@@ -102,6 +103,13 @@ pub const BINDINGS: &[(Action, &str, char, &[Screen], &str)] = &[
         "sweep rank and reg_param",
     ),
     (
+        Action::AutoTune,
+        "tune",
+        'a',
+        &[Screen::Tune],
+        "search models and settings for 60 s, test the best once",
+    ),
+    (
         Action::NextPreset,
         "next_preset",
         'p',
@@ -147,7 +155,7 @@ pub const BINDINGS: &[(Action, &str, char, &[Screen], &str)] = &[
         Action::Sort,
         "sort",
         's',
-        &[Screen::Runs],
+        &[Screen::Runs, Screen::Train],
         "the next sort order",
     ),
     (

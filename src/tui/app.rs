@@ -23,7 +23,7 @@ use super::screens::data::ProductsView;
 use super::screens::export::ExportState;
 use super::screens::inspect::InspectState;
 use super::screens::runs::RunsState;
-pub use super::screens::train::{JobStatus, TrainJob};
+pub use super::screens::train::{JobStatus, TrainJob, TrialOrder};
 use super::screens::tune::form::TuneForm;
 pub use super::status::{Level, Status};
 use crate::data::LoadSpec;
@@ -90,6 +90,12 @@ pub enum Command {
         id: JobId,
         spec: Box<crate::sweep::SweepSpec>,
     },
+    /// Search models and settings within a budget; the chosen run is saved in the
+    /// workspace.
+    Tune {
+        id: JobId,
+        spec: Box<crate::tune::TuneSpec>,
+    },
     /// Compare two runs (folders).
     CompareRuns {
         id: JobId,
@@ -137,6 +143,8 @@ pub struct AppState {
     pub selected_job: usize,
     /// The Train table's `/` filter.
     pub jobs_filter: TableFilter,
+    /// How a tune job's trials table is ordered (`s` on the Train screen).
+    pub trial_order: TrialOrder,
     /// The Data screen's product list: filter and highlight.
     pub products: ProductsView,
     pub runs: RunsState,
@@ -173,6 +181,7 @@ impl AppState {
             jobs: Vec::new(),
             selected_job: 0,
             jobs_filter: TableFilter::default(),
+            trial_order: TrialOrder::Tried,
             products: ProductsView::default(),
             runs: RunsState::default(),
             inspect: InspectState::default(),

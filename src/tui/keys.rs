@@ -110,6 +110,7 @@ impl AppState {
             }
             Action::Train => return self.start_training(),
             Action::Sweep => return self.start_sweep(),
+            Action::AutoTune => return self.start_tune(),
             Action::NextPreset => self.next_preset(),
             Action::Left => self.tune.activate(-1),
             Action::Right => self.tune.activate(1),
@@ -117,6 +118,9 @@ impl AppState {
             Action::Compare => return self.compare_runs(),
             Action::Reload if self.screen == Screen::Runs => return self.refresh_runs(),
             Action::Reload => return self.reload_data(),
+            Action::Sort if self.screen == Screen::Train => {
+                self.trial_order = self.trial_order.next();
+            }
             Action::Sort => {
                 self.runs.sort = self.runs.sort.next();
                 self.runs.clamp();

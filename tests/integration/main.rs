@@ -18,6 +18,8 @@ mod cleaning_rules;
 mod data_split;
 // `latent train`, `recommend` and `eval`: the headless contract.
 mod train_cli;
+// `latent tune`: reproducible, honest, one complete run, bad input.
+mod tune;
 // Model quality on real data: ALS against popularity on Online Retail and MovieLens.
 mod quality;
 // Factorization machines: quality on MovieLens and Online Retail, predict, bad input.

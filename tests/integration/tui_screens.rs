@@ -864,3 +864,73 @@ fn tune_shows_the_fields_of_the_chosen_model() {
         "the form's value reaches the typed settings"
     );
 }
+
+/// `a` on the Tune screen searches in the background: the trials chart and table follow
+/// each trial, `s` orders them best first, and the chosen run opens in Inspect (the
+/// Train screen stays in view, as for any finished run).
+#[test]
+fn auto_tune_charts_its_trials_and_opens_the_chosen_run() {
+    let scratch = tempfile::tempdir().unwrap();
+    let mut app = loaded_app();
+    app.workspace.root = scratch.path().to_path_buf();
+    app.workspace.config_path = scratch.path().join("workspace.toml");
+    app.workspace.config.data.path = Some(sample("online_retail_sample.csv"));
+    key(&mut app, KeyCode::Char('2'));
+    let commands = key(&mut app, KeyCode::Char('a'));
+    let Some(Command::Tune { id, spec }) = commands.first().cloned() else {
+        panic!("{commands:?}")
+    };
+    let names: Vec<&str> = spec.models.iter().map(|m| m.name()).collect();
+    assert_eq!(names, ["ease", "als", "rp3beta", "item-knn"]);
+    assert_eq!(app.screen, Screen::Train);
+    assert!(
+        app.status.text.contains("only the chosen model sees"),
+        "{}",
+        app.status
+    );
+    let mut spec = spec;
+    spec.max_trials = Some(6);
+    run_jobs(&mut app, vec![Command::Tune { id, spec }]);
+    let job = app.jobs.iter().find(|j| j.id == id).unwrap();
+    assert_eq!(job.trials.len(), 6, "{:?}", job.status);
+    assert!(
+        matches!(job.status, JobStatus::Finished { .. }),
+        "{:?}",
+        job.status
+    );
+    assert!(
+        app.inspect.run_label.contains("-tuned"),
+        "the chosen run opens in Inspect: {}",
+        app.inspect.run_label
+    );
+    let written = std::fs::read_dir(scratch.path().join("runs"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.to_string_lossy().contains("-tuned"))
+        .expect("the chosen run is in the workspace's runs");
+    let toml = std::fs::read_to_string(written.join("run.toml")).unwrap();
+    assert!(
+        toml.contains("[tune]") && toml.contains("best_trial"),
+        "{toml}"
+    );
+
+    key(&mut app, KeyCode::Char('3'));
+    let screen = draw(&app, 140, 40);
+    assert!(
+        screen.contains("Validation precision per trial"),
+        "{screen}"
+    );
+    assert!(screen.contains("Trials · as tried"), "{screen}");
+    assert!(screen.contains("6 trials · best precision"), "{screen}");
+    key(&mut app, KeyCode::Char('s'));
+    let screen = draw(&app, 140, 40);
+    assert!(screen.contains("Trials · best first"), "{screen}");
+    let job = app.jobs.iter().find(|j| j.id == id).unwrap();
+    let ordered = job.ordered_trials(app.trial_order, false);
+    assert!(
+        ordered
+            .windows(2)
+            .all(|w| w[0].validation.unwrap_or(-1.0) >= w[1].validation.unwrap_or(-1.0)),
+        "{ordered:?}"
+    );
+}

@@ -44,6 +44,75 @@ pub struct TrainJob {
     pub validation: Vec<(usize, f64)>,
     /// The validation metric's name.
     pub metric: &'static str,
+    /// A tune's trials, in the order tried.
+    pub trials: Vec<crate::store::TrialRecord>,
+}
+
+/// `(x, y)` points of a chart.
+pub type Points = Vec<(f64, f64)>;
+
+/// How a tune's trials table is ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TrialOrder {
+    /// As tried.
+    Tried,
+    /// Best validation first; failed trials last.
+    Best,
+}
+
+impl TrialOrder {
+    pub fn next(self) -> Self {
+        match self {
+            TrialOrder::Tried => TrialOrder::Best,
+            TrialOrder::Best => TrialOrder::Tried,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            TrialOrder::Tried => "as tried",
+            TrialOrder::Best => "best first",
+        }
+    }
+}
+
+impl TrainJob {
+    /// The trials in `order`; `lower_is_better` for error metrics (RMSE).
+    pub fn ordered_trials(
+        &self,
+        order: TrialOrder,
+        lower_is_better: bool,
+    ) -> Vec<&crate::store::TrialRecord> {
+        let mut trials: Vec<_> = self.trials.iter().collect();
+        if order == TrialOrder::Best {
+            let key = |t: &crate::store::TrialRecord| {
+                t.validation
+                    .map_or(f64::NEG_INFINITY, |v| if lower_is_better { -v } else { v })
+            };
+            trials.sort_by(|a, b| key(b).total_cmp(&key(a)).then(a.trial.cmp(&b.trial)));
+        }
+        trials
+    }
+
+    /// `(trial, value)` of every scored trial, and the best so far after each.
+    pub fn trial_series(&self, lower_is_better: bool) -> (Points, Points) {
+        let mut best: Option<f64> = None;
+        let mut points = Vec::new();
+        let mut best_line = Vec::new();
+        for t in &self.trials {
+            if let Some(v) = t.validation {
+                points.push((t.trial as f64, v));
+                let better = best.is_none_or(|b| if lower_is_better { v < b } else { v > b });
+                if better {
+                    best = Some(v);
+                }
+            }
+            if let Some(b) = best {
+                best_line.push((t.trial as f64, b));
+            }
+        }
+        (points, best_line)
+    }
 }
 
 impl TrainJob {
@@ -60,6 +129,7 @@ impl TrainJob {
             dir,
             validation: Vec::new(),
             metric: "",
+            trials: Vec::new(),
         }
     }
 
@@ -194,6 +264,14 @@ impl AppState {
                     job.stage =
                         format!("iteration {iteration}/{of}, validation {metric} {value:.4}");
                 }
+            }
+            JobEvent::Trial { trial, .. } => {
+                job.elapsed += std::time::Duration::from_secs_f64(trial.seconds);
+                let value = trial
+                    .validation
+                    .map_or_else(|| "failed".to_owned(), |v| format!("{v:.4}"));
+                job.stage = format!("trial {}: {} {value}", trial.trial, trial.model.name());
+                job.trials.push(*trial);
             }
             JobEvent::Finished { run, dir, .. } => {
                 let metrics = run.metrics.as_ref();

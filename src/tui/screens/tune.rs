@@ -1,6 +1,7 @@
 //! The Tune screen: the next run's settings as a form checked as typed ([`form`]), its
-//! presets, and the two ways to start work from it: train one run, or sweep a grid
-//! around the form's values.
+//! presets, and the three ways to start work from it: train one run, sweep a grid
+//! around the form's values, or let `latent tune`'s search choose the model and its
+//! settings.
 
 pub mod form;
 pub mod view;
@@ -8,6 +9,7 @@ pub mod view;
 use ratatui::crossterm::event::KeyEvent;
 
 use super::train::TrainJob;
+use crate::experiment::TrainSpec;
 use crate::tui::action::Action;
 use crate::tui::app::{AppState, Command, Status};
 use crate::tui::line_edit::{LineEdit, edit_line};
@@ -114,4 +116,63 @@ impl AppState {
             spec: Box::new(spec),
         }]
     }
+
+    /// Searches models and settings for a minute in the background (`latent tune
+    /// --model auto`), on the form's data window and hold-out; the chosen run opens in
+    /// Inspect.
+    pub(crate) fn start_tune(&mut self) -> Vec<Command> {
+        let mut base = match self.tune.train_spec(&self.workspace.config) {
+            Ok(spec) => spec,
+            Err(message) => {
+                self.status = Status::error(format!("fix the form first: {message}"));
+                return Vec::new();
+            }
+        };
+        let ratings = base.config.interactions.ranking_type == crate::data::RankingType::Rating;
+        let models = crate::tune::auto_candidates(ratings);
+        base.model = models[0];
+        base.params = match TrainSpec::settings(&base.config, base.model, &[]) {
+            Ok(p) => p,
+            Err(e) => {
+                self.status = Status::error(format!("cannot tune: {e}"));
+                return Vec::new();
+            }
+        };
+        let validation_days = match base.holdout {
+            crate::experiment::Holdout::LastDays { days, .. } => days,
+            _ => 30,
+        };
+        let metric = if ratings {
+            crate::sweep::Metric::Rmse
+        } else {
+            crate::sweep::Metric::Precision
+        };
+        let spec = crate::tune::TuneSpec {
+            base,
+            models,
+            fixed: Vec::new(),
+            metric,
+            budget: TUNE_BUDGET,
+            max_trials: None,
+            seed: 42,
+            validation_days,
+        };
+        let names: Vec<&str> = spec.models.iter().map(|m| m.name()).collect();
+        let id = self.next_job_id();
+        let mut job = TrainJob::queued(id, "tune auto", 0, self.workspace.runs_dir());
+        job.metric = metric.name();
+        self.follow_job(job);
+        self.status = Status::info(format!(
+            "tuning {} for {} s (job {id}): trials are scored on the {validation_days} days before the test period, which only the chosen model sees; c cancels and keeps the best so far",
+            names.join(", "),
+            TUNE_BUDGET.as_secs()
+        ));
+        vec![Command::Tune {
+            id,
+            spec: Box::new(spec),
+        }]
+    }
 }
+
+/// The workbench's search budget: a minute, as `latent tune`'s default.
+pub const TUNE_BUDGET: std::time::Duration = std::time::Duration::from_secs(60);

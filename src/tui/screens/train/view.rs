@@ -7,7 +7,7 @@ use ratatui::symbols::Marker;
 use ratatui::text::Line;
 use ratatui::widgets::{Axis, Chart, Dataset, Gauge, GraphType, Paragraph, Row, Table, TableState};
 
-use crate::tui::app::{AppState, JobStatus};
+use crate::tui::app::{AppState, JobStatus, TrainJob, TrialOrder};
 use crate::tui::theme;
 use crate::tui::views::panel;
 
@@ -74,6 +74,10 @@ pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
     let Some(job) = app.selected_visible_job() else {
         return;
     };
+    if job.label.starts_with("tune") {
+        render_trials(app, job, frame, detail);
+        return;
+    }
     let [gauge, chart] =
         Layout::vertical([Constraint::Length(3), Constraint::Min(3)]).areas(detail);
     let done = job.history.len();
@@ -131,27 +135,136 @@ fn line_chart(
         frame.render_widget(Paragraph::new(empty).block(panel(title)), area);
         return;
     }
-    let (lo, hi) = points
-        .iter()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &(_, l)| {
-            (lo.min(l), hi.max(l))
-        });
-    let pad = ((hi - lo) * 0.1).max(hi.abs() * 1e-3).max(1e-12);
     let dataset = Dataset::default()
         .marker(Marker::Braille)
         .graph_type(GraphType::Line)
         .style(Style::new().fg(theme::accent()))
         .data(&points);
+    let (x_axis, y_axis) = axes(&points, x_max);
     let widget = Chart::new(vec![dataset])
         .block(panel(title))
-        .x_axis(
-            Axis::default()
-                .bounds([1.0, x_max])
-                .labels([Line::from("1"), Line::from(format!("{}", x_max as usize))]),
-        )
-        .y_axis(Axis::default().bounds([lo - pad, hi + pad]).labels([
-            Line::from(format!("{:.4}", lo - pad)),
-            Line::from(format!("{:.4}", hi + pad)),
-        ]));
+        .x_axis(x_axis)
+        .y_axis(y_axis);
     frame.render_widget(widget, area);
+}
+
+/// Axes for `points` over `1..=x_max`: the values' range with a little room, labelled.
+fn axes(points: &[(f64, f64)], x_max: f64) -> (Axis<'static>, Axis<'static>) {
+    let (lo, hi) = points
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &(_, v)| {
+            (lo.min(v), hi.max(v))
+        });
+    let pad = ((hi - lo) * 0.1).max(hi.abs() * 1e-3).max(1e-12);
+    let x = Axis::default()
+        .bounds([1.0, x_max])
+        .labels([Line::from("1"), Line::from(format!("{}", x_max as usize))]);
+    let y = Axis::default().bounds([lo - pad, hi + pad]).labels([
+        Line::from(format!("{:.4}", lo - pad)),
+        Line::from(format!("{:.4}", hi + pad)),
+    ]);
+    (x, y)
+}
+
+/// A tune's detail: the best so far, each trial's validation metric with the best-so-far
+/// line, and the trials table in the chosen order.
+fn render_trials(app: &AppState, job: &TrainJob, frame: &mut Frame<'_>, area: Rect) {
+    let lower_is_better = job.metric == "rmse";
+    let metric = if job.metric.is_empty() {
+        "metric"
+    } else {
+        job.metric
+    };
+    let [summary, body] = Layout::vertical([Constraint::Length(3), Constraint::Min(4)]).areas(area);
+    let ordered = job.ordered_trials(TrialOrder::Best, lower_is_better);
+    let best = ordered.first().filter(|t| t.validation.is_some());
+    let headline = match best {
+        Some(b) => format!(
+            "{} trials · best {metric} {:.4}: trial {} ({}) · {}",
+            job.trials.len(),
+            b.validation.unwrap_or(f64::NAN),
+            b.trial,
+            b.model.name(),
+            job.stage
+        ),
+        None => job.stage.clone(),
+    };
+    frame.render_widget(
+        Paragraph::new(headline).block(panel(
+            "Search (validation window; the test period is scored once, by the chosen model)",
+        )),
+        summary,
+    );
+    let [chart, table] =
+        Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(body);
+    let (points, best_line) = job.trial_series(lower_is_better);
+    let title = format!("Validation {metric} per trial · best so far");
+    if points.is_empty() {
+        frame.render_widget(
+            Paragraph::new(job.stage.as_str()).block(panel(&title)),
+            chart,
+        );
+    } else {
+        let (x_axis, y_axis) = axes(&points, job.trials.len().max(2) as f64);
+        let widget = Chart::new(vec![
+            Dataset::default()
+                .name("trial")
+                .marker(Marker::Dot)
+                .graph_type(GraphType::Scatter)
+                .style(Style::new().fg(theme::accent()))
+                .data(&points),
+            Dataset::default()
+                .name("best")
+                .marker(Marker::Braille)
+                .graph_type(GraphType::Line)
+                .style(Style::new().fg(theme::good()))
+                .data(&best_line),
+        ])
+        .block(panel(&title))
+        .x_axis(x_axis)
+        .y_axis(y_axis);
+        frame.render_widget(widget, chart);
+    }
+    let best_trial = best.map(|b| b.trial);
+    let rows: Vec<Row<'_>> = job
+        .ordered_trials(app.trial_order, lower_is_better)
+        .into_iter()
+        .map(|t| {
+            let settings: Vec<String> =
+                t.settings.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            let value = match (&t.validation, &t.error) {
+                (Some(v), _) => format!("{v:.4}"),
+                (None, Some(e)) => e.clone(),
+                (None, None) => "-".to_owned(),
+            };
+            let style = if Some(t.trial) == best_trial {
+                Style::new().fg(theme::good())
+            } else if t.validation.is_none() {
+                theme::error()
+            } else {
+                Style::new()
+            };
+            Row::new(vec![
+                t.trial.to_string(),
+                t.model.name().to_owned(),
+                value,
+                format!("{:.2}", t.seconds),
+                settings.join(" "),
+            ])
+            .style(style)
+        })
+        .collect();
+    let header = Row::new(vec!["#", "model", metric, "s", "settings"]).style(theme::title());
+    let widths = [
+        Constraint::Length(4),
+        Constraint::Length(9),
+        Constraint::Length(10),
+        Constraint::Length(6),
+        Constraint::Min(10),
+    ];
+    let title = format!("Trials · {} (s sorts)", app.trial_order.label());
+    frame.render_widget(
+        Table::new(rows, widths).header(header).block(panel(&title)),
+        table,
+    );
 }

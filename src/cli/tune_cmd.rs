@@ -1,0 +1,291 @@
+//! `latent tune`: search models and settings within a time budget, write the best as a
+//! run, tested once.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::LoadArgs;
+use super::report::write_eval;
+use crate::data::RankingType;
+use crate::experiment::{Holdout, TrainSpec};
+use crate::models::ModelKind;
+use crate::models::hyper::{ParamsError, parse_assignment};
+use crate::store::TrialRecord;
+use crate::sweep::Metric;
+use crate::tune::{TuneEvent, TuneSpec, auto_candidates, run_tune};
+
+/// Arguments of `latent tune`.
+#[derive(Debug, clap::Args)]
+pub struct TuneArgs {
+    /// The transactions (default: [data] path of --config).
+    #[arg(long, value_name = "FILE")]
+    pub data: Option<PathBuf>,
+    #[command(flatten)]
+    pub load: LoadArgs,
+    /// auto (the best of ease, als, rp3beta and item-knn; als-explicit and fm for
+    /// ratings), or one model.
+    #[arg(long, default_value = "auto", value_parser = parse_tune_model)]
+    pub model: TuneModel,
+    /// Time for the search, e.g. 60s, 5m, 1h (the chosen model's retraining comes after).
+    #[arg(long, default_value = "60s", value_parser = parse_budget)]
+    pub budget: Duration,
+    /// Stop after this many trials even if time is left: the same seed and trials give
+    /// the same search.
+    #[arg(long, value_name = "N")]
+    pub trials: Option<usize>,
+    /// The metric trials are compared on: precision, recall, map, ndcg, hit_rate or rmse,
+    /// optionally @k (default precision@k; rmse for ratings).
+    #[arg(long)]
+    pub metric: Option<String>,
+    /// Seed of the search.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Days before the test period that score the trials (default: the test period's
+    /// length, or 30).
+    #[arg(long, value_name = "N")]
+    pub validation_days: Option<u32>,
+    /// A fixed setting, kept out of the search (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    /// The test period the chosen model is scored on, once (with --new-items-only, the
+    /// validation window counts new pairs only too).
+    #[command(flatten)]
+    pub holdout: super::train::HoldoutArgs,
+    /// List length of the evaluation.
+    #[arg(long, default_value_t = 10)]
+    pub k: usize,
+    /// The run directory to write (must not exist, or be empty).
+    #[arg(long, value_name = "RUN_DIR", required_unless_present = "workspace")]
+    pub out: Option<PathBuf>,
+    /// Tune with this workspace's configuration and save the run in its `runs/`.
+    #[arg(long, value_name = "DIR", conflicts_with = "config")]
+    pub workspace: Option<PathBuf>,
+}
+
+/// One model, or `auto`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TuneModel {
+    Auto,
+    One(ModelKind),
+}
+
+fn parse_tune_model(text: &str) -> Result<TuneModel, String> {
+    if text == "auto" {
+        return Ok(TuneModel::Auto);
+    }
+    match ModelKind::parse(text) {
+        Some(ModelKind::Popularity) => {
+            Err("popularity has no settings to tune: train it with `latent train`".into())
+        }
+        Some(kind) => Ok(TuneModel::One(kind)),
+        None => Err(super::train::unknown_model(text, &["auto"])),
+    }
+}
+
+/// `60s`, `5m`, `1h` or a number of seconds; 0 is refused.
+pub fn parse_budget(text: &str) -> Result<Duration, String> {
+    let t = text.trim();
+    let (number, unit) = match t.char_indices().find(|(_, c)| c.is_ascii_alphabetic()) {
+        Some((i, _)) => t.split_at(i),
+        None => (t, "s"),
+    };
+    let scale = match unit {
+        "s" | "sec" => 1.0,
+        "m" | "min" => 60.0,
+        "h" => 3600.0,
+        _ => {
+            return Err(format!(
+                "invalid --budget '{text}': expected e.g. 60s, 5m or 1h"
+            ));
+        }
+    };
+    match number.trim().parse::<f64>() {
+        Ok(x) if x > 0.0 && x.is_finite() => Ok(Duration::from_secs_f64(x * scale)),
+        Ok(_) => Err(format!(
+            "invalid --budget '{text}': must be more than 0 seconds"
+        )),
+        Err(_) => Err(format!(
+            "invalid --budget '{text}': expected e.g. 60s, 5m or 1h"
+        )),
+    }
+}
+
+/// Runs `latent tune`.
+pub fn run(args: &TuneArgs, out: &mut dyn Write) -> anyhow::Result<()> {
+    let (workspace, config) =
+        super::train::workspace_config(args.workspace.as_deref(), &args.load)?;
+    let data = config.data_path(args.data.as_deref())?;
+    let fixed = args
+        .set
+        .iter()
+        .map(|s| parse_assignment(s))
+        .collect::<Result<Vec<_>, _>>()?;
+    let ratings = config.interactions.ranking_type == RankingType::Rating;
+    let models = match args.model {
+        TuneModel::Auto => auto_candidates(ratings),
+        TuneModel::One(kind) => vec![kind],
+    };
+    let (metric, k) = match &args.metric {
+        Some(text) => {
+            let (metric, k) = Metric::parse_at(text)?;
+            (metric, k.unwrap_or(args.k))
+        }
+        None if ratings => (Metric::Rmse, args.k),
+        None => (Metric::Precision, args.k),
+    };
+    if k == 0 {
+        anyhow::bail!(ParamsError::OutOfRange {
+            key: "k".into(),
+            value: "0".into(),
+            range: "at least 1".into()
+        });
+    }
+    let holdout = args.holdout.holdout();
+    let validation_days = args.validation_days.unwrap_or(match holdout {
+        Holdout::LastDays { days, .. } => days,
+        _ => 30,
+    });
+    if validation_days == 0 {
+        anyhow::bail!(ParamsError::OutOfRange {
+            key: "--validation-days".into(),
+            value: "0".into(),
+            range: "at least 1".into()
+        });
+    }
+    let base = TrainSpec::new(config, data, models[0], &fixed, holdout, k)?;
+    let spec = TuneSpec {
+        base,
+        models,
+        fixed,
+        metric,
+        budget: args.budget,
+        max_trials: args.trials,
+        seed: args.seed,
+        validation_days,
+    };
+    crate::tune::check(&spec)?;
+    if !spec.base.data.exists() {
+        return Err(crate::data::LoadError::NotFound {
+            path: spec.base.data.clone(),
+        }
+        .into());
+    }
+    let _lock = workspace
+        .as_ref()
+        .map(|ws| ws.lock("latent tune"))
+        .transpose()?;
+    if args.out.is_none() && workspace.is_none() {
+        anyhow::bail!("choose --out RUN_DIR or --workspace DIR");
+    }
+    // The folder is made only once there is a run to write, named after its model.
+    let mut dir_for = |model: ModelKind| match (&args.out, &workspace) {
+        (Some(dir), _) => Ok(dir.clone()),
+        (None, Some(ws)) => ws.claim_run_dir(&format!("{}-tuned", model.name())),
+        (None, None) => Err(std::io::Error::other("no run folder given")),
+    };
+    let metric_name = format!("{}@{k}", metric.name());
+    let mut failed: Option<std::io::Error> = None;
+    let mut on_event = |event: TuneEvent| {
+        let written = match &event {
+            TuneEvent::Loaded { lines } => writeln!(out, "loaded {lines} lines"),
+            TuneEvent::Validation { label, customers } => writeln!(
+                out,
+                "trials are scored on {label} ({customers} customers); the test period stays unseen\n{:>5}  {:<12} {:>12} {:>8}  settings",
+                "trial", "model", metric_name, "seconds"
+            ),
+            TuneEvent::Trial(t) => writeln!(out, "{}", trial_line(t)),
+            TuneEvent::Retraining { trial } => writeln!(
+                out,
+                "retraining trial {trial} on the whole training window for the test period"
+            ),
+        };
+        if let Err(e) = written {
+            failed.get_or_insert(e);
+        }
+    };
+    let report = run_tune(&spec, &mut dir_for, &mut on_event, &|| false)?;
+    if let Some(e) = failed {
+        return Err(e.into());
+    }
+    let Some(best) = report.best() else {
+        anyhow::bail!(
+            "no trial finished within the budget: every one failed or was stopped (see the lines above); no run was written"
+        );
+    };
+    writeln!(
+        out,
+        "best: trial {} ({} {}) with validation {metric_name} {:.4}",
+        best.trial,
+        best.model.name(),
+        crate::sweep::describe(
+            &best
+                .settings
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect::<Vec<_>>()
+        ),
+        best.validation.unwrap_or(f64::NAN)
+    )?;
+    if let Some((dir, run)) = &report.run {
+        if let Some(metrics) = &run.metrics {
+            writeln!(out, "{}", crate::tune::SELECTION)?;
+            write_eval(metrics, out)?;
+        }
+        writeln!(out, "run written to {}", dir.display())?;
+    }
+    Ok(())
+}
+
+/// A trial as a row of the CLI's table.
+fn trial_line(t: &TrialRecord) -> String {
+    let settings: Vec<String> = t.settings.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let value = match (t.validation, &t.error) {
+        (Some(v), _) => format!("{v:.4}"),
+        (None, _) => "-".to_owned(),
+    };
+    let mut line = format!(
+        "{:>5}  {:<12} {:>12} {:>8.2}  {}",
+        t.trial,
+        t.model.name(),
+        value,
+        t.seconds,
+        settings.join(" ")
+    );
+    if let Some(e) = &t.error {
+        line = format!("{line}  ({e})");
+    }
+    line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn budgets_read_with_units_and_zero_is_refused() {
+        assert_eq!(parse_budget("60s"), Ok(Duration::from_secs(60)));
+        assert_eq!(parse_budget("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_budget("90"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_budget("0.5h"), Ok(Duration::from_secs(1800)));
+        let zero = parse_budget("0s").unwrap_err();
+        assert!(
+            zero.contains("'0s'") && zero.contains("more than 0"),
+            "{zero}"
+        );
+        assert!(parse_budget("soon").unwrap_err().contains("'soon'"));
+        assert!(parse_budget("5d").is_err());
+    }
+
+    #[test]
+    fn model_names_and_typos() {
+        assert_eq!(parse_tune_model("auto"), Ok(TuneModel::Auto));
+        assert_eq!(
+            parse_tune_model("ease"),
+            Ok(TuneModel::One(ModelKind::Ease))
+        );
+        let typo = parse_tune_model("rp3bta").unwrap_err();
+        assert!(typo.contains("did you mean 'rp3beta'"), "{typo}");
+        assert!(parse_tune_model("popularity").is_err());
+    }
+}

@@ -1,0 +1,579 @@
+//! `latent tune`: a time-boxed search for the model and settings that predict best,
+//! chosen honestly.
+//!
+//! The test period the user holds out is never looked at while choosing: every trial
+//! trains on the data before an inner validation window (the last days before the test
+//! period, [`validation`]) and is scored on that window. Trials are proposed by a
+//! tree-structured Parzen estimator ([`tpe`]) over each model's own search space
+//! ([`crate::models::ModelKind::search_space`]), starting from the model's defaults. When
+//! the budget ends (or the search is cancelled) the best trial's model is retrained on the
+//! whole training window and scored once on the test period, and only that run is
+//! written, complete or not at all.
+//!
+//! Proposals depend only on the seed and on earlier trials' scores, never on timing: the
+//! same seed and number of trials give the same search.
+
+pub mod tpe;
+pub mod validation;
+
+use std::ops::ControlFlow;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use crate::data::Transactions;
+use crate::data::fingerprint::{DataFingerprint, load_config};
+use crate::data::load_transactions;
+use crate::error::Error;
+use crate::experiment::{RunError, Source, TrainSpec, train_into};
+use crate::models::hyper::{ParamsError, RawValue};
+use crate::models::tuning::Dimension;
+use crate::models::{ModelKind, ModelParams};
+use crate::rng::Rng;
+use crate::store::{Run, StoreError, TrialRecord, TuneTag};
+use crate::sweep::Metric;
+use tpe::{Axis, Observation, Tpe};
+use validation::Validation;
+
+/// The models `auto` chooses among: those for purchases, or for ratings.
+pub fn auto_candidates(ratings: bool) -> Vec<ModelKind> {
+    ModelKind::tuned_by_auto(ratings).to_vec()
+}
+
+/// A search to run.
+#[derive(Debug, Clone)]
+pub struct TuneSpec {
+    /// Configuration, data, the test period (`holdout`) and list length; its model and
+    /// settings are replaced by each trial's.
+    pub base: TrainSpec,
+    /// The models searched: one, or `auto`'s.
+    pub models: Vec<ModelKind>,
+    /// `--set` values, kept fixed and out of the search.
+    pub fixed: Vec<(String, RawValue)>,
+    pub metric: Metric,
+    pub budget: Duration,
+    /// Stop after this many trials even if time is left (a reproducible search).
+    pub max_trials: Option<usize>,
+    pub seed: u64,
+    /// Days of the inner validation window.
+    pub validation_days: u32,
+}
+
+/// Progress of a search.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TuneEvent {
+    Loaded {
+        lines: usize,
+    },
+    /// The validation window is carved out: its label and how many customers it scores.
+    Validation {
+        label: String,
+        customers: usize,
+    },
+    Trial(TrialRecord),
+    /// The search is over; the best trial is being retrained for the test period.
+    Retraining {
+        trial: usize,
+    },
+}
+
+/// What a search found and wrote.
+#[derive(Debug, Clone)]
+pub struct TuneReport {
+    pub tag: TuneTag,
+    /// The chosen model retrained and tested once, and the folder it was written to;
+    /// `None` when no trial finished.
+    pub run: Option<(PathBuf, Run)>,
+}
+
+impl TuneReport {
+    /// The chosen trial.
+    pub fn best(&self) -> Option<&TrialRecord> {
+        self.run.as_ref()?;
+        self.tag.trials.get(self.tag.best_trial.checked_sub(1)?)
+    }
+}
+
+/// The words `run.toml` and every report use for how the run was chosen.
+pub const SELECTION: &str = "chosen on the inner validation window (the last days before the test period); the test period was scored once, by the chosen model, so its metrics are an honest estimate";
+
+/// Checks `spec` before any data is read: a budget, a metric the models have, settings
+/// each model accepts.
+pub fn check(spec: &TuneSpec) -> Result<(), ParamsError> {
+    if spec.budget.is_zero() {
+        return Err(ParamsError::OutOfRange {
+            key: "--budget".into(),
+            value: "0s".into(),
+            range: "more than 0 seconds".into(),
+        });
+    }
+    if spec.models.is_empty() {
+        return Err(ParamsError::Invalid("no model to tune".into()));
+    }
+    for &kind in &spec.models {
+        TrainSpec::settings(&spec.base.config, kind, &spec.fixed)?;
+    }
+    Ok(())
+}
+
+/// Where the chosen run goes, asked once the search is over with the chosen model (a
+/// workspace names its run folders after it): nothing is made before there is a run.
+pub type RunDirFor<'a> = dyn FnMut(ModelKind) -> std::io::Result<PathBuf> + 'a;
+
+/// Reads `spec`'s data, searches, and writes the chosen run into the folder `dir_for`
+/// gives.
+pub fn run_tune(
+    spec: &TuneSpec,
+    dir_for: &mut RunDirFor<'_>,
+    on_event: &mut dyn FnMut(TuneEvent),
+    should_stop: &dyn Fn() -> bool,
+) -> Result<TuneReport, Error> {
+    check(spec)?;
+    let load = spec.base.config.load_spec();
+    let (transactions, report) = load_transactions(&spec.base.data, &load)?;
+    let fingerprint = DataFingerprint::of(&spec.base.data, &load_config(&load)).ok();
+    on_event(TuneEvent::Loaded {
+        lines: report.rows_kept,
+    });
+    tune_loaded(
+        spec,
+        &transactions,
+        fingerprint.as_ref(),
+        dir_for,
+        on_event,
+        should_stop,
+    )
+}
+
+/// [`run_tune`] on lines already read and cleaned with `spec`'s configuration.
+pub fn tune_loaded(
+    spec: &TuneSpec,
+    transactions: &Transactions,
+    fingerprint: Option<&DataFingerprint>,
+    dir_for: &mut RunDirFor<'_>,
+    on_event: &mut dyn FnMut(TuneEvent),
+    should_stop: &dyn Fn() -> bool,
+) -> Result<TuneReport, Error> {
+    check(spec)?;
+    let validation = Validation::carve(&spec.base, transactions, spec.validation_days, spec.seed)?;
+    on_event(TuneEvent::Validation {
+        label: validation.label.clone(),
+        customers: validation.customers,
+    });
+    let search = search(spec, &validation, on_event, should_stop);
+    let mut tag = TuneTag {
+        metric: format!("{}@{}", spec.metric.name(), spec.base.k),
+        validation: match validation.sampled_from {
+            Some(all) => format!(
+                "{}: {} customers sampled of {all}",
+                validation.label, validation.customers
+            ),
+            None => format!("{}: {} customers", validation.label, validation.customers),
+        },
+        selection: SELECTION.to_owned(),
+        seed: spec.seed,
+        budget_seconds: spec.budget.as_secs_f64(),
+        cancelled: search.cancelled,
+        best_trial: 0,
+        trials: search.trials,
+    };
+    let Some(best) = search.best else {
+        return Ok(TuneReport { tag, run: None });
+    };
+    tag.best_trial = best + 1;
+    on_event(TuneEvent::Retraining { trial: best + 1 });
+    let chosen = &tag.trials[best];
+    let mut final_spec = spec.base.clone();
+    final_spec.model = chosen.model;
+    final_spec.params = params_of(spec, chosen.model, &chosen.settings)?;
+    let source = Source::Loaded {
+        transactions,
+        fingerprint,
+    };
+    // The chosen run is trained whatever happens to the search: a cancel keeps the best
+    // so far, and a half-trained run is never written.
+    let kept = tag.clone();
+    let dir = dir_for(chosen.model).map_err(|e| StoreError::Io {
+        dir: PathBuf::new(),
+        message: format!("creating the run folder: {e}"),
+    })?;
+    let run = train_into(
+        &final_spec,
+        source,
+        &dir,
+        &mut |_| ControlFlow::Continue(()),
+        &mut |run: &mut Run| run.meta.tune = Some(kept.clone()),
+    )
+    .map_err(|e| match e {
+        RunError::Train(e) => e,
+        RunError::Start { source, .. } | RunError::Save { source, .. } => source.into(),
+        RunError::Cancelled => ParamsError::Invalid("the chosen run was cancelled".into()).into(),
+    })?;
+    Ok(TuneReport {
+        tag,
+        run: Some((dir, run)),
+    })
+}
+
+/// The trials of a search and which was best.
+struct Search {
+    trials: Vec<TrialRecord>,
+    best: Option<usize>,
+    cancelled: bool,
+}
+
+/// One model's part of the search: its free dimensions and its sampler.
+struct Arm {
+    kind: ModelKind,
+    dims: Vec<Dimension>,
+    tpe: Tpe,
+    seen: Vec<Observation>,
+    /// False once its defaults failed (EASE on a catalogue too large): not tried again.
+    alive: bool,
+}
+
+fn search(
+    spec: &TuneSpec,
+    validation: &Validation,
+    on_event: &mut dyn FnMut(TuneEvent),
+    should_stop: &dyn Fn() -> bool,
+) -> Search {
+    let started = Instant::now();
+    let deadline = started + spec.budget;
+    let mut arms: Vec<Arm> = spec
+        .models
+        .iter()
+        .enumerate()
+        .map(|(m, &kind)| {
+            let dims: Vec<Dimension> = kind
+                .search_space()
+                .iter()
+                .filter(|d| !spec.fixed.iter().any(|(k, _)| k == d.key))
+                .copied()
+                .collect();
+            let axes = dims
+                .iter()
+                .map(|d| d.choices().map_or(Axis::Numeric, Axis::Choices))
+                .collect();
+            Arm {
+                kind,
+                tpe: Tpe::new(axes, spec.seed ^ ((m as u64 + 1) << 32)),
+                dims,
+                seen: Vec::new(),
+                alive: true,
+            }
+        })
+        .collect();
+    let mut trials: Vec<TrialRecord> = Vec::new();
+    let mut best: Option<(usize, f64)> = None;
+    let mut cancelled = false;
+    for n in 0.. {
+        if spec.max_trials.is_some_and(|max| n >= max) {
+            break;
+        }
+        if should_stop() {
+            cancelled = true;
+            break;
+        }
+        if n > 0 && Instant::now() >= deadline {
+            break;
+        }
+        let Some(a) = next_arm(&arms, n, spec.seed) else {
+            break;
+        };
+        let arm = &arms[a];
+        // Each model starts from its defaults, then the sampler proposes.
+        let point = if arm.seen.is_empty() {
+            None
+        } else {
+            Some(arm.tpe.propose(&arm.seen, arm.seen.len() as u64))
+        };
+        let drawn: Vec<(String, RawValue)> = match &point {
+            Some(p) => arm
+                .dims
+                .iter()
+                .zip(p)
+                .map(|(d, &u)| (d.key.to_owned(), RawValue::Text(d.value_at(u))))
+                .collect(),
+            None => Vec::new(),
+        };
+        let finished_one = best.is_some();
+        let mut on_epoch = |_: &_| {
+            if should_stop() || (finished_one && Instant::now() >= deadline) {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        };
+        let params = TrainSpec::settings(&spec.base.config, arm.kind, &spec.fixed)
+            .and_then(|p| p.with_overrides(&drawn));
+        let outcome = match params {
+            Ok(params) => {
+                // The settings the search moves: the rest are the model's and the
+                // workspace's, the same in every trial.
+                let mut settings = params.to_strings();
+                settings.retain(|k, _| arm.dims.iter().any(|d| d.key == k));
+                (
+                    settings,
+                    validation.score(&spec.base, &params, spec.metric, &mut on_epoch),
+                )
+            }
+            Err(e) => (std::collections::BTreeMap::default(), Err(e.into())),
+        };
+        let (settings, result) = outcome;
+        let record = match result {
+            Ok((value, seconds)) => TrialRecord {
+                trial: n + 1,
+                model: arm.kind,
+                settings,
+                validation: value.is_finite().then_some(value),
+                seconds,
+                error: (!value.is_finite()).then(|| format!("the metric is {value}")),
+            },
+            Err(e) => TrialRecord {
+                trial: n + 1,
+                model: arm.kind,
+                settings,
+                validation: None,
+                seconds: 0.0,
+                error: Some(match &e {
+                    Error::Fit(crate::models::FitError::Cancelled { .. }) if should_stop() => {
+                        "stopped: the search was cancelled".to_owned()
+                    }
+                    Error::Fit(crate::models::FitError::Cancelled { .. }) => {
+                        "stopped: the budget ran out".to_owned()
+                    }
+                    other => crate::experiment::chain_text(other),
+                }),
+            },
+        };
+        let arm = &mut arms[a];
+        let score = record
+            .validation
+            .map_or(f64::NAN, |v| oriented(spec.metric, v));
+        if arm.seen.is_empty() && record.validation.is_none() {
+            arm.alive = false;
+        }
+        let position = match &point {
+            Some(p) => p.clone(),
+            None => arm
+                .dims
+                .iter()
+                .map(|d| {
+                    record
+                        .settings
+                        .get(d.key)
+                        .and_then(|v| d.position_of(v))
+                        .unwrap_or(0.5)
+                })
+                .collect(),
+        };
+        arm.seen.push(Observation {
+            point: position,
+            score,
+        });
+        if score.is_finite() && best.is_none_or(|(_, b)| score > b) {
+            best = Some((trials.len(), score));
+        }
+        on_event(TuneEvent::Trial(record.clone()));
+        trials.push(record);
+    }
+    Search {
+        trials,
+        best: best.map(|(i, _)| i),
+        cancelled,
+    }
+}
+
+/// Higher is better for the sampler: error metrics are negated.
+fn oriented(metric: Metric, value: f64) -> f64 {
+    if metric == Metric::Rmse {
+        -value
+    } else {
+        value
+    }
+}
+
+/// Which model trial `n` tries: each model's defaults first, in order; then the leader
+/// two times in three and the others in turn, so a weaker start is not abandoned.
+fn next_arm(arms: &[Arm], n: usize, seed: u64) -> Option<usize> {
+    let alive: Vec<usize> = (0..arms.len()).filter(|&a| arms[a].alive).collect();
+    if let Some(&fresh) = alive.iter().find(|&&a| arms[a].seen.is_empty()) {
+        return Some(fresh);
+    }
+    let best_of = |a: usize| {
+        arms[a]
+            .seen
+            .iter()
+            .map(|o| o.score)
+            .filter(|s| s.is_finite())
+            .fold(f64::NEG_INFINITY, f64::max)
+    };
+    let leader = *alive
+        .iter()
+        .max_by(|&&a, &&b| best_of(a).total_cmp(&best_of(b)).then(b.cmp(&a)))?;
+    let mut rng = Rng::at(seed, 0xa2, n as u64);
+    if alive.len() == 1 || rng.uniform() < 2.0 / 3.0 {
+        return Some(leader);
+    }
+    let others: Vec<usize> = alive.into_iter().filter(|&a| a != leader).collect();
+    Some(others[rng.below(others.len())])
+}
+
+/// The settings a trial recorded, as the model's parameters.
+fn params_of(
+    spec: &TuneSpec,
+    kind: ModelKind,
+    settings: &std::collections::BTreeMap<String, String>,
+) -> Result<ModelParams, ParamsError> {
+    let given: Vec<(String, RawValue)> = settings
+        .iter()
+        .map(|(k, v)| (k.clone(), RawValue::Text(v.clone())))
+        .collect();
+    TrainSpec::settings(&spec.base.config, kind, &spec.fixed)?.with_overrides(&given)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::Cell;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+    use crate::config::WorkspaceConfig;
+    use crate::data::transactions::PresentColumns;
+    use crate::experiment::Holdout;
+
+    /// 40 customers over 30 days, each buying two products a day from their block of 8.
+    fn lines() -> Transactions {
+        let mut t = Transactions {
+            has: PresentColumns {
+                timestamp: true,
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        for day in 1..=30i64 {
+            for u in 0..40u32 {
+                for n in 0..2u32 {
+                    let item = (u / 10) * 8 + (u + day as u32 * 3 + n * 5) % 8;
+                    let (u, i) = (
+                        t.users.intern(&format!("c{u}")),
+                        t.items.intern(&format!("p{item}")),
+                    );
+                    t.user.push(u);
+                    t.item.push(i);
+                    t.timestamp.push(day * 86_400 + 3600);
+                    t.quantity.push(1.0);
+                    t.price.push(1.0);
+                    t.rating.push(f32::NAN);
+                    t.invoice.push(u32::MAX);
+                    t.country.push(u32::MAX);
+                    t.description.push(u32::MAX);
+                }
+            }
+        }
+        t
+    }
+
+    fn spec() -> TuneSpec {
+        // Re-buys count: every customer has bought their whole block by the window.
+        let mut config = WorkspaceConfig::default();
+        config.overrides.exclude_seen = false;
+        let base = TrainSpec::new(
+            config,
+            "lines.csv".into(),
+            ModelKind::Rp3Beta,
+            &[],
+            Holdout::LastDays {
+                days: 5,
+                new_items_only: false,
+            },
+            5,
+        )
+        .unwrap();
+        TuneSpec {
+            base,
+            models: vec![ModelKind::Rp3Beta, ModelKind::ItemKnn],
+            fixed: Vec::new(),
+            metric: Metric::Ndcg,
+            budget: Duration::from_secs(600),
+            max_trials: Some(12),
+            seed: 3,
+            validation_days: 5,
+        }
+    }
+
+    #[test]
+    fn a_cancelled_search_writes_the_best_so_far_complete() {
+        let folder = tempfile::tempdir().unwrap();
+        let dir = folder.path().join("run");
+        let finished = AtomicUsize::new(0);
+        let mut on_event = |e: TuneEvent| {
+            if matches!(e, TuneEvent::Trial(_)) {
+                finished.fetch_add(1, Ordering::SeqCst);
+            }
+        };
+        let stop = || finished.load(Ordering::SeqCst) >= 3;
+        let report = tune_loaded(
+            &spec(),
+            &lines(),
+            None,
+            &mut |_| Ok(dir.clone()),
+            &mut on_event,
+            &stop,
+        )
+        .unwrap();
+        assert!(report.tag.cancelled);
+        assert_eq!(report.tag.trials.len(), 3);
+        let best = report.best().unwrap().clone();
+        let written = crate::store::Run::load(&dir).unwrap();
+        let tag = written.meta.tune.unwrap();
+        assert!(tag.cancelled && tag.best_trial == best.trial, "{tag:?}");
+        assert_eq!(written.meta.model, best.model);
+        assert!(written.metrics.is_some(), "the kept run is tested once");
+    }
+
+    #[test]
+    fn a_search_cancelled_before_any_trial_writes_nothing() {
+        let asked = Cell::new(false);
+        let report = tune_loaded(
+            &spec(),
+            &lines(),
+            None,
+            &mut |_| {
+                asked.set(true);
+                Ok(PathBuf::from("never"))
+            },
+            &mut |_| {},
+            &|| true,
+        )
+        .unwrap();
+        assert!(report.run.is_none() && report.tag.trials.is_empty());
+        assert!(!asked.get(), "no folder is made without a run");
+    }
+
+    #[test]
+    fn both_models_start_from_their_defaults_and_the_best_leads() {
+        let report = tune_loaded(
+            &spec(),
+            &lines(),
+            None,
+            &mut |_| Ok(tempfile::tempdir().unwrap().keep().join("run")),
+            &mut |_| {},
+            &|| false,
+        )
+        .unwrap();
+        let trials = &report.tag.trials;
+        assert_eq!(trials.len(), 12);
+        assert_eq!(
+            (trials[0].model, trials[1].model),
+            (ModelKind::Rp3Beta, ModelKind::ItemKnn)
+        );
+        assert_eq!(trials[0].settings["beta"], "0.5", "defaults first");
+        let best = report.best().unwrap();
+        let top = trials
+            .iter()
+            .filter_map(|t| t.validation)
+            .fold(f64::NEG_INFINITY, f64::max);
+        assert_eq!(best.validation, Some(top));
+    }
+}

@@ -1,0 +1,190 @@
+//! The inner validation split every trial is scored on: the last days of the training
+//! window, carved out before any trial runs, so the test period is never seen while
+//! choosing.
+//!
+//! The split, its matrix and its mapped test set are built once; a trial is then one fit
+//! and one scoring. On a very large log the scored customers are sampled (seeded) so a
+//! time budget still buys enough trials.
+
+use std::ops::ControlFlow;
+use std::time::Instant;
+
+use crate::data::timestamps::format_timestamp;
+use crate::data::{Interactions, LoadError, LoadSpec, Transactions};
+use crate::error::Error;
+use crate::eval::{TestSet, evaluate};
+use crate::experiment::{Holdout, TrainSpec, hold_out, side_features};
+use crate::models::{EpochReport, FitInput, ModelParams};
+use crate::rng::Rng;
+use crate::sweep::Metric;
+
+/// Customers scored per trial at most; beyond it a seeded sample is scored.
+pub const MAX_CUSTOMERS: usize = 20_000;
+
+/// The validation problem: the lines before the validation window, their matrix, and the
+/// window's purchases mapped onto it.
+pub struct Validation {
+    lines: Transactions,
+    matrix: Interactions,
+    set: TestSet,
+    /// The window, as dates, and how many customers are scored.
+    pub label: String,
+    pub customers: usize,
+    /// Customers with a purchase in the window before sampling, when sampled.
+    pub sampled_from: Option<usize>,
+}
+
+impl Validation {
+    /// Carves the last `days` of `spec`'s training window (the data before its test
+    /// period) out of `transactions`.
+    pub fn carve(
+        spec: &TrainSpec,
+        transactions: &Transactions,
+        days: u32,
+        seed: u64,
+    ) -> Result<Self, Error> {
+        let load: LoadSpec = spec.config.load_spec();
+        let (before_test, _) = hold_out(&spec.holdout, transactions, &load)?;
+        let new_items_only = matches!(
+            spec.holdout,
+            Holdout::LastDays {
+                new_items_only: true,
+                ..
+            }
+        );
+        let inner = Holdout::LastDays {
+            days,
+            new_items_only,
+        };
+        let (lines, window) = hold_out(&inner, &before_test, &load)?;
+        let window = window.unwrap_or_default();
+        let span = |t: &Transactions| t.time_range().map(|(a, b)| (day_of(a), day_of(b)));
+        let (from, to) = span(&window)
+            .or_else(|| span(&before_test))
+            .unwrap_or_default();
+        let ranking = load.interactions.ranking_type;
+        let matrix = Interactions::from_transactions(&lines, ranking)?;
+        let window_matrix = match Interactions::from_transactions(&window, ranking) {
+            Ok(m) => m,
+            Err(LoadError::NoInteractions) => return Err(no_customers(&from, &to, days)),
+            Err(e) => return Err(e.into()),
+        };
+        let exclude_seen = spec.config.overrides.exclude_seen;
+        let mut set = TestSet::new(
+            &window_matrix,
+            &matrix.users,
+            &matrix.items,
+            &matrix.user_items,
+            exclude_seen,
+        );
+        if set.relevant.is_empty() {
+            return Err(no_customers(&from, &to, days));
+        }
+        let sampled_from = (set.relevant.len() > MAX_CUSTOMERS).then_some(set.relevant.len());
+        if sampled_from.is_some() {
+            sample(&mut set.relevant, MAX_CUSTOMERS, seed);
+        }
+        let customers = set.relevant.len();
+        Ok(Self {
+            label: format!("{from} to {to}, the last {days} days before the test period"),
+            lines,
+            matrix,
+            set,
+            customers,
+            sampled_from,
+        })
+    }
+
+    /// Fits `params` and scores `metric` on the window; `on_epoch` may stop the fit.
+    pub fn score(
+        &self,
+        spec: &TrainSpec,
+        params: &ModelParams,
+        metric: Metric,
+        on_epoch: &mut dyn FnMut(&EpochReport) -> ControlFlow<()>,
+    ) -> Result<(f64, f64), Error> {
+        let started = Instant::now();
+        let features =
+            |columns, bands| side_features(spec, &self.lines, &self.matrix, columns, bands);
+        let input = FitInput {
+            user_items: &self.matrix.user_items,
+            item_users: &self.matrix.item_users,
+            users: &self.matrix.users,
+            items: &self.matrix.items,
+            side_features: &features,
+        };
+        let model = params.fit(&input, on_epoch).map_err(|e| match e {
+            crate::models::registry::FitFailure::Fit(e) => Error::Fit(e),
+            crate::models::registry::FitFailure::Data(e) => Error::Load(e),
+        })?;
+        let predict = model.rating_fn();
+        let report = evaluate(
+            model.as_recommender(),
+            &self.matrix.user_items,
+            &self.set,
+            spec.k,
+            spec.config.overrides.exclude_seen,
+            predict.as_deref(),
+        );
+        let value = metric.of(&report.model).ok_or_else(|| {
+            crate::models::hyper::ParamsError::Invalid(format!(
+                "{} predicts no ratings, so it has no {}: choose a ranking metric (precision, ndcg, …)",
+                params.kind().name(),
+                metric.name()
+            ))
+        })?;
+        Ok((value, started.elapsed().as_secs_f64()))
+    }
+}
+
+/// Keeps `keep` of `relevant`'s customers, chosen by `seed`, in their order.
+fn sample(relevant: &mut Vec<(u32, Vec<u32>)>, keep: usize, seed: u64) {
+    let mut rng = Rng::at(seed, 0x5a3, relevant.len() as u64);
+    let mut order: Vec<usize> = (0..relevant.len()).collect();
+    for i in 0..keep.min(order.len()) {
+        let j = i + rng.below(order.len() - i);
+        order.swap(i, j);
+    }
+    let mut chosen = order[..keep.min(order.len())].to_vec();
+    chosen.sort_unstable();
+    let all = std::mem::take(relevant);
+    let mut it = chosen.into_iter().peekable();
+    for (i, entry) in all.into_iter().enumerate() {
+        if it.peek() == Some(&i) {
+            relevant.push(entry);
+            it.next();
+        }
+    }
+}
+
+/// The date of a timestamp, `YYYY-MM-DD`.
+fn day_of(seconds: i64) -> String {
+    format_timestamp(seconds).chars().take(10).collect()
+}
+
+fn no_customers(from: &str, to: &str, days: u32) -> Error {
+    LoadError::BadSplit(format!(
+        "the validation window ({from} to {to}, the last {days} days before the test period) has no customer known before it with a purchase to predict; choose a longer --validation-days"
+    ))
+    .into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sampling_keeps_the_asked_number_in_order_and_depends_on_the_seed() {
+        let all: Vec<(u32, Vec<u32>)> = (0..100).map(|u| (u, vec![u])).collect();
+        let mut a = all.clone();
+        sample(&mut a, 10, 1);
+        assert_eq!(a.len(), 10);
+        assert!(a.windows(2).all(|w| w[0].0 < w[1].0));
+        let mut b = all.clone();
+        sample(&mut b, 10, 1);
+        assert_eq!(a, b);
+        let mut c = all;
+        sample(&mut c, 10, 2);
+        assert_ne!(a, c);
+    }
+}
