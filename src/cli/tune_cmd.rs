@@ -3,7 +3,11 @@
 
 use std::io::Write;
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
+
+use signal_hook::consts::SIGINT;
 
 use super::LoadArgs;
 use super::report::write_eval;
@@ -204,7 +208,20 @@ pub fn run(args: &TuneArgs, out: &mut dyn Write) -> anyhow::Result<()> {
             failed.get_or_insert(e);
         }
     };
-    let report = run_tune(&spec, &mut dir_for, &mut on_event, &|| false)?;
+    // The first Ctrl-C ends the search and keeps the best so far; a second one ends the
+    // process at once (exit 130), as a shell user expects of a stuck command.
+    let stop = Arc::new(AtomicBool::new(false));
+    signal_hook::flag::register_conditional_shutdown(SIGINT, 130, Arc::clone(&stop))?;
+    signal_hook::flag::register(SIGINT, Arc::clone(&stop))?;
+    let should_stop = || stop.load(Ordering::SeqCst);
+    let report = run_tune(&spec, &mut dir_for, &mut on_event, &should_stop)?;
+    if report.tag.cancelled {
+        writeln!(
+            out,
+            "search stopped by Ctrl-C after {} trials; the best so far was kept",
+            report.tag.trials.len()
+        )?;
+    }
     if let Some(e) = failed {
         return Err(e.into());
     }

@@ -181,3 +181,64 @@ fn a_validation_window_with_no_known_customer_is_refused_with_its_dates() {
     assert!(err.contains("--validation-days"), "{err}");
     assert!(!out.exists());
 }
+
+/// Ctrl-C during the search ends it and keeps the best trial so far, retrained, tested and
+/// written whole.
+#[test]
+fn ctrl_c_keeps_the_best_so_far_as_a_complete_run() {
+    use std::io::BufRead;
+    let scratch = Scratch::new();
+    let out = scratch.path("kept");
+    let demo = demo();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_latent"))
+        .args([
+            "tune",
+            "--config",
+            &demo,
+            "--model",
+            "rp3beta",
+            "--budget",
+            "10m",
+            "--test-last-days",
+            "30",
+            "--out",
+            s(&out),
+        ])
+        .env("LATENT_HOME", scratch.path("home"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut seen = Vec::new();
+    // Wait for the second trial's row, then interrupt.
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        let trial_row = line.trim_start().starts_with("2 ");
+        seen.push(line);
+        if trial_row {
+            break;
+        }
+    }
+    let pid = child.id().to_string();
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    seen.extend(lines.map(Result::unwrap));
+    let status = child.wait().unwrap();
+    let text = seen.join("\n");
+    assert!(status.success(), "{status:?}\n{text}");
+    assert!(text.contains("search stopped by Ctrl-C"), "{text}");
+    let t = run_toml(&out);
+    assert_eq!(t["tune"]["cancelled"].as_bool(), Some(true), "{t}");
+    let trials = t["tune"]["trials"].as_array().unwrap().len();
+    assert!((2..10).contains(&trials), "{trials} trials");
+    assert!(
+        out.join("metrics.json").exists(),
+        "the kept run is tested once"
+    );
+}
