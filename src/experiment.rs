@@ -275,7 +275,7 @@ pub fn train_on(
     let load = spec.config.load_spec();
     let ranking = load.interactions.ranking_type;
     let (train_lines, test_lines) = steps::hold_out(&spec.holdout, transactions, &load)?;
-    let matrix = Interactions::from_transactions(&train_lines, ranking)?;
+    let matrix = Interactions::for_training(&train_lines, &load.interactions)?;
     let _ = progress(Stage::Matrix {
         users: matrix.users.len(),
         items: matrix.items.len(),

@@ -25,8 +25,9 @@ use crate::data::fingerprint::{DataFingerprint, load_config};
 use crate::data::load_transactions;
 use crate::error::Error;
 use crate::experiment::{RunError, Source, TrainSpec, train_into};
+use crate::models::hyper::check_range;
 use crate::models::hyper::{ParamsError, RawValue};
-use crate::models::tuning::Dimension;
+use crate::models::tuning::{Dimension, RECENCY};
 use crate::models::{ModelKind, ModelParams};
 use crate::rng::Rng;
 use crate::store::{Run, StoreError, TrialRecord, TuneTag};
@@ -76,6 +77,38 @@ pub enum TuneEvent {
     },
 }
 
+impl TuneSpec {
+    /// The `--set` values that are the models' settings (the recency half-life is the
+    /// data's).
+    fn model_fixed(&self) -> Vec<(String, RawValue)> {
+        (self.fixed.iter())
+            .filter(|(k, _)| k != RECENCY.key)
+            .cloned()
+            .collect()
+    }
+
+    /// The recency half-life every trial without its own uses: `--set`'s, else the
+    /// workspace's.
+    fn half_life(&self) -> Option<f64> {
+        match self.fixed.iter().find(|(k, _)| k == RECENCY.key) {
+            Some((_, v)) => v.as_f64(RECENCY.key).ok(),
+            None => self.base.config.interactions.recency_half_life_days,
+        }
+    }
+
+    /// Where `kind`'s trials move: its own space, and the recency half-life for models
+    /// that read values on data that is not ratings; `--set` keys stay fixed.
+    fn dimensions(&self, kind: ModelKind) -> Vec<Dimension> {
+        let ratings =
+            self.base.config.interactions.ranking_type == crate::data::RankingType::Rating;
+        let recency = (kind.reads_values() && !ratings).then_some(RECENCY);
+        (kind.search_space().iter().copied())
+            .chain(recency)
+            .filter(|d| !self.fixed.iter().any(|(k, _)| k == d.key))
+            .collect()
+    }
+}
+
 /// What a search found and wrote.
 #[derive(Debug, Clone)]
 pub struct TuneReport {
@@ -109,8 +142,12 @@ pub fn check(spec: &TuneSpec) -> Result<(), ParamsError> {
     if spec.models.is_empty() {
         return Err(ParamsError::Invalid("no model to tune".into()));
     }
+    if let Some((_, v)) = spec.fixed.iter().find(|(k, _)| k == RECENCY.key) {
+        let days = v.as_f64(RECENCY.key)?;
+        check_range(RECENCY.key, days, 1e-3, 1e6)?;
+    }
     for &kind in &spec.models {
-        TrainSpec::settings(&spec.base.config, kind, &spec.fixed)?;
+        TrainSpec::settings(&spec.base.config, kind, &spec.model_fixed())?;
     }
     Ok(())
 }
@@ -185,6 +222,10 @@ pub fn tune_loaded(
     let mut final_spec = spec.base.clone();
     final_spec.model = chosen.model;
     final_spec.params = params_of(spec, chosen.model, &chosen.settings)?;
+    final_spec.config.interactions.recency_half_life_days = match chosen.settings.get(RECENCY.key) {
+        Some(h) => h.parse().ok(),
+        None => spec.half_life(),
+    };
     let source = Source::Loaded {
         transactions,
         fingerprint,
@@ -244,12 +285,7 @@ fn search(
         .iter()
         .enumerate()
         .map(|(m, &kind)| {
-            let dims: Vec<Dimension> = kind
-                .search_space()
-                .iter()
-                .filter(|d| !spec.fixed.iter().any(|(k, _)| k == d.key))
-                .copied()
-                .collect();
+            let dims = spec.dimensions(kind);
             let axes = dims
                 .iter()
                 .map(|d| d.choices().map_or(Axis::Numeric, Axis::Choices))
@@ -304,18 +340,26 @@ fn search(
                 ControlFlow::Continue(())
             }
         };
-        let params = TrainSpec::settings(&spec.base.config, arm.kind, &spec.fixed)
-            .and_then(|p| p.with_overrides(&drawn));
+        let (data_drawn, model_drawn): (Vec<_>, Vec<_>) =
+            drawn.into_iter().partition(|(k, _)| k == RECENCY.key);
+        let half_life = match data_drawn.first() {
+            Some((_, v)) => v.as_f64(RECENCY.key).ok(),
+            None => spec.half_life(),
+        };
+        let params = TrainSpec::settings(&spec.base.config, arm.kind, &spec.model_fixed())
+            .and_then(|p| p.with_overrides(&model_drawn));
         let outcome = match params {
             Ok(params) => {
                 // The settings the search moves: the rest are the model's and the
                 // workspace's, the same in every trial.
                 let mut settings = params.to_strings();
                 settings.retain(|k, _| arm.dims.iter().any(|d| d.key == k));
-                (
-                    settings,
-                    validation.score(&spec.base, &params, spec.metric, &mut on_epoch),
-                )
+                if let (Some(h), true) = (half_life, arm.dims.contains(&RECENCY)) {
+                    settings.insert(RECENCY.key.to_owned(), h.to_string());
+                }
+                let scored =
+                    validation.score(&spec.base, &params, half_life, spec.metric, &mut on_epoch);
+                (settings, scored)
             }
             Err(e) => (std::collections::BTreeMap::default(), Err(e.into())),
         };
@@ -363,7 +407,8 @@ fn search(
                         .settings
                         .get(d.key)
                         .and_then(|v| d.position_of(v))
-                        .unwrap_or(0.5)
+                        // No half-life is no weighting: the scale's far end.
+                        .unwrap_or(if *d == RECENCY { 1.0 } else { 0.5 })
                 })
                 .collect(),
         };
@@ -393,8 +438,9 @@ fn oriented(metric: Metric, value: f64) -> f64 {
     }
 }
 
-/// Which model trial `n` tries: each model's defaults first, in order; then the leader
-/// two times in three and the others in turn, so a weaker start is not abandoned.
+/// Which model trial `n` tries: each model's defaults first, in order; then, nine times
+/// in ten, the contenders in turn (the models whose best is within a tenth of the
+/// leader's), and otherwise one of the rest, so a weaker start is not abandoned.
 fn next_arm(arms: &[Arm], n: usize, seed: u64) -> Option<usize> {
     let alive: Vec<usize> = (0..arms.len()).filter(|&a| arms[a].alive).collect();
     if let Some(&fresh) = alive.iter().find(|&&a| arms[a].seen.is_empty()) {
@@ -408,15 +454,22 @@ fn next_arm(arms: &[Arm], n: usize, seed: u64) -> Option<usize> {
             .filter(|s| s.is_finite())
             .fold(f64::NEG_INFINITY, f64::max)
     };
-    let leader = *alive
+    let lead = alive
         .iter()
-        .max_by(|&&a, &&b| best_of(a).total_cmp(&best_of(b)).then(b.cmp(&a)))?;
+        .map(|&a| best_of(a))
+        .fold(f64::NEG_INFINITY, f64::max);
+    let (contenders, rest): (Vec<usize>, Vec<usize>) = alive
+        .iter()
+        .partition(|&&a| best_of(a) >= lead - 0.1 * lead.abs());
     let mut rng = Rng::at(seed, 0xa2, n as u64);
-    if alive.len() == 1 || rng.uniform() < 2.0 / 3.0 {
-        return Some(leader);
+    if rest.is_empty() || rng.uniform() < 0.9 {
+        // In turn: the contender that has been tried least.
+        return contenders
+            .iter()
+            .copied()
+            .min_by_key(|&a| (arms[a].seen.len(), a));
     }
-    let others: Vec<usize> = alive.into_iter().filter(|&a| a != leader).collect();
-    Some(others[rng.below(others.len())])
+    Some(rest[rng.below(rest.len())])
 }
 
 /// The settings a trial recorded, as the model's parameters.
@@ -427,9 +480,10 @@ fn params_of(
 ) -> Result<ModelParams, ParamsError> {
     let given: Vec<(String, RawValue)> = settings
         .iter()
+        .filter(|(k, _)| *k != RECENCY.key)
         .map(|(k, v)| (k.clone(), RawValue::Text(v.clone())))
         .collect();
-    TrainSpec::settings(&spec.base.config, kind, &spec.fixed)?.with_overrides(&given)
+    TrainSpec::settings(&spec.base.config, kind, &spec.model_fixed())?.with_overrides(&given)
 }
 
 #[cfg(test)]

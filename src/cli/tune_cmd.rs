@@ -157,7 +157,12 @@ pub fn run(args: &TuneArgs, out: &mut dyn Write) -> anyhow::Result<()> {
             range: "at least 1".into()
         });
     }
-    let base = TrainSpec::new(config, data, models[0], &fixed, holdout, k)?;
+    // The recency half-life is the data's setting, not the model's.
+    let model_fixed: Vec<_> = (fixed.iter())
+        .filter(|(key, _)| key != crate::models::tuning::RECENCY.key)
+        .cloned()
+        .collect();
+    let base = TrainSpec::new(config, data, models[0], &model_fixed, holdout, k)?;
     let spec = TuneSpec {
         base,
         models,

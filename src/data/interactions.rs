@@ -59,6 +59,11 @@ pub struct InteractionSpec {
     pub retention_days: Option<u32>,
     /// Lines rated below this are dropped (e.g. 4 to keep MovieLens "liked" ratings only).
     pub min_rating: Option<f64>,
+    /// Recency weighting: a line counts `0.5^(age / half-life)`, its age in days before
+    /// the last training line, so last month's purchases outweigh last year's (count,
+    /// quantity and revenue; ratings are not weighted). None: every line counts fully.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recency_half_life_days: Option<f64>,
 }
 
 /// Customers × products with the aggregated strength of each pair.
@@ -85,12 +90,62 @@ struct Acc {
     ratings: u32,
 }
 
+impl Acc {
+    /// Adds line `l` of `t`, counted `w` times (ratings are not weighted).
+    fn add(&mut self, t: &Transactions, l: usize, w: f64) {
+        let q = f64::from(t.quantity[l]);
+        self.lines += if q < 0.0 { -w } else { w };
+        self.quantity += q * w;
+        self.revenue += q * f64::from(t.price[l]) * w;
+        if t.rating[l].is_finite() {
+            self.rating_sum += f64::from(t.rating[l]);
+            self.ratings += 1;
+        }
+    }
+
+    /// The pair's value by `ranking`; `None` for a rating matrix without a rating.
+    fn value(&self, ranking: RankingType) -> Option<f64> {
+        Some(match ranking {
+            RankingType::Count => self.lines,
+            RankingType::Quantity => self.quantity,
+            RankingType::Revenue => self.revenue,
+            RankingType::Binary => f64::from(u8::from(self.quantity > 0.0)),
+            RankingType::Rating if self.ratings > 0 => self.rating_sum / f64::from(self.ratings),
+            RankingType::Rating => return None,
+        })
+    }
+}
+
 impl Interactions {
     /// Aggregates `t` by `ranking`.
     ///
     /// Fails when nothing is left to learn from, or when `rating` is asked of data
     /// without a rating column.
     pub fn from_transactions(t: &Transactions, ranking: RankingType) -> Result<Self, LoadError> {
+        Self::aggregate(t, ranking, None)
+    }
+
+    /// Aggregates `t` as `spec` says: by its ranking type, each line weighted by its
+    /// recency when `spec` has a half-life. The matrix's shape and ids are those of
+    /// [`Interactions::from_transactions`] whatever the weights (they are never 0).
+    pub fn for_training(t: &Transactions, spec: &InteractionSpec) -> Result<Self, LoadError> {
+        let weight = spec
+            .recency_half_life_days
+            .filter(|h| h.is_finite() && *h > 0.0)
+            .filter(|_| t.has.timestamp && t.timestamp.len() == t.len())
+            .and_then(|h| Some((t.time_range()?.1, h * 86_400.0)))
+            .map(|(end, h)| move |ts: i64| 0.5f64.powf((end - ts).max(0) as f64 / h));
+        match weight {
+            Some(w) => Self::aggregate(t, spec.ranking_type, Some(&w)),
+            None => Self::aggregate(t, spec.ranking_type, None),
+        }
+    }
+
+    fn aggregate(
+        t: &Transactions,
+        ranking: RankingType,
+        recency: Option<&dyn Fn(i64) -> f64>,
+    ) -> Result<Self, LoadError> {
         if ranking == RankingType::Rating && !t.has.rating {
             return Err(LoadError::NoRatingColumn);
         }
@@ -126,30 +181,27 @@ impl Interactions {
             let mut k = 0;
             while k < lines.len() {
                 let item = lines[k].0;
-                let mut acc = Acc::default();
+                let (mut acc, mut weighted) = (Acc::default(), Acc::default());
                 while k < lines.len() && lines[k].0 == item {
                     let l = lines[k].1 as usize;
-                    let q = f64::from(t.quantity[l]);
-                    acc.lines += if q < 0.0 { -1.0 } else { 1.0 };
-                    acc.quantity += q;
-                    acc.revenue += q * f64::from(t.price[l]);
-                    if t.rating[l].is_finite() {
-                        acc.rating_sum += f64::from(t.rating[l]);
-                        acc.ratings += 1;
+                    acc.add(t, l, 1.0);
+                    if let Some(f) = recency {
+                        weighted.add(t, l, f(t.timestamp[l]));
                     }
                     k += 1;
                 }
-                let value = match ranking {
-                    RankingType::Count => acc.lines,
-                    RankingType::Quantity => acc.quantity,
-                    RankingType::Revenue => acc.revenue,
-                    RankingType::Binary => f64::from(u8::from(acc.quantity > 0.0)),
-                    RankingType::Rating if acc.ratings > 0 => {
-                        acc.rating_sum / f64::from(acc.ratings)
-                    }
-                    RankingType::Rating => continue,
+                let Some(value) = acc.value(ranking) else {
+                    continue;
                 };
+                // Which pairs exist never depends on the weights (a recent return must not
+                // drop an old purchase): only how much a kept pair counts does.
                 if ranking == RankingType::Rating || value > 0.0 {
+                    let value = match recency {
+                        Some(_) if ranking != RankingType::Rating => {
+                            weighted.value(ranking).unwrap_or(value).max(1e-6)
+                        }
+                        _ => value,
+                    };
                     indices.push(item);
                     data.push(value as f32);
                 }
@@ -300,5 +352,40 @@ mod tests {
             Interactions::from_transactions(&empty, RankingType::Count),
             Err(LoadError::NoInteractions)
         ));
+    }
+
+    #[test]
+    fn recency_weighting_halves_a_line_per_half_life_and_keeps_every_pair() {
+        // a buys x today and 30 days ago, y 60 days ago; b bought y 60 days ago and
+        // returned it today (net cancellations): kept unweighted, so kept weighted.
+        let mut t = lines(&[
+            ("a", "x", 1.0, 1.0),
+            ("a", "x", 1.0, 1.0),
+            ("a", "y", 1.0, 1.0),
+            ("b", "y", 2.0, 1.0),
+            ("b", "y", -1.0, 1.0),
+        ]);
+        let day = 86_400;
+        t.timestamp = vec![60 * day, 30 * day, 0, 0, 60 * day];
+        t.has.timestamp = true;
+        let spec = |h: Option<f64>| InteractionSpec {
+            ranking_type: RankingType::Quantity,
+            recency_half_life_days: h,
+            ..InteractionSpec::default()
+        };
+        let plain = Interactions::for_training(&t, &spec(None)).unwrap();
+        let weighted = Interactions::for_training(&t, &spec(Some(30.0))).unwrap();
+        assert_eq!(plain.users, weighted.users);
+        assert_eq!(plain.user_items.indices(), weighted.user_items.indices());
+        let a = plain.users.get("a").unwrap() as usize;
+        let (x, y) = (plain.items.get("x").unwrap(), plain.items.get("y").unwrap());
+        assert_eq!(plain.user_items.get(a, x), 2.0);
+        assert!((weighted.user_items.get(a, x) - 1.5).abs() < 1e-6);
+        assert!((weighted.user_items.get(a, y) - 0.25).abs() < 1e-6);
+        // b: 2 × 0.25 − 1 < 0 weighted, yet the pair stays, barely counted.
+        let b = plain.users.get("b").unwrap() as usize;
+        assert_eq!(plain.user_items.get(b, y), 1.0);
+        let kept = weighted.user_items.get(b, y);
+        assert!(kept > 0.0 && kept < 1e-3, "{kept}");
     }
 }

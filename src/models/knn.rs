@@ -189,7 +189,7 @@ const SIMILARITIES: &str = "knn";
 /// Item-kNN counts a purchase by its value, as its cosine does; RP3beta's walk counts it
 /// once.
 fn weighs_values(kind: ModelKind) -> bool {
-    kind == ModelKind::ItemKnn
+    kind.reads_values()
 }
 
 impl Model for ItemKnnModel {

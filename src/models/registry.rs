@@ -120,6 +120,16 @@ impl ModelKind {
         }
     }
 
+    /// True when the model learns from how much a pair counts (ALS's confidence,
+    /// item-kNN's cosine, an FM's target), so weighting lines by recency can change it;
+    /// EASE, RP3beta and popularity count a purchase once.
+    pub const fn reads_values(self) -> bool {
+        matches!(
+            self,
+            ModelKind::Als | ModelKind::AlsExplicit | ModelKind::ItemKnn | ModelKind::Fm
+        )
+    }
+
     /// The kinds `latent tune --model auto` chooses among, strongest first: those for
     /// purchases, or for ratings.
     pub fn tuned_by_auto(ratings: bool) -> &'static [ModelKind] {

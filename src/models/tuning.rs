@@ -5,6 +5,11 @@
 //! on a log scale (a tenfold change matters as much at 0.001 as at 1), ranks and
 //! neighbour counts on a log scale too, exponents linearly.
 
+/// The data setting a search may move for models that read values
+/// ([`crate::models::ModelKind::reads_values`]): the half-life of recency weighting, from
+/// a week to ten years (on a year of data, next to no weighting).
+pub const RECENCY: Dimension = Dimension::new("recency_half_life_days", Range::Log(7.0, 3650.0));
+
 /// How one setting varies in a search.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Range {

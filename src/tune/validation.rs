@@ -32,6 +32,8 @@ pub struct Validation {
     pub customers: usize,
     /// Customers with a purchase in the window before sampling, when sampled.
     pub sampled_from: Option<usize>,
+    /// The workspace's recency half-life, the one `matrix` was built with.
+    half_life: Option<f64>,
 }
 
 impl Validation {
@@ -63,7 +65,7 @@ impl Validation {
             .or_else(|| span(&before_test))
             .unwrap_or_default();
         let ranking = load.interactions.ranking_type;
-        let matrix = Interactions::from_transactions(&lines, ranking)?;
+        let matrix = Interactions::for_training(&lines, &load.interactions)?;
         let window_matrix = match Interactions::from_transactions(&window, ranking) {
             Ok(m) => m,
             Err(LoadError::NoInteractions) => return Err(no_customers(&from, &to, days)),
@@ -92,25 +94,37 @@ impl Validation {
             set,
             customers,
             sampled_from,
+            half_life: load.interactions.recency_half_life_days,
         })
     }
 
-    /// Fits `params` and scores `metric` on the window; `on_epoch` may stop the fit.
+    /// Fits `params` on the lines weighted with `half_life` and scores `metric` on the
+    /// window; `on_epoch` may stop the fit.
     pub fn score(
         &self,
         spec: &TrainSpec,
         params: &ModelParams,
+        half_life: Option<f64>,
         metric: Metric,
         on_epoch: &mut dyn FnMut(&EpochReport) -> ControlFlow<()>,
     ) -> Result<(f64, f64), Error> {
         let started = Instant::now();
-        let features =
-            |columns, bands| side_features(spec, &self.lines, &self.matrix, columns, bands);
+        // Weights change the values, never the shape: the window stays mapped.
+        let reweighted;
+        let matrix = if half_life == self.half_life {
+            &self.matrix
+        } else {
+            let mut interactions = spec.config.interactions.clone();
+            interactions.recency_half_life_days = half_life;
+            reweighted = Interactions::for_training(&self.lines, &interactions)?;
+            &reweighted
+        };
+        let features = |columns, bands| side_features(spec, &self.lines, matrix, columns, bands);
         let input = FitInput {
-            user_items: &self.matrix.user_items,
-            item_users: &self.matrix.item_users,
-            users: &self.matrix.users,
-            items: &self.matrix.items,
+            user_items: &matrix.user_items,
+            item_users: &matrix.item_users,
+            users: &matrix.users,
+            items: &matrix.items,
             side_features: &features,
         };
         let model = params.fit(&input, on_epoch).map_err(|e| match e {
@@ -120,7 +134,7 @@ impl Validation {
         let predict = model.rating_fn();
         let report = evaluate(
             model.as_recommender(),
-            &self.matrix.user_items,
+            &matrix.user_items,
             &self.set,
             spec.k,
             spec.config.overrides.exclude_seen,
