@@ -133,6 +133,7 @@ impl LoadArgs {
         }
         if let Some(r) = self.ranking_type {
             config.interactions.ranking_type = r;
+            config.interactions.ranking_type_given = true;
         }
         if let Some(d) = &self.retention_date {
             config.interactions.retention_date = Some(d.clone());

@@ -104,13 +104,19 @@ impl WorkspaceConfig {
     /// Parses workspace text; the error carries toml's line and column, and for an
     /// unknown key the nearest valid one.
     pub fn parse(text: &str) -> Result<Self, String> {
-        let config: Self = toml::from_str(text).map_err(|e| {
+        let mut config: Self = toml::from_str(text).map_err(|e| {
             let message = e.to_string().trim_end().to_owned();
             match suggest_key(&message) {
                 Some(s) => format!("{message}\ndid you mean '{s}'?"),
                 None => message,
             }
         })?;
+        // Whether the file chose an aggregation, which serde's default cannot tell.
+        config.interactions.ranking_type_given = text
+            .parse::<toml::Table>()
+            .ok()
+            .and_then(|t| t.get("interactions")?.get("ranking_type").cloned())
+            .is_some();
         if let Err(e) = config.fm_params().and_then(|p| p.check_values()) {
             let at = error_key(&e)
                 .and_then(|key| line_of(text, "fm", key))

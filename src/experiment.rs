@@ -106,6 +106,9 @@ pub struct TrainSpec {
     pub holdout: Holdout,
     /// List length for evaluation.
     pub k: usize,
+    /// True when the model predicts ratings and nobody chose the aggregation: a file with
+    /// a rating column is then aggregated by `rating` (the CLI says so).
+    pub rating_implied: bool,
 }
 
 /// Stages reported while training.
@@ -149,6 +152,11 @@ impl TrainSpec {
         k: usize,
     ) -> Result<Self, ParamsError> {
         let params = Self::settings(&config, model, overrides)?;
+        // A rating predictor learns from ratings: on a file whose aggregation nobody
+        // chose, it reads the rating column rather than purchase counts.
+        let rating_implied = params.predicts_ratings()
+            && !config.interactions.ranking_type_given
+            && config.interactions.ranking_type != RankingType::Rating;
         Ok(Self {
             config,
             data,
@@ -156,6 +164,7 @@ impl TrainSpec {
             params,
             holdout,
             k,
+            rating_implied,
         })
     }
 
@@ -271,6 +280,15 @@ pub fn train_on(
     progress: &mut dyn FnMut(Stage) -> ControlFlow<()>,
 ) -> Result<Run, Error> {
     let _span = tracing::info_span!("train", model = spec.model.name()).entered();
+    let switched;
+    let spec = if spec.rating_implied && transactions.has.rating {
+        let mut s = spec.clone();
+        s.config.interactions.ranking_type = RankingType::Rating;
+        switched = s;
+        &switched
+    } else {
+        spec
+    };
     let params = &spec.params;
     let load = spec.config.load_spec();
     let ranking = load.interactions.ranking_type;

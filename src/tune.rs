@@ -13,26 +13,24 @@
 //! Proposals depend only on the seed and on earlier trials' scores, never on timing: the
 //! same seed and number of trials give the same search.
 
+mod search;
 pub mod tpe;
 pub mod validation;
 
 use std::ops::ControlFlow;
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::data::Transactions;
 use crate::data::fingerprint::{DataFingerprint, load_config};
 use crate::data::load_transactions;
 use crate::error::Error;
 use crate::experiment::{RunError, Source, TrainSpec, train_into};
-use crate::models::hyper::check_range;
-use crate::models::hyper::{ParamsError, RawValue};
+use crate::models::ModelKind;
+use crate::models::hyper::{ParamsError, RawValue, check_range};
 use crate::models::tuning::{Dimension, RECENCY};
-use crate::models::{ModelKind, ModelParams};
-use crate::rng::Rng;
 use crate::store::{Run, StoreError, TrialRecord, TuneTag};
 use crate::sweep::Metric;
-use tpe::{Axis, Observation, Tpe};
 use validation::Validation;
 
 /// The models `auto` chooses among: those for purchases, or for ratings.
@@ -196,7 +194,7 @@ pub fn tune_loaded(
         label: validation.label.clone(),
         customers: validation.customers,
     });
-    let search = search(spec, &validation, on_event, should_stop);
+    let search = search::search(spec, &validation, on_event, should_stop);
     let mut tag = TuneTag {
         metric: format!("{}@{}", spec.metric.name(), spec.base.k),
         validation: match validation.sampled_from {
@@ -221,7 +219,7 @@ pub fn tune_loaded(
     let chosen = &tag.trials[best];
     let mut final_spec = spec.base.clone();
     final_spec.model = chosen.model;
-    final_spec.params = params_of(spec, chosen.model, &chosen.settings)?;
+    final_spec.params = search::params_of(spec, chosen.model, &chosen.settings)?;
     final_spec.config.interactions.recency_half_life_days = match chosen.settings.get(RECENCY.key) {
         Some(h) => h.parse().ok(),
         None => spec.half_life(),
@@ -253,237 +251,6 @@ pub fn tune_loaded(
         tag,
         run: Some((dir, run)),
     })
-}
-
-/// The trials of a search and which was best.
-struct Search {
-    trials: Vec<TrialRecord>,
-    best: Option<usize>,
-    cancelled: bool,
-}
-
-/// One model's part of the search: its free dimensions and its sampler.
-struct Arm {
-    kind: ModelKind,
-    dims: Vec<Dimension>,
-    tpe: Tpe,
-    seen: Vec<Observation>,
-    /// False once its defaults failed (EASE on a catalogue too large): not tried again.
-    alive: bool,
-}
-
-fn search(
-    spec: &TuneSpec,
-    validation: &Validation,
-    on_event: &mut dyn FnMut(TuneEvent),
-    should_stop: &dyn Fn() -> bool,
-) -> Search {
-    let started = Instant::now();
-    let deadline = started + spec.budget;
-    let mut arms: Vec<Arm> = spec
-        .models
-        .iter()
-        .enumerate()
-        .map(|(m, &kind)| {
-            let dims = spec.dimensions(kind);
-            let axes = dims
-                .iter()
-                .map(|d| d.choices().map_or(Axis::Numeric, Axis::Choices))
-                .collect();
-            Arm {
-                kind,
-                tpe: Tpe::new(axes, spec.seed ^ ((m as u64 + 1) << 32)),
-                dims,
-                seen: Vec::new(),
-                alive: true,
-            }
-        })
-        .collect();
-    let mut trials: Vec<TrialRecord> = Vec::new();
-    let mut best: Option<(usize, f64)> = None;
-    let mut cancelled = false;
-    for n in 0.. {
-        if spec.max_trials.is_some_and(|max| n >= max) {
-            break;
-        }
-        if should_stop() {
-            cancelled = true;
-            break;
-        }
-        if n > 0 && Instant::now() >= deadline {
-            break;
-        }
-        let Some(a) = next_arm(&arms, n, spec.seed) else {
-            break;
-        };
-        let arm = &arms[a];
-        // Each model starts from its defaults, then the sampler proposes.
-        let point = if arm.seen.is_empty() {
-            None
-        } else {
-            Some(arm.tpe.propose(&arm.seen, arm.seen.len() as u64))
-        };
-        let drawn: Vec<(String, RawValue)> = match &point {
-            Some(p) => arm
-                .dims
-                .iter()
-                .zip(p)
-                .map(|(d, &u)| (d.key.to_owned(), RawValue::Text(d.value_at(u))))
-                .collect(),
-            None => Vec::new(),
-        };
-        let finished_one = best.is_some();
-        let mut on_epoch = |_: &_| {
-            if should_stop() || (finished_one && Instant::now() >= deadline) {
-                ControlFlow::Break(())
-            } else {
-                ControlFlow::Continue(())
-            }
-        };
-        let (data_drawn, model_drawn): (Vec<_>, Vec<_>) =
-            drawn.into_iter().partition(|(k, _)| k == RECENCY.key);
-        let half_life = match data_drawn.first() {
-            Some((_, v)) => v.as_f64(RECENCY.key).ok(),
-            None => spec.half_life(),
-        };
-        let params = TrainSpec::settings(&spec.base.config, arm.kind, &spec.model_fixed())
-            .and_then(|p| p.with_overrides(&model_drawn));
-        let outcome = match params {
-            Ok(params) => {
-                // The settings the search moves: the rest are the model's and the
-                // workspace's, the same in every trial.
-                let mut settings = params.to_strings();
-                settings.retain(|k, _| arm.dims.iter().any(|d| d.key == k));
-                if let (Some(h), true) = (half_life, arm.dims.contains(&RECENCY)) {
-                    settings.insert(RECENCY.key.to_owned(), h.to_string());
-                }
-                let scored =
-                    validation.score(&spec.base, &params, half_life, spec.metric, &mut on_epoch);
-                (settings, scored)
-            }
-            Err(e) => (std::collections::BTreeMap::default(), Err(e.into())),
-        };
-        let (settings, result) = outcome;
-        let record = match result {
-            Ok((value, seconds)) => TrialRecord {
-                trial: n + 1,
-                model: arm.kind,
-                settings,
-                validation: value.is_finite().then_some(value),
-                seconds,
-                error: (!value.is_finite()).then(|| format!("the metric is {value}")),
-            },
-            Err(e) => TrialRecord {
-                trial: n + 1,
-                model: arm.kind,
-                settings,
-                validation: None,
-                seconds: 0.0,
-                error: Some(match &e {
-                    Error::Fit(crate::models::FitError::Cancelled { .. }) if should_stop() => {
-                        "stopped: the search was cancelled".to_owned()
-                    }
-                    Error::Fit(crate::models::FitError::Cancelled { .. }) => {
-                        "stopped: the budget ran out".to_owned()
-                    }
-                    other => crate::experiment::chain_text(other),
-                }),
-            },
-        };
-        let arm = &mut arms[a];
-        let score = record
-            .validation
-            .map_or(f64::NAN, |v| oriented(spec.metric, v));
-        if arm.seen.is_empty() && record.validation.is_none() {
-            arm.alive = false;
-        }
-        let position = match &point {
-            Some(p) => p.clone(),
-            None => arm
-                .dims
-                .iter()
-                .map(|d| {
-                    record
-                        .settings
-                        .get(d.key)
-                        .and_then(|v| d.position_of(v))
-                        // No half-life is no weighting: the scale's far end.
-                        .unwrap_or(if *d == RECENCY { 1.0 } else { 0.5 })
-                })
-                .collect(),
-        };
-        arm.seen.push(Observation {
-            point: position,
-            score,
-        });
-        if score.is_finite() && best.is_none_or(|(_, b)| score > b) {
-            best = Some((trials.len(), score));
-        }
-        on_event(TuneEvent::Trial(record.clone()));
-        trials.push(record);
-    }
-    Search {
-        trials,
-        best: best.map(|(i, _)| i),
-        cancelled,
-    }
-}
-
-/// Higher is better for the sampler: error metrics are negated.
-fn oriented(metric: Metric, value: f64) -> f64 {
-    if metric == Metric::Rmse {
-        -value
-    } else {
-        value
-    }
-}
-
-/// Which model trial `n` tries: each model's defaults first, in order; then, nine times
-/// in ten, the contenders in turn (the models whose best is within a tenth of the
-/// leader's), and otherwise one of the rest, so a weaker start is not abandoned.
-fn next_arm(arms: &[Arm], n: usize, seed: u64) -> Option<usize> {
-    let alive: Vec<usize> = (0..arms.len()).filter(|&a| arms[a].alive).collect();
-    if let Some(&fresh) = alive.iter().find(|&&a| arms[a].seen.is_empty()) {
-        return Some(fresh);
-    }
-    let best_of = |a: usize| {
-        arms[a]
-            .seen
-            .iter()
-            .map(|o| o.score)
-            .filter(|s| s.is_finite())
-            .fold(f64::NEG_INFINITY, f64::max)
-    };
-    let lead = alive
-        .iter()
-        .map(|&a| best_of(a))
-        .fold(f64::NEG_INFINITY, f64::max);
-    let (contenders, rest): (Vec<usize>, Vec<usize>) = alive
-        .iter()
-        .partition(|&&a| best_of(a) >= lead - 0.1 * lead.abs());
-    let mut rng = Rng::at(seed, 0xa2, n as u64);
-    if rest.is_empty() || rng.uniform() < 0.9 {
-        // In turn: the contender that has been tried least.
-        return contenders
-            .iter()
-            .copied()
-            .min_by_key(|&a| (arms[a].seen.len(), a));
-    }
-    Some(rest[rng.below(rest.len())])
-}
-
-/// The settings a trial recorded, as the model's parameters.
-fn params_of(
-    spec: &TuneSpec,
-    kind: ModelKind,
-    settings: &std::collections::BTreeMap<String, String>,
-) -> Result<ModelParams, ParamsError> {
-    let given: Vec<(String, RawValue)> = settings
-        .iter()
-        .filter(|(k, _)| *k != RECENCY.key)
-        .map(|(k, v)| (k.clone(), RawValue::Text(v.clone())))
-        .collect();
-    TrainSpec::settings(&spec.base.config, kind, &spec.model_fixed())?.with_overrides(&given)
 }
 
 #[cfg(test)]

@@ -165,6 +165,13 @@ pub fn run(args: &TrainArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         Err(RunError::Train(e)) => return Err(e.into()),
         Err(e) => return Err(e.into()),
     };
+    if spec.rating_implied && run.meta.ranking_type == "rating" {
+        writeln!(
+            out,
+            "ranking_type = rating: {} predicts ratings, so it learned from the file's rating column (set ranking_type, or --ranking-type, to aggregate otherwise)",
+            spec.model.name()
+        )?;
+    }
     writeln!(
         out,
         "trained {} on {} customers x {} products ({} pairs) in {:.2}s",

@@ -64,6 +64,10 @@ pub struct InteractionSpec {
     /// quantity and revenue; ratings are not weighted). None: every line counts fully.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub recency_half_life_days: Option<f64>,
+    /// True when the workspace or the command line chose `ranking_type`; otherwise a
+    /// model that predicts ratings switches a file's aggregation to `rating`.
+    #[serde(skip)]
+    pub ranking_type_given: bool,
 }
 
 /// Customers × products with the aggregated strength of each pair.

@@ -20,7 +20,7 @@ use rayon::prelude::*;
 
 use super::ModelKind;
 use super::fit::FitError;
-use super::hyper::{ParamsError, RawValue, Setting, check_range, nearest};
+use super::hyper::{ParamsError, RawValue, Setting, check_range};
 use super::knn::ItemKnnModel;
 use super::tuning::{Dimension, Range};
 use crate::data::CsrMatrix;
@@ -82,14 +82,7 @@ impl EaseParams {
                 "neighbours" | "neighbors" | "k" => {
                     p.neighbours = check_range(key, value.as_usize(key)?, 1, 100_000)?;
                 }
-                other => {
-                    return Err(ParamsError::UnknownKey {
-                        model: "ease",
-                        key: other.to_owned(),
-                        suggestion: nearest(other, &Self::KEYS).map(str::to_owned),
-                        valid: Self::KEYS.to_vec(),
-                    });
-                }
+                other => return Err(ParamsError::unknown_key("ease", other, &Self::KEYS)),
             }
         }
         Ok(p)

@@ -34,6 +34,16 @@ pub enum ParamsError {
 }
 
 impl ParamsError {
+    /// `key` is none of `model`'s `valid` keys: the nearest one is suggested.
+    pub fn unknown_key(model: &'static str, key: &str, valid: &[&'static str]) -> Self {
+        ParamsError::UnknownKey {
+            model,
+            key: key.to_owned(),
+            suggestion: nearest(key, valid).map(str::to_owned),
+            valid: valid.to_vec(),
+        }
+    }
+
     /// The hyperparameter at fault as it was written, so a form can mark its field; `None`
     /// when values are wrong only together.
     pub fn key(&self) -> Option<&str> {

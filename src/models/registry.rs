@@ -12,13 +12,14 @@ use serde::{Deserialize, Serialize};
 
 use super::arrays::{ArrayError, ArrayReader};
 use super::fit::{EpochReport, FitError, FitInput};
-use super::hyper::{ParamsError, RawValue, Setting, check_range, nearest};
+use super::hyper::{ParamsError, RawValue, Setting};
 use super::model::TrainedModel;
 use super::{AlsModel, FmModel, ItemKnnModel, PopularityModel};
 use crate::data::LoadError;
 use crate::models::als::{AlsParams, ValidAlsParams};
 use crate::models::ease::EaseParams;
 use crate::models::fm::{FmParams, ValidFmParams};
+use crate::models::knn::KnnParams;
 use crate::models::rp3beta::Rp3BetaParams;
 
 /// The kinds of model latent trains.
@@ -183,9 +184,7 @@ pub enum ModelParams {
     /// Implicit or explicit ALS (`implicit_prefs`).
     Als(ValidAlsParams),
     Fm(ValidFmParams),
-    ItemKnn {
-        neighbours: usize,
-    },
+    ItemKnn(KnnParams),
     Rp3Beta(Rp3BetaParams),
     Ease(EaseParams),
     Popularity,
@@ -226,25 +225,7 @@ impl ModelParams {
                 super::fm::solver_defaults(&mut p, |key| given.contains(&key));
                 Ok(ModelParams::Fm(p.check()?))
             }
-            ModelKind::ItemKnn => {
-                let mut neighbours = ItemKnnModel::DEFAULT_NEIGHBOURS;
-                for (k, v) in overrides {
-                    match k.as_str() {
-                        "neighbours" | "neighbors" | "k" => {
-                            neighbours = check_range(k, v.as_usize(k)?, 1, 100_000)?;
-                        }
-                        other => {
-                            return Err(ParamsError::UnknownKey {
-                                model: "item-knn",
-                                key: other.to_owned(),
-                                suggestion: nearest(other, &["neighbours"]).map(str::to_owned),
-                                valid: vec!["neighbours"],
-                            });
-                        }
-                    }
-                }
-                Ok(ModelParams::ItemKnn { neighbours })
-            }
+            ModelKind::ItemKnn => Ok(ModelParams::ItemKnn(KnnParams::parse(overrides)?)),
             ModelKind::Rp3Beta => Ok(ModelParams::Rp3Beta(Rp3BetaParams::parse(overrides)?)),
             ModelKind::Ease => Ok(ModelParams::Ease(EaseParams::parse(overrides)?)),
             ModelKind::Popularity => match overrides.first() {
@@ -277,13 +258,23 @@ impl ModelParams {
         Self::parse(self.kind(), tables, &all)
     }
 
+    /// True when these settings predict ratings (explicit ALS, an FM regressor), so they
+    /// learn from a rating matrix.
+    pub fn predicts_ratings(&self) -> bool {
+        match self {
+            ModelParams::Als(p) => !p.implicit_prefs,
+            ModelParams::Fm(p) => p.predictor_type == super::fm::PredictorType::Regressor,
+            _ => false,
+        }
+    }
+
     /// Which model these settings train.
     pub fn kind(&self) -> ModelKind {
         match self {
             ModelParams::Als(p) if p.implicit_prefs => ModelKind::Als,
             ModelParams::Als(_) => ModelKind::AlsExplicit,
             ModelParams::Fm(_) => ModelKind::Fm,
-            ModelParams::ItemKnn { .. } => ModelKind::ItemKnn,
+            ModelParams::ItemKnn(_) => ModelKind::ItemKnn,
             ModelParams::Rp3Beta(_) => ModelKind::Rp3Beta,
             ModelParams::Ease(_) => ModelKind::Ease,
             ModelParams::Popularity => ModelKind::Popularity,
@@ -295,7 +286,7 @@ impl ModelParams {
         let strings = match self {
             ModelParams::Als(p) => p.to_strings(),
             ModelParams::Fm(p) => p.to_strings(),
-            ModelParams::ItemKnn { neighbours } => [("neighbours", neighbours.to_string())].into(),
+            ModelParams::ItemKnn(p) => p.to_strings(),
             ModelParams::Rp3Beta(p) => p.to_strings(),
             ModelParams::Ease(p) => p.to_strings(),
             ModelParams::Popularity => BTreeMap::new(),
@@ -343,10 +334,10 @@ impl ModelParams {
                     .map_err(FitFailure::Data)?;
                 TrainedModel::new(FmModel::fit_reporting(p, input, &users, &items, on_epoch)?)
             }
-            ModelParams::ItemKnn { neighbours } => TrainedModel::new(ItemKnnModel::fit(
+            ModelParams::ItemKnn(p) => TrainedModel::new(ItemKnnModel::fit_with(
                 input.user_items,
                 input.item_users,
-                *neighbours,
+                *p,
             )),
             ModelParams::Rp3Beta(p) => {
                 TrainedModel::new(super::rp3beta::fit(input.user_items, input.item_users, *p))

@@ -12,7 +12,7 @@
 use std::collections::BTreeMap;
 
 use super::ModelKind;
-use super::hyper::{ParamsError, RawValue, Setting, check_range, nearest};
+use super::hyper::{ParamsError, RawValue, Setting, check_range};
 use super::knn::ItemKnnModel;
 use super::tuning::{Dimension, Range};
 use crate::data::CsrMatrix;
@@ -77,14 +77,7 @@ impl Rp3BetaParams {
                 "neighbours" | "neighbors" | "k" => {
                     p.neighbours = check_range(key, value.as_usize(key)?, 1, 100_000)?;
                 }
-                other => {
-                    return Err(ParamsError::UnknownKey {
-                        model: "rp3beta",
-                        key: other.to_owned(),
-                        suggestion: nearest(other, &Self::KEYS).map(str::to_owned),
-                        valid: Self::KEYS.to_vec(),
-                    });
-                }
+                other => return Err(ParamsError::unknown_key("rp3beta", other, &Self::KEYS)),
             }
         }
         Ok(p)
@@ -118,7 +111,7 @@ pub fn fit(user_items: &CsrMatrix, item_users: &CsrMatrix, p: Rp3BetaParams) -> 
         user_items,
         item_users,
         p.neighbours,
-        |i, u, _, _| to_user[i] * from_user[u as usize],
+        |i, u, _, _, _| to_user[i] * from_user[u as usize],
         |_, j, walked| walked * penalty[j as usize],
     );
     ItemKnnModel::from_rows(ModelKind::Rp3Beta, n_items, rows)

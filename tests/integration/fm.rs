@@ -498,6 +498,36 @@ fn bench_fm_times_epochs_and_refuses_empty_data() {
     assert!(err.contains("num_factors"), "{err}");
 }
 
+/// Trains an FM with one `--set` on `[train, workspace, test]` into run `name`; the run
+/// folder and the summary.
+fn train_fm_on(
+    scratch: &Scratch,
+    name: &str,
+    [train, config, test]: [&std::path::PathBuf; 3],
+    set: &str,
+) -> (std::path::PathBuf, String) {
+    let run = scratch.path(name);
+    let out = scratch
+        .run([
+            "train",
+            "--data",
+            s(train),
+            "--config",
+            s(config),
+            "--model",
+            "fm",
+            "--set",
+            set,
+            "--test",
+            s(test),
+            "--out",
+            s(&run),
+        ])
+        .ok()
+        .to_owned();
+    (run, out)
+}
+
 /// `--set solver=mcmc` and nothing else: the Gibbs sampler gets enough sweeps by itself
 /// (200 past a burn-in of 10; SageMaker's one epoch used to be refused), and the run beats
 /// the mean rating, which the summary prints beside it.
@@ -506,25 +536,7 @@ fn fm_mcmc_alone_gets_its_sweeps_and_beats_the_mean_rating() {
     let scratch = Scratch::new();
     let (train, test) = movielens_split(&scratch);
     let side = movielens_side_workspace(&scratch);
-    let run = scratch.path("mcmc");
-    let out = scratch
-        .run([
-            "train",
-            "--data",
-            s(&train),
-            "--config",
-            s(&side),
-            "--model",
-            "fm",
-            "--set",
-            "solver=mcmc",
-            "--test",
-            s(&test),
-            "--out",
-            s(&run),
-        ])
-        .ok()
-        .to_owned();
+    let (run, out) = train_fm_on(&scratch, "mcmc", [&train, &side, &test], "solver=mcmc");
     let m = metrics(&run);
     let rmse = m["model"]["rmse"].as_f64().unwrap();
     let mean = m["baseline"]["rmse"].as_f64().unwrap();
@@ -536,4 +548,40 @@ fn fm_mcmc_alone_gets_its_sweeps_and_beats_the_mean_rating() {
     );
     let toml = std::fs::read_to_string(run.join("run.toml")).unwrap();
     assert!(toml.contains("epochs = \"200\""), "{toml}");
+}
+
+/// A rating file, side tables, and `--set predictor_type=regressor` alone: the aggregation
+/// switches to the rating column by itself (and says so), the regressor samples with MCMC,
+/// and RMSE beats 0.95.
+#[test]
+fn an_fm_regressor_on_a_rating_file_needs_no_other_setting() {
+    let scratch = Scratch::new();
+    let (train, test) = movielens_split(&scratch);
+    let dir = movielens();
+    let side = scratch.write(
+        "side-only.toml",
+        format!(
+            "[data]\nuser_file = {:?}\nitem_file = {:?}\n\
+             user_features = [\"age:numeric\", \"gender\", \"occupation\"]\n\
+             item_features = [\"class:multi\"]\n",
+            s(&dir.join("ml-100k.user")),
+            s(&dir.join("ml-100k.item")),
+        ),
+    );
+    let (run, out) = train_fm_on(
+        &scratch,
+        "regressor",
+        [&train, &side, &test],
+        "predictor_type=regressor",
+    );
+    assert!(
+        out.contains("ranking_type = rating: fm predicts ratings"),
+        "{out}"
+    );
+    let m = metrics(&run);
+    let rmse = m["model"]["rmse"].as_f64().unwrap();
+    assert!(rmse <= 0.95, "RMSE {rmse}: {m}");
+    let toml = std::fs::read_to_string(run.join("run.toml")).unwrap();
+    assert!(toml.contains("ranking_type = \"rating\""), "{toml}");
+    assert!(toml.contains("solver = \"mcmc\""), "{toml}");
 }

@@ -545,7 +545,10 @@ mod tests {
         let spec = form.train_spec(&config).unwrap();
         assert_eq!(
             spec.params,
-            crate::models::ModelParams::ItemKnn { neighbours: 25 }
+            crate::models::ModelParams::ItemKnn(crate::models::knn::KnnParams {
+                neighbours: 25,
+                ..Default::default()
+            })
         );
 
         // RP3beta means its own neighbours, with its own default, in a field of its own.
