@@ -123,6 +123,9 @@ pub fn write(
             "seed": p.seed,
         }),
         convention_note: match p.convention {
+            _ if p.reg_exponent.is_some() => {
+                "trained with frequency-scaled regularisation (regParam times each row's count to reg_exponent): Spark scales by the count itself, so spark_params are not an exact equivalent"
+            }
             Convention::Spark => {
                 "trained with the spark convention (confidence 1 + alpha*r, regParam scaled by each row's count): spark_params reproduce it"
             }

@@ -34,6 +34,9 @@ pub const SCRIPT_NAME: &str = "latent_als_job.py";
 /// What `job.json` says about the two conventions.
 fn convention_note(p: &AlsParams) -> &'static str {
     match (p.convention, p.implicit_prefs) {
+        _ if p.reg_exponent.is_some() => {
+            "approximate: the run scaled regParam by each row's number of ratings to the power reg_exponent (frequency-scaled regularisation); Spark scales by the number itself, so these values will not reproduce the run exactly"
+        }
         (Convention::Spark, true) => {
             "exact: latent's spark convention is Spark's implicit ALS (confidence 1 + alpha*|r|, preference r > 0, regParam scaled by each row's number of ratings, ALS-WR); only the random initial factors differ"
         }

@@ -54,6 +54,11 @@ pub const SETTINGS: &[Setting] = &[
         "alternating sweeps, 1..=1000",
     ),
     Setting::text("alpha", "alpha", "confidence scale of purchases, > 0"),
+    Setting::text(
+        "reg_exponent",
+        "frequency scaling (ν)",
+        "λ of a row with n purchases is reg_param·nᵛ, 0..=2; empty: the convention's (spark 1, implicit 0)",
+    ),
     Setting::choice(
         "convention",
         "convention",

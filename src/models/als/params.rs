@@ -9,6 +9,7 @@
 //! | `implicit_prefs` | true | bool | implicit (purchases) or explicit (ratings) feedback |
 //! | `nonnegative` | false | bool | constrain factors to ≥ 0 (explicit only, as Spark) |
 //! | `convention` | `spark` | `spark` \| `implicit` | confidence and regularisation convention |
+//! | `reg_exponent` (`frequency_scaling`) | by convention | 0..=2 | λ of a row with `n` interactions is `reg_param · nᵛ` (Rendle et al. 2022's frequency scaling; spark is 1, implicit 0) |
 //! | `solver` | `cg` | `cg` \| `cholesky` | per-row solve (implicit feedback) |
 //! | `cg_steps` | 3 | 1..=50 | conjugate-gradient steps per row and sweep |
 //! | `seed` | 42 | u64 | initial factors |
@@ -65,6 +66,10 @@ pub struct AlsParams {
     /// Compute the training loss after every sweep (for progress charts); turning it off
     /// saves about one pass over the data per sweep.
     pub calculate_loss: bool,
+    /// Frequency scaling of λ: a row with `n` interactions gets `reg_param · n^ν`; `None`
+    /// keeps the convention's (ν 1 for spark, 0 for implicit).
+    #[serde(default)]
+    pub reg_exponent: Option<f32>,
 }
 
 impl Default for AlsParams {
@@ -74,7 +79,7 @@ impl Default for AlsParams {
 }
 
 /// Canonical keys with their aliases.
-const KEYS: [(&str, &[&str]); 12] = [
+const KEYS: [(&str, &[&str]); 13] = [
     ("als_rank", &["rank", "factors", "num_factors"]),
     ("reg_param", &["regularization", "lambda", "reg"]),
     ("max_iter", &["iterations", "epochs"]),
@@ -87,6 +92,7 @@ const KEYS: [(&str, &[&str]); 12] = [
     ("seed", &["random_state"]),
     ("num_threads", &["threads"]),
     ("calculate_loss", &["calculate_training_loss"]),
+    ("reg_exponent", &["frequency_scaling"]),
 ];
 
 impl AlsParams {
@@ -105,6 +111,7 @@ impl AlsParams {
             seed: 42,
             num_threads: 0,
             calculate_loss: true,
+            reg_exponent: None,
         }
     }
 
@@ -234,6 +241,12 @@ impl AlsParams {
             "cg_steps" => self.cg_steps = value.as_usize(key)?,
             "seed" => self.seed = value.as_usize(key)? as u64,
             "calculate_loss" => self.calculate_loss = value.as_bool(key)?,
+            "reg_exponent" => {
+                self.reg_exponent = match value.as_text().trim() {
+                    "" | "none" | "auto" => None,
+                    _ => Some(check_range(key, value.as_f32(key)?, 0.0, 2.0)?),
+                }
+            }
             _ => self.num_threads = value.as_usize(key)?,
         }
         Ok(())
@@ -267,6 +280,10 @@ impl AlsParams {
         m.insert("seed", self.seed.to_string());
         m.insert("num_threads", self.num_threads.to_string());
         m.insert("calculate_loss", self.calculate_loss.to_string());
+        // Only when set, so runs without it keep their settings as they were.
+        if let Some(nu) = self.reg_exponent {
+            m.insert("reg_exponent", nu.to_string());
+        }
         m
     }
 
@@ -388,5 +405,28 @@ mod tests {
         p.apply_table(&table).unwrap();
         assert_eq!(p.rank, 10);
         assert_eq!(p.to_strings()["als_rank"], "10");
+    }
+
+    #[test]
+    fn frequency_scaling_sets_each_rows_lambda_and_is_kept_only_when_set() {
+        use crate::models::als::row_solve::row_lambda;
+        let mut p = AlsParams::new(4).reg_param(0.1);
+        // The conventions: spark scales by the row's count, implicit not at all.
+        assert!((row_lambda(&p, 16) - 1.6).abs() < 1e-6);
+        p.convention = Convention::Implicit;
+        assert!((row_lambda(&p, 16) - 0.1).abs() < 1e-6);
+        // ν = 0.5 between them, whatever the convention.
+        p.set("frequency_scaling", &RawValue::Text("0.5".into()))
+            .unwrap();
+        assert!((row_lambda(&p, 16) - 0.4).abs() < 1e-6);
+        assert_eq!(p.to_strings()["reg_exponent"], "0.5");
+        assert!(!AlsParams::new(4).to_strings().contains_key("reg_exponent"));
+        let e = p
+            .set("reg_exponent", &RawValue::Text("3".into()))
+            .unwrap_err();
+        assert!(e.to_string().contains("reg_exponent"), "{e}");
+        p.set("reg_exponent", &RawValue::Text(String::new()))
+            .unwrap();
+        assert_eq!(p.reg_exponent, None);
     }
 }

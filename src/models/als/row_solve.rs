@@ -51,12 +51,14 @@ pub fn confidence(params: &AlsParams, v: f32) -> (f32, f32) {
     }
 }
 
-/// λ of a row with `n` interactions: scaled by `n` under Spark's ALS-WR.
+/// λ of a row with `n` interactions: `reg_param · nᵛ`, ν the frequency scaling when set,
+/// else 1 under Spark's ALS-WR and 0 under implicit's constant λ.
 #[inline(always)]
 pub fn row_lambda(params: &AlsParams, n: usize) -> f32 {
-    match params.convention {
-        Convention::Spark => params.reg_param * n as f32,
-        Convention::Implicit => params.reg_param,
+    match (params.reg_exponent, params.convention) {
+        (Some(nu), _) => params.reg_param * (n as f32).powf(nu),
+        (None, Convention::Spark) => params.reg_param * n as f32,
+        (None, Convention::Implicit) => params.reg_param,
     }
 }
 
@@ -220,7 +222,9 @@ fn solve_explicit(params: &ValidAlsParams, row: &Row<'_>, xu: &mut [f32], s: &mu
             *b += f64::from(v) * f64::from(yv);
         }
     }
-    let lambda = f64::from(params.reg_param) * row.cols.len() as f64;
+    // Explicit ALS is ALS-WR (ν 1) unless a frequency scaling is set.
+    let nu = f64::from(params.reg_exponent.unwrap_or(1.0));
+    let lambda = f64::from(params.reg_param) * (row.cols.len() as f64).powf(nu);
     for d in 0..k {
         // A tiny ridge keeps rows with fewer ratings than factors solvable when λ = 0.
         s.a[d * k + d] += lambda.max(1e-9);
