@@ -32,6 +32,7 @@ use crate::models::tuning::{Dimension, RECENCY};
 use crate::store::{Run, StoreError, TrialRecord, TuneTag};
 use crate::sweep::Metric;
 use validation::Validation;
+pub use validation::ValidationSplit;
 
 /// The models `auto` chooses among: those for purchases, or for ratings.
 pub fn auto_candidates(ratings: bool) -> Vec<ModelKind> {
@@ -53,8 +54,8 @@ pub struct TuneSpec {
     /// Stop after this many trials even if time is left (a reproducible search).
     pub max_trials: Option<usize>,
     pub seed: u64,
-    /// Days of the inner validation window.
-    pub validation_days: u32,
+    /// How the inner validation lines are carved out of the training window.
+    pub validation: ValidationSplit,
 }
 
 /// Progress of a search.
@@ -125,7 +126,7 @@ impl TuneReport {
 }
 
 /// The words `run.toml` and every report use for how the run was chosen.
-pub const SELECTION: &str = "chosen on the inner validation window (the last days before the test period); the test period was scored once, by the chosen model, so its metrics are an honest estimate";
+pub const SELECTION: &str = "chosen on an inner validation split of the training data (see validation); the test was scored once, by the chosen model, so its metrics are an honest estimate";
 
 /// Checks `spec` before any data is read: a budget, a metric the models have, settings
 /// each model accepts.
@@ -189,7 +190,7 @@ pub fn tune_loaded(
     should_stop: &dyn Fn() -> bool,
 ) -> Result<TuneReport, Error> {
     check(spec)?;
-    let validation = Validation::carve(&spec.base, transactions, spec.validation_days, spec.seed)?;
+    let validation = Validation::carve(&spec.base, transactions, spec.validation, spec.seed)?;
     on_event(TuneEvent::Validation {
         label: validation.label.clone(),
         customers: validation.customers,
@@ -319,7 +320,7 @@ mod tests {
             budget: Duration::from_secs(600),
             max_trials: Some(12),
             seed: 3,
-            validation_days: 5,
+            validation: ValidationSplit::LastDays(5),
         }
     }
 

@@ -9,6 +9,7 @@
 use std::ops::ControlFlow;
 use std::time::Instant;
 
+use crate::data::split::{SplitSpec, SplitStrategy, split};
 use crate::data::timestamps::format_timestamp;
 use crate::data::{Interactions, LoadError, LoadSpec, Transactions};
 use crate::error::Error;
@@ -36,13 +37,38 @@ pub struct Validation {
     half_life: Option<f64>,
 }
 
+/// How the validation lines are carved out of the training window.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ValidationSplit {
+    /// The last `days` before the test period: mirrors a test period of the last days.
+    LastDays(u32),
+    /// Each customer's last `fraction` of training lines, by time: mirrors a test file
+    /// made per customer (MovieLens' usual 80/20), where a window of the last days would
+    /// hold a handful of customers.
+    PerUser(f64),
+}
+
+impl ValidationSplit {
+    /// The split that mirrors `holdout`, or the last `days` when given: the test period's
+    /// length before a period of the last days, each customer's last fifth before a test
+    /// file, the last 30 days before no test at all.
+    pub fn mirroring(holdout: &Holdout, days: Option<u32>) -> Self {
+        match (days, holdout) {
+            (Some(d), _) => ValidationSplit::LastDays(d),
+            (None, Holdout::LastDays { days, .. }) => ValidationSplit::LastDays(*days),
+            (None, Holdout::File(_)) => ValidationSplit::PerUser(0.2),
+            (None, _) => ValidationSplit::LastDays(30),
+        }
+    }
+}
+
 impl Validation {
-    /// Carves the last `days` of `spec`'s training window (the data before its test
-    /// period) out of `transactions`.
+    /// Carves the validation lines `how` says out of `spec`'s training window (the data
+    /// before its test period) in `transactions`.
     pub fn carve(
         spec: &TrainSpec,
         transactions: &Transactions,
-        days: u32,
+        how: ValidationSplit,
         seed: u64,
     ) -> Result<Self, Error> {
         let load: LoadSpec = spec.config.load_spec();
@@ -54,21 +80,44 @@ impl Validation {
                 ..
             }
         );
-        let inner = Holdout::LastDays {
-            days,
-            new_items_only,
+        let (lines, window) = match how {
+            ValidationSplit::LastDays(days) => {
+                let inner = Holdout::LastDays {
+                    days,
+                    new_items_only,
+                };
+                let (lines, window) = hold_out(&inner, &before_test, &load)?;
+                (lines, window.unwrap_or_default())
+            }
+            ValidationSplit::PerUser(fraction) => {
+                let parts = split(
+                    &before_test,
+                    &SplitSpec {
+                        strategy: SplitStrategy::PerUserFraction(fraction),
+                        new_items_only,
+                    },
+                )?;
+                (parts.train, parts.test)
+            }
         };
-        let (lines, window) = hold_out(&inner, &before_test, &load)?;
-        let window = window.unwrap_or_default();
         let span = |t: &Transactions| t.time_range().map(|(a, b)| (day_of(a), day_of(b)));
         let (from, to) = span(&window)
             .or_else(|| span(&before_test))
             .unwrap_or_default();
+        let what = match how {
+            ValidationSplit::LastDays(days) => {
+                format!("{from} to {to}, the last {days} days before the test period")
+            }
+            ValidationSplit::PerUser(f) => format!(
+                "each customer's last {:.0} % of training lines ({from} to {to})",
+                f * 100.0
+            ),
+        };
         let ranking = load.interactions.ranking_type;
         let matrix = Interactions::for_training(&lines, &load.interactions)?;
         let window_matrix = match Interactions::from_transactions(&window, ranking) {
             Ok(m) => m,
-            Err(LoadError::NoInteractions) => return Err(no_customers(&from, &to, days)),
+            Err(LoadError::NoInteractions) => return Err(no_customers(&what)),
             Err(e) => return Err(e.into()),
         };
         let exclude_seen = spec.config.overrides.exclude_seen;
@@ -80,7 +129,7 @@ impl Validation {
             exclude_seen,
         );
         if set.relevant.is_empty() {
-            return Err(no_customers(&from, &to, days));
+            return Err(no_customers(&what));
         }
         let sampled_from = (set.relevant.len() > MAX_CUSTOMERS).then_some(set.relevant.len());
         if sampled_from.is_some() {
@@ -88,7 +137,7 @@ impl Validation {
         }
         let customers = set.relevant.len();
         Ok(Self {
-            label: format!("{from} to {to}, the last {days} days before the test period"),
+            label: what,
             lines,
             matrix,
             set,
@@ -176,9 +225,9 @@ fn day_of(seconds: i64) -> String {
     format_timestamp(seconds).chars().take(10).collect()
 }
 
-fn no_customers(from: &str, to: &str, days: u32) -> Error {
+fn no_customers(what: &str) -> Error {
     LoadError::BadSplit(format!(
-        "the validation window ({from} to {to}, the last {days} days before the test period) has no customer known before it with a purchase to predict; choose a longer --validation-days"
+        "the validation window ({what}) has no customer known before it with a purchase to predict; choose a longer --validation-days"
     ))
     .into()
 }

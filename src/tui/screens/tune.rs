@@ -138,9 +138,10 @@ impl AppState {
                 return Vec::new();
             }
         };
-        let validation_days = match base.holdout {
-            crate::experiment::Holdout::LastDays { days, .. } => days,
-            _ => 30,
+        let validation = crate::tune::ValidationSplit::mirroring(&base.holdout, None);
+        let validation_days = match validation {
+            crate::tune::ValidationSplit::LastDays(days) => days,
+            crate::tune::ValidationSplit::PerUser(_) => 30,
         };
         let metric = if ratings {
             crate::sweep::Metric::Rmse
@@ -155,7 +156,7 @@ impl AppState {
             budget: TUNE_BUDGET,
             max_trials: None,
             seed: 42,
-            validation_days,
+            validation,
         };
         let names: Vec<&str> = spec.models.iter().map(|m| m.name()).collect();
         let id = self.next_job_id();
