@@ -8,7 +8,7 @@
 mod lifecycle;
 mod steps;
 
-pub(crate) use steps::hold_out;
+pub(crate) use steps::{fit, hold_out};
 
 pub use lifecycle::{RunError, Source, chain_text, log_line, train_into};
 
@@ -188,7 +188,7 @@ impl TrainSpec {
 
 /// The side-feature blocks of a training matrix: the workspace's side columns when
 /// `columns`, and `rfm_bands` recency / frequency / monetary bands.
-pub(crate) fn side_features(
+fn side_features(
     spec: &TrainSpec,
     lines: &Transactions,
     matrix: &Interactions,

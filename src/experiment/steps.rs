@@ -47,7 +47,7 @@ pub(crate) fn hold_out(
 
 /// Fits `params` on the training matrix, reporting each pass; the model and the seconds
 /// the fit took.
-pub(super) fn fit(
+pub(crate) fn fit(
     spec: &TrainSpec,
     params: &ModelParams,
     lines: &Transactions,

@@ -14,8 +14,8 @@ use crate::data::timestamps::format_timestamp;
 use crate::data::{Interactions, LoadError, LoadSpec, Transactions};
 use crate::error::Error;
 use crate::eval::{TestSet, evaluate};
-use crate::experiment::{Holdout, TrainSpec, hold_out, side_features};
-use crate::models::{EpochReport, FitInput, ModelParams};
+use crate::experiment::{Holdout, Stage, TrainSpec, fit, hold_out};
+use crate::models::{EpochReport, ModelParams};
 use crate::rng::Rng;
 use crate::sweep::Metric;
 
@@ -168,18 +168,17 @@ impl Validation {
             reweighted = Interactions::for_training(&self.lines, &interactions)?;
             &reweighted
         };
-        let features = |columns, bands| side_features(spec, &self.lines, matrix, columns, bands);
-        let input = FitInput {
-            user_items: &matrix.user_items,
-            item_users: &matrix.item_users,
-            users: &matrix.users,
-            items: &matrix.items,
-            side_features: &features,
-        };
-        let model = params.fit(&input, on_epoch).map_err(|e| match e {
-            crate::models::registry::FitFailure::Fit(e) => Error::Fit(e),
-            crate::models::registry::FitFailure::Data(e) => Error::Load(e),
-        })?;
+        // The experiment's own fit: the same side features and errors as `latent train`.
+        let (model, _) = fit(
+            spec,
+            params,
+            &self.lines,
+            matrix,
+            &mut |stage| match stage {
+                Stage::Epoch(r) => on_epoch(&r),
+                _ => ControlFlow::Continue(()),
+            },
+        )?;
         let predict = model.rating_fn();
         let report = evaluate(
             model.as_recommender(),
