@@ -19,6 +19,8 @@
 //! customers who bought a recommended product. For explicit models **RMSE** and **MAE**
 //! compare predicted and actual ratings of the test pairs.
 //!
+//! When lists may show bought products, [`repeat`] reports repeat and explore hits apart.
+//!
 //! Every report puts the popularity baseline beside the model. The metrics above are of
 //! **warm** customers (known to the model); **cold** customers are scored separately by
 //! [`cold`], one line per cold-start policy, and [`impact`] measures what a set of
@@ -28,8 +30,10 @@ pub mod cold;
 pub mod impact;
 pub mod metrics;
 pub mod protocol;
+pub mod repeat;
 
 pub use cold::{ColdCase, ColdReport, cold_cases, evaluate_cold};
 pub use impact::{RulesImpact, rules_impact};
 pub use metrics::{ListMetrics, RankingMetrics};
 pub use protocol::{EvalReport, TestSet, evaluate};
+pub use repeat::RepeatReport;

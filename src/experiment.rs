@@ -30,7 +30,7 @@ use crate::models::{
     EpochReport, ModelKind, ModelParams, PopularityModel, SettingTables, TrainedModel,
 };
 use crate::recommend::catalog::pair_last_purchase;
-use crate::recommend::{Catalog, Overrides, RunView};
+use crate::recommend::{Catalog, Overrides, RunView, SeenPolicy};
 use crate::store::{FORMAT_VERSION, Run, RunMeta};
 
 /// Where the evaluation data comes from.
@@ -375,7 +375,7 @@ pub fn train_on(
 
 /// Evaluates a run (or a run being built) on test lines: warm customers against the
 /// popularity baseline, and cold customers under every cold-start policy. Lists follow
-/// `rules`' exclude-seen setting; other rules are measured by [`crate::eval::rules_impact`].
+/// `rules`' exclude-seen and re-buy settings; other rules are measured by [`crate::eval::rules_impact`].
 pub fn evaluate_view(
     view: RunView<'_>,
     rules: &Overrides,
@@ -391,7 +391,7 @@ pub fn evaluate_view(
         test,
         ranking,
         k,
-        rules.exclude_seen,
+        SeenPolicy::from(rules),
     )?;
     if test.has.timestamp && !view.model.model().is_baseline() {
         let (cases, single) = cold_cases(test, view.users, view.items, view.catalog);
@@ -412,7 +412,7 @@ pub fn evaluate_run_parts(
     test: &Transactions,
     ranking: RankingType,
     k: usize,
-    exclude_seen: bool,
+    seen: SeenPolicy,
 ) -> Result<EvalReport, Error> {
     let test_matrix = match Interactions::from_transactions(test, ranking) {
         Ok(m) => m,
@@ -424,7 +424,7 @@ pub fn evaluate_run_parts(
         }
         Err(e) => return Err(e.into()),
     };
-    let set = TestSet::new(&test_matrix, users, items, train, exclude_seen);
+    let set = TestSet::new(&test_matrix, users, items, train, seen.exclude_seen);
     let predict = model.rating_fn();
     let predict_ref: Option<&(dyn Fn(u32, u32) -> f32 + Sync)> = predict.as_deref();
     Ok(evaluate(
@@ -432,7 +432,7 @@ pub fn evaluate_run_parts(
         train,
         &set,
         k,
-        exclude_seen,
+        seen,
         predict_ref,
     ))
 }

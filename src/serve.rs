@@ -8,8 +8,9 @@
 //! ```
 //!
 //! A request is `{"user_id": "17850", "top_k": 10, "exclude": [ids], "include": [ids],
-//! "history": [ids], "segment": "France", "exclude_seen": true}`; only `user_id` is
-//! required. Every list goes through the business-rules engine with the bundle's
+//! "history": [ids], "segment": "France", "exclude_seen": true, "rebuy": 0.8}`; only
+//! `user_id` is required (`rebuy` weighs the customer's own products back in when
+//! `exclude_seen` is false). Every list goes through the business-rules engine with the bundle's
 //! `[overrides]` as the base rules and the request's `exclude` / `include` on top; a
 //! customer the model never saw gets the cold-start policy (fold-in from `history`, else
 //! popularity). `top_k` is capped at [`MAX_TOP_K`] (and the catalogue size); a capped

@@ -28,7 +28,7 @@ use crate::error::Error;
 use crate::experiment::{RunError, Source, TrainSpec, train_into};
 use crate::models::ModelKind;
 use crate::models::hyper::{ParamsError, RawValue, check_range};
-use crate::models::tuning::{Dimension, RECENCY};
+use crate::models::tuning::{Dimension, REBUY, RECENCY, is_outside_model};
 use crate::store::{Run, StoreError, TrialRecord, TuneTag};
 use crate::sweep::Metric;
 use validation::Validation;
@@ -81,9 +81,18 @@ impl TuneSpec {
     /// data's).
     fn model_fixed(&self) -> Vec<(String, RawValue)> {
         (self.fixed.iter())
-            .filter(|(k, _)| k != RECENCY.key)
+            .filter(|(k, _)| !is_outside_model(k))
             .cloned()
             .collect()
+    }
+
+    /// The re-buy weight every trial without its own uses: `--set`'s, else the
+    /// workspace's.
+    fn rebuy(&self) -> f32 {
+        match self.fixed.iter().find(|(k, _)| k == REBUY.key) {
+            Some((_, v)) => v.as_f64(REBUY.key).map_or(0.0, |w| w as f32),
+            None => self.base.config.overrides.rebuy_weight(),
+        }
     }
 
     /// The recency half-life every trial without its own uses: `--set`'s, else the
@@ -95,14 +104,18 @@ impl TuneSpec {
         }
     }
 
-    /// Where `kind`'s trials move: its own space, and the recency half-life for models
-    /// that read values on data that is not ratings; `--set` keys stay fixed.
+    /// Where `kind`'s trials move: its own space, the recency half-life for models
+    /// that read values on data that is not ratings, and, when lists may show bought
+    /// products, the re-buy weight (with the half-life, which weighs the channel's
+    /// purchases); `--set` keys stay fixed.
     fn dimensions(&self, kind: ModelKind) -> Vec<Dimension> {
         let ratings =
             self.base.config.interactions.ranking_type == crate::data::RankingType::Rating;
-        let recency = (kind.reads_values() && !ratings).then_some(RECENCY);
+        let rebuy = !self.base.config.overrides.exclude_seen && !ratings;
+        let recency = ((kind.reads_values() || rebuy) && !ratings).then_some(RECENCY);
         (kind.search_space().iter().copied())
             .chain(recency)
+            .chain(rebuy.then_some(REBUY))
             .filter(|d| !self.fixed.iter().any(|(k, _)| k == d.key))
             .collect()
     }
@@ -144,6 +157,9 @@ pub fn check(spec: &TuneSpec) -> Result<(), ParamsError> {
     if let Some((_, v)) = spec.fixed.iter().find(|(k, _)| k == RECENCY.key) {
         let days = v.as_f64(RECENCY.key)?;
         check_range(RECENCY.key, days, 1e-3, 1e6)?;
+    }
+    if let Some((_, v)) = spec.fixed.iter().find(|(k, _)| k == REBUY.key) {
+        check_range(REBUY.key, v.as_f64(REBUY.key)?, 0.0, 1.0)?;
     }
     for &kind in &spec.models {
         TrainSpec::settings(&spec.base.config, kind, &spec.model_fixed())?;
@@ -225,6 +241,9 @@ pub fn tune_loaded(
         Some(h) => h.parse().ok(),
         None => spec.half_life(),
     };
+    if let Some(w) = chosen.settings.get(REBUY.key).and_then(|w| w.parse().ok()) {
+        final_spec.config.overrides.rebuy = Some(w);
+    }
     let source = Source::Loaded {
         transactions,
         fingerprint,

@@ -34,6 +34,7 @@ pub fn full_rules(run: &Run) -> Overrides {
     let pick = |k: usize| run.items.name(popular[k.min(popular.len() - 1)]).to_owned();
     Overrides {
         exclude_seen: true,
+        rebuy: None,
         exclude_popular: Some(PopularCut::Percent(5.0)),
         exclude_items: vec!["POST".into(), "DOT".into(), "M".into()],
         exclude_matching: vec!["postage".into()],

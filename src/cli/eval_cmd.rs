@@ -38,9 +38,10 @@ pub fn run(args: &EvalArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let test = load_test_file(&args.test, &load)?;
     let ranking = load.interactions.ranking_type;
     let report = evaluate_view(run.view(), &rules, &test, ranking, args.k)?;
-    // Rules beyond exclude-seen and the cold-start policy change warm lists: measure them.
+    // Rules beyond exclude-seen, re-buy and the cold-start policy change warm lists: measure them.
     let plain = Overrides {
         exclude_seen: rules.exclude_seen,
+        rebuy: rules.rebuy,
         cold_start: rules.cold_start,
         ..Overrides::default()
     };

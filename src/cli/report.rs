@@ -54,6 +54,61 @@ pub fn write_eval(r: &EvalReport, out: &mut dyn Write) -> std::io::Result<()> {
     if let Some(why) = r.below_baseline() {
         writeln!(out, "WARNING: {why}")?;
     }
+    if let Some(rep) = &r.repeat {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "repeat and explore (bought products shown; {:.1} % of relevant pairs are re-buys):",
+            rep.truth_repeat_share * 100.0
+        )?;
+        let (m, b, o) = (&rep.model, &rep.baseline, &rep.rebuy_only);
+        writeln!(
+            out,
+            "{:<18}{:>14}{:>14}{:>14}",
+            "", r.model_name, "popularity", "own products"
+        )?;
+        let rows: [(&str, f64, f64, f64); 6] = [
+            (
+                "precision",
+                r.model.precision,
+                r.baseline.precision,
+                rep.rebuy_only_precision,
+            ),
+            (
+                "repeat precision",
+                m.repeat.precision,
+                b.repeat.precision,
+                o.repeat.precision,
+            ),
+            (
+                "explore precision",
+                m.explore.precision,
+                b.explore.precision,
+                o.explore.precision,
+            ),
+            (
+                "repeat recall",
+                m.repeat.recall,
+                b.repeat.recall,
+                o.repeat.recall,
+            ),
+            (
+                "explore recall",
+                m.explore.recall,
+                b.explore.recall,
+                o.explore.recall,
+            ),
+            (
+                "bought in list",
+                m.list_repeat_share,
+                b.list_repeat_share,
+                o.list_repeat_share,
+            ),
+        ];
+        for (name, m, b, o) in rows {
+            writeln!(out, "{name:<18}{m:>14.4}{b:>14.4}{o:>14.4}")?;
+        }
+    }
     if let Some(c) = &r.cold {
         writeln!(out)?;
         writeln!(

@@ -18,6 +18,10 @@ pub struct RuleArgs {
     /// Leave out products the customer already bought (default true).
     #[arg(long, action = clap::ArgAction::Set, value_name = "true|false")]
     pub exclude_seen: Option<bool>,
+    /// With `--exclude-seen false`: blend the customer's own products into the model's
+    /// ranking, from 0 (the model alone) to 1 (own products first); default 0.8.
+    #[arg(long, value_name = "0..1")]
+    pub rebuy: Option<f32>,
     /// Leave out the most-bought products: a count (20) or a share of the catalogue (5%).
     #[arg(long, value_name = "N|P%")]
     pub exclude_popular: Option<String>,
@@ -71,6 +75,17 @@ impl RuleArgs {
         };
         if let Some(v) = self.exclude_seen {
             rules.exclude_seen = v;
+        }
+        if let Some(w) = self.rebuy {
+            if !(0.0..=1.0).contains(&w) {
+                return Err(ParamsError::BadValue {
+                    key: "--rebuy".into(),
+                    value: w.to_string(),
+                    expected: "a weight from 0 (the model alone) to 1 (own products first)",
+                }
+                .into());
+            }
+            rules.rebuy = Some(w);
         }
         if let Some(cut) = &self.exclude_popular {
             rules.exclude_popular =

@@ -11,7 +11,7 @@ use super::report::write_eval;
 use crate::config::WorkspaceConfig;
 use crate::experiment::{Holdout, RunError, Source, Stage, TrainSpec, log_line, train_into};
 use crate::models::ModelKind;
-use crate::models::hyper::parse_assignment;
+use crate::models::hyper::{ParamsError, parse_assignment};
 use crate::workspace::Workspace;
 
 /// Arguments of `latent train`.
@@ -31,6 +31,8 @@ pub struct TrainArgs {
     pub set: Vec<String>,
     #[command(flatten)]
     pub holdout: HoldoutArgs,
+    #[command(flatten)]
+    pub seen: SeenArgs,
     /// List length for the evaluation.
     #[arg(long, default_value_t = 10)]
     pub k: usize,
@@ -67,6 +69,35 @@ impl HoldoutArgs {
             },
             (None, None) => Holdout::None,
         }
+    }
+}
+
+/// How the evaluated lists treat products the customer already bought, as `train` and
+/// `tune` take it (the workspace's `[overrides]` otherwise).
+#[derive(Debug, clap::Args)]
+pub struct SeenArgs {
+    /// Leave out products the customer already bought; `false` lets re-buys count, and
+    /// the evaluation then reports repeat and explore hits apart.
+    #[arg(long, action = clap::ArgAction::Set, value_name = "true|false")]
+    pub exclude_seen: Option<bool>,
+    /// With --exclude-seen false: blend the customer's own products into the lists, from
+    /// 0 (the model alone) to 1 (own products first); default 0.8, and `tune` searches
+    /// it when not given.
+    #[arg(long, value_name = "0..1")]
+    pub rebuy: Option<f32>,
+}
+
+impl SeenArgs {
+    /// Writes the flags into `config`'s rules.
+    pub fn apply(&self, config: &mut WorkspaceConfig) -> Result<(), ParamsError> {
+        if let Some(v) = self.exclude_seen {
+            config.overrides.exclude_seen = v;
+        }
+        if let Some(w) = self.rebuy {
+            crate::models::hyper::check_range("--rebuy", f64::from(w), 0.0, 1.0)?;
+            config.overrides.rebuy = Some(w);
+        }
+        Ok(())
     }
 }
 
@@ -108,7 +139,8 @@ pub fn unknown_model(text: &str, extra: &[&'static str]) -> String {
 
 /// Runs `latent train`.
 pub fn run(args: &TrainArgs, out: &mut dyn Write) -> anyhow::Result<()> {
-    let (workspace, config) = workspace_config(args.workspace.as_deref(), &args.load)?;
+    let (workspace, mut config) = workspace_config(args.workspace.as_deref(), &args.load)?;
+    args.seen.apply(&mut config)?;
     let data = config.data_path(args.data.as_deref())?;
     let overrides = args
         .set

@@ -14,7 +14,8 @@ use super::report::write_eval;
 use crate::data::RankingType;
 use crate::experiment::TrainSpec;
 use crate::models::ModelKind;
-use crate::models::hyper::{ParamsError, parse_assignment};
+use crate::models::hyper::{ParamsError, RawValue, parse_assignment};
+use crate::models::tuning::REBUY;
 use crate::store::TrialRecord;
 use crate::sweep::Metric;
 use crate::tune::{TuneEvent, TuneSpec, ValidationSplit, auto_candidates, run_tune};
@@ -56,6 +57,8 @@ pub struct TuneArgs {
     /// validation window counts new pairs only too).
     #[command(flatten)]
     pub holdout: super::train::HoldoutArgs,
+    #[command(flatten)]
+    pub seen: super::train::SeenArgs,
     /// List length of the evaluation.
     #[arg(long, default_value_t = 10)]
     pub k: usize,
@@ -117,14 +120,19 @@ pub fn parse_budget(text: &str) -> Result<Duration, String> {
 
 /// Runs `latent tune`.
 pub fn run(args: &TuneArgs, out: &mut dyn Write) -> anyhow::Result<()> {
-    let (workspace, config) =
+    let (workspace, mut config) =
         super::train::workspace_config(args.workspace.as_deref(), &args.load)?;
+    args.seen.apply(&mut config)?;
     let data = config.data_path(args.data.as_deref())?;
-    let fixed = args
+    let mut fixed = args
         .set
         .iter()
         .map(|s| parse_assignment(s))
         .collect::<Result<Vec<_>, _>>()?;
+    // A re-buy weight on the command line is fixed, not searched.
+    if let Some(w) = args.seen.rebuy {
+        fixed.push((REBUY.key.to_owned(), RawValue::Text(w.to_string())));
+    }
     let ratings = config.interactions.ranking_type == RankingType::Rating;
     let models = match args.model {
         TuneModel::Auto => auto_candidates(ratings),
@@ -153,9 +161,9 @@ pub fn run(args: &TuneArgs, out: &mut dyn Write) -> anyhow::Result<()> {
             range: "at least 1".into()
         });
     }
-    // The recency half-life is the data's setting, not the model's.
+    // The recency half-life is the data's setting and the re-buy weight the lists'.
     let model_fixed: Vec<_> = (fixed.iter())
-        .filter(|(key, _)| key != crate::models::tuning::RECENCY.key)
+        .filter(|(key, _)| !crate::models::tuning::is_outside_model(key))
         .cloned()
         .collect();
     let base = TrainSpec::new(config, data, models[0], &model_fixed, holdout.clone(), k)?;

@@ -4,10 +4,11 @@
 use serde::{Deserialize, Serialize};
 
 use super::metrics::{ListMetrics, RankingMetrics, score_list};
+use super::repeat::{self, RepeatReport, Split};
 use crate::data::{CsrMatrix, IdMap, Interactions};
 use crate::models::Recommender;
 use crate::models::popularity::PopularityModel;
-use crate::recommend::recommend_all;
+use crate::recommend::{SeenPolicy, recommend_all};
 
 /// Held-out pairs expressed in a model's indices.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -76,6 +77,9 @@ pub struct EvalReport {
     pub model_name: String,
     pub model: RankingMetrics,
     pub baseline: RankingMetrics,
+    /// Repeat and explore hits apart, when lists may show bought products.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repeat: Option<super::repeat::RepeatReport>,
     /// Cold customers, when the test lines have dates to split their visits.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cold: Option<super::cold::ColdReport>,
@@ -92,9 +96,10 @@ impl EvalReport {
     }
 
     /// Why this model should not be deployed as it is: a rating predictor whose RMSE is
-    /// above the mean rating's, or a ranker below the popularity baseline's precision@k.
+    /// above the mean rating's, a ranker below the popularity baseline's precision@k, or,
+    /// when lists show bought products, below the customers' own products alone.
     /// The sentence every report (CLI, Train, Runs) shows in the error colour; `None` when
-    /// the model does at least as well as its baseline.
+    /// the model does at least as well as its baselines.
     pub fn below_baseline(&self) -> Option<String> {
         if !self.is_below_baseline() {
             return None;
@@ -106,10 +111,23 @@ impl EvalReport {
                 self.model_name
             ));
         }
+        if self.model.precision >= self.baseline.precision
+            && let Some(own) = self.own_products_precision()
+        {
+            return Some(format!(
+                "{} ranks below the customers' own products alone: precision@{} {:.4} against {own:.4}; blend re-buys in (--rebuy, or let latent tune choose)",
+                self.model_name, self.k, self.model.precision
+            ));
+        }
         Some(format!(
             "{} ranks below the popularity baseline: precision@{} {:.4} against {:.4}; do not deploy it as it is",
             self.model_name, self.k, self.model.precision, self.baseline.precision
         ))
+    }
+
+    /// The precision@k of the customers' own products alone, when lists show them.
+    fn own_products_precision(&self) -> Option<f64> {
+        self.repeat.as_ref().map(|r| r.rebuy_only_precision)
     }
 
     /// True when the model does worse than its baseline: [`EvalReport::below_baseline`]
@@ -120,21 +138,29 @@ impl EvalReport {
         }
         match (self.model.rmse, self.baseline.rmse) {
             (Some(m), Some(b)) => m > b,
-            _ => self.model.precision < self.baseline.precision,
+            _ => {
+                self.model.precision < self.baseline.precision
+                    || self
+                        .own_products_precision()
+                        .is_some_and(|own| self.model.precision < own)
+            }
         }
     }
 }
 
+/// The metrics of `model`'s lists, and those lists' repeat/explore split when they may
+/// show bought products.
 fn ranking_metrics(
     model: &dyn Recommender,
     train: &CsrMatrix,
     test: &TestSet,
     k: usize,
-    exclude_seen: bool,
+    seen: SeenPolicy,
     popularity: &PopularityModel,
-) -> RankingMetrics {
+) -> (RankingMetrics, Option<Split>) {
     let users: Vec<u32> = test.relevant.iter().map(|(u, _)| *u).collect();
-    let lists = recommend_all(model, train, &users, k, exclude_seen);
+    let model = seen.apply(model);
+    let lists = recommend_all(model.as_ref(), train, &users, k, seen.exclude_seen);
     let items: Vec<Vec<u32>> = lists
         .iter()
         .map(|l| l.iter().map(|s| s.item).collect())
@@ -144,21 +170,27 @@ fn ranking_metrics(
         .zip(&test.relevant)
         .map(|(list, (_, rel))| score_list(list, rel, k))
         .collect();
-    RankingMetrics::aggregate(&per_user, &items, &popularity.counts, train.rows())
+    let split = (!seen.exclude_seen).then(|| repeat::split(&items, &test.relevant, train, k));
+    (
+        RankingMetrics::aggregate(&per_user, &items, &popularity.counts, train.rows()),
+        split,
+    )
 }
 
-/// Evaluates `model` and the popularity baseline on `test`; `predict` gives rating errors
-/// for explicit models.
+/// Evaluates `model` and the popularity baseline on `test`, their lists treating bought
+/// products as `seen` says (the baseline never blends: it is the bar, not a contender);
+/// `predict` gives rating errors for explicit models.
 pub fn evaluate(
     model: &dyn Recommender,
     train: &CsrMatrix,
     test: &TestSet,
     k: usize,
-    exclude_seen: bool,
+    seen: SeenPolicy,
     predict: Option<&(dyn Fn(u32, u32) -> f32 + Sync)>,
 ) -> EvalReport {
     let popularity = PopularityModel::fit(train);
-    let mut model_metrics = ranking_metrics(model, train, test, k, exclude_seen, &popularity);
+    let (mut model_metrics, model_split) =
+        ranking_metrics(model, train, test, k, seen, &popularity);
     if let Some(predict) = predict {
         let n = test.pairs.len().max(1) as f64;
         let (mut se, mut ae) = (0.0, 0.0);
@@ -170,7 +202,9 @@ pub fn evaluate(
         model_metrics.rmse = Some((se / n).sqrt());
         model_metrics.mae = Some(ae / n);
     }
-    let mut baseline = ranking_metrics(&popularity, train, test, k, exclude_seen, &popularity);
+    let plain = SeenPolicy { rebuy: 0.0, ..seen };
+    let (mut baseline, baseline_split) =
+        ranking_metrics(&popularity, train, test, k, plain, &popularity);
     if predict.is_some() {
         // A rating predictor's baseline is the training ratings' mean for every pair.
         let (sum, count) = (0..train.rows()).fold((0.0, 0usize), |(s, c), u| {
@@ -186,6 +220,14 @@ pub fn evaluate(
         baseline.rmse = Some((errors.clone().map(|e| e * e).sum::<f64>() / n).sqrt());
         baseline.mae = Some(errors.map(f64::abs).sum::<f64>() / n);
     }
+    // Own products alone, then popularity: what a model must beat on re-buys.
+    let rebuy_only = (!seen.exclude_seen).then(|| {
+        let own = SeenPolicy {
+            exclude_seen: false,
+            rebuy: 1.0,
+        };
+        ranking_metrics(&popularity, train, test, k, own, &popularity)
+    });
     EvalReport {
         k,
         users: test.relevant.len(),
@@ -195,6 +237,16 @@ pub fn evaluate(
         model_name: model.kind().name().to_owned(),
         model: model_metrics,
         baseline,
+        repeat: model_split.zip(baseline_split).map(|(model, baseline)| {
+            let (own_metrics, own_split) = rebuy_only.unwrap_or_default();
+            RepeatReport {
+                truth_repeat_share: repeat::truth_repeat_share(&test.relevant, train),
+                model,
+                baseline,
+                rebuy_only: own_split.unwrap_or_default(),
+                rebuy_only_precision: own_metrics.precision,
+            }
+        }),
         cold: None,
     }
 }
@@ -218,6 +270,7 @@ mod tests {
             model_name: "als".into(),
             model: metrics(0.02),
             baseline: metrics(0.03),
+            repeat: None,
             cold: None,
         };
         let why = r.below_baseline().unwrap();
@@ -231,6 +284,21 @@ mod tests {
         );
         r.model = metrics(0.05);
         assert_eq!(r.below_baseline(), None);
+        // With bought products shown, the customers' own products are a bar too.
+        r.repeat = Some(RepeatReport {
+            rebuy_only_precision: 0.08,
+            ..RepeatReport::default()
+        });
+        let why = r.below_baseline().unwrap();
+        assert!(
+            why.contains(
+                "below the customers' own products alone: precision@10 0.0500 against 0.0800"
+            ),
+            "{why}"
+        );
+        r.model = metrics(0.08);
+        assert_eq!(r.below_baseline(), None);
+        r.repeat = None;
         // A rating predictor is judged on RMSE against the mean rating, not on ranking.
         r.model = RankingMetrics {
             rmse: Some(0.94),

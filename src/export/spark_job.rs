@@ -131,6 +131,12 @@ pub fn job_config(
         "recommend": {
             "top_k": c.recommend.reco_item,
             "exclude_seen": c.overrides.exclude_seen,
+            "rebuy": f64_of(c.overrides.rebuy_weight()),
+            "rebuy_note": if c.overrides.rebuy_weight() > 0.0 {
+                "latent's lists blend the customer's own products in (rebuy); this job ranks by ALS alone, so its lists differ"
+            } else {
+                "no re-buy blend"
+            },
         },
         "outputs": {
             "model": "OUT/model (ALSModel + latent_sidecar.json)",

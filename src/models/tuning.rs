@@ -10,6 +10,17 @@
 /// a week to ten years (on a year of data, next to no weighting).
 pub const RECENCY: Dimension = Dimension::new("recency_half_life_days", Range::Log(7.0, 3650.0));
 
+/// The list setting a search may move when lists may show bought products: the weight
+/// of the re-buy channel ([`crate::recommend::rebuy`]), from the model alone to own
+/// products first.
+pub const REBUY: Dimension = Dimension::new("rebuy", Range::Linear(0.0, 1.0));
+
+/// True for the keys a search moves that are not the model's settings: the data's
+/// recency half-life and the lists' re-buy weight.
+pub fn is_outside_model(key: &str) -> bool {
+    key == RECENCY.key || key == REBUY.key
+}
+
 /// How one setting varies in a search.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Range {

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use super::catalog::Catalog;
+use super::rebuy;
 use super::rules::{ColdStartPolicy, Overrides, words};
 use super::topk::{Reason, Scored, top_k};
 use crate::data::{CsrMatrix, IdMap};
@@ -72,6 +73,8 @@ pub struct Explanation {
 /// and makes an [`Engine`] per request for free.
 pub struct CompiledRules {
     exclude_seen: bool,
+    /// The re-buy weight, 0 when lists do not blend own products in.
+    rebuy: f32,
     /// Products no list may show (exclude rules and `only_items`).
     blocked: Vec<bool>,
     /// Per product: (multiply, add), when some boost applies.
@@ -345,6 +348,7 @@ impl CompiledRules {
             }
         }
 
+        let rebuy = rebuy::resolve(rules, &mut warnings);
         let blocked: Vec<bool> = hard.iter().zip(&soft).map(|(&h, &s)| h || s).collect();
         if blocked.iter().all(|&b| b) && n > 0 {
             warnings.push("the rules exclude every product: lists will be empty".to_owned());
@@ -358,6 +362,7 @@ impl CompiledRules {
         .then(|| view.catalog.segment_buyers(view.train));
         Self {
             exclude_seen: rules.exclude_seen,
+            rebuy,
             blocked,
             boost,
             forced,
@@ -442,7 +447,10 @@ impl<'a> Engine<'a> {
                     block
                         .iter()
                         .zip(buf.chunks_exact_mut(n))
-                        .map(|(&u, row)| self.finish(Customer::Known(u), Reason::Model, row, k))
+                        .map(|(&u, row)| {
+                            rebuy::blend(row, self.view.train.row(u as usize), self.rebuy);
+                            self.finish(Customer::Known(u), Reason::Model, row, k)
+                        })
                         .collect::<Vec<_>>()
                 },
             )
@@ -455,117 +463,19 @@ impl<'a> Engine<'a> {
         let model = self.view.model.as_recommender();
         match customer {
             Customer::Known(u) => {
-                model.score_user(u, self.view.train.row(u as usize), scores);
+                let history = self.view.train.row(u as usize);
+                model.score_user(u, history, scores);
+                rebuy::blend(scores, history, self.rebuy);
                 Reason::Model
             }
-            Customer::New { history, segment } => self.cold(history, segment, scores),
-        }
-    }
-
-    /// Boosts, masks, ranks and merges forced products into the final list.
-    fn finish(
-        &self,
-        customer: Customer<'_>,
-        reason: Reason,
-        scores: &mut [f32],
-        k: usize,
-    ) -> Vec<Scored> {
-        let (seen, segment) = match customer {
-            Customer::Known(u) => (
-                self.view.train.row(u as usize).0,
-                self.view.catalog.user_segment.get(u as usize).copied(),
-            ),
-            Customer::New { history, segment } => (history, segment),
-        };
-        let is_seen = |i: u32| self.exclude_seen && seen.binary_search(&i).is_ok();
-        let mut boosted = false;
-        if let Some(b) = &self.boost {
-            for (s, &(mul, add)) in scores.iter_mut().zip(b) {
-                if mul != 1.0 || add != 0.0 {
-                    *s = if *s >= 0.0 { *s * mul } else { *s / mul } + add;
-                    boosted = true;
+            Customer::New { history, segment } => {
+                let reason = self.cold(history, segment, scores);
+                if self.rebuy > 0.0 {
+                    rebuy::blend(scores, (history, &vec![1.0; history.len()]), self.rebuy);
                 }
+                reason
             }
         }
-        // Forced products of the rules that apply to this customer, in rule order.
-        let mut slotted: Vec<(usize, Scored)> = Vec::new();
-        let mut tail: Vec<Scored> = Vec::new();
-        let mut taken = rustc_hash::FxHashSet::default();
-        for f in &self.forced {
-            if let Some(want) = f.segment
-                && segment != Some(want)
-            {
-                continue;
-            }
-            let mut placed = 0;
-            for &i in &f.items {
-                if is_seen(i) || !taken.insert(i) {
-                    continue;
-                }
-                let s = Scored {
-                    item: i,
-                    score: scores[i as usize],
-                    reason: Reason::Forced,
-                };
-                match f.slot {
-                    Some(at) => slotted.push((at + placed, s)),
-                    None => tail.push(s),
-                }
-                placed += 1;
-            }
-        }
-        for &i in &taken {
-            scores[i as usize] = f32::NAN;
-        }
-        for (s, &b) in scores.iter_mut().zip(&self.blocked) {
-            if b {
-                *s = f32::NAN;
-            }
-        }
-        let n_forced = (slotted.len() + tail.len()).min(k);
-        // `top_k` reserves at most the catalogue, whatever `k` is.
-        let mut ranked = Vec::new();
-        top_k(
-            scores,
-            k - n_forced,
-            if self.exclude_seen { seen } else { &[] },
-            reason,
-            &mut ranked,
-        );
-        if boosted
-            && reason == Reason::Model
-            && let Some(b) = &self.boost
-        {
-            for s in &mut ranked {
-                if b[s.item as usize] != (1.0, 0.0) {
-                    s.reason = Reason::Boosted;
-                }
-            }
-        }
-        if n_forced == 0 {
-            return ranked;
-        }
-        slotted.sort_by_key(|&(at, _)| at);
-        let mut out = Vec::with_capacity(k.min(ranked.len() + slotted.len() + tail.len()));
-        let mut slotted = slotted.into_iter().peekable();
-        let mut tail = tail.into_iter();
-        let mut model = ranked.into_iter();
-        while out.len() < k {
-            let pos = out.len();
-            let next = if slotted.peek().is_some_and(|&(at, _)| at <= pos) {
-                slotted.next().map(|(_, s)| s)
-            } else {
-                model
-                    .next()
-                    .or_else(|| slotted.next().map(|(_, s)| s))
-                    .or_else(|| tail.next())
-            };
-            match next {
-                Some(s) => out.push(s),
-                None => break,
-            }
-        }
-        out
     }
 }
 
@@ -588,6 +498,7 @@ fn shorten(ids: &[String]) -> String {
 
 mod cold_start;
 mod explain;
+mod finish;
 
 #[cfg(test)]
 #[path = "engine_tests.rs"]

@@ -485,3 +485,77 @@ fn every_models_lists_are_sorted_and_leave_out_what_was_bought() {
         }
     }
 }
+
+#[test]
+fn the_rebuy_channel_lifts_own_products_says_why_and_warns_when_it_cannot_act() {
+    let mut f = Fixture::new();
+    // Customer u2 bought A–D, D five times.
+    let mut triplets = Vec::new();
+    for item in 0..6u32 {
+        for user in 0..(6 - item) {
+            let value = if (user, item) == (2, 3) { 5.0 } else { 1.0 };
+            triplets.push((user, item, value));
+        }
+    }
+    f.train = CsrMatrix::from_triplets(6, 6, &triplets);
+    let own_first = Overrides {
+        exclude_seen: false,
+        rebuy: Some(1.0),
+        ..Overrides::default()
+    };
+    let list = f.list(&own_first, 2, 3);
+    assert_eq!(
+        list,
+        [
+            ("D".to_owned(), Reason::Rebuy),
+            ("A".to_owned(), Reason::Rebuy),
+            ("B".to_owned(), Reason::Rebuy)
+        ],
+        "the staple first, then own products in the model's order"
+    );
+    let batch = Engine::new(f.view(), &own_first).recommend_known(&[2], 3);
+    assert_eq!(
+        f.items.name(batch[0][0].item),
+        "D",
+        "batch lists blend the same"
+    );
+    let model_alone = Overrides {
+        rebuy: Some(0.0),
+        ..own_first.clone()
+    };
+    assert_eq!(
+        f.list(&model_alone, 2, 1),
+        [("A".to_owned(), Reason::Model)]
+    );
+    let default_blend = Overrides {
+        rebuy: None,
+        ..own_first.clone()
+    };
+    assert_eq!(f.list(&default_blend, 2, 1)[0].0, "D", "0.8 by default");
+    let hidden = Overrides {
+        rebuy: Some(0.5),
+        ..Overrides::default()
+    };
+    let engine = Engine::new(f.view(), &hidden);
+    assert!(
+        engine
+            .warnings
+            .iter()
+            .any(|w| w.contains("no effect while exclude_seen is on")),
+        "{:?}",
+        engine.warnings
+    );
+    let bad = Overrides {
+        rebuy: Some(1.5),
+        ..own_first
+    };
+    let engine = Engine::new(f.view(), &bad);
+    assert!(
+        engine
+            .warnings
+            .iter()
+            .any(|w| w.contains("rebuy = 1.5 ignored")),
+        "{:?}",
+        engine.warnings
+    );
+}

@@ -9,6 +9,7 @@
 //! ```toml
 //! [overrides]
 //! exclude_seen = true                 # already-bought products (default on)
+//! rebuy = 0.4                         # with exclude_seen = false: own products' weight (0.8)
 //! exclude_popular = "5%"              # the top 5 % most-bought products; or 20 for the top 20
 //! exclude_items = ["POST", "DOT"]     # never shown, whatever else says
 //! exclude_matching = ["postage"]      # products whose description has all these words
@@ -44,6 +45,10 @@ use serde::{Deserialize, Serialize};
 pub struct Overrides {
     /// Leave out products the customer already bought.
     pub exclude_seen: bool,
+    /// With `exclude_seen` off, how much of each list's ranking comes from the customer's
+    /// own products (0 = the model alone, 1 = own products first; unset,
+    /// [`DEFAULT_REBUY`]); see [`crate::recommend::rebuy`].
+    pub rebuy: Option<f32>,
     /// Leave out the most-bought products.
     pub exclude_popular: Option<PopularCut>,
     /// Products never shown.
@@ -70,6 +75,7 @@ impl Default for Overrides {
     fn default() -> Self {
         Self {
             exclude_seen: true,
+            rebuy: None,
             exclude_popular: None,
             exclude_items: Vec::new(),
             exclude_matching: Vec::new(),
@@ -83,13 +89,31 @@ impl Default for Overrides {
     }
 }
 
+/// The re-buy weight when lists show bought products and the rules do not say: on
+/// Online Retail (last 30 days held out) own products alone reach precision@10 0.283, the
+/// models alone 0.22–0.23, and a 0.8 blend 0.285 with ALS (0.5–0.85 all within 0.003).
+pub const DEFAULT_REBUY: f32 = 0.8;
+
 impl Overrides {
+    /// The re-buy weight lists use: 0 while bought products are left out, else the
+    /// rules' or [`DEFAULT_REBUY`].
+    pub fn rebuy_weight(&self) -> f32 {
+        if self.exclude_seen {
+            0.0
+        } else {
+            self.rebuy.unwrap_or(DEFAULT_REBUY)
+        }
+    }
+
     /// Adds `other`'s rules to these: lists are appended, and `other`'s single values
-    /// (popular cut, staleness, cold start, exclude-seen) win when set.
+    /// (popular cut, staleness, cold start, exclude-seen, re-buy) win when set.
     pub fn merge(&mut self, other: Overrides) {
         let defaults = Overrides::default();
         if other.exclude_seen != defaults.exclude_seen {
             self.exclude_seen = other.exclude_seen;
+        }
+        if other.rebuy.is_some() {
+            self.rebuy = other.rebuy;
         }
         if other.exclude_popular.is_some() {
             self.exclude_popular = other.exclude_popular;

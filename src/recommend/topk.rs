@@ -18,6 +18,8 @@ pub enum Reason {
     Model,
     /// Ranked by the model after a boost rule changed its score.
     Boosted,
+    /// The customer's own product, ranked by the re-buy channel.
+    Rebuy,
     /// Forced in by an include rule.
     Forced,
     /// The customer is unknown to the model: most popular products instead.
@@ -34,6 +36,7 @@ impl Reason {
         match self {
             Reason::Model => "model",
             Reason::Boosted => "boosted",
+            Reason::Rebuy => "rebuy",
             Reason::Forced => "forced",
             Reason::PopularityFallback => "popularity_fallback",
             Reason::SegmentPopularity => "segment_popularity",

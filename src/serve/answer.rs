@@ -33,6 +33,8 @@ struct Request {
     segment: Option<String>,
     #[serde(default)]
     exclude_seen: Option<bool>,
+    #[serde(default)]
+    rebuy: Option<f32>,
 }
 
 /// A request checked against the run: ids as text, `top_k` capped.
@@ -44,6 +46,7 @@ pub(super) struct Prepared {
     history: Vec<String>,
     segment: Option<String>,
     exclude_seen: Option<bool>,
+    rebuy: Option<f32>,
     /// The list length this request gets (at most [`MAX_TOP_K`] and the catalogue).
     pub top_k: usize,
     warnings: Vec<String>,
@@ -129,6 +132,7 @@ pub(super) fn prepare(
         history,
         segment: req.segment,
         exclude_seen: req.exclude_seen,
+        rebuy: req.rebuy,
         top_k,
         warnings,
     })
@@ -143,7 +147,8 @@ pub(super) fn write_answer(
 ) -> serde_json::Result<()> {
     let run = state.run();
     let mut warnings = req.warnings.clone();
-    let (engine, rule_warnings) = state.engine(&req.exclude, &req.include, req.exclude_seen);
+    let (engine, rule_warnings) =
+        state.engine(&req.exclude, &req.include, req.exclude_seen, req.rebuy);
     warnings.extend(rule_warnings);
     let (who, unknown) = engine.customer(
         &req.user_id,

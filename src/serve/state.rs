@@ -64,9 +64,10 @@ impl ServeState {
         exclude: &[String],
         include: &[String],
         exclude_seen: Option<bool>,
+        rebuy: Option<f32>,
     ) -> (Engine<'_>, Vec<String>) {
         let view = self.run().view();
-        if exclude.is_empty() && include.is_empty() && exclude_seen.is_none() {
+        if exclude.is_empty() && include.is_empty() && exclude_seen.is_none() && rebuy.is_none() {
             return (Engine::with(view, Arc::clone(&self.base)), Vec::new());
         }
         let mut rules: Overrides = self.base.rules.clone();
@@ -79,6 +80,9 @@ impl ServeState {
         }
         if let Some(v) = exclude_seen {
             rules.exclude_seen = v;
+        }
+        if rebuy.is_some() {
+            rules.rebuy = rebuy;
         }
         let engine = Engine::new(view, &rules);
         let warnings = engine

@@ -10,7 +10,7 @@ use super::{TuneEvent, TuneSpec};
 use crate::error::Error;
 use crate::experiment::TrainSpec;
 use crate::models::hyper::{ParamsError, RawValue};
-use crate::models::tuning::{Dimension, RECENCY};
+use crate::models::tuning::{Dimension, REBUY, RECENCY, is_outside_model};
 use crate::models::{ModelKind, ModelParams};
 use crate::rng::Rng;
 use crate::store::TrialRecord;
@@ -33,7 +33,8 @@ struct Arm {
     alive: bool,
     /// The first trials, before the sampler: the defaults, then, for models that read
     /// values, the defaults with a 30-day recency half-life, the prior purchase logs
-    /// suggest (precision@10 0.079 against 0.076 for ALS on Online Retail).
+    /// suggest (precision@10 0.079 against 0.076 for ALS on Online Retail). Both carry
+    /// the default re-buy weight when lists may show bought products.
     warm: Vec<Vec<(String, RawValue)>>,
 }
 
@@ -59,12 +60,13 @@ pub(super) fn search(
                 .map(|d| d.choices().map_or(Axis::Numeric, Axis::Choices))
                 .collect();
             let mut warm = vec![Vec::new()];
-            if dims.contains(&RECENCY) {
-                warm.push(vec![(
+            let recency = dims.contains(&RECENCY).then(|| {
+                (
                     RECENCY.key.to_owned(),
                     RawValue::Text(WARM_HALF_LIFE.to_owned()),
-                )]);
-            }
+                )
+            });
+            warm.extend(recency.map(|r| vec![r]));
             Arm {
                 kind,
                 tpe: Tpe::new(axes, spec.seed ^ ((m as u64 + 1) << 32)),
@@ -114,10 +116,15 @@ pub(super) fn search(
             }
         };
         let (data_drawn, model_drawn): (Vec<_>, Vec<_>) =
-            drawn.into_iter().partition(|(k, _)| k == RECENCY.key);
-        let half_life = match data_drawn.first() {
+            drawn.into_iter().partition(|(k, _)| is_outside_model(k));
+        let drawn_of = |key: &str| data_drawn.iter().find(|(k, _)| k == key);
+        let half_life = match drawn_of(RECENCY.key) {
             Some((_, v)) => v.as_f64(RECENCY.key).ok(),
             None => spec.half_life(),
+        };
+        let rebuy = match drawn_of(REBUY.key) {
+            Some((_, v)) => v.as_f64(REBUY.key).map_or(0.0, |w| w as f32),
+            None => spec.rebuy(),
         };
         let params = TrainSpec::settings(&spec.base.config, arm.kind, &spec.model_fixed())
             .and_then(|p| p.with_overrides(&model_drawn));
@@ -130,8 +137,12 @@ pub(super) fn search(
                 if let (Some(h), true) = (half_life, arm.dims.contains(&RECENCY)) {
                     settings.insert(RECENCY.key.to_owned(), h.to_string());
                 }
+                if arm.dims.contains(&REBUY) {
+                    settings.insert(REBUY.key.to_owned(), rebuy.to_string());
+                }
+                let lists = super::validation::Lists { half_life, rebuy };
                 let scored =
-                    validation.score(&spec.base, &params, half_life, spec.metric, &mut on_epoch);
+                    validation.score(&spec.base, &params, lists, spec.metric, &mut on_epoch);
                 (settings, scored)
             }
             Err(e) => (std::collections::BTreeMap::default(), Err(e.into())),
@@ -260,7 +271,7 @@ pub(super) fn params_of(
 ) -> Result<ModelParams, ParamsError> {
     let given: Vec<(String, RawValue)> = settings
         .iter()
-        .filter(|(k, _)| *k != RECENCY.key)
+        .filter(|(k, _)| !is_outside_model(k))
         .map(|(k, v)| (k.clone(), RawValue::Text(v.clone())))
         .collect();
     TrainSpec::settings(&spec.base.config, kind, &spec.model_fixed())?.with_overrides(&given)

@@ -16,6 +16,7 @@ use crate::error::Error;
 use crate::eval::{TestSet, evaluate};
 use crate::experiment::{Holdout, Stage, TrainSpec, fit, hold_out};
 use crate::models::{EpochReport, ModelParams};
+use crate::recommend::SeenPolicy;
 use crate::rng::Rng;
 use crate::sweep::Metric;
 
@@ -147,17 +148,18 @@ impl Validation {
         })
     }
 
-    /// Fits `params` on the lines weighted with `half_life` and scores `metric` on the
-    /// window; `on_epoch` may stop the fit.
+    /// Fits `params` on the lines weighted with `lists.half_life` and scores `metric` on
+    /// the window's lists; `on_epoch` may stop the fit.
     pub fn score(
         &self,
         spec: &TrainSpec,
         params: &ModelParams,
-        half_life: Option<f64>,
+        lists: Lists,
         metric: Metric,
         on_epoch: &mut dyn FnMut(&EpochReport) -> ControlFlow<()>,
     ) -> Result<(f64, f64), Error> {
         let started = Instant::now();
+        let Lists { half_life, rebuy } = lists;
         // Weights change the values, never the shape: the window stays mapped.
         let reweighted;
         let matrix = if half_life == self.half_life {
@@ -185,7 +187,10 @@ impl Validation {
             &matrix.user_items,
             &self.set,
             spec.k,
-            spec.config.overrides.exclude_seen,
+            SeenPolicy {
+                exclude_seen: spec.config.overrides.exclude_seen,
+                rebuy,
+            },
             predict.as_deref(),
         );
         let value = metric.of(&report.model).ok_or_else(|| {
@@ -197,6 +202,14 @@ impl Validation {
         })?;
         Ok((value, started.elapsed().as_secs_f64()))
     }
+}
+
+/// What a trial sets beyond the model: the data's recency half-life and the lists'
+/// re-buy weight.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Lists {
+    pub half_life: Option<f64>,
+    pub rebuy: f32,
 }
 
 /// Keeps `keep` of `relevant`'s customers, chosen by `seed`, in their order.

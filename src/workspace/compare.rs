@@ -111,6 +111,29 @@ pub fn diff(a: &Run, b: &Run, k: usize, sample: usize) -> RunDiff {
                 b: rb,
             });
         }
+        // Runs that showed bought products: where their hits came from.
+        if let (Some(ra), Some(rb)) = (&ma.repeat, &mb.repeat) {
+            let rows: [(&'static str, f64, f64); 3] = [
+                (
+                    "repeat_precision",
+                    ra.model.repeat.precision,
+                    rb.model.repeat.precision,
+                ),
+                (
+                    "explore_precision",
+                    ra.model.explore.precision,
+                    rb.model.explore.precision,
+                ),
+                (
+                    "bought_in_list",
+                    ra.model.list_repeat_share,
+                    rb.model.list_repeat_share,
+                ),
+            ];
+            for (metric, a, b) in rows {
+                metrics.push(MetricChange { metric, a, b });
+            }
+        }
     }
 
     let shared: Vec<(u32, u32)> = a

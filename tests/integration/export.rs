@@ -175,7 +175,8 @@ fn spark_loads_the_model_and_recommends_as_latent() {
     let scratch = Scratch::new();
     let run = train_sample(&scratch, "run", "als");
     let out = scratch.path("export");
-    // Spark's recommendForAllUsers keeps bought products: compare with exclude_seen off.
+    // Spark's recommendForAllUsers keeps bought products and ranks by ALS alone: compare
+    // with exclude_seen off and no re-buy blend.
     scratch
         .run([
             "export",
@@ -187,6 +188,8 @@ fn spark_loads_the_model_and_recommends_as_latent() {
             "spark,recs",
             "--exclude-seen",
             "false",
+            "--rebuy",
+            "0",
             "--top",
             "10",
         ])

@@ -20,6 +20,8 @@ mod data_split;
 mod train_cli;
 // `latent tune`: reproducible, honest, one complete run, bad input.
 mod tune;
+// Re-buys shown: repeat and explore apart, the re-buy blend, tune choosing it.
+mod rebuy;
 // Model quality on real data: ALS against popularity on Online Retail and MovieLens.
 mod quality;
 // Factorization machines: quality on MovieLens and Online Retail, predict, bad input.

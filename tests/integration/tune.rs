@@ -3,14 +3,7 @@
 
 use std::fmt::Write as _;
 
-use crate::util::{Scratch, root, s};
-
-fn demo() -> String {
-    root()
-        .join("workspaces/demo/workspace.toml")
-        .display()
-        .to_string()
-}
+use crate::util::{Scratch, demo_config as demo, s};
 
 fn run_toml(dir: &std::path::Path) -> toml::Table {
     std::fs::read_to_string(dir.join("run.toml"))

@@ -9,6 +9,14 @@ pub fn root() -> PathBuf {
 }
 
 /// A path under `sample-data/`.
+/// The demo workspace's `workspace.toml` (the whole Online Retail log), as an argument.
+pub fn demo_config() -> String {
+    root()
+        .join("workspaces/demo/workspace.toml")
+        .display()
+        .to_string()
+}
+
 pub fn sample(name: &str) -> PathBuf {
     root().join("sample-data").join(name)
 }

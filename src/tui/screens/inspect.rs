@@ -232,7 +232,11 @@ impl InspectState {
             None => parts.push("popular shown".to_owned()),
         }
         if !self.rules.exclude_seen {
-            parts.push("bought shown".to_owned());
+            parts.push(if self.rules.rebuy_weight() > 0.0 {
+                format!("bought shown, re-buy {:.2}", self.rules.rebuy_weight())
+            } else {
+                "bought shown".to_owned()
+            });
         }
         let forced: usize = self.rules.include.iter().map(|r| r.items.len()).sum();
         if forced > 0 {
@@ -329,6 +333,7 @@ impl InspectState {
         match s.reason {
             Reason::Model => "model score",
             Reason::Boosted => "model score, boosted",
+            Reason::Rebuy => "bought before (re-buy)",
             Reason::Forced => "forced by a rule",
             Reason::PopularityFallback => "popular (new customer)",
             Reason::SegmentPopularity => "popular in segment (new customer)",
