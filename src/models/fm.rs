@@ -74,14 +74,45 @@ pub const SETTINGS: &[Setting] = &[
 /// 200 reach RMSE 0.946, where one sample cannot even pass the burn-in of 10).
 pub const MCMC_EPOCHS: usize = 200;
 
+/// Passes a gradient regressor may make when nothing says otherwise; early stopping on
+/// the validation split ends it sooner (after 10 to 40 on MovieLens-100k).
+pub const GRADIENT_REGRESSOR_EPOCHS: usize = 100;
+
+/// A gradient regressor's learning rates (linear, factors) and mini-batch when nothing
+/// says otherwise. SageMaker's (0.001, 0.0001, 1000) with one epoch predict worse than
+/// the mean rating on MovieLens-100k (per-user 80/20 with side features: AdaGrad RMSE
+/// 2.18, SGD 1.20, the mean 1.21); these reach 0.977 (AdaGrad) and 0.983 (SGD).
+const fn gradient_regressor(solver: FmSolver) -> (f32, f32, usize) {
+    match solver {
+        FmSolver::Sgd => (0.2, 0.2, 100),
+        _ => (0.01, 0.05, 1000),
+    }
+}
+
 /// Fills in what nobody set: a regressor's solver (MCMC, whose sampled factors need no
 /// learning rate, regularisation or epoch count to beat the mean rating: RMSE 0.94
-/// against AdaGrad's 2.2 with SageMaker's single epoch on MovieLens-100k), an MCMC
-/// fit's sweeps, and a burn-in a short chain can pass. `given` answers whether a canonical key was set by the workspace or the
+/// against AdaGrad's 2.2 with SageMaker's single epoch on MovieLens-100k), a gradient
+/// regressor's rates and passes, an MCMC fit's sweeps, and a burn-in a short chain can
+/// pass. `given` answers whether a canonical key was set by the workspace or the
 /// overrides.
 pub fn solver_defaults(p: &mut FmParams, given: impl Fn(&str) -> bool) {
     if p.predictor_type == PredictorType::Regressor && !given("solver") {
         p.solver = FmSolver::Mcmc;
+    }
+    if p.predictor_type == PredictorType::Regressor && p.solver != FmSolver::Mcmc {
+        let (linear_lr, factors_lr, batch) = gradient_regressor(p.solver);
+        if !given("epochs") {
+            p.epochs = GRADIENT_REGRESSOR_EPOCHS;
+        }
+        if !given("linear_lr") {
+            p.linear_lr = linear_lr;
+        }
+        if !given("factors_lr") {
+            p.factors_lr = factors_lr;
+        }
+        if !given("mini_batch_size") {
+            p.mini_batch_size = batch;
+        }
     }
     if p.solver == FmSolver::Mcmc && !given("epochs") {
         p.epochs = MCMC_EPOCHS;
@@ -139,8 +170,48 @@ mod tests {
         let regressor = fm(&none, &[]).unwrap();
         assert_eq!(regressor.to_strings()["solver"], "mcmc");
         assert_eq!(epochs(&regressor), super::MCMC_EPOCHS.to_string());
-        assert_eq!(epochs(&fm(&none, &[("solver", "adagrad")]).unwrap()), "1");
         let ranking = fm(&none, &[("predictor_type", "ranking")]).unwrap();
         assert_eq!(ranking.to_strings()["solver"], "adagrad");
+        assert_eq!(
+            epochs(&ranking),
+            "1",
+            "a ranker keeps SageMaker's one epoch"
+        );
+    }
+
+    #[test]
+    fn a_gradient_regressor_gets_rates_and_passes_that_learn_and_given_ones_win() {
+        let none = toml::Table::new();
+        let adagrad = fm(&none, &[("solver", "adagrad")]).unwrap().to_strings();
+        assert_eq!(
+            adagrad["epochs"],
+            super::GRADIENT_REGRESSOR_EPOCHS.to_string()
+        );
+        assert_eq!(
+            (
+                adagrad["linear_lr"].as_str(),
+                adagrad["factors_lr"].as_str()
+            ),
+            ("0.01", "0.05")
+        );
+        assert_eq!(adagrad["mini_batch_size"], "1000");
+        let sgd = fm(&none, &[("solver", "sgd")]).unwrap().to_strings();
+        assert_eq!(
+            (sgd["factors_lr"].as_str(), sgd["mini_batch_size"].as_str()),
+            ("0.2", "100")
+        );
+        let table: toml::Table = toml::from_str("factors_lr = 0.001\nepochs = 3").unwrap();
+        let given = fm(&table, &[("solver", "sgd"), ("mini_batch_size", "500")])
+            .unwrap()
+            .to_strings();
+        assert_eq!(
+            (
+                given["factors_lr"].as_str(),
+                given["epochs"].as_str(),
+                given["mini_batch_size"].as_str(),
+                given["linear_lr"].as_str()
+            ),
+            ("0.001", "3", "500", "0.2")
+        );
     }
 }
