@@ -206,6 +206,17 @@ pub fn tune_loaded(
     should_stop: &dyn Fn() -> bool,
 ) -> Result<TuneReport, Error> {
     check(spec)?;
+    // As `latent train`: a rating predictor on a file with a rating column whose
+    // aggregation nobody chose learns, and is validated, on the ratings.
+    let switched;
+    let spec = if spec.base.rating_implied && transactions.has.rating {
+        let mut s = spec.clone();
+        s.base.config.interactions.ranking_type = crate::data::RankingType::Rating;
+        switched = s;
+        &switched
+    } else {
+        spec
+    };
     let validation = Validation::carve(&spec.base, transactions, spec.validation, spec.seed)?;
     on_event(TuneEvent::Validation {
         label: validation.label.clone(),

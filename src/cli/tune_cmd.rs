@@ -167,6 +167,13 @@ pub fn run(args: &TuneArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         .cloned()
         .collect();
     let base = TrainSpec::new(config, data, models[0], &model_fixed, holdout.clone(), k)?;
+    // A rating predictor on a file whose aggregation nobody chose learns from ratings:
+    // it is chosen on them too.
+    let metric = if args.metric.is_none() && base.rating_implied {
+        Metric::Rmse
+    } else {
+        metric
+    };
     let spec = TuneSpec {
         base,
         models,

@@ -39,19 +39,30 @@ fn movielens_split(scratch: &Scratch) -> (std::path::PathBuf, std::path::PathBuf
     (train, test)
 }
 
-/// A workspace joining MovieLens' user and item tables.
-fn movielens_side_workspace(scratch: &Scratch) -> std::path::PathBuf {
+/// The `[data]` table joining MovieLens' user and item tables.
+fn movielens_side_tables() -> String {
     let dir = movielens();
+    format!(
+        "[data]\nuser_file = {:?}\nitem_file = {:?}\n\
+         user_features = [\"age:numeric\", \"gender\", \"occupation\"]\n\
+         item_features = [\"class:multi\"]\n",
+        s(&dir.join("ml-100k.user")),
+        s(&dir.join("ml-100k.item")),
+    )
+}
+
+/// MovieLens' user and item tables and nothing else: the aggregation is left to the
+/// model (a rating predictor reads the rating column).
+fn movielens_side_only_workspace(scratch: &Scratch) -> std::path::PathBuf {
+    scratch.write("side-only.toml", movielens_side_tables())
+}
+
+/// A workspace joining MovieLens' user and item tables, aggregating by rating.
+fn movielens_side_workspace(scratch: &Scratch) -> std::path::PathBuf {
+    let tables = movielens_side_tables();
     scratch.write(
         "side.toml",
-        format!(
-            "[data]\nuser_file = {:?}\nitem_file = {:?}\n\
-             user_features = [\"age:numeric\", \"gender\", \"occupation\"]\n\
-             item_features = [\"class:multi\"]\n\
-             [interactions]\nranking_type = \"rating\"\n",
-            s(&dir.join("ml-100k.user")),
-            s(&dir.join("ml-100k.item")),
-        ),
+        format!("{tables}[interactions]\nranking_type = \"rating\"\n"),
     )
 }
 
@@ -572,6 +583,42 @@ fn gradient_regressors_beat_the_mean_rating_with_their_defaults() {
     }
 }
 
+/// `latent tune` with an FM regressor on a file with a rating column and nobody's
+/// aggregation: like `latent train`, it learns and chooses on the ratings (RMSE), not on
+/// purchase counts.
+#[test]
+fn tuning_a_regressor_on_a_rating_file_learns_and_chooses_on_ratings() {
+    let scratch = Scratch::new();
+    let (train, test) = movielens_split(&scratch);
+    let side = movielens_side_only_workspace(&scratch);
+    let run = scratch.path("tuned");
+    let out = scratch
+        .run([
+            "tune",
+            "--data",
+            s(&train),
+            "--config",
+            s(&side),
+            "--test",
+            s(&test),
+            "--model",
+            "fm",
+            "--set",
+            "predictor_type=regressor",
+            "--trials",
+            "2",
+            "--out",
+            s(&run),
+        ])
+        .ok()
+        .to_owned();
+    let toml = std::fs::read_to_string(run.join("run.toml")).unwrap();
+    assert!(toml.contains("ranking_type = \"rating\""), "{toml}");
+    assert!(toml.contains("metric = \"rmse@"), "{toml}");
+    let rmse = metrics(&run)["model"]["rmse"].as_f64().unwrap();
+    assert!(rmse <= 0.95, "RMSE {rmse}: {out}");
+}
+
 /// A rating file, side tables, and `--set predictor_type=regressor` alone: the aggregation
 /// switches to the rating column by itself (and says so), the regressor samples with MCMC,
 /// and RMSE beats 0.95.
@@ -579,17 +626,7 @@ fn gradient_regressors_beat_the_mean_rating_with_their_defaults() {
 fn an_fm_regressor_on_a_rating_file_needs_no_other_setting() {
     let scratch = Scratch::new();
     let (train, test) = movielens_split(&scratch);
-    let dir = movielens();
-    let side = scratch.write(
-        "side-only.toml",
-        format!(
-            "[data]\nuser_file = {:?}\nitem_file = {:?}\n\
-             user_features = [\"age:numeric\", \"gender\", \"occupation\"]\n\
-             item_features = [\"class:multi\"]\n",
-            s(&dir.join("ml-100k.user")),
-            s(&dir.join("ml-100k.item")),
-        ),
-    );
+    let side = movielens_side_only_workspace(&scratch);
     let (run, out) = train_fm_on(
         &scratch,
         "regressor",
