@@ -69,6 +69,12 @@ pub enum TuneEvent {
         label: String,
         customers: usize,
     },
+    /// A candidate of `--model auto` is left out, and why (a catalogue too large for it
+    /// to share the budget).
+    LeftOut {
+        model: ModelKind,
+        why: String,
+    },
     Trial(TrialRecord),
     /// The search is over; the best trial is being retrained for the test period.
     Retraining {
@@ -167,6 +173,26 @@ pub fn check(spec: &TuneSpec) -> Result<(), ParamsError> {
     Ok(())
 }
 
+/// The candidates that share a budget on a catalogue of `products`, and why the others
+/// are left out: a model named alone is always tried.
+fn sharing_the_budget(models: &[ModelKind], products: usize) -> (Vec<ModelKind>, Vec<TuneEvent>) {
+    let fits = |m: &ModelKind| m.auto_max_items().is_none_or(|max| products <= max);
+    if models.len() < 2 {
+        return (models.to_vec(), Vec::new());
+    }
+    let left_out = (models.iter().filter(|m| !fits(m)))
+        .map(|&model| TuneEvent::LeftOut {
+            model,
+            why: format!(
+                "{products} products are more than the {} auto tries it on (its solve grows with the cube of the catalogue); --model {} tunes it alone",
+                model.auto_max_items().unwrap_or_default(),
+                model.name()
+            ),
+        })
+        .collect();
+    (models.iter().copied().filter(fits).collect(), left_out)
+}
+
 /// Where the chosen run goes, asked once the search is over with the chosen model (a
 /// workspace names its run folders after it): nothing is made before there is a run.
 pub type RunDirFor<'a> = dyn FnMut(ModelKind) -> std::io::Result<PathBuf> + 'a;
@@ -218,6 +244,19 @@ pub fn tune_loaded(
         spec
     };
     let validation = Validation::carve(&spec.base, transactions, spec.validation, spec.seed)?;
+    let (kept, left_out) = sharing_the_budget(&spec.models, validation.products());
+    let narrowed;
+    let spec = if left_out.is_empty() {
+        spec
+    } else {
+        for event in left_out {
+            on_event(event);
+        }
+        let mut s = spec.clone();
+        s.models = kept;
+        narrowed = s;
+        &narrowed
+    };
     on_event(TuneEvent::Validation {
         label: validation.label.clone(),
         customers: validation.customers,
@@ -324,6 +363,27 @@ mod tests {
             }
         }
         t
+    }
+
+    #[test]
+    fn auto_leaves_out_a_model_too_slow_for_the_catalogue_and_one_named_alone_is_kept() {
+        let auto = ModelKind::tuned_by_auto(false);
+        let (kept, left) = sharing_the_budget(auto, 3_600);
+        assert_eq!((kept.as_slice(), left.len()), (auto, 0));
+        let (kept, left) = sharing_the_budget(auto, 12_648);
+        assert!(!kept.contains(&ModelKind::Ease) && kept.len() == auto.len() - 1);
+        match &left[..] {
+            [TuneEvent::LeftOut { model, why }] => {
+                assert_eq!(*model, ModelKind::Ease);
+                assert!(
+                    why.contains("12648 products") && why.contains("--model ease"),
+                    "{why}"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        let (kept, left) = sharing_the_budget(&[ModelKind::Ease], 12_648);
+        assert_eq!((kept, left.len()), (vec![ModelKind::Ease], 0));
     }
 
     fn spec() -> TuneSpec {

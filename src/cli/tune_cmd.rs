@@ -214,6 +214,9 @@ pub fn run(args: &TuneArgs, out: &mut dyn Write) -> anyhow::Result<()> {
                 "trials are scored on {label} ({customers} customers); the test period stays unseen\n{:>5}  {:<12} {:>12} {:>8}  settings",
                 "trial", "model", metric_name, "seconds"
             ),
+            TuneEvent::LeftOut { model, why } => {
+                writeln!(out, "{} left out: {why}", model.name())
+            }
             TuneEvent::Trial(t) => writeln!(out, "{}", trial_line(t)),
             TuneEvent::Retraining { trial } => writeln!(
                 out,

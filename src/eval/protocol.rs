@@ -177,6 +177,44 @@ fn ranking_metrics(
     )
 }
 
+/// `model`'s metrics alone, without the baseline: what a tuning trial needs.
+pub fn model_metrics(
+    model: &dyn Recommender,
+    train: &CsrMatrix,
+    test: &TestSet,
+    k: usize,
+    seen: SeenPolicy,
+    predict: Option<&(dyn Fn(u32, u32) -> f32 + Sync)>,
+) -> RankingMetrics {
+    let popularity = PopularityModel::fit(train);
+    scored_metrics(model, train, test, k, seen, predict, &popularity).0
+}
+
+/// `model`'s ranking metrics, with rating errors when `predict` is given.
+fn scored_metrics(
+    model: &dyn Recommender,
+    train: &CsrMatrix,
+    test: &TestSet,
+    k: usize,
+    seen: SeenPolicy,
+    predict: Option<&(dyn Fn(u32, u32) -> f32 + Sync)>,
+    popularity: &PopularityModel,
+) -> (RankingMetrics, Option<Split>) {
+    let (mut metrics, split) = ranking_metrics(model, train, test, k, seen, popularity);
+    if let Some(predict) = predict {
+        let n = test.pairs.len().max(1) as f64;
+        let (mut se, mut ae) = (0.0, 0.0);
+        for &(u, i, v) in &test.pairs {
+            let e = f64::from(predict(u, i) - v);
+            se += e * e;
+            ae += e.abs();
+        }
+        metrics.rmse = Some((se / n).sqrt());
+        metrics.mae = Some(ae / n);
+    }
+    (metrics, split)
+}
+
 /// Evaluates `model` and the popularity baseline on `test`, their lists treating bought
 /// products as `seen` says (the baseline never blends: it is the bar, not a contender);
 /// `predict` gives rating errors for explicit models.
@@ -189,19 +227,8 @@ pub fn evaluate(
     predict: Option<&(dyn Fn(u32, u32) -> f32 + Sync)>,
 ) -> EvalReport {
     let popularity = PopularityModel::fit(train);
-    let (mut model_metrics, model_split) =
-        ranking_metrics(model, train, test, k, seen, &popularity);
-    if let Some(predict) = predict {
-        let n = test.pairs.len().max(1) as f64;
-        let (mut se, mut ae) = (0.0, 0.0);
-        for &(u, i, v) in &test.pairs {
-            let e = f64::from(predict(u, i) - v);
-            se += e * e;
-            ae += e.abs();
-        }
-        model_metrics.rmse = Some((se / n).sqrt());
-        model_metrics.mae = Some(ae / n);
-    }
+    let (model_metrics, model_split) =
+        scored_metrics(model, train, test, k, seen, predict, &popularity);
     let plain = SeenPolicy { rebuy: 0.0, ..seen };
     let (mut baseline, baseline_split) =
         ranking_metrics(&popularity, train, test, k, plain, &popularity);

@@ -38,6 +38,10 @@ pub fn spawn_tune(
                             "trials scored on {label} ({customers} customers); the test period stays unseen"
                         ),
                     },
+                    TuneEvent::LeftOut { model, why } => JobEvent::Stage {
+                        id,
+                        message: format!("{} left out: {why}", model.name()),
+                    },
                     TuneEvent::Trial(trial) => JobEvent::Trial {
                         id,
                         trial: Box::new(trial),

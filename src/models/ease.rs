@@ -49,6 +49,11 @@ pub const SEARCH: &[Dimension] = &[
 /// Gram matrix, its factor and its inverse) are 7.5 GB at 25,000 products.
 pub const MAX_ITEMS: usize = 25_000;
 
+/// The largest catalogue `latent tune --model auto` tries EASE on: its solve grows with
+/// the cube of the catalogue (1.1 s at 3,600 products, 30 s at 12,600 on 2 cores), and
+/// above this one trial would take a minute's budget from every other model.
+pub const AUTO_MAX_ITEMS: usize = 8_000;
+
 /// EASE's settings, checked.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct EaseParams {

@@ -121,6 +121,16 @@ impl ModelKind {
         }
     }
 
+    /// The largest catalogue `latent tune --model auto` tries this kind on, for kinds
+    /// whose fit grows too fast with it to share a time budget; `--model` names it to
+    /// tune it on any size it fits.
+    pub const fn auto_max_items(self) -> Option<usize> {
+        match self {
+            ModelKind::Ease => Some(super::ease::AUTO_MAX_ITEMS),
+            _ => None,
+        }
+    }
+
     /// True when the model learns from how much a pair counts (ALS's confidence,
     /// item-kNN's cosine, an FM's target), so weighting lines by recency can change it;
     /// EASE, RP3beta and popularity count a purchase once.

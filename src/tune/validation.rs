@@ -13,7 +13,8 @@ use crate::data::split::{SplitSpec, SplitStrategy, split};
 use crate::data::timestamps::format_timestamp;
 use crate::data::{Interactions, LoadError, LoadSpec, Transactions};
 use crate::error::Error;
-use crate::eval::{TestSet, evaluate};
+use crate::eval::TestSet;
+use crate::eval::protocol::model_metrics;
 use crate::experiment::{Holdout, Stage, TrainSpec, fit, hold_out};
 use crate::models::{EpochReport, ModelParams};
 use crate::recommend::SeenPolicy;
@@ -22,6 +23,11 @@ use crate::sweep::Metric;
 
 /// Customers scored per trial at most; beyond it a seeded sample is scored.
 pub const MAX_CUSTOMERS: usize = 20_000;
+
+/// Training lines a trial fits on at most; beyond it the lines of a seeded sample of
+/// customers are kept, so a minute's budget still runs ten trials on a 10M-line log. The
+/// chosen model is retrained on every line.
+pub const MAX_TRAIN_LINES: usize = 1_000_000;
 
 /// The validation problem: the lines before the validation window, their matrix, and the
 /// window's purchases mapped onto it.
@@ -34,6 +40,8 @@ pub struct Validation {
     pub customers: usize,
     /// Customers with a purchase in the window before sampling, when sampled.
     pub sampled_from: Option<usize>,
+    /// Customers whose lines trials fit on, and all of them, when the lines were sampled.
+    pub trained_on: Option<(usize, usize)>,
     /// The workspace's recency half-life, the one `matrix` was built with.
     half_life: Option<f64>,
 }
@@ -114,6 +122,8 @@ impl Validation {
                 f * 100.0
             ),
         };
+        let mut lines = lines;
+        let trained_on = sample_lines(&mut lines, MAX_TRAIN_LINES, seed);
         let ranking = load.interactions.ranking_type;
         let matrix = Interactions::for_training(&lines, &load.interactions)?;
         let window_matrix = match Interactions::from_transactions(&window, ranking) {
@@ -137,15 +147,27 @@ impl Validation {
             sample(&mut set.relevant, MAX_CUSTOMERS, seed);
         }
         let customers = set.relevant.len();
+        let label = match trained_on {
+            Some((kept, all)) => format!(
+                "{what}; trials fit on the lines of a seeded sample of {kept} of {all} customers"
+            ),
+            None => what,
+        };
         Ok(Self {
-            label: what,
+            label,
             lines,
             matrix,
             set,
             customers,
             sampled_from,
+            trained_on,
             half_life: load.interactions.recency_half_life_days,
         })
+    }
+
+    /// Products in the trials' training matrix.
+    pub fn products(&self) -> usize {
+        self.matrix.items.len()
     }
 
     /// Fits `params` on the lines weighted with `lists.half_life` and scores `metric` on
@@ -182,7 +204,8 @@ impl Validation {
             },
         )?;
         let predict = model.rating_fn();
-        let report = evaluate(
+        // The model alone: the baseline is the same for every trial.
+        let metrics = model_metrics(
             model.as_recommender(),
             &matrix.user_items,
             &self.set,
@@ -193,7 +216,7 @@ impl Validation {
             },
             predict.as_deref(),
         );
-        let value = metric.of(&report.model).ok_or_else(|| {
+        let value = metric.of(&metrics).ok_or_else(|| {
             crate::models::hyper::ParamsError::Invalid(format!(
                 "{} predicts no ratings, so it has no {}: choose a ranking metric (precision, ndcg, …)",
                 params.kind().name(),
@@ -210,6 +233,29 @@ impl Validation {
 pub struct Lists {
     pub half_life: Option<f64>,
     pub rebuy: f32,
+}
+
+/// Keeps the lines of a seeded share of customers when `lines` has more than `max`, so
+/// about `max` remain; the customers kept and all customers with a line, when sampled.
+fn sample_lines(lines: &mut Transactions, max: usize, seed: u64) -> Option<(usize, usize)> {
+    if lines.len() <= max {
+        return None;
+    }
+    let share = max as f64 / lines.len() as f64;
+    let mut has_line = vec![false; lines.users.len()];
+    for &u in &lines.user {
+        has_line[u as usize] = true;
+    }
+    let chosen: Vec<bool> = (0..lines.users.len() as u64)
+        .map(|u| Rng::at(seed, 0x5a4, u).uniform() < share)
+        .collect();
+    let keep: Vec<bool> = lines.user.iter().map(|&u| chosen[u as usize]).collect();
+    lines.retain_lines(&keep);
+    let all = has_line.iter().filter(|&&h| h).count();
+    let kept = (has_line.iter().zip(&chosen))
+        .filter(|&(&h, &c)| h && c)
+        .count();
+    Some((kept, all))
 }
 
 /// Keeps `keep` of `relevant`'s customers, chosen by `seed`, in their order.
@@ -247,6 +293,44 @@ fn no_customers(what: &str) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_large_training_window_keeps_whole_customers_of_a_seeded_sample() {
+        let mut t = Transactions::default();
+        for u in 0..1000u32 {
+            let user = t.users.intern(&format!("c{u}"));
+            for i in 0..10u32 {
+                let item = t.items.intern(&format!("p{i}"));
+                t.user.push(user);
+                t.item.push(item);
+            }
+        }
+        let n = t.user.len();
+        for column in [&mut t.quantity, &mut t.price, &mut t.rating] {
+            column.resize(n, 1.0);
+        }
+        t.timestamp.resize(n, 0);
+        for column in [&mut t.invoice, &mut t.country, &mut t.description] {
+            column.resize(n, u32::MAX);
+        }
+        let mut small = t.clone();
+        assert_eq!(
+            sample_lines(&mut small, n, 7),
+            None,
+            "under the bound: untouched"
+        );
+        let mut a = t.clone();
+        let (kept, all) = sample_lines(&mut a, 2_500, 7).unwrap();
+        assert_eq!(all, 1000);
+        assert!((150..350).contains(&kept), "{kept}");
+        assert_eq!(a.len(), kept * 10, "every line of a kept customer");
+        let mut b = t.clone();
+        sample_lines(&mut b, 2_500, 7);
+        assert_eq!(a.user, b.user, "the same seed keeps the same customers");
+        let mut c = t;
+        sample_lines(&mut c, 2_500, 8);
+        assert_ne!(a.user, c.user);
+    }
 
     #[test]
     fn sampling_keeps_the_asked_number_in_order_and_depends_on_the_seed() {
