@@ -4,7 +4,8 @@
 //! (`[cleaning]`), how lines become interactions and which days count (`[interactions]`),
 //! the model's hyperparameters under the seed system's names (`[als]`) and a factorization
 //! machine's under SageMaker's (`[fm]`), how many recommendations to make (`[recommend]`)
-//! and the business rules over them (`[overrides]`, see [`crate::recommend::rules`]). Every
+//! and the business rules over them (`[overrides]`, see [`crate::recommend::rules`]), and
+//! what a search uses when not told (`[tune]`, see [`TuneTable`]). Every
 //! table and key is optional; a missing one takes the documented default. Unknown keys are
 //! errors, so a typo never silently falls back to a default.
 
@@ -16,6 +17,9 @@ use crate::data::{CleaningSpec, DataSpec, InteractionSpec, LoadSpec, RankingType
 use crate::models::fm::FmParams;
 use crate::models::hyper::ParamsError;
 use crate::recommend::Overrides;
+
+mod tune_table;
+pub use tune_table::{TuneTable, parse_budget, parse_model};
 
 /// Why a workspace file could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -71,6 +75,8 @@ pub struct WorkspaceConfig {
     pub recommend: RecommendSpec,
     /// Business rules over the lists: exclusions, forced products, boosts, cold start.
     pub overrides: Overrides,
+    /// What `latent tune` and the workbench's search use when not told.
+    pub tune: TuneTable,
 }
 
 impl WorkspaceConfig {
@@ -122,6 +128,9 @@ impl WorkspaceConfig {
                 .and_then(|key| line_of(text, "fm", key))
                 .map_or_else(String::new, |line| format!(" at line {line}"));
             return Err(format!("in [fm]{at}: {e}"));
+        }
+        if let Err(e) = config.tune.check() {
+            return Err(format!("in [tune]: {e}"));
         }
         Ok(config)
     }

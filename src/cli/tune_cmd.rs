@@ -29,23 +29,24 @@ pub struct TuneArgs {
     #[command(flatten)]
     pub load: LoadArgs,
     /// auto (the best of ease, als, rp3beta and item-knn; als-explicit and fm for
-    /// ratings), or one model.
-    #[arg(long, default_value = "auto", value_parser = parse_tune_model)]
-    pub model: TuneModel,
-    /// Time for the search, e.g. 60s, 5m, 1h (the chosen model's retraining comes after).
-    #[arg(long, default_value = "60s", value_parser = parse_budget)]
-    pub budget: Duration,
+    /// ratings), or one model (default: the workspace's `[tune] model`, auto).
+    #[arg(long, value_parser = parse_tune_model)]
+    pub model: Option<TuneModel>,
+    /// Time for the search, e.g. 60s, 5m, 1h (the chosen model's retraining comes after;
+    /// default: `[tune] budget`, 60s).
+    #[arg(long, value_parser = parse_budget)]
+    pub budget: Option<Duration>,
     /// Stop after this many trials even if time is left: the same seed and trials give
     /// the same search.
     #[arg(long, value_name = "N")]
     pub trials: Option<usize>,
     /// The metric trials are compared on: precision, recall, map, ndcg, hit_rate or rmse,
-    /// optionally @k (default precision@k; rmse for ratings).
+    /// optionally @k (default `[tune] metric`, else precision@k; rmse for ratings).
     #[arg(long)]
     pub metric: Option<String>,
-    /// Seed of the search.
-    #[arg(long, default_value_t = 42)]
-    pub seed: u64,
+    /// Seed of the search (default `[tune] seed`, 42).
+    #[arg(long)]
+    pub seed: Option<u64>,
     /// Days before the test period that score the trials (default: the test period's
     /// length; with --test FILE each customer's last 20 % of training lines; else 30).
     #[arg(long, value_name = "N")]
@@ -78,44 +79,12 @@ pub enum TuneModel {
 }
 
 fn parse_tune_model(text: &str) -> Result<TuneModel, String> {
-    if text == "auto" {
-        return Ok(TuneModel::Auto);
-    }
-    match ModelKind::parse(text) {
-        Some(ModelKind::Popularity) => {
-            Err("popularity has no settings to tune: train it with `latent train`".into())
-        }
-        Some(kind) => Ok(TuneModel::One(kind)),
-        None => Err(super::train::unknown_model(text, &["auto"])),
-    }
+    Ok(crate::config::parse_model(text)?.map_or(TuneModel::Auto, TuneModel::One))
 }
 
 /// `60s`, `5m`, `1h` or a number of seconds; 0 is refused.
 pub fn parse_budget(text: &str) -> Result<Duration, String> {
-    let t = text.trim();
-    let (number, unit) = match t.char_indices().find(|(_, c)| c.is_ascii_alphabetic()) {
-        Some((i, _)) => t.split_at(i),
-        None => (t, "s"),
-    };
-    let scale = match unit {
-        "s" | "sec" => 1.0,
-        "m" | "min" => 60.0,
-        "h" => 3600.0,
-        _ => {
-            return Err(format!(
-                "invalid --budget '{text}': expected e.g. 60s, 5m or 1h"
-            ));
-        }
-    };
-    match number.trim().parse::<f64>() {
-        Ok(x) if x > 0.0 && x.is_finite() => Ok(Duration::from_secs_f64(x * scale)),
-        Ok(_) => Err(format!(
-            "invalid --budget '{text}': must be more than 0 seconds"
-        )),
-        Err(_) => Err(format!(
-            "invalid --budget '{text}': expected e.g. 60s, 5m or 1h"
-        )),
-    }
+    crate::config::parse_budget(text, "--budget")
 }
 
 /// Runs `latent tune`.
@@ -134,11 +103,23 @@ pub fn run(args: &TuneArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         fixed.push((REBUY.key.to_owned(), RawValue::Text(w.to_string())));
     }
     let ratings = config.interactions.ranking_type == RankingType::Rating;
-    let models = match args.model {
+    // The command line wins over the workspace's `[tune]` table, checked when it was read.
+    let table = &config.tune;
+    let model = match args.model {
+        Some(m) => m,
+        None => parse_tune_model(&table.model).map_err(|e| anyhow::anyhow!("[tune] {e}"))?,
+    };
+    let models = match model {
         TuneModel::Auto => auto_candidates(ratings),
         TuneModel::One(kind) => vec![kind],
     };
-    let (metric, k) = match &args.metric {
+    let budget = match args.budget {
+        Some(b) => b,
+        None => table.budget().map_err(|e| anyhow::anyhow!("[tune] {e}"))?,
+    };
+    let seed = args.seed.unwrap_or(table.seed);
+    let metric_text = args.metric.clone().or_else(|| table.metric.clone());
+    let (metric, k) = match &metric_text {
         Some(text) => {
             let (metric, k) = Metric::parse_at(text)?;
             (metric, k.unwrap_or(args.k))
@@ -169,7 +150,7 @@ pub fn run(args: &TuneArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let base = TrainSpec::new(config, data, models[0], &model_fixed, holdout.clone(), k)?;
     // A rating predictor on a file whose aggregation nobody chose learns from ratings:
     // it is chosen on them too.
-    let metric = if args.metric.is_none() && base.rating_implied {
+    let metric = if metric_text.is_none() && base.rating_implied {
         Metric::Rmse
     } else {
         metric
@@ -179,9 +160,9 @@ pub fn run(args: &TuneArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         models,
         fixed,
         metric,
-        budget: args.budget,
+        budget,
         max_trials: args.trials,
-        seed: args.seed,
+        seed,
         validation: ValidationSplit::mirroring(&holdout, args.validation_days),
     };
     crate::tune::check(&spec)?;

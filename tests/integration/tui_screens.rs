@@ -934,3 +934,33 @@ fn auto_tune_charts_its_trials_and_opens_the_chosen_run() {
         "{ordered:?}"
     );
 }
+
+/// The workspace's `[tune]` table sets what `a` searches: one model, its budget and its
+/// metric, as `latent tune` reads them; a bad metric is refused on the status line.
+#[test]
+fn auto_tune_follows_the_workspaces_tune_table() {
+    let mut app = loaded_app();
+    app.workspace.config.tune =
+        toml::from_str("model = \"rp3beta\"\nbudget = \"2m\"\nmetric = \"ndcg@5\"\nseed = 9")
+            .unwrap();
+    key(&mut app, KeyCode::Char('2'));
+    let commands = key(&mut app, KeyCode::Char('a'));
+    let Some(Command::Tune { spec, .. }) = commands.first().cloned() else {
+        panic!("{commands:?}")
+    };
+    assert_eq!(spec.models, [latent::models::ModelKind::Rp3Beta]);
+    assert_eq!(spec.budget, std::time::Duration::from_secs(120));
+    assert_eq!((spec.metric.name(), spec.base.k, spec.seed), ("ndcg", 5, 9));
+    assert!(app.status.text.contains("for 120 s"), "{}", app.status);
+    assert!(app.jobs.iter().any(|j| j.label == "tune rp3beta"));
+
+    let mut app = loaded_app();
+    app.workspace.config.tune.metric = Some("ndgc".into());
+    key(&mut app, KeyCode::Char('2'));
+    assert!(key(&mut app, KeyCode::Char('a')).is_empty());
+    assert!(
+        app.status.text.contains("[tune] metric") && app.status.text.contains("ndgc"),
+        "{}",
+        app.status
+    );
+}

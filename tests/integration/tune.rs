@@ -249,3 +249,53 @@ fn ctrl_c_keeps_the_best_so_far_as_a_complete_run() {
         "the kept run is tested once"
     );
 }
+
+/// The workspace's `[tune]` table is `latent tune`'s default (the flags win), and a bad
+/// value in it is refused when the file is read, naming the nearest model.
+#[test]
+fn the_workspaces_tune_table_sets_the_defaults() {
+    let scratch = Scratch::new();
+    let text = std::fs::read_to_string(demo()).unwrap();
+    let data = crate::util::root().join("sample-data/online_retail_full.parquet");
+    let with_table = |table: &str| {
+        let body = text
+            .replace("../../sample-data/online_retail_full.parquet", s(&data))
+            .replace("model = \"auto\"", table);
+        scratch.write("ws.toml", body)
+    };
+    let ws = with_table("model = \"rp3beta\"\nseed = 3");
+    let dir = scratch.path("tuned");
+    scratch
+        .run([
+            "tune",
+            "--config",
+            s(&ws),
+            "--trials",
+            "3",
+            "--test-last-days",
+            "30",
+            "--new-items-only",
+            "--out",
+            s(&dir),
+        ])
+        .ok();
+    let toml = run_toml(&dir);
+    assert_eq!(toml["tune"]["seed"].as_integer(), Some(3), "{toml}");
+    let trials = toml["tune"]["trials"].as_array().unwrap();
+    assert!(
+        trials
+            .iter()
+            .all(|t| t["model"].as_str() == Some("rp3beta")),
+        "{trials:?}"
+    );
+
+    let bad = with_table("model = \"eas\"");
+    let err = scratch
+        .run(["tune", "--config", s(&bad), "--out", s(&scratch.path("no"))])
+        .input_error()
+        .to_owned();
+    assert!(
+        err.contains("in [tune]") && err.contains("did you mean 'ease'"),
+        "{err}"
+    );
+}

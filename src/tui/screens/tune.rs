@@ -117,9 +117,9 @@ impl AppState {
         }]
     }
 
-    /// Searches models and settings for a minute in the background (`latent tune
-    /// --model auto`), on the form's data window and hold-out; the chosen run opens in
-    /// Inspect.
+    /// Searches models and settings in the background as the workspace's `[tune]` table
+    /// says (`latent tune`'s defaults: auto, a minute), on the form's data window and
+    /// hold-out; the chosen run opens in Inspect.
     pub(crate) fn start_tune(&mut self) -> Vec<Command> {
         let mut base = match self.tune.train_spec(&self.workspace.config) {
             Ok(spec) => spec,
@@ -129,7 +129,16 @@ impl AppState {
             }
         };
         let ratings = base.config.interactions.ranking_type == crate::data::RankingType::Rating;
-        let models = crate::tune::auto_candidates(ratings);
+        let table = base.config.tune.clone();
+        let chosen = table.model().and_then(|m| Ok((m, table.budget()?)));
+        let (one, budget) = match chosen {
+            Ok(found) => found,
+            Err(e) => {
+                self.status = Status::error(format!("cannot tune: [tune] {e}"));
+                return Vec::new();
+            }
+        };
+        let models = one.map_or_else(|| crate::tune::auto_candidates(ratings), |m| vec![m]);
         base.model = models[0];
         base.params = match TrainSpec::settings(&base.config, base.model, &[]) {
             Ok(p) => p,
@@ -143,30 +152,38 @@ impl AppState {
             crate::tune::ValidationSplit::LastDays(days) => days,
             crate::tune::ValidationSplit::PerUser(_) => 30,
         };
-        let metric = if ratings {
-            crate::sweep::Metric::Rmse
-        } else {
-            crate::sweep::Metric::Precision
+        let metric = match table.metric.as_deref().map(crate::sweep::Metric::parse_at) {
+            Some(Ok((metric, k))) => {
+                base.k = k.unwrap_or(base.k);
+                metric
+            }
+            Some(Err(e)) => {
+                self.status = Status::error(format!("cannot tune: [tune] metric: {e}"));
+                return Vec::new();
+            }
+            None if ratings || base.rating_implied => crate::sweep::Metric::Rmse,
+            None => crate::sweep::Metric::Precision,
         };
         let spec = crate::tune::TuneSpec {
             base,
             models,
             fixed: Vec::new(),
             metric,
-            budget: TUNE_BUDGET,
+            budget,
             max_trials: None,
-            seed: 42,
+            seed: table.seed,
             validation,
         };
         let names: Vec<&str> = spec.models.iter().map(|m| m.name()).collect();
         let id = self.next_job_id();
-        let mut job = TrainJob::queued(id, "tune auto", 0, self.workspace.runs_dir());
+        let label = format!("tune {}", one.map_or("auto", |m| m.name()));
+        let mut job = TrainJob::queued(id, &label, 0, self.workspace.runs_dir());
         job.metric = metric.name();
         self.follow_job(job);
         self.status = Status::info(format!(
-            "tuning {} for {} s (job {id}): trials are scored on the {validation_days} days before the test period, which only the chosen model sees; c cancels and keeps the best so far",
+            "tuning {} for {} s (job {id}; [tune] in workspace.toml sets the model, budget and metric): trials are scored on the {validation_days} days before the test period, which only the chosen model sees; c cancels and keeps the best so far",
             names.join(", "),
-            TUNE_BUDGET.as_secs()
+            budget.as_secs()
         ));
         vec![Command::Tune {
             id,
@@ -174,6 +191,3 @@ impl AppState {
         }]
     }
 }
-
-/// The workbench's search budget: a minute, as `latent tune`'s default.
-pub const TUNE_BUDGET: std::time::Duration = std::time::Duration::from_secs(60);
