@@ -39,6 +39,7 @@ pub enum Action {
     PreviousCustomer,
     Demo,
     HidePopular,
+    Rebuys,
     NewProducts,
     ColdStart,
     Exclude,
@@ -220,6 +221,13 @@ pub const BINDINGS: &[(Action, &str, char, &[Screen], &str)] = &[
         'x',
         &[Screen::Inspect],
         "hide the best-sellers",
+    ),
+    (
+        Action::Rebuys,
+        "rebuys",
+        'r',
+        &[Screen::Inspect],
+        "show bought products, blended back in (re-buys)",
     ),
     (
         Action::NewProducts,

@@ -156,6 +156,7 @@ impl AppState {
             Action::PreviousCustomer => self.inspect.step_customer(-1),
             Action::Demo => self.inspect.demo = !self.inspect.demo,
             Action::HidePopular => self.inspect.toggle_exclude_popular(),
+            Action::Rebuys => self.inspect.toggle_rebuys(),
             Action::NewProducts => self.inspect.toggle_include_new(),
             Action::ColdStart => self.inspect.cycle_cold_start(),
             Action::Exclude => self.inspect.exclude_highlighted(),

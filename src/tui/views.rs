@@ -136,6 +136,7 @@ pub fn screen_keys(app: &AppState) -> Vec<(String, &'static str)> {
             ),
             (fixed("↑↓"), "item"),
             (k(&[Action::HidePopular]), "hide popular"),
+            (k(&[Action::Rebuys]), "re-buys"),
             (k(&[Action::NewProducts]), "new in"),
             (
                 k(&[Action::Exclude, Action::ClearExclusions]),

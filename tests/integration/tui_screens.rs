@@ -378,6 +378,28 @@ fn inspect_a_trained_run_by_customer() {
     key(&mut app, KeyCode::Char('x'));
     let again: Vec<u32> = app.inspect.recommendations.iter().map(|r| r.item).collect();
     assert_eq!(again, plain);
+    // r shows bought products again, blended in by the re-buy channel, and says so.
+    key(&mut app, KeyCode::Char('r'));
+    let run = app.inspect.run.clone().unwrap();
+    let customer = app.inspect.customer.unwrap();
+    let bought = run.train.row(customer as usize).0;
+    let rebuys: Vec<_> = (app.inspect.recommendations.iter())
+        .filter(|r| bought.contains(&r.item))
+        .collect();
+    assert!(!rebuys.is_empty(), "bought products are shown again");
+    assert!(
+        rebuys
+            .iter()
+            .all(|r| r.reason == latent::recommend::Reason::Rebuy)
+    );
+    let screen = draw(&app, 120, 40);
+    assert!(
+        screen.contains("bought shown, re-buy 0.80") && screen.contains("  re-buy  "),
+        "{screen}"
+    );
+    key(&mut app, KeyCode::Char('r'));
+    let again: Vec<u32> = app.inspect.recommendations.iter().map(|r| r.item).collect();
+    assert_eq!(again, plain);
     // e leaves out the highlighted product for good (this session), E brings it back.
     let first = plain[0];
     key(&mut app, KeyCode::Char('e'));

@@ -165,6 +165,13 @@ impl InspectState {
         self.recompile();
     }
 
+    /// Shows the customer's bought products again, ranked by the re-buy blend (the run's
+    /// `rebuy`, else 0.8), or leaves them out again.
+    pub fn toggle_rebuys(&mut self) {
+        self.rules.exclude_seen = !self.rules.exclude_seen;
+        self.recompile();
+    }
+
     /// Forces the two most bought new products (first sold in the data's last 30 days)
     /// in at slot 3, or stops forcing them.
     pub fn toggle_include_new(&mut self) {
@@ -333,7 +340,7 @@ impl InspectState {
         match s.reason {
             Reason::Model => "model score",
             Reason::Boosted => "model score, boosted",
-            Reason::Rebuy => "bought before (re-buy)",
+            Reason::Rebuy => "re-buy",
             Reason::Forced => "forced by a rule",
             Reason::PopularityFallback => "popular (new customer)",
             Reason::SegmentPopularity => "popular in segment (new customer)",
