@@ -26,6 +26,7 @@
 //! [`cold`], one line per cold-start policy, and [`impact`] measures what a set of
 //! business rules changes.
 
+pub mod bootstrap;
 pub mod cold;
 pub mod impact;
 pub mod metrics;
@@ -35,5 +36,5 @@ pub mod repeat;
 pub use cold::{ColdCase, ColdReport, cold_cases, evaluate_cold};
 pub use impact::{RulesImpact, rules_impact};
 pub use metrics::{ListMetrics, RankingMetrics};
-pub use protocol::{EvalReport, TestSet, evaluate};
+pub use protocol::{EvalReport, Intervals, MetricRow, TestSet, evaluate};
 pub use repeat::RepeatReport;

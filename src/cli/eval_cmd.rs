@@ -61,8 +61,15 @@ pub fn run(args: &EvalArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let impact = impact.flatten();
     if args.json {
         let mut value = serde_json::to_value(&report)?;
-        if let (Some(i), Some(map)) = (&impact, value.as_object_mut()) {
-            map.insert("rules_impact".into(), serde_json::to_value(i)?);
+        if let Some(map) = value.as_object_mut() {
+            // Every metric with its interval beside the baseline's, in one list.
+            map.insert(
+                "metrics".into(),
+                serde_json::to_value(report.metric_rows())?,
+            );
+            if let Some(i) = &impact {
+                map.insert("rules_impact".into(), serde_json::to_value(i)?);
+            }
         }
         serde_json::to_writer_pretty(&mut *out, &value)?;
         writeln!(out)?;

@@ -14,9 +14,18 @@ pub fn write_eval(r: &EvalReport, out: &mut dyn Write) -> std::io::Result<()> {
     )?;
     writeln!(
         out,
-        "{:<18}{:>14}{:>14}{:>10}",
-        "metric", r.model_name, "popularity", "lift"
+        "{:<18}{:>14}{:>14}{:>10}  {}",
+        "metric",
+        r.model_name,
+        "popularity",
+        "lift",
+        if r.intervals.is_some() {
+            "95 % interval (model; popularity)"
+        } else {
+            ""
+        }
     )?;
+    let spread = r.metric_rows();
     let rows: [(&str, f64, f64); 9] = [
         ("precision", r.model.precision, r.baseline.precision),
         ("recall", r.model.recall, r.baseline.recall),
@@ -32,13 +41,24 @@ pub fn write_eval(r: &EvalReport, out: &mut dyn Write) -> std::io::Result<()> {
             r.baseline.popularity_bias,
         ),
     ];
-    for (name, m, b) in rows {
+    for (row, (name, m, b)) in rows.into_iter().enumerate() {
         let lift = if b == 0.0 {
             "-".to_owned()
         } else {
             format!("{:+.1}%", (m / b - 1.0) * 100.0)
         };
-        writeln!(out, "{name:<18}{m:>14.4}{b:>14.4}{lift:>10}")?;
+        // The per-customer metrics come first, in the same order as the report's rows.
+        let interval = spread.get(row).and_then(|s| {
+            Some(format!(
+                "  {:.4}–{:.4}; {:.4}–{:.4}",
+                s.ci_low?, s.ci_high?, s.baseline_ci_low?, s.baseline_ci_high?
+            ))
+        });
+        writeln!(
+            out,
+            "{name:<18}{m:>14.4}{b:>14.4}{lift:>10}{}",
+            interval.unwrap_or_default()
+        )?;
     }
     if let (Some(rmse), Some(mae)) = (r.model.rmse, r.model.mae) {
         // The baseline column holds the mean rating's errors here.

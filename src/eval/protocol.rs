@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::bootstrap::{self, Interval, MetricIntervals};
 use super::metrics::{ListMetrics, RankingMetrics, score_list};
 use super::repeat::{self, RepeatReport, Split};
 use crate::data::{CsrMatrix, IdMap, Interactions};
@@ -77,6 +78,9 @@ pub struct EvalReport {
     pub model_name: String,
     pub model: RankingMetrics,
     pub baseline: RankingMetrics,
+    /// 95 % intervals of the per-customer metrics (a seeded bootstrap over customers).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub intervals: Option<Intervals>,
     /// Repeat and explore hits apart, when lists may show bought products.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub repeat: Option<super::repeat::RepeatReport>,
@@ -85,7 +89,85 @@ pub struct EvalReport {
     pub cold: Option<super::cold::ColdReport>,
 }
 
+/// The model's and the baseline's intervals.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct Intervals {
+    pub model: MetricIntervals,
+    pub baseline: MetricIntervals,
+}
+
+/// One metric of a report, as tables and JSON show it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MetricRow {
+    /// `precision@10`, `coverage`.
+    pub metric: String,
+    pub value: f64,
+    /// The 95 % interval, for the per-customer metrics of a report that has them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ci_low: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ci_high: Option<f64>,
+    pub baseline: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline_ci_low: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline_ci_high: Option<f64>,
+}
+
 impl EvalReport {
+    /// Every metric beside the baseline's, with intervals where the report has them: the
+    /// one table the CLI prints and `--json` carries.
+    pub fn metric_rows(&self) -> Vec<MetricRow> {
+        type Of = fn(&MetricIntervals) -> Interval;
+        let (m, b) = (&self.model, &self.baseline);
+        let at = |name: &str| format!("{name}@{}", self.k);
+        let ranked: [(String, f64, f64, Of); 6] = [
+            (at("precision"), m.precision, b.precision, |i| i.precision),
+            (at("recall"), m.recall, b.recall, |i| i.recall),
+            (at("map"), m.map, b.map, |i| i.map),
+            (at("ndcg"), m.ndcg, b.ndcg, |i| i.ndcg),
+            (at("hit_rate"), m.hit_rate, b.hit_rate, |i| i.hit_rate),
+            ("mrr".to_owned(), m.mrr, b.mrr, |i| i.mrr),
+        ];
+        let mut rows: Vec<MetricRow> = ranked
+            .into_iter()
+            .map(|(metric, value, baseline, of)| {
+                let (mi, bi) = match &self.intervals {
+                    Some(iv) => (Some(of(&iv.model)), Some(of(&iv.baseline))),
+                    None => (None, None),
+                };
+                MetricRow {
+                    metric,
+                    value,
+                    ci_low: mi.map(|i| i.low),
+                    ci_high: mi.map(|i| i.high),
+                    baseline,
+                    baseline_ci_low: bi.map(|i| i.low),
+                    baseline_ci_high: bi.map(|i| i.high),
+                }
+            })
+            .collect();
+        let plain = [
+            ("coverage", m.coverage, b.coverage),
+            ("novelty", m.novelty, b.novelty),
+            ("popularity_bias", m.popularity_bias, b.popularity_bias),
+        ];
+        rows.extend(
+            plain
+                .into_iter()
+                .map(|(metric, value, baseline)| MetricRow {
+                    metric: metric.to_owned(),
+                    value,
+                    ci_low: None,
+                    ci_high: None,
+                    baseline,
+                    baseline_ci_low: None,
+                    baseline_ci_high: None,
+                }),
+        );
+        rows
+    }
+
     /// Relative precision@k gain over the baseline (0.3 = 30 % better).
     pub fn precision_lift(&self) -> f64 {
         if self.baseline.precision == 0.0 {
@@ -148,6 +230,16 @@ impl EvalReport {
     }
 }
 
+/// One ranker's lists, scored.
+#[derive(Default)]
+struct Scored {
+    metrics: RankingMetrics,
+    /// Repeat and explore apart, when the lists may show bought products.
+    split: Option<Split>,
+    /// Each customer's metrics, for the intervals.
+    per_user: Vec<ListMetrics>,
+}
+
 /// The metrics of `model`'s lists, and those lists' repeat/explore split when they may
 /// show bought products.
 fn ranking_metrics(
@@ -157,7 +249,7 @@ fn ranking_metrics(
     k: usize,
     seen: SeenPolicy,
     popularity: &PopularityModel,
-) -> (RankingMetrics, Option<Split>) {
+) -> Scored {
     let users: Vec<u32> = test.relevant.iter().map(|(u, _)| *u).collect();
     let model = seen.apply(model);
     let lists = recommend_all(model.as_ref(), train, &users, k, seen.exclude_seen);
@@ -171,10 +263,11 @@ fn ranking_metrics(
         .map(|(list, (_, rel))| score_list(list, rel, k))
         .collect();
     let split = (!seen.exclude_seen).then(|| repeat::split(&items, &test.relevant, train, k));
-    (
-        RankingMetrics::aggregate(&per_user, &items, &popularity.counts, train.rows()),
+    Scored {
+        metrics: RankingMetrics::aggregate(&per_user, &items, &popularity.counts, train.rows()),
         split,
-    )
+        per_user,
+    }
 }
 
 /// `model`'s metrics alone, without the baseline: what a tuning trial needs.
@@ -187,7 +280,7 @@ pub fn model_metrics(
     predict: Option<&(dyn Fn(u32, u32) -> f32 + Sync)>,
 ) -> RankingMetrics {
     let popularity = PopularityModel::fit(train);
-    scored_metrics(model, train, test, k, seen, predict, &popularity).0
+    scored_metrics(model, train, test, k, seen, predict, &popularity).metrics
 }
 
 /// `model`'s ranking metrics, with rating errors when `predict` is given.
@@ -199,8 +292,9 @@ fn scored_metrics(
     seen: SeenPolicy,
     predict: Option<&(dyn Fn(u32, u32) -> f32 + Sync)>,
     popularity: &PopularityModel,
-) -> (RankingMetrics, Option<Split>) {
-    let (mut metrics, split) = ranking_metrics(model, train, test, k, seen, popularity);
+) -> Scored {
+    let mut scored = ranking_metrics(model, train, test, k, seen, popularity);
+    let metrics = &mut scored.metrics;
     if let Some(predict) = predict {
         let n = test.pairs.len().max(1) as f64;
         let (mut se, mut ae) = (0.0, 0.0);
@@ -212,7 +306,7 @@ fn scored_metrics(
         metrics.rmse = Some((se / n).sqrt());
         metrics.mae = Some(ae / n);
     }
-    (metrics, split)
+    scored
 }
 
 /// Evaluates `model` and the popularity baseline on `test`, their lists treating bought
@@ -227,11 +321,14 @@ pub fn evaluate(
     predict: Option<&(dyn Fn(u32, u32) -> f32 + Sync)>,
 ) -> EvalReport {
     let popularity = PopularityModel::fit(train);
-    let (model_metrics, model_split) =
-        scored_metrics(model, train, test, k, seen, predict, &popularity);
+    let scored = scored_metrics(model, train, test, k, seen, predict, &popularity);
     let plain = SeenPolicy { rebuy: 0.0, ..seen };
-    let (mut baseline, baseline_split) =
-        ranking_metrics(&popularity, train, test, k, plain, &popularity);
+    let base = ranking_metrics(&popularity, train, test, k, plain, &popularity);
+    let intervals = Intervals {
+        model: bootstrap::list_intervals(&scored.per_user),
+        baseline: bootstrap::list_intervals(&base.per_user),
+    };
+    let mut baseline = base.metrics;
     if predict.is_some() {
         // A rating predictor's baseline is the training ratings' mean for every pair.
         let (sum, count) = (0..train.rows()).fold((0.0, 0usize), |(s, c), u| {
@@ -262,16 +359,17 @@ pub fn evaluate(
         unknown_item_pairs: test.unknown_item_pairs,
         seen_pairs_removed: test.seen_pairs_removed,
         model_name: model.kind().name().to_owned(),
-        model: model_metrics,
+        model: scored.metrics,
         baseline,
-        repeat: model_split.zip(baseline_split).map(|(model, baseline)| {
-            let (own_metrics, own_split) = rebuy_only.unwrap_or_default();
+        intervals: Some(intervals),
+        repeat: scored.split.zip(base.split).map(|(model, baseline)| {
+            let own = rebuy_only.unwrap_or_default();
             RepeatReport {
                 truth_repeat_share: repeat::truth_repeat_share(&test.relevant, train),
                 model,
                 baseline,
-                rebuy_only: own_split.unwrap_or_default(),
-                rebuy_only_precision: own_metrics.precision,
+                rebuy_only: own.split.unwrap_or_default(),
+                rebuy_only_precision: own.metrics.precision,
             }
         }),
         cold: None,
@@ -297,6 +395,7 @@ mod tests {
             model_name: "als".into(),
             model: metrics(0.02),
             baseline: metrics(0.03),
+            intervals: None,
             repeat: None,
             cold: None,
         };

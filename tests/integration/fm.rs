@@ -607,6 +607,8 @@ fn tuning_a_regressor_on_a_rating_file_learns_and_chooses_on_ratings() {
             "predictor_type=regressor",
             "--trials",
             "2",
+            "--budget",
+            "30m",
             "--out",
             s(&run),
         ])

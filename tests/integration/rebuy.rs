@@ -127,6 +127,8 @@ fn tune_chooses_the_blend_and_the_run_keeps_it() {
             "ease",
             "--trials",
             "8",
+            "--budget",
+            "30m",
             "--seed",
             "3",
             "--test-last-days",

@@ -125,7 +125,31 @@ fn every_model_trains_recommends_and_evaluates() {
             ])
             .ok()
             .to_owned();
-        let evaluated: serde_json::Value = serde_json::from_str(&json).unwrap();
+        let mut evaluated: serde_json::Value = serde_json::from_str(&json).unwrap();
+        // Every per-customer metric carries its 95 % interval and the baseline's value.
+        let rows = evaluated
+            .as_object_mut()
+            .unwrap()
+            .remove("metrics")
+            .unwrap();
+        let precision = &rows[0];
+        assert_eq!(precision["metric"], "precision@10", "{rows}");
+        let (low, value, high) = (
+            precision["ci_low"].as_f64().unwrap(),
+            precision["value"].as_f64().unwrap(),
+            precision["ci_high"].as_f64().unwrap(),
+        );
+        assert!(low < value && value < high && high - low < 0.1, "{rows}");
+        assert!(
+            precision["baseline"].as_f64().is_some()
+                && precision["baseline_ci_low"].as_f64().is_some()
+        );
+        assert!(
+            rows.as_array()
+                .unwrap()
+                .iter()
+                .any(|r| r["metric"] == "coverage")
+        );
         let stored: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(run.join("metrics.json")).unwrap())
                 .unwrap();

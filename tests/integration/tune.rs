@@ -34,7 +34,9 @@ fn tune(scratch: &Scratch, out: &str, extra: &[&str]) -> String {
 #[test]
 fn a_search_is_reproducible_for_a_seed() {
     let scratch = Scratch::new();
-    let args = ["--model", "rp3beta", "--trials", "7", "--seed", "5"];
+    let args = [
+        "--model", "rp3beta", "--trials", "7", "--seed", "5", "--budget", "30m",
+    ];
     tune(&scratch, "a", &args);
     tune(&scratch, "b", &args);
     let (a, b) = (run_toml(&scratch.path("a")), run_toml(&scratch.path("b")));
@@ -57,7 +59,9 @@ fn a_search_is_reproducible_for_a_seed() {
     tune(
         &scratch,
         "c",
-        &["--model", "rp3beta", "--trials", "7", "--seed", "6"],
+        &[
+            "--model", "rp3beta", "--trials", "7", "--seed", "6", "--budget", "30m",
+        ],
     );
     assert_ne!(
         without_times(&a),
@@ -73,7 +77,13 @@ fn a_search_is_reproducible_for_a_seed() {
 #[test]
 fn auto_chooses_on_the_validation_window_and_beats_the_peer_on_the_test() {
     let scratch = Scratch::new();
-    let out = tune(&scratch, "auto", &["--trials", "80", "--seed", "42"]);
+    // The trial count bounds the search, not the clock: a busy machine (a build beside
+    // the tests) once ran out of the default minute after fewer trials.
+    let out = tune(
+        &scratch,
+        "auto",
+        &["--trials", "80", "--seed", "42", "--budget", "30m"],
+    );
     assert!(out.contains("the test period stays unseen"), "{out}");
     assert!(out.contains("scored once, by the chosen model"), "{out}");
     let t = run_toml(&scratch.path("auto"));
@@ -272,6 +282,8 @@ fn the_workspaces_tune_table_sets_the_defaults() {
             s(&ws),
             "--trials",
             "3",
+            "--budget",
+            "30m",
             "--test-last-days",
             "30",
             "--new-items-only",

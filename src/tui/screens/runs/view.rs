@@ -40,11 +40,21 @@ pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
 
 fn render_table(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
     let runs = &app.runs;
+    // The list length the runs were measured at, when they share one.
+    let ks: std::collections::BTreeSet<usize> = runs
+        .all
+        .iter()
+        .filter_map(|r| Some(r.metrics.as_ref()?.k))
+        .collect();
+    let precision = match (ks.len(), ks.first()) {
+        (1, Some(k)) => format!("P@{k}"),
+        _ => "P@k".to_owned(),
+    };
     let header = Row::new(vec![
         "run",
         "model",
         "settings",
-        "P@k",
+        precision.as_str(),
         "popularity",
         "lift",
         "fit",
@@ -59,7 +69,14 @@ fn render_table(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
             let r = &runs.all[i];
             let (precision, base, lift) = match &r.metrics {
                 Some(m) => (
-                    format!("{:.4}", m.model.precision),
+                    match &m.intervals {
+                        Some(iv) => format!(
+                            "{:.4} ±{:.4}",
+                            m.model.precision,
+                            iv.model.precision.half_width()
+                        ),
+                        None => format!("{:.4}", m.model.precision),
+                    },
                     format!("{:.4}", m.baseline.precision),
                     format!("{:+.0}%", m.precision_lift() * 100.0),
                 ),
@@ -112,7 +129,7 @@ fn render_table(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
         Constraint::Min(16),
         Constraint::Length(12),
         Constraint::Length(18),
-        Constraint::Length(7),
+        Constraint::Length(14),
         Constraint::Length(10),
         Constraint::Length(6),
         Constraint::Length(7),
