@@ -252,7 +252,7 @@ fn ranking_metrics(
 ) -> Scored {
     let users: Vec<u32> = test.relevant.iter().map(|(u, _)| *u).collect();
     let model = seen.apply(model);
-    let lists = recommend_all(model.as_ref(), train, &users, k, seen.exclude_seen);
+    let lists = recommend_all(&model, train, &users, k, seen.exclude_seen);
     let items: Vec<Vec<u32>> = lists
         .iter()
         .map(|l| l.iter().map(|s| s.item).collect())

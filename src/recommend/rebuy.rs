@@ -143,13 +143,10 @@ impl SeenPolicy {
         !self.exclude_seen && self.rebuy > 0.0
     }
 
-    /// `model`, with the re-buy channel when this policy blends.
-    pub fn apply<'a>(&self, model: &'a dyn Recommender) -> Box<dyn Recommender + 'a> {
-        if self.blends() {
-            Box::new(WithRebuy::new(model, self.rebuy))
-        } else {
-            Box::new(Passthrough(model))
-        }
+    /// `model`, with the re-buy channel when this policy blends (a weight of 0 leaves
+    /// the scores as they are).
+    pub fn apply<'a>(&self, model: &'a dyn Recommender) -> WithRebuy<'a> {
+        WithRebuy::new(model, if self.blends() { self.rebuy } else { 0.0 })
     }
 }
 
@@ -159,26 +156,6 @@ impl From<&Overrides> for SeenPolicy {
             exclude_seen: rules.exclude_seen,
             rebuy: rules.rebuy_weight(),
         }
-    }
-}
-
-struct Passthrough<'a>(&'a dyn Recommender);
-
-impl Recommender for Passthrough<'_> {
-    fn kind(&self) -> ModelKind {
-        self.0.kind()
-    }
-
-    fn n_items(&self) -> usize {
-        self.0.n_items()
-    }
-
-    fn score_user(&self, user: u32, history: (&[u32], &[f32]), scores: &mut [f32]) {
-        self.0.score_user(user, history, scores);
-    }
-
-    fn score_block(&self, users: &[u32], train: &CsrMatrix, out: &mut [f32]) {
-        self.0.score_block(users, train, out);
     }
 }
 
