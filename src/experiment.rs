@@ -21,7 +21,8 @@ use crate::data::{
     Interactions, LoadError, LoadSpec, RankingType, Transactions, load_transactions,
 };
 use crate::error::Error;
-use crate::eval::{EvalReport, TestSet, evaluate};
+use crate::eval::segments::{SegmentInput, segments};
+use crate::eval::{EvalReport, Evaluation, TestSet, evaluate};
 use crate::eval::{cold_cases, evaluate_cold};
 use crate::models::fm::FeatureBlock;
 use crate::models::hyper::{ParamsError, RawValue};
@@ -312,7 +313,7 @@ pub fn train_on(
         })
         .collect();
     let catalog = Catalog::from_transactions(&train_lines, &matrix.users, &matrix.items);
-    let metrics = match &test_lines {
+    let evaluation = match &test_lines {
         Some(test) => {
             let view = RunView {
                 model: &model,
@@ -323,11 +324,15 @@ pub fn train_on(
                 popularity: &popularity,
                 catalog: &catalog,
             };
-            let report = evaluate_view(view, &spec.config.overrides, test, ranking, spec.k)?;
-            let _ = progress(Stage::Evaluated(Box::new(report.clone())));
-            Some(report)
+            let evaluation = evaluate_view(view, &spec.config.overrides, test, ranking, spec.k)?;
+            let _ = progress(Stage::Evaluated(Box::new(evaluation.report.clone())));
+            Some(evaluation)
         }
         None => None,
+    };
+    let (metrics, holdout) = match evaluation {
+        Some(e) => (Some(e.report), Some(e.lists)),
+        None => (None, None),
     };
     let history = Run::history_of(&model.model().history());
     let meta = RunMeta {
@@ -370,20 +375,22 @@ pub fn train_on(
         train_times,
         model,
         metrics,
+        holdout,
     })
 }
 
 /// Evaluates a run (or a run being built) on test lines: warm customers against the
-/// popularity baseline, and cold customers under every cold-start policy. Lists follow
-/// `rules`' exclude-seen and re-buy settings; other rules are measured by [`crate::eval::rules_impact`].
+/// popularity baseline, and cold customers under every cold-start policy, cut into
+/// segments. Lists follow `rules`' exclude-seen and re-buy settings; other rules are
+/// measured by [`crate::eval::rules_impact`].
 pub fn evaluate_view(
     view: RunView<'_>,
     rules: &Overrides,
     test: &Transactions,
     ranking: RankingType,
     k: usize,
-) -> Result<EvalReport, Error> {
-    let mut report = evaluate_run_parts(
+) -> Result<Evaluation, Error> {
+    let mut evaluation = evaluate_run_parts(
         view.model,
         view.users,
         view.items,
@@ -393,13 +400,37 @@ pub fn evaluate_view(
         k,
         SeenPolicy::from(rules),
     )?;
+    let report = &mut evaluation.report;
     if test.has.timestamp && !view.model.model().is_baseline() {
         let (cases, single) = cold_cases(test, view.users, view.items, view.catalog);
         if !cases.is_empty() {
             report.cold = Some(evaluate_cold(view, rules, &cases, single, k));
         }
     }
-    Ok(report)
+    let users = &evaluation.lists.users;
+    let catalog = view.catalog;
+    let country =
+        (!catalog.segment_column.is_empty() && !catalog.user_segment.is_empty()).then(|| {
+            users
+                .iter()
+                .map(|&u| {
+                    let s = catalog.user_segment[u as usize];
+                    catalog.segments.get(s as usize).map(String::as_str)
+                })
+                .collect()
+        });
+    report.segments = segments(&SegmentInput {
+        model: &evaluation.model_set,
+        baseline: &evaluation.baseline_set,
+        activity: users
+            .iter()
+            .map(|&u| view.train.row_nnz(u as usize))
+            .collect(),
+        country,
+        cold: report.cold.as_ref(),
+        k,
+    });
+    Ok(evaluation)
 }
 
 /// Evaluates from a run's parts (id maps, training matrix) and test lines.
@@ -413,7 +444,7 @@ pub fn evaluate_run_parts(
     ranking: RankingType,
     k: usize,
     seen: SeenPolicy,
-) -> Result<EvalReport, Error> {
+) -> Result<Evaluation, Error> {
     let test_matrix = match Interactions::from_transactions(test, ranking) {
         Ok(m) => m,
         Err(LoadError::NoInteractions) => {

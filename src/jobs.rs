@@ -189,17 +189,18 @@ pub fn spawn_compare(id: JobId, a: PathBuf, b: PathBuf, sink: Sink) -> std::io::
             p.file_name()
                 .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
         };
-        match (Run::load(&a), Run::load(&b)) {
-            (Ok(ra), Ok(rb)) => JobEvent::Compared {
+        let loaded = Run::load(&a).and_then(|ra| Ok((ra, Run::load(&b)?)));
+        let compared = loaded.map_err(|e| e.to_string()).and_then(|(ra, rb)| {
+            crate::workspace::compare::diff_lenient(&ra, &rb, 10, 300).map_err(|e| e.to_string())
+        });
+        match compared {
+            Ok(diff) => JobEvent::Compared {
                 id,
                 a: name(&a),
                 b: name(&b),
-                diff: Box::new(crate::workspace::compare::diff(&ra, &rb, 10, 300)),
+                diff: Box::new(diff),
             },
-            (Err(e), _) | (_, Err(e)) => JobEvent::Failed {
-                id,
-                message: e.to_string(),
-            },
+            Err(message) => JobEvent::Failed { id, message },
         }
     })
 }

@@ -9,6 +9,7 @@
 
 mod dir_arrays;
 pub mod files;
+mod holdout_files;
 pub mod npy;
 pub mod run_dir;
 pub mod status;

@@ -37,7 +37,7 @@ pub fn run(args: &EvalArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let rules = args.rules.resolve(&run.config.overrides)?;
     let test = load_test_file(&args.test, &load)?;
     let ranking = load.interactions.ranking_type;
-    let report = evaluate_view(run.view(), &rules, &test, ranking, args.k)?;
+    let report = evaluate_view(run.view(), &rules, &test, ranking, args.k)?.report;
     // Rules beyond exclude-seen, re-buy and the cold-start policy change warm lists: measure them.
     let plain = Overrides {
         exclude_seen: rules.exclude_seen,

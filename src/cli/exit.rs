@@ -5,6 +5,7 @@
 use crate::export::s3::S3Error;
 use crate::export::{DestinationError, ExportError};
 use crate::workspace::LockError;
+use crate::workspace::compare::CompareError;
 
 /// 2 when the input is at fault, 1 otherwise; the first error in the chain that knows
 /// decides.
@@ -21,6 +22,9 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
 fn classify(err: &(dyn std::error::Error + 'static)) -> Option<bool> {
     if let Some(known) = crate::error::classify(err) {
         return Some(known);
+    }
+    if err.downcast_ref::<CompareError>().is_some() {
+        return Some(true);
     }
     if let Some(e) = err.downcast_ref::<LockError>() {
         return Some(e.is_input_error());

@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use crate::eval::metrics::MetricOf;
+use crate::eval::bootstrap::Verdict;
 use crate::eval::{EvalReport, RulesImpact};
 
 /// Prints `r` as a table: the model beside the popularity baseline.
@@ -25,38 +25,23 @@ pub fn write_eval(r: &EvalReport, out: &mut dyn Write) -> std::io::Result<()> {
             ""
         }
     )?;
-    let spread = r.metric_rows();
-    let rows: [(&str, f64, f64); 9] = [
-        ("precision", r.model.precision, r.baseline.precision),
-        ("recall", r.model.recall, r.baseline.recall),
-        ("map", r.model.map, r.baseline.map),
-        ("ndcg", r.model.ndcg, r.baseline.ndcg),
-        ("hit rate", r.model.hit_rate, r.baseline.hit_rate),
-        ("mrr", r.model.mrr, r.baseline.mrr),
-        ("coverage", r.model.coverage, r.baseline.coverage),
-        ("novelty", r.model.novelty, r.baseline.novelty),
-        (
-            "popularity bias",
-            r.model.popularity_bias,
-            r.baseline.popularity_bias,
-        ),
-    ];
-    for (row, (name, m, b)) in rows.into_iter().enumerate() {
+    for row in r.metric_rows() {
+        let (m, b) = (row.value, row.baseline);
         let lift = if b == 0.0 {
             "-".to_owned()
         } else {
             format!("{:+.1}%", (m / b - 1.0) * 100.0)
         };
-        // The per-customer metrics come first, in the same order as the report's rows.
-        let interval = spread.get(row).and_then(|s| {
+        let interval = (|| {
             Some(format!(
                 "  {:.4}–{:.4}; {:.4}–{:.4}",
-                s.ci_low?, s.ci_high?, s.baseline_ci_low?, s.baseline_ci_high?
+                row.ci_low?, row.ci_high?, row.baseline_ci_low?, row.baseline_ci_high?
             ))
-        });
+        })();
         writeln!(
             out,
-            "{name:<18}{m:>14.4}{b:>14.4}{lift:>10}{}",
+            "{:<18}{m:>14.4}{b:>14.4}{lift:>10}{}",
+            row.metric,
             interval.unwrap_or_default()
         )?;
     }
@@ -156,6 +141,46 @@ pub fn write_eval(r: &EvalReport, out: &mut dyn Write) -> std::io::Result<()> {
             )?;
         }
     }
+    write_segments(r, out)
+}
+
+/// The segment table: each group's customers and precision, recall and NDCG beside the
+/// baseline's, with intervals.
+fn write_segments(r: &EvalReport, out: &mut dyn Write) -> std::io::Result<()> {
+    if r.segments.is_empty() {
+        return Ok(());
+    }
+    writeln!(out)?;
+    writeln!(out, "segments (95 % intervals; popularity in brackets):")?;
+    writeln!(
+        out,
+        "{:<30}{:>10}  {:<26}{:<26}{:<26}",
+        "segment",
+        "customers",
+        format!("precision@{}", r.k),
+        format!("recall@{}", r.k),
+        format!("ndcg@{}", r.k)
+    )?;
+    for seg in &r.segments {
+        let cell = |i: usize| {
+            seg.metrics.get(i).map_or_else(String::new, |m| {
+                let spread = match (m.ci_low, m.ci_high) {
+                    (Some(l), Some(h)) => format!(" ±{:.3}", (h - l) / 2.0),
+                    _ => String::new(),
+                };
+                format!("{:.3}{spread} ({:.3})", m.value, m.baseline)
+            })
+        };
+        let name = format!("{} {}", seg.kind, seg.name);
+        writeln!(
+            out,
+            "{name:<30}{:>10}  {:<26}{:<26}{:<26}",
+            seg.customers,
+            cell(0),
+            cell(1),
+            cell(3)
+        )?;
+    }
     Ok(())
 }
 
@@ -168,25 +193,23 @@ pub fn write_impact(i: &RulesImpact, out: &mut dyn Write) -> std::io::Result<()>
     )?;
     writeln!(
         out,
-        "{:<18}{:>14}{:>14}{:>10}",
-        "metric", "without", "with rules", "delta"
+        "{:<18}{:>14}{:>14}{:>10}  {:<21}verdict",
+        "metric", "without", "with rules", "delta", "95 % interval"
     )?;
-    let rows: [(&str, MetricOf); 6] = [
-        ("precision", |m| m.precision),
-        ("recall", |m| m.recall),
-        ("ndcg", |m| m.ndcg),
-        ("coverage", |m| m.coverage),
-        ("novelty", |m| m.novelty),
-        ("popularity bias", |m| m.popularity_bias),
-    ];
-    for (name, f) in rows {
-        let (a, b) = (f(&i.without), f(&i.with));
-        let delta = if a == 0.0 {
-            format!("{:+.4}", b - a)
-        } else {
-            format!("{:+.1}%", (b / a - 1.0) * 100.0)
+    for m in &i.changes {
+        let interval = m.interval_text();
+        // B is the rules: "B better" reads as the rules gaining, "A better" as costing.
+        let verdict = match m.verdict {
+            Some(Verdict::BBetter) => "rules gain",
+            Some(Verdict::ABetter) => "rules cost",
+            Some(Verdict::NoDifference) => "no detectable difference",
+            None => "",
         };
-        writeln!(out, "{name:<18}{a:>14.4}{b:>14.4}{delta:>10}")?;
+        writeln!(
+            out,
+            "{:<18}{:>14.4}{:>14.4}{:>+10.4}  {interval:<21}{verdict}",
+            m.metric, m.a, m.b, m.delta
+        )?;
     }
     writeln!(
         out,

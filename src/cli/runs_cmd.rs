@@ -32,7 +32,7 @@ pub enum RunsCommand {
         b: String,
         #[arg(long, value_name = "DIR")]
         workspace: Option<PathBuf>,
-        /// List length compared.
+        /// List length compared (1 to 50: the runs keep their evaluated lists that long).
         #[arg(long, default_value_t = 10)]
         k: usize,
         /// Customers compared (spread evenly over those both runs know).
@@ -110,7 +110,7 @@ pub fn run(cmd: &RunsCommand, out: &mut dyn Write) -> anyhow::Result<()> {
         } => {
             let ws = workspace(dir.as_ref())?;
             let (ra, rb) = (load(&ws, a)?, load(&ws, b)?);
-            let d = diff(&ra, &rb, (*k).max(1), (*sample).max(1));
+            let d = diff(&ra, &rb, *k, (*sample).max(1))?;
             if *json {
                 serde_json::to_writer_pretty(&mut *out, &d)?;
                 writeln!(out)?;
@@ -128,15 +128,7 @@ pub fn run(cmd: &RunsCommand, out: &mut dyn Write) -> anyhow::Result<()> {
             if d.metrics.is_empty() {
                 writeln!(out, "metrics: one of the runs was not evaluated")?;
             } else {
-                writeln!(out, "{:<18}{:>12}{:>12}{:>10}", "metric", "a", "b", "delta")?;
-                for m in &d.metrics {
-                    let delta = if m.a == 0.0 {
-                        format!("{:+.4}", m.b - m.a)
-                    } else {
-                        format!("{:+.1}%", (m.b / m.a - 1.0) * 100.0)
-                    };
-                    writeln!(out, "{:<18}{:>12.4}{:>12.4}{delta:>10}", m.metric, m.a, m.b)?;
-                }
+                write_metric_changes(&d, out)?;
             }
             writeln!(
                 out,
@@ -221,6 +213,41 @@ pub fn run(cmd: &RunsCommand, out: &mut dyn Write) -> anyhow::Result<()> {
             }
         }
     }
+}
+
+/// The metric table of a diff: values, the delta with its paired 95 % interval, and the
+/// verdict.
+fn write_metric_changes(
+    d: &crate::workspace::compare::RunDiff,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    match &d.scored {
+        Some(s) => writeln!(
+            out,
+            "metrics on {} customers both runs evaluated (paired bootstrap, 95 %){}",
+            s.shared,
+            s.note.as_ref().map_or(String::new(), |n| format!("; {n}"))
+        )?,
+        None => writeln!(
+            out,
+            "metrics as stored (a run kept no evaluated lists: retrain it for intervals and verdicts)"
+        )?,
+    }
+    writeln!(
+        out,
+        "{:<20}{:>10}{:>10}{:>10}  {:<21}verdict",
+        "metric", "a", "b", "delta", "95 % interval"
+    )?;
+    for m in &d.metrics {
+        let interval = m.interval_text();
+        let verdict = m.verdict.map_or("", |v| v.text());
+        writeln!(
+            out,
+            "{:<20}{:>10.4}{:>10.4}{:>+10.4}  {interval:<21}{verdict}",
+            m.metric, m.a, m.b, m.delta
+        )?;
+    }
+    Ok(())
 }
 
 fn sort_runs(runs: &mut [RunSummary], by: &str) -> anyhow::Result<()> {

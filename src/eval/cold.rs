@@ -35,6 +35,9 @@ pub struct ColdReport {
     pub policy: ColdStartPolicy,
     /// Per policy, in [`ColdStartPolicy::ALL`] order.
     pub by_policy: Vec<(ColdStartPolicy, RankingMetrics)>,
+    /// Each customer's metrics per policy (same order), for the "new customers" segment.
+    #[serde(skip)]
+    pub per_user: Vec<Vec<ListMetrics>>,
 }
 
 impl ColdReport {
@@ -116,7 +119,7 @@ pub fn evaluate_cold(
     single_visit: usize,
     k: usize,
 ) -> ColdReport {
-    let by_policy = ColdStartPolicy::ALL
+    let scored: Vec<(ColdStartPolicy, RankingMetrics, Vec<ListMetrics>)> = ColdStartPolicy::ALL
         .iter()
         .map(|&policy| {
             let engine = Engine::new(
@@ -149,15 +152,22 @@ pub fn evaluate_cold(
                     &lists,
                     &view.popularity.counts,
                     view.train.rows(),
+                    k,
                 ),
+                per_user,
             )
         })
         .collect();
+    let (by_policy, per_user) = scored
+        .into_iter()
+        .map(|(policy, metrics, per_user)| ((policy, metrics), per_user))
+        .unzip();
     ColdReport {
         users: cases.len(),
         single_visit,
         policy: rules.cold_start,
         by_policy,
+        per_user,
     }
 }
 

@@ -2,10 +2,13 @@
 //!
 //! "Exclude the top 5 %" trades hits on bestsellers for coverage and novelty; forcing new
 //! products in spends slots on them. Both lists are scored on the same known test
-//! customers, so the deltas are the rules' effect alone.
+//! customers, so the deltas are the rules' effect alone, and the paired bootstrap says
+//! whether each is more than luck ("hiding the top 5 % costs 0.012 NDCG ± 0.004").
 
 use serde::{Deserialize, Serialize};
 
+use super::bootstrap::MetricChange;
+use super::list_set::ListSet;
 use super::metrics::{ListMetrics, RankingMetrics, score_list};
 use super::protocol::TestSet;
 use crate::recommend::{Engine, Reason, Scored};
@@ -21,6 +24,10 @@ pub struct RulesImpact {
     pub forced_share: f64,
     /// Share of shown slots holding a boosted product, with the rules.
     pub boosted_share: f64,
+    /// Every metric without (`a`) and with (`b`) the rules, the difference's 95 % interval
+    /// by the paired bootstrap, and whether the rules cost or gain more than luck.
+    #[serde(default)]
+    pub changes: Vec<MetricChange>,
 }
 
 /// Scores `without` and `with` (two engines on one run) on `test`'s known customers.
@@ -33,28 +40,24 @@ pub fn rules_impact(
     let users: Vec<u32> = test.relevant.iter().map(|(u, _)| *u).collect();
     let score = |engine: &Engine<'_>| {
         let lists = engine.recommend_known(&users, k);
-        let per_user: Vec<ListMetrics> = lists
-            .iter()
-            .zip(&test.relevant)
-            .map(|(l, (_, rel))| {
-                let items: Vec<u32> = l.iter().map(|s| s.item).collect();
-                score_list(&items, rel, k)
-            })
-            .collect();
         let items: Vec<Vec<u32>> = lists
             .iter()
             .map(|l| l.iter().map(|s| s.item).collect())
             .collect();
+        let per_user: Vec<ListMetrics> = items
+            .iter()
+            .zip(&test.relevant)
+            .map(|(l, (_, rel))| score_list(l, rel, k))
+            .collect();
         let view = engine.view();
-        (
-            RankingMetrics::aggregate(
-                &per_user,
-                &items,
-                &view.popularity.counts,
-                view.train.rows(),
-            ),
-            lists,
-        )
+        let set = ListSet::new(
+            per_user,
+            items,
+            &view.popularity.counts,
+            view.train.rows(),
+            k,
+        );
+        (set, lists)
     };
     let (base, _) = score(without);
     let (ruled, lists) = score(with);
@@ -70,8 +73,9 @@ pub fn rules_impact(
     RulesImpact {
         k,
         users: users.len(),
-        without: base,
-        with: ruled,
+        without: RankingMetrics::from_values(&base.values(None)),
+        with: RankingMetrics::from_values(&ruled.values(None)),
+        changes: MetricChange::paired_rows(&base, &ruled, k),
         forced_share: share(Reason::Forced),
         boosted_share: share(Reason::Boosted),
     }

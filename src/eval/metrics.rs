@@ -2,6 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::list_set::ListSet;
+use super::metric::{Metric, MetricValues};
+
 /// Metrics of one list against one relevant set.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct ListMetrics {
@@ -59,6 +62,12 @@ pub struct RankingMetrics {
     pub coverage: f64,
     pub novelty: f64,
     pub popularity_bias: f64,
+    /// Gini of how often each product is shown (0 = evenly, 1 = one product everywhere).
+    #[serde(default)]
+    pub gini: f64,
+    /// One minus the mean overlap of two customers' lists.
+    #[serde(default)]
+    pub personalisation: f64,
     /// Root mean squared error of predicted ratings (explicit models only).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub rmse: Option<f64>,
@@ -68,41 +77,53 @@ pub struct RankingMetrics {
 }
 
 impl RankingMetrics {
-    /// Averages per-list metrics; `lists` gives coverage, novelty and bias against
-    /// per-product buyer counts `popularity` out of `n_users` training customers.
+    /// Averages per-list metrics; `lists` gives the list-set metrics (coverage, novelty,
+    /// bias, Gini, personalisation) against per-product buyer counts `popularity` out of
+    /// `n_users` training customers.
     pub fn aggregate(
         per_user: &[ListMetrics],
         lists: &[Vec<u32>],
         popularity: &[f32],
         n_users: usize,
+        k: usize,
     ) -> Self {
-        let n = per_user.len().max(1) as f64;
-        let mean = |f: fn(&ListMetrics) -> f64| per_user.iter().map(f).sum::<f64>() / n;
-        let mut shown = vec![false; popularity.len()];
-        let (mut novelty, mut bias, mut count) = (0.0, 0.0, 0usize);
-        let users = n_users.max(1) as f64;
-        for list in lists {
-            for &i in list {
-                shown[i as usize] = true;
-                let share = f64::from(popularity[i as usize]) / users;
-                novelty += -(share.max(1.0 / users)).log2();
-                bias += share;
-                count += 1;
-            }
-        }
-        let count_f = count.max(1) as f64;
+        let set = ListSet::new(per_user.to_vec(), lists.to_vec(), popularity, n_users, k);
+        Self::from_values(&set.values(None))
+    }
+
+    /// The named fields of a [`MetricValues`].
+    pub fn from_values(v: &MetricValues) -> Self {
         Self {
-            precision: mean(|m| m.precision),
-            recall: mean(|m| m.recall),
-            map: mean(|m| m.average_precision),
-            ndcg: mean(|m| m.ndcg),
-            hit_rate: mean(|m| m.hit),
-            mrr: mean(|m| m.reciprocal_rank),
-            coverage: shown.iter().filter(|&&s| s).count() as f64 / popularity.len().max(1) as f64,
-            novelty: novelty / count_f,
-            popularity_bias: bias / count_f,
+            precision: v[Metric::Precision],
+            recall: v[Metric::Recall],
+            map: v[Metric::Map],
+            ndcg: v[Metric::Ndcg],
+            hit_rate: v[Metric::HitRate],
+            mrr: v[Metric::Mrr],
+            coverage: v[Metric::Coverage],
+            novelty: v[Metric::Novelty],
+            popularity_bias: v[Metric::PopularityBias],
+            gini: v[Metric::Gini],
+            personalisation: v[Metric::Personalisation],
             rmse: None,
             mae: None,
+        }
+    }
+
+    /// One metric by name.
+    pub fn get(&self, m: Metric) -> f64 {
+        match m {
+            Metric::Precision => self.precision,
+            Metric::Recall => self.recall,
+            Metric::Map => self.map,
+            Metric::Ndcg => self.ndcg,
+            Metric::HitRate => self.hit_rate,
+            Metric::Mrr => self.mrr,
+            Metric::Coverage => self.coverage,
+            Metric::Novelty => self.novelty,
+            Metric::PopularityBias => self.popularity_bias,
+            Metric::Gini => self.gini,
+            Metric::Personalisation => self.personalisation,
         }
     }
 }
@@ -146,7 +167,7 @@ mod tests {
     fn aggregates_coverage_novelty_bias() {
         let per_user = [score_list(&[0], &[0], 1), score_list(&[1], &[2], 1)];
         let agg =
-            RankingMetrics::aggregate(&per_user, &[vec![0], vec![1]], &[4.0, 1.0, 1.0, 0.0], 4);
+            RankingMetrics::aggregate(&per_user, &[vec![0], vec![1]], &[4.0, 1.0, 1.0, 0.0], 4, 1);
         assert_abs_diff_eq!(agg.precision, 0.5);
         assert_abs_diff_eq!(agg.coverage, 0.5);
         assert_abs_diff_eq!(agg.popularity_bias, 0.625);

@@ -3,9 +3,13 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::bootstrap::{self, Interval, MetricIntervals};
+use super::bootstrap::{self, MetricIntervals};
+use super::holdout::{CURVE_DEPTH, HoldoutLists};
+use super::list_set::ListSet;
+use super::metric::Metric;
 use super::metrics::{ListMetrics, RankingMetrics, score_list};
 use super::repeat::{self, RepeatReport, Split};
+use super::segments::Segment;
 use crate::data::{CsrMatrix, IdMap, Interactions};
 use crate::models::Recommender;
 use crate::models::popularity::PopularityModel;
@@ -24,6 +28,9 @@ pub struct TestSet {
     pub unknown_item_pairs: usize,
     /// Test pairs left out because the customer bought the product in training.
     pub seen_pairs_removed: usize,
+    /// Per customer of `relevant`: the products they bought again (sorted), left out of
+    /// `relevant` by `exclude_seen`; shown as the hold-out truth, never scored.
+    pub rebought: Vec<Vec<u32>>,
 }
 
 impl TestSet {
@@ -45,6 +52,7 @@ impl TestSet {
             };
             let (cols, vals) = test.user_items.row(tu);
             let mut relevant = Vec::new();
+            let mut again = Vec::new();
             for (&ti, &v) in cols.iter().zip(vals) {
                 let Some(i) = items.get(test.items.name(ti)) else {
                     set.unknown_item_pairs += 1;
@@ -53,6 +61,7 @@ impl TestSet {
                 set.pairs.push((u, i, v));
                 if exclude_seen && train.row(u as usize).0.binary_search(&i).is_ok() {
                     set.seen_pairs_removed += 1;
+                    again.push(i);
                     continue;
                 }
                 relevant.push(i);
@@ -60,6 +69,8 @@ impl TestSet {
             if !relevant.is_empty() {
                 relevant.sort_unstable();
                 set.relevant.push((u, relevant));
+                again.sort_unstable();
+                set.rebought.push(again);
             }
         }
         set
@@ -87,17 +98,31 @@ pub struct EvalReport {
     /// Cold customers, when the test lines have dates to split their visits.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cold: Option<super::cold::ColdReport>,
+    /// The accuracy metrics per group of customers (activity, country, new or returning).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub segments: Vec<Segment>,
+}
+
+/// A report and the lists it was computed from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Evaluation {
+    pub report: EvalReport,
+    pub lists: HoldoutLists,
+    /// The model's and the baseline's lists at the report's k, scored (segments are cut
+    /// from these).
+    pub model_set: ListSet,
+    pub baseline_set: ListSet,
 }
 
 /// The model's and the baseline's intervals.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Intervals {
     pub model: MetricIntervals,
     pub baseline: MetricIntervals,
 }
 
 /// One metric of a report, as tables and JSON show it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MetricRow {
     /// `precision@10`, `coverage`.
     pub metric: String,
@@ -118,54 +143,24 @@ impl EvalReport {
     /// Every metric beside the baseline's, with intervals where the report has them: the
     /// one table the CLI prints and `--json` carries.
     pub fn metric_rows(&self) -> Vec<MetricRow> {
-        type Of = fn(&MetricIntervals) -> Interval;
-        let (m, b) = (&self.model, &self.baseline);
-        let at = |name: &str| format!("{name}@{}", self.k);
-        let ranked: [(String, f64, f64, Of); 6] = [
-            (at("precision"), m.precision, b.precision, |i| i.precision),
-            (at("recall"), m.recall, b.recall, |i| i.recall),
-            (at("map"), m.map, b.map, |i| i.map),
-            (at("ndcg"), m.ndcg, b.ndcg, |i| i.ndcg),
-            (at("hit_rate"), m.hit_rate, b.hit_rate, |i| i.hit_rate),
-            ("mrr".to_owned(), m.mrr, b.mrr, |i| i.mrr),
-        ];
-        let mut rows: Vec<MetricRow> = ranked
-            .into_iter()
-            .map(|(metric, value, baseline, of)| {
+        Metric::ALL
+            .iter()
+            .map(|&m| {
                 let (mi, bi) = match &self.intervals {
-                    Some(iv) => (Some(of(&iv.model)), Some(of(&iv.baseline))),
+                    Some(iv) => (iv.model.get(m), iv.baseline.get(m)),
                     None => (None, None),
                 };
                 MetricRow {
-                    metric,
-                    value,
+                    metric: m.label(self.k),
+                    value: self.model.get(m),
                     ci_low: mi.map(|i| i.low),
                     ci_high: mi.map(|i| i.high),
-                    baseline,
+                    baseline: self.baseline.get(m),
                     baseline_ci_low: bi.map(|i| i.low),
                     baseline_ci_high: bi.map(|i| i.high),
                 }
             })
-            .collect();
-        let plain = [
-            ("coverage", m.coverage, b.coverage),
-            ("novelty", m.novelty, b.novelty),
-            ("popularity_bias", m.popularity_bias, b.popularity_bias),
-        ];
-        rows.extend(
-            plain
-                .into_iter()
-                .map(|(metric, value, baseline)| MetricRow {
-                    metric: metric.to_owned(),
-                    value,
-                    ci_low: None,
-                    ci_high: None,
-                    baseline,
-                    baseline_ci_low: None,
-                    baseline_ci_high: None,
-                }),
-        );
-        rows
+            .collect()
     }
 
     /// Relative precision@k gain over the baseline (0.3 = 30 % better).
@@ -236,37 +231,42 @@ struct Scored {
     metrics: RankingMetrics,
     /// Repeat and explore apart, when the lists may show bought products.
     split: Option<Split>,
-    /// Each customer's metrics, for the intervals.
-    per_user: Vec<ListMetrics>,
+    /// The lists at k, scored: intervals and segments are computed from it.
+    set: ListSet,
+    /// The lists as recommended, up to `depth` long.
+    lists: Vec<Vec<u32>>,
 }
 
-/// The metrics of `model`'s lists, and those lists' repeat/explore split when they may
-/// show bought products.
+/// The metrics of `model`'s lists at `k` (recommended `depth` long), and those lists'
+/// repeat/explore split when they may show bought products.
 fn ranking_metrics(
     model: &dyn Recommender,
     train: &CsrMatrix,
     test: &TestSet,
-    k: usize,
+    (k, depth): (usize, usize),
     seen: SeenPolicy,
     popularity: &PopularityModel,
 ) -> Scored {
     let users: Vec<u32> = test.relevant.iter().map(|(u, _)| *u).collect();
     let model = seen.apply(model);
-    let lists = recommend_all(&model, train, &users, k, seen.exclude_seen);
-    let items: Vec<Vec<u32>> = lists
+    let recommended = recommend_all(&model, train, &users, depth.max(k), seen.exclude_seen);
+    let lists: Vec<Vec<u32>> = recommended
         .iter()
         .map(|l| l.iter().map(|s| s.item).collect())
         .collect();
-    let per_user: Vec<ListMetrics> = items
+    let at_k: Vec<Vec<u32>> = lists.iter().map(|l| l[..l.len().min(k)].to_vec()).collect();
+    let per_user: Vec<ListMetrics> = at_k
         .iter()
         .zip(&test.relevant)
         .map(|(list, (_, rel))| score_list(list, rel, k))
         .collect();
-    let split = (!seen.exclude_seen).then(|| repeat::split(&items, &test.relevant, train, k));
+    let split = (!seen.exclude_seen).then(|| repeat::split(&at_k, &test.relevant, train, k));
+    let set = ListSet::new(per_user, at_k, &popularity.counts, train.rows(), k);
     Scored {
-        metrics: RankingMetrics::aggregate(&per_user, &items, &popularity.counts, train.rows()),
+        metrics: RankingMetrics::from_values(&set.values(None)),
         split,
-        per_user,
+        set,
+        lists,
     }
 }
 
@@ -280,7 +280,7 @@ pub fn model_metrics(
     predict: Option<&(dyn Fn(u32, u32) -> f32 + Sync)>,
 ) -> RankingMetrics {
     let popularity = PopularityModel::fit(train);
-    scored_metrics(model, train, test, k, seen, predict, &popularity).metrics
+    scored_metrics(model, train, test, (k, k), seen, predict, &popularity).metrics
 }
 
 /// `model`'s ranking metrics, with rating errors when `predict` is given.
@@ -288,7 +288,7 @@ fn scored_metrics(
     model: &dyn Recommender,
     train: &CsrMatrix,
     test: &TestSet,
-    k: usize,
+    k: (usize, usize),
     seen: SeenPolicy,
     predict: Option<&(dyn Fn(u32, u32) -> f32 + Sync)>,
     popularity: &PopularityModel,
@@ -319,14 +319,15 @@ pub fn evaluate(
     k: usize,
     seen: SeenPolicy,
     predict: Option<&(dyn Fn(u32, u32) -> f32 + Sync)>,
-) -> EvalReport {
+) -> Evaluation {
     let popularity = PopularityModel::fit(train);
-    let scored = scored_metrics(model, train, test, k, seen, predict, &popularity);
+    let deep = (k, CURVE_DEPTH);
+    let scored = scored_metrics(model, train, test, deep, seen, predict, &popularity);
     let plain = SeenPolicy { rebuy: 0.0, ..seen };
-    let base = ranking_metrics(&popularity, train, test, k, plain, &popularity);
+    let base = ranking_metrics(&popularity, train, test, deep, plain, &popularity);
     let intervals = Intervals {
-        model: bootstrap::list_intervals(&scored.per_user),
-        baseline: bootstrap::list_intervals(&base.per_user),
+        model: bootstrap::set_intervals(&scored.set),
+        baseline: bootstrap::set_intervals(&base.set),
     };
     let mut baseline = base.metrics;
     if predict.is_some() {
@@ -350,9 +351,9 @@ pub fn evaluate(
             exclude_seen: false,
             rebuy: 1.0,
         };
-        ranking_metrics(&popularity, train, test, k, own, &popularity)
+        ranking_metrics(&popularity, train, test, (k, k), own, &popularity)
     });
-    EvalReport {
+    let report = EvalReport {
         k,
         users: test.relevant.len(),
         cold_users: test.cold_users,
@@ -373,6 +374,21 @@ pub fn evaluate(
             }
         }),
         cold: None,
+        segments: Vec::new(),
+    };
+    let lists = HoldoutLists {
+        k,
+        users: test.relevant.iter().map(|(u, _)| *u).collect(),
+        model: scored.lists,
+        baseline: base.lists,
+        relevant: test.relevant.iter().map(|(_, r)| r.clone()).collect(),
+        rebought: test.rebought.clone(),
+    };
+    Evaluation {
+        report,
+        lists,
+        model_set: scored.set,
+        baseline_set: base.set,
     }
 }
 
@@ -398,6 +414,7 @@ mod tests {
             intervals: None,
             repeat: None,
             cold: None,
+            segments: Vec::new(),
         };
         let why = r.below_baseline().unwrap();
         assert!(why.contains("precision@10 0.0200 against 0.0300"), "{why}");

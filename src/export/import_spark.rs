@@ -453,6 +453,7 @@ pub fn import_spark_model(dir: &Path, opts: &ImportOptions) -> Result<Imported, 
             history: Vec::new(),
         }),
         metrics: None,
+        holdout: None,
     };
     Ok(Imported {
         run,

@@ -89,6 +89,11 @@ impl DirReader<'_> {
     ) -> Result<Vec<T>, ArrayError> {
         read_shaped(self.0, name, shape)
     }
+
+    /// An array of any element type and shape.
+    pub fn any<T: npy::Element>(&self, name: &str) -> Result<(Vec<usize>, Vec<T>), ArrayError> {
+        read_any(self.0, name)
+    }
 }
 
 pub(super) fn write_npy<T: npy::Element>(

@@ -20,6 +20,7 @@
 //! catalog.json        segments per customer, first and last sale per product
 //! train_time.npy      last purchase time of each training pair (i64), when dated
 //! metrics.json        evaluation report, when a test set was given
+//! holdout_*.npy       every evaluated customer's lists and hold-out purchases
 //! train.log           one line per iteration
 //! ```
 
@@ -32,11 +33,12 @@ use serde::{Deserialize, Serialize};
 
 use super::dir_arrays::{DirReader, DirWriter, write_csr, write_npy};
 use super::files::write_with;
+use super::holdout_files::{read_holdout, write_holdout};
 use super::status::{RunState, RunStatus};
 use crate::config::WorkspaceConfig;
 use crate::data::fingerprint::DataFingerprint;
 use crate::data::{CsrMatrix, IdMap};
-use crate::eval::EvalReport;
+use crate::eval::{EvalReport, HoldoutLists};
 use crate::models::{ArrayReader, EpochReport, ModelKind, PopularityModel, TrainedModel};
 use crate::recommend::{Catalog, RunView};
 
@@ -198,6 +200,8 @@ pub struct Run {
     pub train_times: Option<Vec<i64>>,
     pub model: TrainedModel,
     pub metrics: Option<EvalReport>,
+    /// The evaluated customers' lists and what they bought after the cut-off.
+    pub holdout: Option<HoldoutLists>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -256,6 +260,9 @@ impl Run {
                 &[self.popularity.counts.len()],
                 &self.popularity.counts,
             )?;
+        }
+        if let Some(lists) = &self.holdout {
+            write_holdout(dir, lists)?;
         }
         if let Some(metrics) = &self.metrics {
             write_with(dir, "metrics.json", |w| {
@@ -369,6 +376,8 @@ impl Run {
             ),
             Err(_) => None,
         };
+        let k = metrics.as_ref().map_or(meta.k, |m: &EvalReport| m.k);
+        let holdout = read_holdout(dir, k, items.len()).map_err(|e| corrupt_array(dir, e))?;
         Ok(Run {
             meta,
             config,
@@ -381,6 +390,7 @@ impl Run {
             train_times,
             model,
             metrics,
+            holdout,
         })
     }
 

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::eval::metrics::MetricOf;
+use crate::eval::{CURVE_DEPTH, HoldoutLists, Metric, Side};
 use crate::recommend::Engine;
 use crate::store::Run;
 
@@ -15,12 +15,29 @@ pub struct SettingChange {
     pub b: String,
 }
 
-/// One metric of both runs.
+pub use crate::eval::bootstrap::MetricChange;
+
+/// The customers a paired comparison scored.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct MetricChange {
-    pub metric: &'static str,
-    pub a: f64,
-    pub b: f64,
+pub struct PairedCustomers {
+    /// Customers both runs evaluated: the paired metrics are theirs.
+    pub shared: usize,
+    pub a: usize,
+    pub b: usize,
+    /// Said when the runs did not score the same customers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// Why two runs cannot be compared.
+#[derive(Debug, thiserror::Error)]
+pub enum CompareError {
+    #[error(
+        "k = {k} cannot be compared: choose 1 to {depth} (the runs keep their evaluated lists {depth} long)"
+    )]
+    BadK { k: usize, depth: usize },
+    #[error("the runs were trained on different data, so their metrics do not compare: {0}")]
+    DifferentData(String),
 }
 
 /// How one customer's list changed.
@@ -37,6 +54,12 @@ pub struct ListChange {
 pub struct RunDiff {
     pub settings: Vec<SettingChange>,
     pub metrics: Vec<MetricChange>,
+    /// The customers the paired metrics are of, when both runs kept their lists.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scored: Option<PairedCustomers>,
+    /// Why the metrics are not paired, when a lenient comparison could not pair them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unpaired: Option<String>,
     pub k: usize,
     /// Customers of both runs compared.
     pub customers: usize,
@@ -48,8 +71,36 @@ pub struct RunDiff {
     pub examples: Vec<ListChange>,
 }
 
-/// Compares run `a` with run `b` on up to `sample` shared customers (spread evenly).
-pub fn diff(a: &Run, b: &Run, k: usize, sample: usize) -> RunDiff {
+/// Compares run `a` with run `b`: metrics at `k` by the paired bootstrap over the
+/// customers both evaluated, and the lists of up to `sample` shared customers (spread
+/// evenly).
+pub fn diff(a: &Run, b: &Run, k: usize, sample: usize) -> Result<RunDiff, CompareError> {
+    compare(a, b, k, sample, true)
+}
+
+/// [`diff`] that still compares settings and lists when the runs' evaluations do not
+/// pair (different data or hold-out), saying why in [`RunDiff::unpaired`]: what the
+/// workbench shows for any two runs picked from the table.
+pub fn diff_lenient(a: &Run, b: &Run, k: usize, sample: usize) -> Result<RunDiff, CompareError> {
+    compare(a, b, k, sample, false)
+}
+
+fn compare(
+    a: &Run,
+    b: &Run,
+    k: usize,
+    sample: usize,
+    strict: bool,
+) -> Result<RunDiff, CompareError> {
+    let depth = [a, b]
+        .iter()
+        .filter_map(|r| r.holdout.as_ref().map(HoldoutLists::depth))
+        .min()
+        .unwrap_or(CURVE_DEPTH)
+        .max(1);
+    if k == 0 || k > depth {
+        return Err(CompareError::BadK { k, depth });
+    }
     let mut settings = Vec::new();
     let mut flat_a =
         flatten(&toml::Value::try_from(&a.config).unwrap_or(toml::Value::Boolean(false)));
@@ -85,35 +136,31 @@ pub fn diff(a: &Run, b: &Run, k: usize, sample: usize) -> RunDiff {
             });
         }
     }
+    let (paired, unpaired) = match paired_metrics(a, b, k) {
+        Ok(p) => (p, None),
+        Err(e @ CompareError::DifferentData(_)) if !strict => (None, Some(e.to_string())),
+        Err(e) => return Err(e),
+    };
     let mut metrics = Vec::new();
-    if let (Some(ma), Some(mb)) = (&a.metrics, &b.metrics) {
-        let rows: [(&'static str, MetricOf); 8] = [
-            ("precision", |m| m.precision),
-            ("recall", |m| m.recall),
-            ("map", |m| m.map),
-            ("ndcg", |m| m.ndcg),
-            ("hit_rate", |m| m.hit_rate),
-            ("coverage", |m| m.coverage),
-            ("novelty", |m| m.novelty),
-            ("popularity_bias", |m| m.popularity_bias),
-        ];
-        for (metric, f) in rows {
-            metrics.push(MetricChange {
-                metric,
-                a: f(&ma.model),
-                b: f(&mb.model),
-            });
+    let customers_scored = paired.as_ref().map(|(c, _)| c.clone());
+    if let Some((_, rows)) = paired {
+        metrics = rows;
+    } else if let (Some(ma), Some(mb)) = (&a.metrics, &b.metrics) {
+        for m in Metric::ALL {
+            metrics.push(MetricChange::plain(
+                &m.label(ma.k),
+                ma.model.get(m),
+                mb.model.get(m),
+            ));
         }
+    }
+    if let (Some(ma), Some(mb)) = (&a.metrics, &b.metrics) {
         if let (Some(ra), Some(rb)) = (ma.model.rmse, mb.model.rmse) {
-            metrics.push(MetricChange {
-                metric: "rmse",
-                a: ra,
-                b: rb,
-            });
+            metrics.push(MetricChange::plain("rmse", ra, rb));
         }
         // Runs that showed bought products: where their hits came from.
         if let (Some(ra), Some(rb)) = (&ma.repeat, &mb.repeat) {
-            let rows: [(&'static str, f64, f64); 3] = [
+            let rows = [
                 (
                     "repeat_precision",
                     ra.model.repeat.precision,
@@ -131,7 +178,7 @@ pub fn diff(a: &Run, b: &Run, k: usize, sample: usize) -> RunDiff {
                 ),
             ];
             for (metric, a, b) in rows {
-                metrics.push(MetricChange { metric, a, b });
+                metrics.push(MetricChange::plain(metric, a, b));
             }
         }
     }
@@ -186,15 +233,107 @@ pub fn diff(a: &Run, b: &Run, k: usize, sample: usize) -> RunDiff {
     let customers = changes.len();
     changes.sort_by(|x, y| x.overlap.cmp(&y.overlap).then(x.user_id.cmp(&y.user_id)));
     changes.truncate(5);
-    RunDiff {
+    Ok(RunDiff {
         settings,
         metrics,
+        scored: customers_scored,
+        unpaired,
         k,
         customers,
         mean_overlap,
         identical,
         examples: changes,
+    })
+}
+
+/// Every metric of both runs at `k` on the customers both evaluated, with the paired
+/// interval and verdict; `None` when a run kept no evaluated lists.
+fn paired_metrics(
+    a: &Run,
+    b: &Run,
+    k: usize,
+) -> Result<Option<(PairedCustomers, Vec<MetricChange>)>, CompareError> {
+    let (Some(ha), Some(hb)) = (&a.holdout, &b.holdout) else {
+        return Ok(None);
+    };
+    if let (Some(fa), Some(fb)) = (&a.meta.fingerprint, &b.meta.fingerprint)
+        && (fa.size != fb.size || fa.content_hash != fb.content_hash)
+    {
+        return Err(CompareError::DifferentData(format!(
+            "A read '{}' ({} bytes), B read '{}' ({} bytes)",
+            fa.path, fa.size, fb.path, fb.size
+        )));
     }
+    if a.meta.holdout != b.meta.holdout {
+        return Err(CompareError::DifferentData(format!(
+            "A held out {}, B held out {}: train both with the same --holdout-days",
+            a.meta.holdout, b.meta.holdout
+        )));
+    }
+    // Customers both evaluated, in A's order, as (row in A, row in B).
+    let row_b: std::collections::HashMap<&str, usize> = hb
+        .users
+        .iter()
+        .enumerate()
+        .map(|(r, &u)| (b.users.name(u), r))
+        .collect();
+    let rows: Vec<(usize, usize)> = ha
+        .users
+        .iter()
+        .enumerate()
+        .filter_map(|(r, &u)| Some((r, *row_b.get(a.users.name(u))?)))
+        .collect();
+    let names = |run: &Run, items: &[u32]| -> Vec<String> {
+        let mut v: Vec<String> = items
+            .iter()
+            .map(|&i| run.items.name(i).to_owned())
+            .collect();
+        v.sort_unstable();
+        v
+    };
+    let differing = rows
+        .iter()
+        .filter(|&&(ra, rb)| names(a, &ha.relevant[ra]) != names(b, &hb.relevant[rb]))
+        .count();
+    if differing > 0 {
+        return Err(CompareError::DifferentData(format!(
+            "{differing} of the {} shared customers bought different products after the cut-off in A's and B's hold-out",
+            rows.len()
+        )));
+    }
+    let (rows_a, rows_b): (Vec<usize>, Vec<usize>) = rows.iter().copied().unzip();
+    let set_a = ha.set(
+        Side::Model,
+        k,
+        Some(&rows_a),
+        &a.popularity.counts,
+        a.train.rows(),
+    );
+    let set_b = hb.set(
+        Side::Model,
+        k,
+        Some(&rows_b),
+        &b.popularity.counts,
+        b.train.rows(),
+    );
+    let changes = MetricChange::paired_rows(&set_a, &set_b, k);
+    let note = (rows.len() != ha.users.len() || rows.len() != hb.users.len()).then(|| {
+        format!(
+            "compared on the {} customers both runs evaluated (A evaluated {}, B {})",
+            rows.len(),
+            ha.users.len(),
+            hb.users.len()
+        )
+    });
+    Ok(Some((
+        PairedCustomers {
+            shared: rows.len(),
+            a: ha.users.len(),
+            b: hb.users.len(),
+            note,
+        },
+        changes,
+    )))
 }
 
 /// `table.key = value` pairs of a TOML value, values in TOML syntax.

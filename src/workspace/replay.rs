@@ -14,7 +14,7 @@ use serde::Serialize;
 use super::compare::MetricChange;
 use crate::data::fingerprint::{DataFingerprint, load_config};
 use crate::error::Error;
-use crate::eval::RankingMetrics;
+use crate::eval::{Metric, RankingMetrics};
 use crate::experiment::{Holdout, Stage, TrainSpec, train};
 use crate::models::hyper::{ParamsError, RawValue};
 use crate::store::Run;
@@ -103,31 +103,15 @@ pub fn replay(
 }
 
 fn push_all(out: &mut Vec<MetricChange>, baseline: bool, a: &RankingMetrics, b: &RankingMetrics) {
-    let rows: [(&'static str, &'static str, f64, f64); 6] = [
-        (
-            "precision",
-            "popularity precision",
-            a.precision,
-            b.precision,
-        ),
-        ("recall", "popularity recall", a.recall, b.recall),
-        ("map", "popularity map", a.map, b.map),
-        ("ndcg", "popularity ndcg", a.ndcg, b.ndcg),
-        ("coverage", "popularity coverage", a.coverage, b.coverage),
-        ("novelty", "popularity novelty", a.novelty, b.novelty),
-    ];
-    for (plain, popular, x, y) in rows {
-        out.push(MetricChange {
-            metric: if baseline { popular } else { plain },
-            a: x,
-            b: y,
-        });
+    for m in Metric::ALL {
+        let name = if baseline {
+            format!("popularity {}", m.name())
+        } else {
+            m.name().to_owned()
+        };
+        out.push(MetricChange::plain(&name, a.get(m), b.get(m)));
     }
     if let (false, Some(x), Some(y)) = (baseline, a.rmse, b.rmse) {
-        out.push(MetricChange {
-            metric: "rmse",
-            a: x,
-            b: y,
-        });
+        out.push(MetricChange::plain("rmse", x, y));
     }
 }

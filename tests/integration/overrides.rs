@@ -359,6 +359,46 @@ fn eval_reports_cold_customers_and_the_cost_of_rules() {
         with["novelty"].as_f64() > without["novelty"].as_f64(),
         "{impact}"
     );
+    // Hiding the best sellers is a measured fact: each change has a paired interval, and
+    // the popularity of what is shown drops beyond doubt.
+    let change = |name: &str| {
+        impact["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["metric"] == name)
+            .unwrap_or_else(|| panic!("{name}: {impact}"))
+            .clone()
+    };
+    let bias = change("popularity_bias");
+    assert!(bias["ci_high"].as_f64().unwrap() < 0.0, "{bias}");
+    assert_eq!(bias["verdict"], "B better", "less popularity bias: {bias}");
+    let ndcg = change("ndcg@10");
+    assert!(
+        ndcg["ci_low"].as_f64().unwrap() <= ndcg["delta"].as_f64().unwrap()
+            && ndcg["delta"].as_f64().unwrap() <= ndcg["ci_high"].as_f64().unwrap(),
+        "{ndcg}"
+    );
+    let table = scratch
+        .run([
+            "eval",
+            "--run",
+            s(run),
+            "--test",
+            s(test),
+            "--exclude-popular",
+            "5%",
+        ])
+        .ok()
+        .to_owned();
+    assert!(
+        table.contains("rules impact") && table.contains("95 % interval"),
+        "{table}"
+    );
+    assert!(
+        table.contains("segments") && table.contains("activity"),
+        "{table}"
+    );
     let text = scratch
         .run([
             "eval",

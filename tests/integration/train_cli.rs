@@ -144,11 +144,37 @@ fn every_model_trains_recommends_and_evaluates() {
             precision["baseline"].as_f64().is_some()
                 && precision["baseline_ci_low"].as_f64().is_some()
         );
+        // Every metric, beyond accuracy too, has an interval around its value.
+        let rows = rows.as_array().unwrap();
+        for metric in ["coverage", "novelty", "gini", "personalisation", "mrr"] {
+            let row = rows.iter().find(|r| r["metric"] == metric).unwrap();
+            let (low, value, high) = (
+                row["ci_low"].as_f64().unwrap(),
+                row["value"].as_f64().unwrap(),
+                row["ci_high"].as_f64().unwrap(),
+            );
+            assert!(low <= value && value <= high, "{row}");
+        }
+        // Segments are listed with their customer counts, returning customers being all.
+        let segments = evaluated["segments"].as_array().unwrap();
+        let returning = segments
+            .iter()
+            .find(|s| s["kind"] == "customers" && s["name"] == "returning")
+            .unwrap();
+        assert_eq!(returning["customers"], evaluated["users"], "{returning}");
+        let bands: u64 = segments
+            .iter()
+            .filter(|s| s["kind"] == "activity")
+            .map(|s| s["customers"].as_u64().unwrap())
+            .sum();
+        assert_eq!(
+            Some(bands),
+            evaluated["users"].as_u64(),
+            "activity bands cover everyone"
+        );
         assert!(
-            rows.as_array()
-                .unwrap()
-                .iter()
-                .any(|r| r["metric"] == "coverage")
+            segments.iter().any(|s| s["kind"] == "country"),
+            "{segments:?}"
         );
         let stored: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(run.join("metrics.json")).unwrap())

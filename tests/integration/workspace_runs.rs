@@ -118,6 +118,96 @@ fn runs_are_listed_compared_and_replayed() {
     assert!(err.contains("no-such-run"), "{err}");
 }
 
+/// The metric rows of `runs diff --json`, by metric name.
+fn diff_rows(scratch: &Scratch, ws: &Path, a: &str, b: &str) -> serde_json::Value {
+    let out = scratch
+        .run(["runs", "diff", a, b, "--workspace", s(ws), "--json"])
+        .ok()
+        .to_owned();
+    serde_json::from_str(&out).unwrap()
+}
+
+#[test]
+fn diff_gives_paired_intervals_and_verdicts_and_refuses_what_does_not_compare() {
+    let scratch = Scratch::new();
+    let ws = workspace(&scratch, "ws");
+    for (model, days) in [("popularity", "30"), ("als", "30"), ("als", "20")] {
+        scratch
+            .run([
+                "train",
+                "--workspace",
+                s(&ws),
+                "--model",
+                model,
+                "--test-last-days",
+                days,
+            ])
+            .ok();
+        std::thread::sleep(std::time::Duration::from_millis(1100));
+    }
+    let ids = runs(&ws);
+    let (popularity, als, als_20) = (&ids[0], &ids[1], &ids[2]);
+    // A run against itself: every delta 0 and no detectable difference.
+    let same = diff_rows(&scratch, &ws, als, als);
+    let metrics = same["metrics"].as_array().unwrap();
+    assert!(metrics.len() >= 11, "{same}");
+    for m in metrics.iter().filter(|m| m["verdict"].is_string()) {
+        assert_eq!(m["verdict"], "no detectable difference", "{m}");
+        assert_eq!(
+            (m["delta"].as_f64(), m["ci_low"].as_f64()),
+            (Some(0.0), Some(0.0)),
+            "{m}"
+        );
+    }
+    // ALS against popularity on the same hold-out: better, and the interval says so.
+    let d = diff_rows(&scratch, &ws, popularity, als);
+    let row = |name: &str| {
+        d["metrics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["metric"] == name)
+            .unwrap_or_else(|| panic!("{name} in {d}"))
+            .clone()
+    };
+    let p = row("precision@10");
+    assert_eq!(p["verdict"], "B better", "{p}");
+    let (low, delta, high) = (
+        p["ci_low"].as_f64().unwrap(),
+        p["delta"].as_f64().unwrap(),
+        p["ci_high"].as_f64().unwrap(),
+    );
+    assert!(0.0 < low && low < delta && delta < high, "{p}");
+    assert_eq!(d["scored"]["shared"], d["scored"]["a"], "{d}");
+    let text = scratch
+        .run(["runs", "diff", popularity, als, "--workspace", s(&ws)])
+        .ok()
+        .to_owned();
+    assert!(
+        text.contains("B better") && text.contains("paired bootstrap"),
+        "{text}"
+    );
+    // A different hold-out is different data; k of 0 or beyond the kept lists is refused.
+    let err = scratch
+        .run(["runs", "diff", als, als_20, "--workspace", s(&ws)])
+        .input_error()
+        .to_owned();
+    assert!(
+        err.contains("different data") && err.contains("last-days:20"),
+        "{err}"
+    );
+    for k in ["0", "51"] {
+        let err = scratch
+            .run(["runs", "diff", als, als, "--workspace", s(&ws), "--k", k])
+            .input_error()
+            .to_owned();
+        assert!(
+            err.contains(&format!("k = {k}")) && err.contains("1 to 50"),
+            "{err}"
+        );
+    }
+}
+
 #[test]
 fn replay_names_a_changed_data_file() {
     let scratch = Scratch::new();

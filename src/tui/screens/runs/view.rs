@@ -7,6 +7,8 @@ use ratatui::style::Style;
 use ratatui::text::Line;
 use ratatui::widgets::{Bar, BarChart, BarGroup, Paragraph, Row, Table};
 
+use crate::eval::Metric;
+use crate::eval::bootstrap::Verdict;
 use crate::store::RunState;
 use crate::tui::app::AppState;
 use crate::tui::theme;
@@ -69,12 +71,12 @@ fn render_table(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
             let r = &runs.all[i];
             let (precision, base, lift) = match &r.metrics {
                 Some(m) => (
-                    match &m.intervals {
-                        Some(iv) => format!(
-                            "{:.4} ±{:.4}",
-                            m.model.precision,
-                            iv.model.precision.half_width()
-                        ),
+                    match m
+                        .intervals
+                        .as_ref()
+                        .and_then(|iv| iv.model.get(Metric::Precision))
+                    {
+                        Some(iv) => format!("{:.4} ±{:.4}", m.model.precision, iv.half_width()),
                         None => format!("{:.4}", m.model.precision),
                     },
                     format!("{:.4}", m.baseline.precision),
@@ -166,8 +168,29 @@ fn render_comparison(c: &crate::tui::screens::runs::Comparison, frame: &mut Fram
         c.diff.identical * 100.0,
         c.diff.customers
     )));
+    if let Some(scored) = &c.diff.scored {
+        lines.push(Line::from(format!(
+            "metrics: paired bootstrap on {} customers both runs evaluated",
+            scored.shared
+        )));
+        if let Some(note) = &scored.note {
+            lines.push(Line::styled(note.clone(), theme::muted()));
+        }
+    } else if let Some(why) = &c.diff.unpaired {
+        lines.push(Line::styled(
+            format!("metrics as stored, not paired: {why}"),
+            theme::error(),
+        ));
+    } else {
+        lines.push(Line::styled(
+            "metrics as stored: retrain a run for intervals and verdicts",
+            theme::muted(),
+        ));
+    }
     frame.render_widget(
-        Paragraph::new(lines).block(panel(&format!("{} → {}", c.a, c.b))),
+        Paragraph::new(lines)
+            .wrap(ratatui::widgets::Wrap { trim: true })
+            .block(panel(&format!("{} → {}", c.a, c.b))),
         left,
     );
     let rows: Vec<Row<'_>> = c
@@ -175,34 +198,41 @@ fn render_comparison(c: &crate::tui::screens::runs::Comparison, frame: &mut Fram
         .metrics
         .iter()
         .map(|m| {
-            let delta = if m.a == 0.0 {
-                format!("{:+.4}", m.b - m.a)
-            } else {
-                format!("{:+.1}%", (m.b / m.a - 1.0) * 100.0)
+            let spread = match (m.ci_low, m.ci_high) {
+                (Some(l), Some(h)) => format!("±{:.4}", (h - l) / 2.0),
+                _ => String::new(),
             };
-            let style = if m.b > m.a {
-                theme::title()
-            } else {
-                Style::new()
+            let (verdict, style) = match m.verdict {
+                Some(Verdict::BBetter) => ("B better", theme::title()),
+                Some(Verdict::ABetter) => ("A better", theme::error()),
+                Some(Verdict::NoDifference) => ("no difference", theme::muted()),
+                None => ("", Style::new()),
             };
             Row::new(vec![
-                m.metric.to_owned(),
+                m.metric.clone(),
                 format!("{:.4}", m.a),
                 format!("{:.4}", m.b),
-                delta,
+                format!("{:+.4}", m.delta),
+                spread,
+                verdict.to_owned(),
             ])
             .style(style)
         })
         .collect();
     let widths = [
         Constraint::Min(12),
+        Constraint::Length(7),
+        Constraint::Length(7),
         Constraint::Length(8),
         Constraint::Length(8),
-        Constraint::Length(8),
+        Constraint::Length(13),
     ];
     frame.render_widget(
         Table::new(rows, widths)
-            .header(Row::new(vec!["metric", "a", "b", "delta"]).style(theme::title()))
+            .header(
+                Row::new(vec!["metric", "a", "b", "b − a", "95 %", "verdict"])
+                    .style(theme::title()),
+            )
             .block(panel("Metrics (Esc closes)")),
         right,
     );
