@@ -5,7 +5,7 @@
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::action::Action;
-use super::app::{AppState, Command, DataState, Screen};
+use super::app::{AppState, Command, DataState, Screen, Status};
 
 impl AppState {
     pub(super) fn on_key(&mut self, key: KeyEvent) -> Vec<Command> {
@@ -154,7 +154,11 @@ impl AppState {
             Action::Export => return self.start_export(),
             Action::NextCustomer => self.inspect.step_customer(1),
             Action::PreviousCustomer => self.inspect.step_customer(-1),
-            Action::Demo => self.inspect.demo = !self.inspect.demo,
+            Action::Demo => {
+                if let Some(note) = self.inspect.toggle_demo() {
+                    self.status = Status::info(note);
+                }
+            }
             Action::HidePopular => self.inspect.toggle_exclude_popular(),
             Action::Rebuys => self.inspect.toggle_rebuys(),
             Action::NewProducts => self.inspect.toggle_include_new(),

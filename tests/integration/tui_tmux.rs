@@ -133,14 +133,54 @@ fn load_train_inspect_and_quit_in_a_real_terminal() {
             && inspect.contains("popular shown"),
         "{inspect}"
     );
+    // The hold-out truth: 17850's last purchase was months before the 30-day cut-off, and
+    // the screen says so rather than showing an empty panel.
+    assert!(
+        inspect.contains("Bought after the cut-off")
+            && inspect.contains("nothing new bought in the next 30 days"),
+        "{inspect}"
+    );
     // Toggle "exclude popular": the list changes at once and says so.
     tui.keys(&["x"]);
     let hidden = tui.wait_for(&["top 5% popular hidden"]);
     assert_ne!(recommended(&inspect), recommended(&hidden), "{hidden}");
     tui.keys(&["x"]);
     tui.wait_for(&["popular shown"]);
+    // The demo opens on a customer who bought some of their suggestions, marks the hits
+    // and sums them up against the best sellers; n steps to the next such customer.
     tui.keys(&["d"]);
-    tui.wait_for(&["They bought", "We suggest"]);
+    let demo = tui.wait_for(&[
+        "They bought",
+        "We suggest",
+        "✓ bought",
+        "best sellers would have hit",
+    ]);
+    assert!(
+        demo.contains("bought in the next 30 days") && demo.contains("because they bought"),
+        "{demo}"
+    );
+    assert!(!demo.contains("Customer 17850"), "17850 has no hit: {demo}");
+    tui.keys(&["n"]);
+    let next = tui.wait_for(&["✓ bought", "best sellers would have hit"]);
+    let customer = |screen: &str| {
+        screen
+            .lines()
+            .find_map(|l| {
+                l.split("Customer ")
+                    .nth(1)
+                    .map(|r| r.split_whitespace().next().map(str::to_owned))
+            })
+            .flatten()
+    };
+    assert_ne!(customer(&demo), customer(&next), "{next}");
+    // Back in the plain view, the hits carry a mark in the list and the truth panel.
+    tui.keys(&["d"]);
+    let plain = tui.wait_for(&[
+        "Bought after the cut-off",
+        "suggested bought · best sellers",
+        "Recommended",
+    ]);
+    assert!(plain.contains("✓"), "{plain}");
     tui.keys(&["4"]);
     tui.wait_for(&["Runs · 1 of 1", "-als", "finished"]);
     tui.keys(&["q"]);

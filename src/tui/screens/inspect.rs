@@ -3,6 +3,7 @@
 //! Everything here is computed from a loaded run in well under a millisecond, so it is
 //! recomputed on the UI thread at every keystroke. Search indexing is a job.
 
+pub mod truth;
 pub mod view;
 
 use std::sync::Arc;
@@ -20,6 +21,7 @@ use crate::recommend::{
 };
 use crate::search::SearchIndex;
 use crate::store::Run;
+use truth::{Truth, hit_customers};
 
 /// A loaded run and the customer being looked at.
 #[derive(Debug, Clone, Default)]
@@ -53,6 +55,12 @@ pub struct InspectState {
     /// Large, clean layout for business demos.
     pub demo: bool,
     pub top: usize,
+    /// What the shown customer bought after the cut-off, when the run has a hold-out.
+    pub truth: Option<Truth>,
+    /// Customers whose evaluated list has a hit, most hits first: the demo steps these.
+    pub hit_customers: Vec<u32>,
+    /// Each recommendation's reason as a business sentence ("because they bought …").
+    pub sentences: Vec<String>,
 }
 
 impl InspectState {
@@ -63,6 +71,11 @@ impl InspectState {
         self.compiled = Some(Engine::new(run.view(), &self.rules).compiled());
         self.index = None;
         self.index_job = None;
+        self.hit_customers = run
+            .holdout
+            .as_ref()
+            .map(|h| hit_customers(h, self.top))
+            .unwrap_or_default();
         self.run = Some(run);
         self.run_label = label;
         self.update_matches();
@@ -116,6 +129,7 @@ impl InspectState {
         let mut scratch = Vec::new();
         let Some(u) = user.filter(|&u| (u as usize) < run.users.len()) else {
             self.history.clear();
+            self.truth = None;
             self.recommendations = engine.recommend(
                 Customer::New {
                     history: &[],
@@ -146,7 +160,74 @@ impl InspectState {
         history.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         self.history = history;
         self.recommendations = engine.recommend(Customer::Known(u), self.top, &mut scratch);
+        self.truth = Truth::of(&run, u);
+        self.sentences = self
+            .recommendations
+            .iter()
+            .map(|r| self.sentence(&engine, u, r))
+            .collect();
         self.refresh_similar();
+    }
+
+    /// Why `r` is suggested to customer `u`, as a business audience says it.
+    fn sentence(&self, engine: &Engine<'_>, u: u32, r: &Scored) -> String {
+        let bought = |parts: &[(u32, f32)]| -> Option<String> {
+            let names: Vec<String> = parts
+                .iter()
+                .filter(|(_, c)| *c > 0.0)
+                .take(2)
+                .map(|&(j, _)| {
+                    let d = self.description(j);
+                    if d.is_empty() {
+                        self.item_id(j).to_owned()
+                    } else {
+                        d.to_lowercase()
+                    }
+                })
+                .collect();
+            (!names.is_empty()).then(|| format!("because they bought {}", names.join(" and ")))
+        };
+        match r.reason {
+            Reason::Model | Reason::Boosted => engine
+                .explain(Customer::Known(u), r.item, 2)
+                .and_then(|e| bought(&e.parts))
+                .unwrap_or_else(|| "customers who buy like them buy it".to_owned()),
+            Reason::Rebuy => "they bought it before and buy again".to_owned(),
+            Reason::Forced => "featured by a business rule".to_owned(),
+            Reason::PopularityFallback => "a best seller".to_owned(),
+            Reason::SegmentPopularity => "a best seller in their country".to_owned(),
+            Reason::FoldIn => "from what they just bought".to_owned(),
+        }
+    }
+
+    /// Turns the demo view on or off. A demo opens on a real story: when the customer
+    /// shown has no suggestion they went on to buy, it moves to the customer with the
+    /// most such hits and says so.
+    pub fn toggle_demo(&mut self) -> Option<String> {
+        self.demo = !self.demo;
+        if !self.demo || self.current_hits() > 0 {
+            return None;
+        }
+        let first = *self.hit_customers.first()?;
+        let before = self.customer_id().map(str::to_owned);
+        self.show(Some(first));
+        Some(format!(
+            "{}demo opens on customer {}, whose suggestions were bought; n / p step through such customers",
+            before.map_or(String::new(), |b| format!(
+                "customer {b} bought none of their suggestions: "
+            )),
+            self.customer_id().unwrap_or("")
+        ))
+    }
+
+    /// Suggestions shown that the customer bought after the cut-off.
+    pub fn current_hits(&self) -> usize {
+        self.truth.as_ref().map_or(0, |t| {
+            self.recommendations
+                .iter()
+                .filter(|r| t.has(r.item))
+                .count()
+        })
     }
 
     fn engine<'r>(&self, run: &'r Run) -> Option<Engine<'r>> {
@@ -270,8 +351,9 @@ impl InspectState {
         parts.join(" · ")
     }
 
-    /// Steps to the next (`+1`) or previous (`-1`) customer: among several search
-    /// matches when there are some, else through every customer of the run.
+    /// Steps to the next (`+1`) or previous (`-1`) customer: in the demo, among customers
+    /// who bought a suggestion after the cut-off; else among several search matches when
+    /// there are some, else through every customer of the run.
     pub fn step_customer(&mut self, delta: isize) {
         let Some(n_users) = self.run.as_ref().map(|r| r.users.len()) else {
             return;
@@ -279,7 +361,17 @@ impl InspectState {
         if n_users == 0 {
             return;
         }
-        if self.matches.len() > 1 {
+        if self.demo && !self.hit_customers.is_empty() {
+            let hits = &self.hit_customers;
+            let next = match self
+                .customer
+                .and_then(|c| hits.iter().position(|&h| h == c))
+            {
+                Some(at) => (at as isize + delta).rem_euclid(hits.len() as isize) as usize,
+                None => 0,
+            };
+            self.show(Some(self.hit_customers[next]));
+        } else if self.matches.len() > 1 {
             let at = self
                 .customer
                 .and_then(|c| self.matches.iter().position(|&m| m == c))

@@ -8,6 +8,7 @@ use ratatui::widgets::{Paragraph, Row, Table};
 
 use crate::tui::app::AppState;
 use crate::tui::screens::inspect::InspectState;
+use crate::tui::screens::inspect::truth::Truth;
 use crate::tui::theme;
 use crate::tui::views::panel;
 
@@ -44,8 +45,17 @@ pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
         render_demo(s, frame, body);
         return;
     }
-    let [history, recs] =
+    let [left, recs] =
         Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(body);
+    let truth_height = s
+        .truth
+        .as_ref()
+        .map_or(0, |t| (t.bought.len() + 3).min(11) as u16);
+    let [history, truth] =
+        Layout::vertical([Constraint::Min(4), Constraint::Length(truth_height)]).areas(left);
+    if let Some(t) = &s.truth {
+        render_truth(s, t, frame, truth);
+    }
     let rows: Vec<Row<'_>> = s
         .history
         .iter()
@@ -90,12 +100,14 @@ pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
             } else {
                 Style::new()
             };
+            let bought = s.truth.as_ref().is_some_and(|t| t.has(r.item));
             Row::new(vec![
                 format!("{}", rank + 1),
                 s.item_id(r.item).to_owned(),
                 s.description(r.item).to_owned(),
                 format!("{:.3}", r.score),
                 InspectState::reason_text(r).to_owned(),
+                if bought { "✓" } else { "" }.to_owned(),
             ])
             .style(style)
         })
@@ -106,8 +118,10 @@ pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
         Constraint::Min(10),
         Constraint::Length(7),
         Constraint::Length(12),
+        Constraint::Length(1),
     ];
-    let header = Row::new(vec!["#", "item", "description", "score", "why"]).style(theme::title());
+    let header =
+        Row::new(vec!["#", "item", "description", "score", "why", "✓"]).style(theme::title());
     frame.render_widget(
         Table::new(rows, widths)
             .header(header)
@@ -174,6 +188,45 @@ pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
     );
 }
 
+/// What the customer bought after the cut-off, suggested products marked.
+fn render_truth(s: &InspectState, t: &Truth, frame: &mut Frame<'_>, area: Rect) {
+    let shown: Vec<u32> = s.recommendations.iter().map(|r| r.item).collect();
+    // Suggested purchases first: the hits are the story.
+    let mut bought = t.bought.clone();
+    bought.sort_by_key(|i| !shown.contains(i));
+    let mut lines: Vec<Line<'_>> = bought
+        .iter()
+        .map(|&i| {
+            let suggested = shown.contains(&i);
+            let again = t.rebought.binary_search(&i).is_ok();
+            Line::from(vec![
+                Span::styled(if suggested { "✓ " } else { "  " }, theme::key()),
+                Span::raw(display(s, i)),
+                Span::styled(if again { "  (again)" } else { "" }, theme::muted()),
+            ])
+        })
+        .collect();
+    if lines.is_empty() {
+        lines.push(Line::styled(
+            format!("nothing new bought {}", t.period),
+            theme::muted(),
+        ));
+    }
+    if !t.bought.is_empty() {
+        lines.insert(
+            0,
+            Line::styled(
+                t.short_summary(&shown),
+                Style::new().add_modifier(Modifier::BOLD),
+            ),
+        );
+    }
+    frame.render_widget(
+        Paragraph::new(lines).block(panel("Bought after the cut-off")),
+        area,
+    );
+}
+
 /// The business demo: big, clean, one customer's story.
 fn render_demo(s: &InspectState, frame: &mut Frame<'_>, area: Rect) {
     let bold = Style::new().add_modifier(Modifier::BOLD);
@@ -185,26 +238,46 @@ fn render_demo(s: &InspectState, frame: &mut Frame<'_>, area: Rect) {
         Line::from(""),
     ];
     lines.push(Line::styled("They bought", bold));
-    for &(i, _, _) in s.history.iter().take(6) {
+    // What they bought takes the room the suggestions leave (4 lines on a small screen).
+    let room = (area.height as usize).saturating_sub(s.recommendations.len() + 12);
+    let bought = room.clamp(2, 6);
+    for &(i, _, _) in s.history.iter().take(bought) {
         lines.push(Line::from(format!("   • {}", display(s, i))));
     }
-    if s.history.len() > 6 {
+    if s.history.len() > bought {
         lines.push(Line::styled(
-            format!("   … and {} more", s.history.len() - 6),
+            format!("   … and {} more", s.history.len() - bought),
             theme::muted(),
         ));
     }
     lines.push(Line::from(""));
     lines.push(Line::styled("We suggest", bold));
-    for (rank, r) in s.recommendations.iter().take(8).enumerate() {
+    // The whole list, so the summary's "of these 10" is the list the customer gets.
+    let shown: Vec<u32> = s.recommendations.iter().map(|r| r.item).collect();
+    for (rank, r) in s.recommendations.iter().enumerate() {
+        let bought = s.truth.as_ref().is_some_and(|t| t.has(r.item));
+        let why = s
+            .sentences
+            .get(rank)
+            .map_or_else(|| InspectState::reason_text(r).to_owned(), Clone::clone);
+        // The mark goes first: a long sentence may run past the edge, the mark never does.
         lines.push(Line::from(vec![
-            Span::styled(format!("   {}. ", rank + 1), theme::key()),
-            Span::raw(display(s, r.item)),
+            Span::styled(format!("{:>4}. ", rank + 1), theme::key()),
             Span::styled(
-                format!("   ({})", InspectState::reason_text(r)),
-                theme::muted(),
+                match (&s.truth, bought) {
+                    (None, _) => "",
+                    (Some(_), true) => "✓ bought  ",
+                    (Some(_), false) => "          ",
+                },
+                theme::title(),
             ),
+            Span::raw(display(s, r.item)),
+            Span::styled(format!("   {why}"), theme::muted()),
         ]));
+    }
+    if let Some(t) = &s.truth {
+        lines.push(Line::from(""));
+        lines.push(Line::styled(t.summary(&shown), bold));
     }
     frame.render_widget(
         Paragraph::new(lines).block(panel("Demo · n / p step through customers · d back")),
