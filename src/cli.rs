@@ -4,6 +4,7 @@
 //! files). Errors print as one line chain on stderr; the exit code is 2 when the input is
 //! at fault (a missing file, a bad value) and 1 otherwise.
 
+mod audience_cmd;
 mod bench;
 mod bench_als;
 mod bench_fm;
@@ -67,6 +68,9 @@ pub enum Command {
     Similar(recommend_cmd::SimilarArgs),
     /// Evaluate a run on a test file against the popularity baseline.
     Eval(eval_cmd::EvalArgs),
+    /// The customers most likely to buy a product (or any product matching a search), rules
+    /// applied: a campaign list, checked against the hold-out buyers.
+    Audience(audience_cmd::AudienceArgs),
     /// Score every (customer, product) row of a file with a run: a rating, probability or score.
     Predict(predict_cmd::PredictArgs),
     /// Find products by stock code or description, customers by id or country.
@@ -185,6 +189,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<()> {
         Some(Command::Train(args)) => train::run(&args, out),
         Some(Command::Recommend(args)) => recommend_cmd::run(&args, out),
         Some(Command::Eval(args)) => eval_cmd::run(&args, out),
+        Some(Command::Audience(args)) => audience_cmd::run(&args, out),
         Some(Command::Predict(args)) => predict_cmd::run(&args, out),
         Some(Command::Similar(args)) => recommend_cmd::run_similar(&args, out),
         Some(Command::Search(cmd)) => search_cmd::run(cmd, out),

@@ -33,10 +33,12 @@
 //! [`cold`], one line per cold-start policy, and [`impact`] measures what a set of
 //! business rules changes.
 
+pub mod audience;
 pub mod bootstrap;
 pub mod cold;
 pub mod holdout;
 pub mod impact;
+pub mod list_metrics;
 pub mod list_set;
 pub mod metric;
 pub mod metrics;

@@ -15,6 +15,7 @@ pub mod similar;
 pub mod topk;
 
 pub use catalog::Catalog;
+pub use engine::audience::{AudienceError, AudienceMember};
 pub use engine::{Customer, Engine, Explanation, RunView};
 pub use rebuy::{SeenPolicy, WithRebuy};
 pub use rules::{BoostRule, ColdStartPolicy, IncludeRule, Overrides, PopularCut};

@@ -185,7 +185,7 @@ pub fn run(args: &BenchTuiArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Frame times on the Runs, Inspect and Export screens with runs, a customer and an
+/// Frame times on the Runs, Inspect, Evaluate and Export screens with runs, a customer and an
 /// export to show.
 fn frames_with_data(
     h: &mut Harness,
@@ -214,6 +214,8 @@ fn frames_with_data(
     h.press(KeyCode::Char('d'));
     h.report_frame("Inspect demo view", out)?;
     h.press(KeyCode::Char('d'));
+    h.app.screen = Screen::Evaluate;
+    h.report_frame("Evaluate (metrics, segments, precision@k)", out)?;
     h.app.screen = Screen::Export;
     h.report_frame("Export (run open)", out)?;
     // Export the run (the default formats) to the scratch folder, then time the screen

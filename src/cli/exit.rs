@@ -4,6 +4,7 @@
 
 use crate::export::s3::S3Error;
 use crate::export::{DestinationError, ExportError};
+use crate::recommend::AudienceError;
 use crate::workspace::LockError;
 use crate::workspace::compare::CompareError;
 
@@ -23,7 +24,8 @@ fn classify(err: &(dyn std::error::Error + 'static)) -> Option<bool> {
     if let Some(known) = crate::error::classify(err) {
         return Some(known);
     }
-    if err.downcast_ref::<CompareError>().is_some() {
+    if err.downcast_ref::<CompareError>().is_some() || err.downcast_ref::<AudienceError>().is_some()
+    {
         return Some(true);
     }
     if let Some(e) = err.downcast_ref::<LockError>() {

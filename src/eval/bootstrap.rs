@@ -297,7 +297,7 @@ fn percentiles(mut values: Vec<f64>) -> Interval {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::eval::metrics::score_list;
+    use crate::eval::list_metrics::score_list;
 
     /// `n` customers, each wanting product 0; the lists of those in `hits` show it.
     fn set_hitting(n: usize, hits: impl Fn(usize) -> bool) -> ListSet {

@@ -5,8 +5,8 @@
 //! two runs customer by customer, a chart draws precision@k for every k up to
 //! [`CURVE_DEPTH`], and Inspect shows a customer the purchases the lists were judged on.
 
+use super::list_metrics::score_list;
 use super::list_set::ListSet;
-use super::metrics::score_list;
 
 /// Lists are kept this long, so precision@k can be charted for k = 1..=50 and runs can be
 /// compared at any k up to it.

@@ -14,8 +14,8 @@
 //! - **novelty** and **popularity bias**: means over shown products of `−log₂(share)` and
 //!   `share`, `share` the products' training buyers over training customers.
 
+use super::list_metrics::ListMetrics;
 use super::metric::{Metric, MetricValues};
-use super::metrics::ListMetrics;
 
 /// The lists of one ranker for a set of customers, and what the metrics need of them.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -150,7 +150,7 @@ fn personalisation(counts: &[u64], customers: f64, k: usize) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::eval::metrics::score_list;
+    use crate::eval::list_metrics::score_list;
     use approx::assert_abs_diff_eq;
 
     fn set(lists: &[&[u32]], relevant: &[&[u32]], catalogue: usize, k: usize) -> ListSet {

@@ -5,6 +5,8 @@
 
 use std::fmt;
 
+use serde::{Deserialize, Serialize};
+
 /// A metric of a set of top-k lists against what customers went on to buy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Metric {
@@ -132,6 +134,24 @@ impl fmt::Display for Metric {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
     }
+}
+
+/// One metric of a report, as tables and JSON show it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MetricRow {
+    /// `precision@10`, `coverage`.
+    pub metric: String,
+    pub value: f64,
+    /// The 95 % interval, for the per-customer metrics of a report that has them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ci_low: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ci_high: Option<f64>,
+    pub baseline: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline_ci_low: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline_ci_high: Option<f64>,
 }
 
 #[cfg(test)]

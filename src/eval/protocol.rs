@@ -7,6 +7,7 @@ use super::bootstrap::{self, MetricIntervals};
 use super::holdout::{CURVE_DEPTH, HoldoutLists};
 use super::list_set::ListSet;
 use super::metric::Metric;
+pub use super::metric::MetricRow;
 use super::metrics::{ListMetrics, RankingMetrics, score_list};
 use super::repeat::{self, RepeatReport, Split};
 use super::segments::Segment;
@@ -119,24 +120,6 @@ pub struct Evaluation {
 pub struct Intervals {
     pub model: MetricIntervals,
     pub baseline: MetricIntervals,
-}
-
-/// One metric of a report, as tables and JSON show it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct MetricRow {
-    /// `precision@10`, `coverage`.
-    pub metric: String,
-    pub value: f64,
-    /// The 95 % interval, for the per-customer metrics of a report that has them.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub ci_low: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub ci_high: Option<f64>,
-    pub baseline: f64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub baseline_ci_low: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub baseline_ci_high: Option<f64>,
 }
 
 impl EvalReport {

@@ -13,10 +13,9 @@ use serde::{Deserialize, Serialize};
 
 use super::bootstrap::{RESAMPLES, SEED, mean_intervals};
 use super::cold::ColdReport;
+use super::list_metrics::ListMetrics;
 use super::list_set::ListSet;
-use super::metric::Metric;
-use super::metrics::ListMetrics;
-use super::protocol::MetricRow;
+use super::metric::{Metric, MetricRow};
 use crate::recommend::ColdStartPolicy;
 
 /// The cuts, in report order.
@@ -168,7 +167,7 @@ fn accuracy(m: &ListMetrics, metric: Metric) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::eval::metrics::score_list;
+    use crate::eval::list_metrics::score_list;
 
     #[test]
     fn customers_fall_into_activity_bands_and_countries_with_their_counts() {

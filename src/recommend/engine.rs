@@ -496,6 +496,7 @@ fn shorten(ids: &[String]) -> String {
     )
 }
 
+pub mod audience;
 mod cold_start;
 mod explain;
 mod finish;

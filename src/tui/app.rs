@@ -40,16 +40,18 @@ pub enum Screen {
     Runs,
     Inspect,
     Export,
+    Evaluate,
 }
 
 impl Screen {
-    pub const ALL: [Screen; 6] = [
+    pub const ALL: [Screen; 7] = [
         Screen::Data,
         Screen::Tune,
         Screen::Train,
         Screen::Runs,
         Screen::Inspect,
         Screen::Export,
+        Screen::Evaluate,
     ];
 
     pub fn title(self) -> &'static str {
@@ -60,6 +62,7 @@ impl Screen {
             Screen::Runs => "Runs",
             Screen::Inspect => "Inspect",
             Screen::Export => "Export",
+            Screen::Evaluate => "Evaluate",
         }
     }
 }
@@ -149,6 +152,8 @@ pub struct AppState {
     pub products: ProductsView,
     pub runs: RunsState,
     pub inspect: InspectState,
+    /// The Evaluate screen's view of the run open in Inspect.
+    pub evaluate: crate::tui::screens::evaluate::EvaluateState,
     pub export: ExportState,
     pub status: Status,
     pub show_help: bool,
@@ -185,6 +190,7 @@ impl AppState {
             products: ProductsView::default(),
             runs: RunsState::default(),
             inspect: InspectState::default(),
+            evaluate: crate::tui::screens::evaluate::EvaluateState::default(),
             export: ExportState::default(),
             status: Status::default(),
             show_help: false,

@@ -120,6 +120,11 @@ fn rows(app: &AppState) -> Option<(&'static str, Vec<String>, Option<usize>)> {
             }
             Some(("products", lines, Some(app.products.selected)))
         }
+        Screen::Evaluate => {
+            let report = app.inspect.run.as_ref()?.metrics.as_ref()?;
+            let lines = crate::tui::screens::evaluate::EvaluateState::csv(report);
+            Some(("evaluation", lines, None))
+        }
         Screen::Tune => None,
     }
 }

@@ -76,7 +76,7 @@ impl AppState {
             Screen::Train => Some(&self.jobs_filter),
             Screen::Data => Some(&self.products.filter),
             Screen::Export => Some(&self.export.files_filter),
-            Screen::Tune | Screen::Inspect => None,
+            Screen::Tune | Screen::Inspect | Screen::Evaluate => None,
         }
     }
 
@@ -86,7 +86,7 @@ impl AppState {
             Screen::Train => Some(&mut self.jobs_filter),
             Screen::Data => Some(&mut self.products.filter),
             Screen::Export => Some(&mut self.export.files_filter),
-            Screen::Tune | Screen::Inspect => None,
+            Screen::Tune | Screen::Inspect | Screen::Evaluate => None,
         }
     }
 
@@ -130,7 +130,7 @@ impl AppState {
                     self.products.clamp(products);
                 }
             }
-            Screen::Tune | Screen::Inspect | Screen::Export => {}
+            Screen::Tune | Screen::Inspect | Screen::Export | Screen::Evaluate => {}
         }
     }
 }

@@ -47,7 +47,7 @@ impl AppState {
             KeyCode::Esc => self.screen = Screen::Data,
             KeyCode::Tab => self.cycle_screen(1),
             KeyCode::BackTab => self.cycle_screen(-1),
-            KeyCode::Char(c @ '1'..='6') => self.screen = Screen::ALL[c as usize - '1' as usize],
+            KeyCode::Char(c @ '1'..='7') => self.screen = Screen::ALL[c as usize - '1' as usize],
             KeyCode::Down => self.move_in_screen(1),
             KeyCode::Up => self.move_in_screen(-1),
             code => return self.screen_key(code),
@@ -70,6 +70,7 @@ impl AppState {
             Screen::Runs => self.runs.step(delta),
             Screen::Inspect => self.inspect.move_selection(delta),
             Screen::Export => self.export.step(delta),
+            Screen::Evaluate => {}
             Screen::Data => {
                 if let DataState::Ready { products, .. } = &self.data {
                     self.products.step(products, delta);

@@ -63,12 +63,13 @@ pub fn run(app: &mut AppState, line: &str) -> Result<Vec<Command>, String> {
     match name {
         "q" | "quit" => app.should_quit = true,
         "help" => app.show_help = true,
-        "data" | "tune" | "train" | "runs" | "inspect" => {
+        "data" | "tune" | "train" | "runs" | "inspect" | "evaluate" => {
             app.screen = match name {
                 "data" => Screen::Data,
                 "tune" => Screen::Tune,
                 "train" => Screen::Train,
                 "runs" => Screen::Runs,
+                "evaluate" => Screen::Evaluate,
                 _ => Screen::Inspect,
             };
         }
@@ -219,7 +220,7 @@ pub fn run(app: &mut AppState, line: &str) -> Result<Vec<Command>, String> {
             let names: Vec<&str> = COMMANDS
                 .iter()
                 .filter_map(|(c, _)| c.split(['|', ' ']).next())
-                .chain(["tune", "train", "runs", "inspect", "quit"])
+                .chain(["tune", "train", "runs", "inspect", "evaluate", "quit"])
                 .chain(super::action::BINDINGS.iter().map(|b| b.1))
                 .collect();
             let hint = crate::models::hyper::nearest(other, &names)

@@ -1,4 +1,4 @@
-//! The six screens of the workbench, one module each.
+//! The seven screens of the workbench, one module each.
 //!
 //! A screen's module holds its state, the updates that change it (as `impl AppState`
 //! blocks where an update also touches what screens share: the status line, job ids) and,
@@ -6,6 +6,7 @@
 //! [`Screen`] variant, its keys in [`super::action::BINDINGS`] and one line in [`render`].
 
 pub mod data;
+pub mod evaluate;
 pub mod export;
 pub mod inspect;
 pub mod runs;
@@ -26,5 +27,6 @@ pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
         Screen::Runs => runs::view::render(app, frame, area),
         Screen::Inspect => inspect::view::render(app, frame, area),
         Screen::Export => export::view::render(app, frame, area),
+        Screen::Evaluate => evaluate::view::render(app, frame, area),
     }
 }

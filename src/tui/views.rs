@@ -128,6 +128,7 @@ pub fn screen_keys(app: &AppState) -> Vec<(String, &'static str)> {
         Screen::Inspect if app.inspect.searching => {
             vec![(fixed("type"), "customer id"), (fixed("Enter"), "done")]
         }
+        Screen::Evaluate => vec![(fixed(":save FILE"), "save the tables")],
         Screen::Inspect => vec![
             (k(&[Action::Search]), "search"),
             (
@@ -147,7 +148,7 @@ pub fn screen_keys(app: &AppState) -> Vec<(String, &'static str)> {
         ],
     };
     keys.extend([
-        (fixed("1-6 Tab"), "screens"),
+        (fixed("1-7 Tab"), "screens"),
         (k(&[Action::Palette]), "command palette"),
         (k(&[Action::CopyRow, Action::CopyTable]), "copy row/table"),
         (k(&[Action::Help]), "help"),

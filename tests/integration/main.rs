@@ -11,6 +11,7 @@ mod util;
 // `latent data profile` on the shipped real data.
 mod data_profile;
 // Every kind of bad input: a clear message, exit code 2, never a panic.
+mod audience;
 mod bad_input;
 // Every cleaning rule, counted exactly, and the `net` cancellation policy.
 mod cleaning_rules;

@@ -184,4 +184,33 @@ fn the_hold_out_truth_and_the_demo_story() {
         "{plain}"
     );
     insta::assert_snapshot!("inspect_holdout_120x40", plain);
+
+    // The Evaluate screen: every metric with its interval beside popularity's, the
+    // segments with their customers, precision@k for k = 1..50; y copies it all.
+    key(&mut app, KeyCode::Char('7'));
+    assert_eq!(app.screen, Screen::Evaluate);
+    assert_eq!(app.evaluate.curve.len(), 50);
+    let evaluate = draw(&app, 120, 40);
+    for text in [
+        "Evaluate · run als-holdout",
+        "precision@10",
+        "personalisation",
+        "popularity",
+        "precision@k, k = 1..50",
+        "activity",
+        "returning",
+    ] {
+        assert!(evaluate.contains(text), "{text}: {evaluate}");
+    }
+    insta::assert_snapshot!("evaluate_holdout_120x40", evaluate);
+    let (what, csv) = latent::tui::clipboard::table(&app).unwrap();
+    assert_eq!(what, "evaluation");
+    assert!(csv.starts_with(
+        "table,name,metric,customers,value,ci_low,ci_high,baseline
+"
+    ));
+    assert!(
+        csv.contains("metrics,,precision@10,") && csv.contains("segment customers,returning,"),
+        "{csv}"
+    );
 }

@@ -445,6 +445,7 @@ impl AppState {
     /// Shows `run` in Inspect and starts indexing it for search.
     pub(crate) fn open_in_inspect(&mut self, run: Arc<Run>, label: String) -> Vec<Command> {
         self.inspect.set_run(Arc::clone(&run), label);
+        self.evaluate.set_run(&run);
         let id = self.next_job_id();
         self.inspect.index_job = Some(id);
         vec![Command::IndexRun { id, run }]

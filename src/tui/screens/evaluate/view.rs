@@ -1,0 +1,200 @@
+//! Drawing the Evaluate screen.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::symbols::Marker;
+use ratatui::text::Line;
+use ratatui::widgets::{Axis, Chart, Dataset, GraphType, Paragraph, Row, Table};
+
+use crate::eval::EvalReport;
+use crate::tui::app::AppState;
+use crate::tui::theme;
+use crate::tui::views::panel;
+
+pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
+    let Some(run) = &app.inspect.run else {
+        frame.render_widget(
+            Paragraph::new(
+                "no run open: open one on the Runs screen (Enter) or train one (Tune, t)",
+            )
+            .block(panel("Evaluate")),
+            area,
+        );
+        return;
+    };
+    let Some(report) = &run.metrics else {
+        frame.render_widget(
+            Paragraph::new(format!(
+                "run {} was not evaluated: train with a hold-out (Tune's test_last_days, or --test-last-days)",
+                app.inspect.run_label
+            ))
+            .block(panel("Evaluate")),
+            area,
+        );
+        return;
+    };
+    // Borders, the header and a row per metric, and two lines for a below-baseline warning.
+    let rows =
+        3 + crate::eval::Metric::COUNT as u16 + if report.is_below_baseline() { 2 } else { 0 };
+    let [top, segments] =
+        Layout::vertical([Constraint::Length(rows), Constraint::Min(4)]).areas(area);
+    let [metrics, chart] =
+        Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(top);
+    render_metrics(app, report, frame, metrics);
+    render_curve(app, report, frame, chart);
+    render_segments(report, frame, segments);
+}
+
+fn spread(low: Option<f64>, high: Option<f64>) -> String {
+    match (low, high) {
+        (Some(l), Some(h)) => format!("±{:.4}", (h - l) / 2.0),
+        _ => String::new(),
+    }
+}
+
+fn render_metrics(app: &AppState, r: &EvalReport, frame: &mut Frame<'_>, area: Rect) {
+    let rows: Vec<Row<'_>> = r
+        .metric_rows()
+        .into_iter()
+        .map(|m| {
+            Row::new(vec![
+                m.metric.clone(),
+                format!("{:.4}", m.value),
+                spread(m.ci_low, m.ci_high),
+                format!("{:.4}", m.baseline),
+                spread(m.baseline_ci_low, m.baseline_ci_high),
+            ])
+        })
+        .collect();
+    let widths = [
+        Constraint::Min(14),
+        Constraint::Length(8),
+        Constraint::Length(8),
+        Constraint::Length(10),
+        Constraint::Length(8),
+    ];
+    let title = format!(
+        "Evaluate · run {} · {} customers · 95 % intervals",
+        app.inspect.run_label, r.users
+    );
+    let table = Table::new(rows, widths).header(
+        Row::new(vec![r.model_name.as_str(), "", "", "popularity", ""]).style(theme::title()),
+    );
+    let block = panel(&title);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    // A model below its baseline says so under the table, in full, in the error colour.
+    let warning = r.below_baseline();
+    let [table_area, warning_area] = Layout::vertical([
+        Constraint::Min(3),
+        Constraint::Length(if warning.is_some() { 2 } else { 0 }),
+    ])
+    .areas(inner);
+    frame.render_widget(table, table_area);
+    if let Some(why) = warning {
+        frame.render_widget(
+            Paragraph::new(format!("✗ {why}"))
+                .style(theme::error())
+                .wrap(ratatui::widgets::Wrap { trim: true }),
+            warning_area,
+        );
+    }
+}
+
+fn render_curve(app: &AppState, r: &EvalReport, frame: &mut Frame<'_>, area: Rect) {
+    let curve = &app.evaluate.curve;
+    if curve.is_empty() {
+        frame.render_widget(
+            Paragraph::new("the run kept no evaluated lists: retrain it to chart precision@k")
+                .block(panel("precision@k")),
+            area,
+        );
+        return;
+    }
+    let model: Vec<(f64, f64)> = curve.iter().map(|&(k, m, _)| (k as f64, m)).collect();
+    let base: Vec<(f64, f64)> = curve.iter().map(|&(k, _, b)| (k as f64, b)).collect();
+    let hi = curve
+        .iter()
+        .map(|&(_, m, b)| m.max(b))
+        .fold(0.0f64, f64::max)
+        .max(1e-6)
+        * 1.1;
+    let k_max = curve.len() as f64;
+    let title = format!("precision@k, k = 1..{}", curve.len());
+    let widget = Chart::new(vec![
+        Dataset::default()
+            .name(r.model_name.clone())
+            .marker(Marker::Braille)
+            .graph_type(GraphType::Line)
+            .style(Style::new().fg(theme::accent()))
+            .data(&model),
+        Dataset::default()
+            .name("popularity")
+            .marker(Marker::Braille)
+            .graph_type(GraphType::Line)
+            .style(theme::muted())
+            .data(&base),
+    ])
+    .block(panel(&title))
+    .x_axis(
+        Axis::default()
+            .bounds([1.0, k_max])
+            .labels([Line::from("1"), Line::from(format!("{}", curve.len()))]),
+    )
+    .y_axis(
+        Axis::default()
+            .bounds([0.0, hi])
+            .labels([Line::from("0"), Line::from(format!("{hi:.3}"))]),
+    );
+    frame.render_widget(widget, area);
+}
+
+fn render_segments(r: &EvalReport, frame: &mut Frame<'_>, area: Rect) {
+    let cell = |m: Option<&crate::eval::MetricRow>| {
+        m.map_or_else(String::new, |m| {
+            format!("{:.3} {}", m.value, spread(m.ci_low, m.ci_high))
+        })
+    };
+    let rows: Vec<Row<'_>> = r
+        .segments
+        .iter()
+        .map(|s| {
+            let precision = s.metrics.first();
+            Row::new(vec![
+                s.kind.clone(),
+                s.name.clone(),
+                s.customers.to_string(),
+                cell(precision),
+                precision.map_or_else(String::new, |m| format!("{:.3}", m.baseline)),
+                cell(s.metrics.get(1)),
+                cell(s.metrics.get(3)),
+            ])
+        })
+        .collect();
+    let widths = [
+        Constraint::Length(10),
+        Constraint::Min(16),
+        Constraint::Length(9),
+        Constraint::Length(15),
+        Constraint::Length(10),
+        Constraint::Length(15),
+        Constraint::Length(15),
+    ];
+    let header = Row::new(vec![
+        "segment".to_owned(),
+        String::new(),
+        "customers".to_owned(),
+        format!("precision@{}", r.k),
+        "popularity".to_owned(),
+        format!("recall@{}", r.k),
+        format!("ndcg@{}", r.k),
+    ])
+    .style(theme::title());
+    frame.render_widget(
+        Table::new(rows, widths).header(header).block(panel(
+            "Segments · y copies the tables · :save FILE writes them",
+        )),
+        area,
+    );
+}
