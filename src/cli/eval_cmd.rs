@@ -33,6 +33,17 @@ pub struct EvalArgs {
 /// Runs `latent eval`.
 pub fn run(args: &EvalArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let run = super::recommend_cmd::open_run(&args.run, "--k", args.k)?;
+    if args.k > run.items.len() {
+        return Err(crate::models::hyper::ParamsError::OutOfRange {
+            key: "--k".into(),
+            value: args.k.to_string(),
+            range: format!(
+                "at most the run's {} products (a list cannot be longer than the catalogue)",
+                run.items.len()
+            ),
+        }
+        .into());
+    }
     let load = run.config.load_spec();
     let rules = args.rules.resolve(&run.config.overrides)?;
     let test = load_test_file(&args.test, &load)?;

@@ -11,7 +11,7 @@ use crate::jobs::{JobEvent, JobId};
 use crate::recommend::{ColdStartPolicy, IncludeRule, PopularCut};
 
 /// Commands with their one-line help, in the order hints show them.
-pub const COMMANDS: [(&str, &str); 19] = [
+pub const COMMANDS: [(&str, &str); 20] = [
     ("open PATH", "load another data file (CSV or Parquet)"),
     (
         "retention YYYYMMDD DAYS",
@@ -33,10 +33,14 @@ pub const COMMANDS: [(&str, &str); 19] = [
         "filter this screen's table (else the run table)",
     ),
     ("sort time|precision|ndcg|fit", "order the run table"),
+    (
+        "metric NAME",
+        "the run table's metric column and chart (ndcg, coverage, gini, …)",
+    ),
     ("copy [row]", "copy the table (or the row) to the clipboard"),
     ("save FILE", "write the table as CSV"),
     ("theme dark|light|mono", "colours"),
-    ("data|tune|train|runs|inspect", "go to a screen"),
+    ("data|tune|train|runs|inspect|evaluate", "go to a screen"),
     (
         "recent",
         "workspaces opened lately (latent tui --workspace DIR)",
@@ -196,6 +200,11 @@ pub fn run(app: &mut AppState, line: &str) -> Result<Vec<Command>, String> {
             app.screen = Screen::Runs;
         }
         "copy" => app.copy(arg == "row"),
+        "metric" => {
+            need("a metric name, e.g. ndcg")?;
+            app.runs.metric = crate::eval::Metric::parse(&arg)?;
+            app.screen = Screen::Runs;
+        }
         "save" => {
             need("a file name")?;
             return app.save_table(PathBuf::from(&arg));

@@ -399,6 +399,14 @@ fn eval_reports_cold_customers_and_the_cost_of_rules() {
         table.contains("segments") && table.contains("activity"),
         "{table}"
     );
+    // A list of no products, or longer than the catalogue, is refused with the reason.
+    for (k, why) in [("0", "at least 1"), ("999999", "at most the run's")] {
+        let err = scratch
+            .run(["eval", "--run", s(run), "--test", s(test), "--k", k])
+            .input_error()
+            .to_owned();
+        assert!(err.contains("--k") && err.contains(why), "{err}");
+    }
     let text = scratch
         .run([
             "eval",

@@ -214,3 +214,56 @@ fn the_hold_out_truth_and_the_demo_story() {
         "{csv}"
     );
 }
+
+/// The Runs table names k and shows any metric (`:metric ndcg`), and charts it across
+/// runs with each run's interval as a whisker; an unknown metric is refused with the list.
+#[test]
+fn the_runs_table_and_chart_follow_the_chosen_metric() {
+    let scratch = Scratch::new();
+    let mut summaries = Vec::new();
+    for rank in ["4", "8"] {
+        let dir = scratch.path(&format!("als-{rank}"));
+        scratch
+            .run([
+                "train",
+                "--data",
+                s(&sample("online_retail_sample.csv")),
+                "--set",
+                &format!("als_rank={rank}"),
+                "--set",
+                "max_iter=3",
+                "--test-last-days",
+                "30",
+                "--out",
+                s(&dir),
+            ])
+            .ok();
+        summaries.push(latent::workspace::RunSummary::read(&dir).unwrap());
+    }
+    let mut app = loaded_app();
+    key(&mut app, KeyCode::Char('4'));
+    app.runs.set(summaries);
+    let screen = draw(&app, 120, 40);
+    assert!(
+        screen.contains("P@10") && screen.contains("precision across runs"),
+        "{screen}"
+    );
+    key(&mut app, KeyCode::Char(':'));
+    typed(&mut app, "metric ndcg");
+    key(&mut app, KeyCode::Enter);
+    let screen = draw(&app, 120, 40);
+    assert!(
+        screen.contains("ndcg@10")
+            && screen.contains("ndcg across runs")
+            && screen.contains("95 % whiskers"),
+        "{screen}"
+    );
+    key(&mut app, KeyCode::Char(':'));
+    typed(&mut app, "metric accuracy");
+    key(&mut app, KeyCode::Enter);
+    assert!(
+        app.status.text.contains("unknown metric 'accuracy'"),
+        "{}",
+        app.status.text
+    );
+}

@@ -85,6 +85,8 @@ pub struct RunsState {
     pub listing: Option<JobId>,
     /// The run being opened for Inspect.
     pub opening: Option<JobId>,
+    /// The metric of the table's metric column and of the chart (`:metric ndcg`).
+    pub metric: crate::eval::Metric,
 }
 
 impl RunsState {

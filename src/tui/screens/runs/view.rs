@@ -5,7 +5,9 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::Line;
-use ratatui::widgets::{Bar, BarChart, BarGroup, Paragraph, Row, Table};
+use ratatui::widgets::{
+    Axis, Bar, BarChart, BarGroup, Chart, Dataset, GraphType, Paragraph, Row, Table,
+};
 
 use crate::eval::Metric;
 use crate::eval::bootstrap::Verdict;
@@ -25,7 +27,8 @@ pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
         return;
     }
     let sweep = runs.sweep_of_selected();
-    let detail_height = if runs.comparison.is_some() || sweep.is_some() {
+    let across = metric_across_runs(app);
+    let detail_height = if runs.comparison.is_some() || sweep.is_some() || across.len() >= 2 {
         (area.height / 2).max(8)
     } else {
         0
@@ -37,7 +40,83 @@ pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
         render_comparison(c, frame, detail);
     } else if let Some(chart) = sweep {
         render_sweep(&chart.id, &chart.metric, &chart.trials, frame, detail);
+    } else if across.len() >= 2 {
+        render_across(runs.metric, &across, frame, detail);
     }
+}
+
+/// `(value, 95 % low, high)` of the chosen metric for the shown runs that have it, oldest
+/// first (left to right).
+fn metric_across_runs(app: &AppState) -> Vec<(f64, f64, f64)> {
+    let runs = &app.runs;
+    let mut points: Vec<(i64, f64, f64, f64)> = runs
+        .visible()
+        .iter()
+        .filter_map(|&i| {
+            let r = &runs.all[i];
+            let m = r.metrics.as_ref()?;
+            let value = m.model.get(runs.metric);
+            let iv = m
+                .intervals
+                .as_ref()
+                .and_then(|iv| iv.model.get(runs.metric));
+            let (low, high) = iv.map_or((value, value), |iv| (iv.low, iv.high));
+            Some((r.created_unix, value, low, high))
+        })
+        .collect();
+    points.sort_by_key(|p| p.0);
+    points.into_iter().map(|(_, v, l, h)| (v, l, h)).collect()
+}
+
+/// The chosen metric across runs, each with its interval as a whisker.
+fn render_across(metric: Metric, points: &[(f64, f64, f64)], frame: &mut Frame<'_>, area: Rect) {
+    let values: Vec<(f64, f64)> = points
+        .iter()
+        .enumerate()
+        .map(|(i, p)| ((i + 1) as f64, p.0))
+        .collect();
+    let whiskers: Vec<Vec<(f64, f64)>> = points
+        .iter()
+        .enumerate()
+        .map(|(i, p)| vec![((i + 1) as f64, p.1), ((i + 1) as f64, p.2)])
+        .collect();
+    let lo = points.iter().map(|p| p.1).fold(f64::INFINITY, f64::min);
+    let hi = points.iter().map(|p| p.2).fold(f64::NEG_INFINITY, f64::max);
+    let pad = ((hi - lo) * 0.1).max(1e-6);
+    let mut datasets: Vec<Dataset<'_>> = whiskers
+        .iter()
+        .map(|w| {
+            Dataset::default()
+                .marker(ratatui::symbols::Marker::Braille)
+                .graph_type(GraphType::Line)
+                .style(theme::muted())
+                .data(w)
+        })
+        .collect();
+    datasets.push(
+        Dataset::default()
+            .marker(ratatui::symbols::Marker::Dot)
+            .graph_type(GraphType::Scatter)
+            .style(Style::new().fg(theme::accent()))
+            .data(&values),
+    );
+    let n = points.len() as f64;
+    let title = format!(
+        "{} across runs, oldest first · 95 % whiskers · :metric NAME changes it",
+        metric.name()
+    );
+    let chart = Chart::new(datasets)
+        .block(panel(&title))
+        .x_axis(
+            Axis::default()
+                .bounds([0.5, n + 0.5])
+                .labels([Line::from("1"), Line::from(format!("{}", points.len()))]),
+        )
+        .y_axis(Axis::default().bounds([lo - pad, hi + pad]).labels([
+            Line::from(format!("{:.4}", lo - pad)),
+            Line::from(format!("{:.4}", hi + pad)),
+        ]));
+    frame.render_widget(chart, area);
 }
 
 fn render_table(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
@@ -48,9 +127,12 @@ fn render_table(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
         .iter()
         .filter_map(|r| Some(r.metrics.as_ref()?.k))
         .collect();
-    let precision = match (ks.len(), ks.first()) {
-        (1, Some(k)) => format!("P@{k}"),
-        _ => "P@k".to_owned(),
+    let metric = runs.metric;
+    let precision = match (ks.len(), ks.first(), metric) {
+        (1, Some(k), Metric::Precision) => format!("P@{k}"),
+        (1, Some(k), m) => m.label(*k),
+        (_, _, Metric::Precision) => "P@k".to_owned(),
+        (_, _, m) => m.label(0).replace("@0", "@k"),
     };
     let header = Row::new(vec![
         "run",
@@ -70,18 +152,21 @@ fn render_table(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
         .map(|(pos, &i)| {
             let r = &runs.all[i];
             let (precision, base, lift) = match &r.metrics {
-                Some(m) => (
-                    match m
-                        .intervals
-                        .as_ref()
-                        .and_then(|iv| iv.model.get(Metric::Precision))
-                    {
-                        Some(iv) => format!("{:.4} ±{:.4}", m.model.precision, iv.half_width()),
-                        None => format!("{:.4}", m.model.precision),
-                    },
-                    format!("{:.4}", m.baseline.precision),
-                    format!("{:+.0}%", m.precision_lift() * 100.0),
-                ),
+                Some(m) => {
+                    let (value, baseline) = (m.model.get(metric), m.baseline.get(metric));
+                    (
+                        match m.intervals.as_ref().and_then(|iv| iv.model.get(metric)) {
+                            Some(iv) => format!("{value:.4} ±{:.4}", iv.half_width()),
+                            None => format!("{value:.4}"),
+                        },
+                        format!("{baseline:.4}"),
+                        if baseline == 0.0 {
+                            "-".to_owned()
+                        } else {
+                            format!("{:+.0}%", (value / baseline - 1.0) * 100.0)
+                        },
+                    )
+                }
                 None => ("-".to_owned(), "-".to_owned(), "-".to_owned()),
             };
             let below = r
