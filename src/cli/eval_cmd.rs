@@ -19,9 +19,10 @@ pub struct EvalArgs {
     /// Test transactions, read with the run's mapping and cleaning.
     #[arg(long, value_name = "FILE")]
     pub test: PathBuf,
-    /// List length.
-    #[arg(long, default_value_t = 10)]
-    pub k: usize,
+    /// List length (default 10, or the whole catalogue when it is smaller); above the
+    /// catalogue is refused.
+    #[arg(long)]
+    pub k: Option<usize>,
     /// Rules to measure: their metrics are printed beside the plain model's.
     #[command(flatten)]
     pub rules: RuleArgs,
@@ -32,11 +33,12 @@ pub struct EvalArgs {
 
 /// Runs `latent eval`.
 pub fn run(args: &EvalArgs, out: &mut dyn Write) -> anyhow::Result<()> {
-    let run = super::recommend_cmd::open_run(&args.run, "--k", args.k)?;
-    if args.k > run.items.len() {
+    let run = super::recommend_cmd::open_run(&args.run, "--k", args.k.unwrap_or(10))?;
+    let k = args.k.unwrap_or_else(|| 10.min(run.items.len()).max(1));
+    if k > run.items.len() {
         return Err(crate::models::hyper::ParamsError::OutOfRange {
             key: "--k".into(),
-            value: args.k.to_string(),
+            value: k.to_string(),
             range: format!(
                 "at most the run's {} products (a list cannot be longer than the catalogue)",
                 run.items.len()
@@ -48,7 +50,7 @@ pub fn run(args: &EvalArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let rules = args.rules.resolve(&run.config.overrides)?;
     let test = load_test_file(&args.test, &load)?;
     let ranking = load.interactions.ranking_type;
-    let report = evaluate_view(run.view(), &rules, &test, ranking, args.k)?.report;
+    let report = evaluate_view(run.view(), &rules, &test, ranking, k)?.report;
     // Rules beyond exclude-seen, re-buy and the cold-start policy change warm lists: measure them.
     let plain = Overrides {
         exclude_seen: rules.exclude_seen,
@@ -66,7 +68,7 @@ pub fn run(args: &EvalArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         let matrix = crate::data::Interactions::from_transactions(&test, ranking);
         matrix.ok().map(|m| {
             let set = TestSet::new(&m, &run.users, &run.items, &run.train, rules.exclude_seen);
-            rules_impact(&without, &with, &set, args.k)
+            rules_impact(&without, &with, &set, k)
         })
     });
     let impact = impact.flatten();
