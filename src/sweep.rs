@@ -73,28 +73,30 @@ impl Metric {
         }
     }
 
-    /// The name in reports.
-    pub fn name(self) -> &'static str {
+    /// The list metric this objective reads; `None` for RMSE, a rating error.
+    fn ranked(self) -> Option<crate::eval::Metric> {
+        use crate::eval::Metric as M;
         match self {
-            Metric::Precision => "precision",
-            Metric::Recall => "recall",
-            Metric::Map => "map",
-            Metric::Ndcg => "ndcg",
-            Metric::HitRate => "hit_rate",
-            Metric::Rmse => "rmse",
+            Metric::Precision => Some(M::Precision),
+            Metric::Recall => Some(M::Recall),
+            Metric::Map => Some(M::Map),
+            Metric::Ndcg => Some(M::Ndcg),
+            Metric::HitRate => Some(M::HitRate),
+            Metric::Rmse => None,
         }
+    }
+
+    /// The name in reports (the evaluation's own name for a list metric).
+    pub fn name(self) -> &'static str {
+        self.ranked().map_or("rmse", crate::eval::Metric::name)
     }
 
     /// The value of this metric in `m`.
     pub fn of(self, m: &RankingMetrics) -> Option<f64> {
-        Some(match self {
-            Metric::Precision => m.precision,
-            Metric::Recall => m.recall,
-            Metric::Map => m.map,
-            Metric::Ndcg => m.ndcg,
-            Metric::HitRate => m.hit_rate,
-            Metric::Rmse => m.rmse?,
-        })
+        match self.ranked() {
+            Some(r) => Some(m.get(r)),
+            None => m.rmse,
+        }
     }
 
     fn better(self, a: f64, b: f64) -> bool {

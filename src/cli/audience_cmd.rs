@@ -58,14 +58,15 @@ pub fn run(args: &AudienceArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let report = run.holdout.as_ref().map(|h| {
         let listed: Vec<u32> = members.iter().map(|m| m.user).collect();
         let baseline = engine.most_active(&items, members.len());
+        // New buyers: a product bought after the cut-off and never before (a re-buy was
+        // bought before, so it never counts).
         let mut buyers: Vec<u32> = h
             .users
             .iter()
-            .zip(h.relevant.iter().zip(&h.rebought))
-            .filter(|(u, (rel, again))| {
-                let bought = |l: &Vec<u32>| items.iter().any(|i| l.binary_search(i).is_ok());
+            .zip(&h.relevant)
+            .filter(|(u, rel)| {
                 let before = run.train.row(**u as usize).0;
-                (bought(rel) || bought(again))
+                items.iter().any(|i| rel.binary_search(i).is_ok())
                     && !items.iter().any(|i| before.binary_search(i).is_ok())
             })
             .map(|(&u, _)| u)

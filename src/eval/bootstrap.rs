@@ -149,6 +149,9 @@ impl Verdict {
 /// One metric's paired difference `b − a`.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct PairedDelta {
+    /// The metric of `a` and of `b`.
+    pub a: f64,
+    pub b: f64,
     pub delta: f64,
     pub interval: Interval,
     pub verdict: Verdict,
@@ -160,7 +163,8 @@ pub struct PairedDelta {
 pub fn paired(a: &ListSet, b: &ListSet) -> Vec<(Metric, PairedDelta)> {
     debug_assert_eq!(a.len(), b.len(), "paired sets score the same customers");
     let n = a.len().min(b.len());
-    let point = diff(&b.values(None), &a.values(None));
+    let (va, vb) = (a.values(None), b.values(None));
+    let point = diff(&vb, &va);
     let resampled: Vec<MetricValues> = if n == 0 {
         vec![MetricValues::default()]
     } else {
@@ -179,6 +183,8 @@ pub fn paired(a: &ListSet, b: &ListSet) -> Vec<(Metric, PairedDelta)> {
             (
                 m,
                 PairedDelta {
+                    a: va[m],
+                    b: vb[m],
                     delta: point[m],
                     interval,
                     verdict: Verdict::of(interval, m.higher_is_better()),
@@ -211,13 +217,12 @@ impl MetricChange {
     /// Every metric of `a` and `b` (the same customers in the same order) at `k`, with the
     /// paired interval and verdict of `b − a`.
     pub fn paired_rows(a: &ListSet, b: &ListSet, k: usize) -> Vec<Self> {
-        let (va, vb) = (a.values(None), b.values(None));
         paired(a, b)
             .into_iter()
             .map(|(m, d)| Self {
                 metric: m.label(k),
-                a: va[m],
-                b: vb[m],
+                a: d.a,
+                b: d.b,
                 delta: d.delta,
                 ci_low: Some(d.interval.low),
                 ci_high: Some(d.interval.high),

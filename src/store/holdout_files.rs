@@ -16,6 +16,15 @@ const USERS: &str = "holdout_users.npy";
 /// The list kinds and how each is read from / written to the lists.
 const KINDS: [&str; 4] = ["model", "baseline", "relevant", "rebought"];
 
+fn kind_of<'a>(h: &'a HoldoutLists, kind: &str) -> &'a [Vec<u32>] {
+    match kind {
+        "model" => &h.model,
+        "baseline" => &h.baseline,
+        "relevant" => &h.relevant,
+        _ => &h.rebought,
+    }
+}
+
 fn kind_mut<'a>(h: &'a mut HoldoutLists, kind: &str) -> &'a mut Vec<Vec<u32>> {
     match kind {
         "model" => &mut h.model,
@@ -28,13 +37,12 @@ fn kind_mut<'a>(h: &'a mut HoldoutLists, kind: &str) -> &'a mut Vec<Vec<u32>> {
 /// Writes `lists` into `dir`, each file atomically.
 pub(super) fn write_holdout(dir: &Path, lists: &HoldoutLists) -> std::io::Result<()> {
     write_npy(dir, USERS, &[lists.users.len()], &lists.users)?;
-    let mut copy = lists.clone();
     for kind in KINDS {
-        let rows = kind_mut(&mut copy, kind);
+        let rows = kind_of(lists, kind);
         let mut offsets = Vec::with_capacity(rows.len() + 1);
         offsets.push(0u64);
         let mut items = Vec::new();
-        for row in rows.iter() {
+        for row in rows {
             items.extend_from_slice(row);
             offsets.push(items.len() as u64);
         }

@@ -121,25 +121,23 @@ impl Engine<'_> {
         let allowed = |j: usize| {
             !(self.blocked[j] || self.exclude_seen && seen.binary_search(&(j as u32)).is_ok())
         };
-        targets
+        // The best-scoring target first, then its rank: one pass over the catalogue per
+        // customer, however many products a query matched.
+        let (item, score) = targets
             .iter()
-            .filter_map(|&i| {
-                let score = scores[i as usize];
-                if !score.is_finite() {
-                    return None;
-                }
-                let above = scores
-                    .iter()
-                    .enumerate()
-                    .filter(|&(j, &s)| s > score && allowed(j))
-                    .count();
-                Some(AudienceMember {
-                    user: u,
-                    item: i,
-                    rank: above + 1,
-                    score,
-                })
-            })
-            .max_by(|a, b| a.score.total_cmp(&b.score).then(b.rank.cmp(&a.rank)))
+            .map(|&i| (i, scores[i as usize]))
+            .filter(|(_, s)| s.is_finite())
+            .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)))?;
+        let above = scores
+            .iter()
+            .enumerate()
+            .filter(|&(j, &s)| s > score && allowed(j))
+            .count();
+        Some(AudienceMember {
+            user: u,
+            item,
+            rank: above + 1,
+            score,
+        })
     }
 }
