@@ -5,6 +5,7 @@
 //! and ALS sweep, and it stops as soon as the sink reports that nobody listens any more.
 //! The TUI adapts the sink to its event channel; tests collect events in a vector.
 
+pub mod analysing;
 pub mod cancel;
 pub mod exporting;
 pub mod files;
@@ -93,6 +94,18 @@ pub enum JobEvent {
         b: String,
         diff: Box<crate::workspace::compare::RunDiff>,
     },
+    /// A campaign list is ready.
+    Audience {
+        id: JobId,
+        campaign: Box<crate::eval::audience::Campaign>,
+    },
+    /// The rules in force were measured on the run's hold-out.
+    Impact {
+        id: JobId,
+        /// The rules measured.
+        rules: Box<crate::recommend::Overrides>,
+        impact: Box<crate::eval::RulesImpact>,
+    },
     /// A saved run was loaded for inspection.
     RunLoaded {
         id: JobId,
@@ -141,6 +154,8 @@ impl JobEvent {
             | JobEvent::RunLoaded { id, .. }
             | JobEvent::SearchReady { id, .. }
             | JobEvent::Compared { id, .. }
+            | JobEvent::Audience { id, .. }
+            | JobEvent::Impact { id, .. }
             | JobEvent::Exported { id, .. }
             | JobEvent::RunsListed { id, .. }
             | JobEvent::FilesListed { id, .. }

@@ -11,6 +11,7 @@
 pub mod action;
 pub mod app;
 pub mod clipboard;
+pub mod command;
 pub mod event;
 pub mod filter;
 mod keys;
@@ -165,6 +166,17 @@ impl Runtime {
                 } => {
                     jobs::exporting::spawn_export(id, run, run_id, destination, *opts, self.sink())
                         .map(Some)
+                }
+                Command::Audience {
+                    id,
+                    run,
+                    rules,
+                    items,
+                    top,
+                } => jobs::analysing::spawn_audience(id, run, rules, items, top, self.sink())
+                    .map(Some),
+                Command::Impact { id, run, rules } => {
+                    jobs::analysing::spawn_impact(id, run, *rules, self.sink()).map(Some)
                 }
                 Command::IndexRun { id, run } => {
                     jobs::indexing::spawn_index_run(id, run, self.sink()).map(Some)

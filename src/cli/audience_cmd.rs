@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 
 use super::rule_args::RuleArgs;
-use crate::eval::audience::{AudienceReport, audience_report};
+use crate::eval::audience::{AudienceReport, Campaign, campaign};
 use crate::jobs::indexing::run_docs;
 use crate::models::hyper::ParamsError;
 use crate::recommend::{AudienceMember, Engine};
@@ -54,26 +54,9 @@ pub fn run(args: &AudienceArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let items = target_items(&run, args)?;
     let rules = args.rules.resolve(&run.config.overrides)?;
     let engine = Engine::new(run.view(), &rules);
-    let members = engine.audience(&items, args.top)?;
-    let report = run.holdout.as_ref().map(|h| {
-        let listed: Vec<u32> = members.iter().map(|m| m.user).collect();
-        let baseline = engine.most_active(&items, members.len());
-        // New buyers: a product bought after the cut-off and never before (a re-buy was
-        // bought before, so it never counts).
-        let mut buyers: Vec<u32> = h
-            .users
-            .iter()
-            .zip(&h.relevant)
-            .filter(|(u, rel)| {
-                let before = run.train.row(**u as usize).0;
-                items.iter().any(|i| rel.binary_search(i).is_ok())
-                    && !items.iter().any(|i| before.binary_search(i).is_ok())
-            })
-            .map(|(&u, _)| u)
-            .collect();
-        buyers.sort_unstable();
-        audience_report(&listed, &baseline, &buyers)
-    });
+    let Campaign {
+        members, report, ..
+    } = campaign(&engine, run.holdout.as_ref(), &items, args.top)?;
     if let Some(path) = &args.out {
         write_csv(path, &run, &members)?;
     }
@@ -83,7 +66,7 @@ pub fn run(args: &AudienceArgs, out: &mut dyn Write) -> anyhow::Result<()> {
             "products": items.iter().map(|&i| run.items.name(i)).collect::<Vec<_>>(),
             "customers": rows,
             "holdout": report,
-            "below_baseline": report.as_ref().map(|r| r.precision < r.baseline_precision),
+            "below_baseline": report.as_ref().map(AudienceReport::below_baseline),
         });
         serde_json::to_writer_pretty(&mut *out, &value)?;
         writeln!(out)?;
@@ -210,25 +193,10 @@ fn write_text(
         )?;
     }
     if let Some(r) = report {
-        if r.precision < r.baseline_precision {
-            writeln!(
-                out,
-                "WARNING: for this product the {} most active customers did better on the hold-out ({:.3} against {:.3}): prefer them, or mail both lists",
-                r.listed, r.baseline_precision, r.precision
-            )?;
+        if r.below_baseline() {
+            writeln!(out, "WARNING: for this product {}", r.warning())?;
         }
-        writeln!(
-            out,
-            "hold-out ({}): {} of these {} bought it after the cut-off (precision {:.3}); the {} most active customers: {} ({:.3}); {} new buyers in all",
-            run.meta.holdout,
-            r.hits,
-            r.listed,
-            r.precision,
-            r.listed,
-            r.baseline_hits,
-            r.baseline_precision,
-            r.buyers
-        )?;
+        writeln!(out, "{}", r.sentence(&run.meta.holdout))?;
     }
     if let Some(path) = &args.out {
         writeln!(out, "audience written to {}", path.display())?;

@@ -8,7 +8,7 @@ use super::report::{write_eval, write_impact};
 use super::rule_args::RuleArgs;
 use crate::eval::{TestSet, rules_impact};
 use crate::experiment::{evaluate_view, load_test_file};
-use crate::recommend::{Engine, Overrides};
+use crate::recommend::Engine;
 
 /// Arguments of `latent eval`.
 #[derive(Debug, clap::Args)]
@@ -52,12 +52,7 @@ pub fn run(args: &EvalArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let ranking = load.interactions.ranking_type;
     let report = evaluate_view(run.view(), &rules, &test, ranking, k)?.report;
     // Rules beyond exclude-seen, re-buy and the cold-start policy change warm lists: measure them.
-    let plain = Overrides {
-        exclude_seen: rules.exclude_seen,
-        rebuy: rules.rebuy,
-        cold_start: rules.cold_start,
-        ..Overrides::default()
-    };
+    let plain = rules.list_rules_removed();
     let impact = (rules != plain).then(|| {
         let with = Engine::new(run.view(), &rules);
         let without = Engine::new(run.view(), &plain);
@@ -68,7 +63,7 @@ pub fn run(args: &EvalArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         let matrix = crate::data::Interactions::from_transactions(&test, ranking);
         matrix.ok().map(|m| {
             let set = TestSet::new(&m, &run.users, &run.items, &run.train, rules.exclude_seen);
-            rules_impact(&without, &with, &set, k)
+            rules_impact(&without, &with, &set.relevant, k)
         })
     });
     let impact = impact.flatten();

@@ -2,7 +2,6 @@
 
 use std::io::Write;
 
-use crate::eval::bootstrap::Verdict;
 use crate::eval::{EvalReport, RulesImpact};
 
 /// Prints `r` as a table: the model beside the popularity baseline.
@@ -198,13 +197,7 @@ pub fn write_impact(i: &RulesImpact, out: &mut dyn Write) -> std::io::Result<()>
     )?;
     for m in &i.changes {
         let interval = m.interval_text();
-        // B is the rules: "B better" reads as the rules gaining, "A better" as costing.
-        let verdict = match m.verdict {
-            Some(Verdict::BBetter) => "rules gain",
-            Some(Verdict::ABetter) => "rules cost",
-            Some(Verdict::NoDifference) => "no detectable difference",
-            None => "",
-        };
+        let verdict = crate::eval::impact::rules_verdict(m.verdict);
         writeln!(
             out,
             "{:<18}{:>14.4}{:>14.4}{:>+10.4}  {interval:<21}{verdict}",

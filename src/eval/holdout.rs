@@ -88,20 +88,46 @@ impl HoldoutLists {
         ListSet::new(per_user, cut, popularity, train_customers, k)
     }
 
+    /// `(customer, what they bought after the cut-off)`: the truth a rule set's impact is
+    /// measured on.
+    pub fn relevant_pairs(&self) -> Vec<(u32, Vec<u32>)> {
+        self.users
+            .iter()
+            .copied()
+            .zip(self.relevant.iter().cloned())
+            .collect()
+    }
+
     /// Mean precision@k of the model and the baseline for k = 1..=`max_k` (capped at the
-    /// depth): the curve the Evaluate screen draws.
+    /// depth): the curve the Evaluate screen draws. One pass per list with running hit
+    /// counts, O(customers × depth), so a run with a million evaluated customers opens
+    /// without a pause.
     pub fn precision_curve(&self, max_k: usize) -> Vec<(usize, f64, f64)> {
+        let depth = max_k.min(self.depth());
         let n = self.users.len().max(1) as f64;
-        let precision = |lists: &[Vec<u32>], k: usize| {
-            lists
-                .iter()
-                .zip(&self.relevant)
-                .map(|(l, rel)| score_list(l, rel, k).precision)
-                .sum::<f64>()
-                / n
+        // hits[k - 1]: hits within the first k of every list, summed over customers.
+        let hits_at = |lists: &[Vec<u32>]| {
+            let mut hits = vec![0u64; depth];
+            for (l, rel) in lists.iter().zip(&self.relevant) {
+                if rel.is_empty() {
+                    continue;
+                }
+                let mut running = 0u64;
+                for (pos, total) in hits.iter_mut().enumerate() {
+                    if l.get(pos).is_some_and(|i| rel.binary_search(i).is_ok()) {
+                        running += 1;
+                    }
+                    *total += running;
+                }
+            }
+            hits
         };
-        (1..=max_k.min(self.depth()))
-            .map(|k| (k, precision(&self.model, k), precision(&self.baseline, k)))
+        let (model, baseline) = (hits_at(&self.model), hits_at(&self.baseline));
+        (1..=depth)
+            .map(|k| {
+                let at = |h: &[u64]| h[k - 1] as f64 / k as f64 / n;
+                (k, at(&model), at(&baseline))
+            })
             .collect()
     }
 }
@@ -137,5 +163,17 @@ mod tests {
         assert_eq!(curve.len(), 3);
         assert_eq!(curve[0], (1, 0.0, 0.0));
         assert!((curve[2].1 - 1.0 / 3.0).abs() < 1e-12 && (curve[2].2 - 1.0 / 6.0).abs() < 1e-12);
+        // The running counts agree with scoring each list at each k.
+        for &(k, m, b) in &curve {
+            let mean = |lists: &[Vec<u32>]| {
+                lists
+                    .iter()
+                    .zip(&h.relevant)
+                    .map(|(l, r)| score_list(l, r, k).precision)
+                    .sum::<f64>()
+                    / 2.0
+            };
+            assert!((m - mean(&h.model)).abs() < 1e-12 && (b - mean(&h.baseline)).abs() < 1e-12);
+        }
     }
 }

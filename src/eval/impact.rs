@@ -7,10 +7,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::bootstrap::MetricChange;
+use super::bootstrap::{MetricChange, Verdict};
 use super::list_set::ListSet;
 use super::metrics::{ListMetrics, RankingMetrics, score_list};
-use super::protocol::TestSet;
 use crate::recommend::{Engine, Reason, Scored};
 
 /// Metrics without and with a rule set.
@@ -30,14 +29,27 @@ pub struct RulesImpact {
     pub changes: Vec<MetricChange>,
 }
 
-/// Scores `without` and `with` (two engines on one run) on `test`'s known customers.
+/// A change's verdict as the rules' effect (the rules are side B): "rules gain", "rules
+/// cost" or "no detectable difference".
+pub fn rules_verdict(verdict: Option<Verdict>) -> &'static str {
+    match verdict {
+        Some(Verdict::BBetter) => "rules gain",
+        Some(Verdict::ABetter) => "rules cost",
+        Some(Verdict::NoDifference) => "no detectable difference",
+        None => "",
+    }
+}
+
+/// Scores `without` and `with` (two engines on one run) on known customers and what
+/// each bought after the cut-off (`(customer, products sorted)`): a test file's
+/// [`TestSet::relevant`](super::TestSet) or a run's kept hold-out.
 pub fn rules_impact(
     without: &Engine<'_>,
     with: &Engine<'_>,
-    test: &TestSet,
+    relevant: &[(u32, Vec<u32>)],
     k: usize,
 ) -> RulesImpact {
-    let users: Vec<u32> = test.relevant.iter().map(|(u, _)| *u).collect();
+    let users: Vec<u32> = relevant.iter().map(|(u, _)| *u).collect();
     let score = |engine: &Engine<'_>| {
         let lists = engine.recommend_known(&users, k);
         let items: Vec<Vec<u32>> = lists
@@ -46,7 +58,7 @@ pub fn rules_impact(
             .collect();
         let per_user: Vec<ListMetrics> = items
             .iter()
-            .zip(&test.relevant)
+            .zip(relevant)
             .map(|(l, (_, rel))| score_list(l, rel, k))
             .collect();
         let view = engine.view();

@@ -95,6 +95,18 @@ impl Default for Overrides {
 pub const DEFAULT_REBUY: f32 = 0.8;
 
 impl Overrides {
+    /// These rules without the ones that reshape a known customer's list (hiding, forcing,
+    /// boosting, excluding): what the rules' impact is measured against. Exclude-seen,
+    /// re-buy and the cold-start policy stay, as they define the lists themselves.
+    pub fn list_rules_removed(&self) -> Overrides {
+        Overrides {
+            exclude_seen: self.exclude_seen,
+            rebuy: self.rebuy,
+            cold_start: self.cold_start,
+            ..Overrides::default()
+        }
+    }
+
     /// The re-buy weight lists use: 0 while bought products are left out, else the
     /// rules' or [`DEFAULT_REBUY`].
     pub fn rebuy_weight(&self) -> f32 {

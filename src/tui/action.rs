@@ -44,6 +44,8 @@ pub enum Action {
     ColdStart,
     Exclude,
     ClearExclusions,
+    Audience,
+    Impact,
 }
 
 const EVERY: &[Screen] = &Screen::ALL;
@@ -256,6 +258,20 @@ pub const BINDINGS: &[(Action, &str, char, &[Screen], &str)] = &[
         'E',
         &[Screen::Inspect],
         "clear the exclusions",
+    ),
+    (
+        Action::Audience,
+        "audience",
+        'a',
+        &[Screen::Inspect],
+        "the customers most likely to buy the highlighted product",
+    ),
+    (
+        Action::Impact,
+        "impact",
+        'i',
+        &[Screen::Inspect, Screen::Evaluate],
+        "measure what the rules in force cost on the hold-out",
     ),
 ];
 

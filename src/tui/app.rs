@@ -10,11 +10,11 @@
 //! (`keys.rs`) and each job event (here) to the screen it belongs to.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use ratatui::crossterm::event::MouseEventKind;
 
 use super::action::KeyMap;
+pub use super::command::Command;
 use super::event::AppEvent;
 use super::filter::TableFilter;
 use super::palette::FileHints;
@@ -26,8 +26,6 @@ use super::screens::runs::RunsState;
 pub use super::screens::train::{JobStatus, TrainJob, TrialOrder};
 use super::screens::tune::form::TuneForm;
 pub use super::status::{Level, Status};
-use crate::data::LoadSpec;
-use crate::experiment::TrainSpec;
 use crate::jobs::{JobEvent, JobId};
 use crate::workspace::Workspace;
 
@@ -65,74 +63,6 @@ impl Screen {
             Screen::Evaluate => "Evaluate",
         }
     }
-}
-
-/// What the runtime must do after an update: every piece of work that touches a file, a
-/// folder or the cores, each answered by [`JobEvent`]s carrying the command's id.
-#[derive(Debug, Clone)]
-pub enum Command {
-    /// Load, clean and profile `path` for the Data screen.
-    Profile {
-        id: JobId,
-        path: PathBuf,
-        spec: Box<LoadSpec>,
-    },
-    Train {
-        id: JobId,
-        spec: Box<TrainSpec>,
-        /// The proposed run folder; the runtime claims the next free name if it is taken.
-        dir: PathBuf,
-    },
-    Cancel(JobId),
-    LoadRun {
-        id: JobId,
-        dir: PathBuf,
-    },
-    /// Run a hyperparameter sweep in the workspace.
-    Sweep {
-        id: JobId,
-        spec: Box<crate::sweep::SweepSpec>,
-    },
-    /// Search models and settings within a budget; the chosen run is saved in the
-    /// workspace.
-    Tune {
-        id: JobId,
-        spec: Box<crate::tune::TuneSpec>,
-    },
-    /// Compare two runs (folders).
-    CompareRuns {
-        id: JobId,
-        a: PathBuf,
-        b: PathBuf,
-    },
-    /// Export a run.
-    Export {
-        id: JobId,
-        run: Arc<crate::store::Run>,
-        run_id: String,
-        destination: String,
-        opts: Box<crate::export::ExportOptions>,
-    },
-    /// Make the run's customers and products searchable.
-    IndexRun {
-        id: JobId,
-        run: Arc<crate::store::Run>,
-    },
-    /// Read the workspace's run folders for the Runs screen.
-    ListRuns {
-        id: JobId,
-    },
-    /// List a folder for the palette's `open` hints.
-    ListFiles {
-        id: JobId,
-        dir: String,
-    },
-    /// Write `text` to `path` atomically (the palette's `save`).
-    SaveText {
-        id: JobId,
-        path: PathBuf,
-        text: String,
-    },
 }
 
 /// Everything the TUI shows.
@@ -262,13 +192,15 @@ impl AppState {
     /// handler gives back the events that are not its own.
     fn on_job(&mut self, event: JobEvent) -> Vec<Command> {
         type Handler = fn(&mut AppState, JobEvent) -> Result<Vec<Command>, JobEvent>;
-        const HANDLERS: [Handler; 9] = [
+        const HANDLERS: [Handler; 11] = [
             AppState::on_data_job,
             AppState::on_export_job,
             AppState::on_compare_job,
             AppState::on_runs_listed,
             AppState::on_run_loaded,
             AppState::on_index_job,
+            AppState::on_audience_job,
+            AppState::on_impact_job,
             AppState::on_palette_job,
             AppState::on_save_job,
             AppState::on_train_job,

@@ -56,6 +56,13 @@ fn rows(app: &AppState) -> Option<(&'static str, Vec<String>, Option<usize>)> {
             }
             Some(("runs", lines, Some(app.runs.selected)))
         }
+        Screen::Inspect if app.inspect.audience.is_some() => {
+            let (Some(a), Some(run)) = (&app.inspect.audience, &app.inspect.run) else {
+                return None;
+            };
+            a.campaign.as_ref()?;
+            Some(("audience", a.csv(run), Some(a.selected)))
+        }
         Screen::Inspect => {
             let s = &app.inspect;
             let customer = s.customer_id().unwrap_or("").to_owned();
@@ -122,7 +129,8 @@ fn rows(app: &AppState) -> Option<(&'static str, Vec<String>, Option<usize>)> {
         }
         Screen::Evaluate => {
             let report = app.inspect.run.as_ref()?.metrics.as_ref()?;
-            let lines = crate::tui::screens::evaluate::EvaluateState::csv(report);
+            let mut lines = crate::tui::screens::evaluate::EvaluateState::csv(report);
+            lines.extend(app.evaluate.impact_csv());
             Some(("evaluation", lines, None))
         }
         Screen::Tune => None,

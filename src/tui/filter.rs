@@ -76,7 +76,8 @@ impl AppState {
             Screen::Train => Some(&self.jobs_filter),
             Screen::Data => Some(&self.products.filter),
             Screen::Export => Some(&self.export.files_filter),
-            Screen::Tune | Screen::Inspect | Screen::Evaluate => None,
+            Screen::Inspect => self.inspect.audience.as_ref().map(|a| &a.filter),
+            Screen::Tune | Screen::Evaluate => None,
         }
     }
 
@@ -86,7 +87,8 @@ impl AppState {
             Screen::Train => Some(&mut self.jobs_filter),
             Screen::Data => Some(&mut self.products.filter),
             Screen::Export => Some(&mut self.export.files_filter),
-            Screen::Tune | Screen::Inspect | Screen::Evaluate => None,
+            Screen::Inspect => self.inspect.audience.as_mut().map(|a| &mut a.filter),
+            Screen::Tune | Screen::Evaluate => None,
         }
     }
 
@@ -130,7 +132,12 @@ impl AppState {
                     self.products.clamp(products);
                 }
             }
-            Screen::Tune | Screen::Inspect | Screen::Export | Screen::Evaluate => {}
+            Screen::Inspect => {
+                if let (Some(a), Some(run)) = (&mut self.inspect.audience, &self.inspect.run) {
+                    a.clamp(run);
+                }
+            }
+            Screen::Tune | Screen::Export | Screen::Evaluate => {}
         }
     }
 }

@@ -44,6 +44,9 @@ impl AppState {
             KeyCode::Esc if self.screen == Screen::Runs && self.runs.comparison.is_some() => {
                 self.runs.comparison = None;
             }
+            KeyCode::Esc if self.screen == Screen::Inspect && self.inspect.audience.is_some() => {
+                self.inspect.audience = None;
+            }
             KeyCode::Esc => self.screen = Screen::Data,
             KeyCode::Tab => self.cycle_screen(1),
             KeyCode::BackTab => self.cycle_screen(-1),
@@ -68,7 +71,10 @@ impl AppState {
             Screen::Tune => self.tune.move_cursor(delta),
             Screen::Train => self.step_job(delta),
             Screen::Runs => self.runs.step(delta),
-            Screen::Inspect => self.inspect.move_selection(delta),
+            Screen::Inspect => match (&mut self.inspect.audience, &self.inspect.run) {
+                (Some(a), Some(run)) => a.step(run, delta),
+                _ => self.inspect.move_selection(delta),
+            },
             Screen::Export => self.export.step(delta),
             Screen::Evaluate => {}
             Screen::Data => {
@@ -87,6 +93,7 @@ impl AppState {
             (Screen::Tune, KeyCode::Right) => self.tune.activate(1),
             (Screen::Runs, KeyCode::Enter) => return self.open_selected_run(),
             (Screen::Export, KeyCode::Enter) => return self.export_row(),
+            (Screen::Inspect, KeyCode::Enter) => self.open_audience_customer(),
             (Screen::Inspect, KeyCode::Right) => self.inspect.step_customer(1),
             (Screen::Inspect, KeyCode::Left) => self.inspect.step_customer(-1),
             _ => {}
@@ -105,7 +112,9 @@ impl AppState {
             Action::Up => self.move_in_screen(-1),
             Action::CopyRow => self.copy(true),
             Action::CopyTable => self.copy(false),
-            Action::Search if self.screen == Screen::Inspect => self.inspect.searching = true,
+            Action::Search if self.screen == Screen::Inspect && self.inspect.audience.is_none() => {
+                self.inspect.searching = true;
+            }
             Action::Search => {
                 self.start_filter();
             }
@@ -166,6 +175,8 @@ impl AppState {
             Action::ColdStart => self.inspect.cycle_cold_start(),
             Action::Exclude => self.inspect.exclude_highlighted(),
             Action::ClearExclusions => self.inspect.clear_exclusions(),
+            Action::Audience => return self.start_audience(),
+            Action::Impact => return self.start_impact(),
         }
         Vec::new()
     }

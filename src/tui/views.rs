@@ -128,7 +128,17 @@ pub fn screen_keys(app: &AppState) -> Vec<(String, &'static str)> {
         Screen::Inspect if app.inspect.searching => {
             vec![(fixed("type"), "customer id"), (fixed("Enter"), "done")]
         }
-        Screen::Evaluate => vec![(fixed(":save FILE"), "save the tables")],
+        Screen::Evaluate => vec![
+            (k(&[Action::Impact]), "rules impact"),
+            (fixed(":save FILE"), "save the tables"),
+        ],
+        Screen::Inspect if app.inspect.audience.is_some() => vec![
+            (fixed("↑↓"), "customer"),
+            (fixed("Enter"), "open"),
+            (k(&[Action::Search]), "filter"),
+            (fixed(":save FILE"), "save"),
+            (fixed("Esc"), "back"),
+        ],
         Screen::Inspect => vec![
             (k(&[Action::Search]), "search"),
             (
@@ -144,6 +154,8 @@ pub fn screen_keys(app: &AppState) -> Vec<(String, &'static str)> {
                 "exclude/clear",
             ),
             (k(&[Action::ColdStart]), "cold start"),
+            (k(&[Action::Audience]), "audience"),
+            (k(&[Action::Impact]), "rules impact"),
             (k(&[Action::Demo]), "demo"),
         ],
     };

@@ -5,31 +5,35 @@
 use latent::tui::app::{AppState, Screen};
 use ratatui::crossterm::event::KeyCode;
 
-use crate::tui_screens::{draw, key, loaded_app, open_run_in_inspect, typed};
+use crate::tui_screens::{draw, key, loaded_app, open_run_in_inspect, run_jobs, typed};
 use crate::util::{Scratch, s, sample};
 
 /// The app with a freshly trained ALS run open in Inspect (as the Runs screen opens it)
 /// and its search index ready.
 fn app_with_run(scratch: &Scratch) -> AppState {
     // The folder's name is the run's label on screen, so it is fixed, not temporary.
-    let run_dir = scratch.path("als-sample");
-    scratch
-        .run([
-            "train",
-            "--data",
-            s(&sample("online_retail_sample.csv")),
-            "--set",
-            "als_rank=8",
-            "--set",
-            "max_iter=5",
-            "--out",
-            s(&run_dir),
-        ])
-        .ok();
+    let run_dir = sample_run(scratch, "als-sample", &[]);
     let mut app = loaded_app();
     open_run_in_inspect(&mut app, &run_dir);
     assert_eq!(app.screen, Screen::Inspect);
     app
+}
+
+/// A small ALS trained on the sample with its last 30 days held out, in `scratch/name`.
+fn holdout_run(scratch: &Scratch, name: &str) -> std::path::PathBuf {
+    sample_run(scratch, name, &["--test-last-days", "30"])
+}
+
+/// A small ALS (rank 8, 5 sweeps) trained on the sample with `extra` arguments, in
+/// `scratch/name`.
+fn sample_run(scratch: &Scratch, name: &str, extra: &[&str]) -> std::path::PathBuf {
+    let run_dir = scratch.path(name);
+    let data = sample("online_retail_sample.csv");
+    let mut args = vec!["train", "--data", s(&data), "--set", "als_rank=8"];
+    args.extend(["--set", "max_iter=5", "--out", s(&run_dir)]);
+    args.extend(extra);
+    scratch.run(args).ok();
+    run_dir
 }
 
 #[test]
@@ -134,22 +138,7 @@ fn remapping_an_action_moves_that_action_alone() {
 #[test]
 fn the_hold_out_truth_and_the_demo_story() {
     let scratch = Scratch::new();
-    let run_dir = scratch.path("als-holdout");
-    scratch
-        .run([
-            "train",
-            "--data",
-            s(&sample("online_retail_sample.csv")),
-            "--set",
-            "als_rank=8",
-            "--set",
-            "max_iter=5",
-            "--test-last-days",
-            "30",
-            "--out",
-            s(&run_dir),
-        ])
-        .ok();
+    let run_dir = holdout_run(&scratch, "als-holdout");
     let mut app = loaded_app();
     open_run_in_inspect(&mut app, &run_dir);
     assert!(
@@ -191,17 +180,18 @@ fn the_hold_out_truth_and_the_demo_story() {
     assert_eq!(app.screen, Screen::Evaluate);
     assert_eq!(app.evaluate.curve.len(), 50);
     let evaluate = draw(&app, 120, 40);
-    for text in [
-        "Evaluate · run als-holdout",
-        "precision@10",
-        "personalisation",
-        "popularity",
-        "precision@k, k = 1..50",
-        "activity",
-        "returning",
-    ] {
-        assert!(evaluate.contains(text), "{text}: {evaluate}");
-    }
+    assert_shows(
+        &evaluate,
+        &[
+            "Evaluate · run als-holdout",
+            "precision@10",
+            "personalisation",
+            "popularity",
+            "precision@k, k = 1..50",
+            "activity",
+            "returning",
+        ],
+    );
     insta::assert_snapshot!("evaluate_holdout_120x40", evaluate);
     let (what, csv) = latent::tui::clipboard::table(&app).unwrap();
     assert_eq!(what, "evaluation");
@@ -266,4 +256,125 @@ fn the_runs_table_and_chart_follow_the_chosen_metric() {
         "{}",
         app.status.text
     );
+}
+
+/// `a` on a highlighted product lists the customers most likely to buy it, with the
+/// rules in force, as a table that filters, copies and opens a customer; `i` measures
+/// what the rules cost on the hold-out, shown on the Evaluate screen.
+#[test]
+fn the_audience_and_the_rules_impact_from_inspect() {
+    let scratch = Scratch::new();
+    let run_dir = holdout_run(&scratch, "als-audience");
+    let mut app = loaded_app();
+    let run = open_run_in_inspect(&mut app, &run_dir);
+    let product = app.inspect.recommendations[0].item;
+
+    // The rules the run came with change no list: nothing to measure, and it says how.
+    assert!(key(&mut app, KeyCode::Char('i')).is_empty());
+    assert!(
+        app.status.text.contains("change no list"),
+        "{}",
+        app.status.text
+    );
+
+    let commands = key(&mut app, KeyCode::Char('a'));
+    assert!(draw(&app, 120, 40).contains("scoring every customer"));
+    run_jobs(&mut app, commands);
+    let audience = app.inspect.audience.as_ref().expect("the audience is open");
+    let campaign = audience.campaign.as_ref().expect("the job reported");
+    assert_eq!(campaign.items, vec![product]);
+    assert!(!campaign.members.is_empty() && campaign.members.len() <= 100);
+    for pair in campaign.members.windows(2) {
+        assert!(pair[0].score >= pair[1].score, "ranked by score");
+    }
+    for m in &campaign.members {
+        let bought = run.train.row(m.user as usize).0;
+        assert!(
+            bought.binary_search(&product).is_err(),
+            "customer {} already bought it",
+            run.users.name(m.user)
+        );
+    }
+    let report = campaign.report.as_ref().expect("the run kept a hold-out");
+    assert_eq!(report.listed, campaign.members.len());
+    let screen = draw(&app, 120, 40);
+    assert_shows(
+        &screen,
+        &[
+            "Audience for",
+            "in their list",
+            "Checked on the hold-out",
+            "most active customers",
+        ],
+    );
+    insta::assert_snapshot!("inspect_audience_120x40", screen);
+    let small = draw(&app, 80, 24);
+    assert!(small.contains("Audience for"), "{small}");
+
+    // `/` filters the table by country; y copies what is shown.
+    let country = run
+        .catalog
+        .user_segment_name(campaign.members[0].user)
+        .unwrap()
+        .to_owned();
+    let total = campaign.members.len();
+    key(&mut app, KeyCode::Char('/'));
+    typed(&mut app, &country);
+    key(&mut app, KeyCode::Enter);
+    let audience = app.inspect.audience.as_ref().unwrap();
+    let shown = audience.visible(&run);
+    assert!(!shown.is_empty() && shown.len() <= total);
+    assert!(draw(&app, 120, 40).contains(&format!("filter: {country}")));
+    let (what, csv) = latent::tui::clipboard::table(&app).unwrap();
+    assert_eq!(what, "audience");
+    assert!(
+        csv.starts_with("customer,rank,product,description,product_rank,score,country\n"),
+        "{csv}"
+    );
+    assert_eq!(csv.lines().count(), shown.len() + 1);
+    assert!(csv.lines().skip(1).all(|l| l.contains(&country)), "{csv}");
+
+    // Enter opens the highlighted customer in Inspect.
+    key(&mut app, KeyCode::Down);
+    let chosen = app
+        .inspect
+        .audience
+        .as_ref()
+        .unwrap()
+        .selected_customer(&run)
+        .unwrap();
+    key(&mut app, KeyCode::Enter);
+    assert!(app.inspect.audience.is_none());
+    assert_eq!(app.inspect.customer, Some(chosen));
+
+    // Hiding the best sellers, then `i`: the cost on the hold-out, metric by metric.
+    key(&mut app, KeyCode::Char('x'));
+    let commands = key(&mut app, KeyCode::Char('i'));
+    assert_eq!(commands.len(), 1, "{}", app.status.text);
+    run_jobs(&mut app, commands);
+    assert_eq!(app.screen, Screen::Evaluate);
+    let (rules, impact) = app.evaluate.impact.as_ref().expect("measured");
+    assert!(rules.exclude_popular.is_some());
+    assert_eq!(impact.users, run.holdout.as_ref().unwrap().users.len());
+    assert!(impact.changes.iter().all(|m| m.verdict.is_some()));
+    let screen = draw(&app, 120, 40);
+    assert!(
+        screen.contains("Rules impact · top 5% popular hidden") && screen.contains("verdict"),
+        "{screen}"
+    );
+    insta::assert_snapshot!("evaluate_rules_impact_120x40", screen);
+    let (_, csv) = latent::tui::clipboard::table(&app).unwrap();
+    assert!(csv.contains("rules impact delta,"), "{csv}");
+    // Changing the rules again marks the measurement as stale.
+    key(&mut app, KeyCode::Char('5'));
+    key(&mut app, KeyCode::Char('x'));
+    key(&mut app, KeyCode::Char('7'));
+    assert!(draw(&app, 120, 40).contains("Inspect's rules changed since"));
+}
+
+/// Fails with the whole frame unless it shows every one of `texts`.
+fn assert_shows(screen: &str, texts: &[&str]) {
+    for text in texts {
+        assert!(screen.contains(text), "{text}: {screen}");
+    }
 }

@@ -3,6 +3,7 @@
 //! Everything here is computed from a loaded run in well under a millisecond, so it is
 //! recomputed on the UI thread at every keystroke. Search indexing is a job.
 
+pub mod audience;
 pub mod truth;
 pub mod view;
 
@@ -61,6 +62,8 @@ pub struct InspectState {
     pub hit_customers: Vec<u32>,
     /// Each recommendation's reason as a business sentence ("because they bought …").
     pub sentences: Vec<String>,
+    /// The customers most likely to buy a product, while that table is open (`a`).
+    pub audience: Option<audience::AudienceView>,
 }
 
 impl InspectState {
@@ -71,6 +74,7 @@ impl InspectState {
         self.compiled = Some(Engine::new(run.view(), &self.rules).compiled());
         self.index = None;
         self.index_job = None;
+        self.audience = None;
         self.hit_customers = run
             .holdout
             .as_ref()
@@ -314,41 +318,7 @@ impl InspectState {
 
     /// The rules in force, in a few words.
     pub fn rules_summary(&self) -> String {
-        let mut parts = Vec::new();
-        match self.rules.exclude_popular {
-            Some(cut) => parts.push(format!("top {cut} popular hidden")),
-            None => parts.push("popular shown".to_owned()),
-        }
-        if !self.rules.exclude_seen {
-            parts.push(if self.rules.rebuy_weight() > 0.0 {
-                format!("bought shown, re-buy {:.2}", self.rules.rebuy_weight())
-            } else {
-                "bought shown".to_owned()
-            });
-        }
-        let forced: usize = self.rules.include.iter().map(|r| r.items.len()).sum();
-        if forced > 0 {
-            parts.push(format!("{forced} forced"));
-        }
-        if self
-            .rules
-            .include
-            .iter()
-            .any(|r| r.new_within_days.is_some())
-        {
-            parts.push("new products in".to_owned());
-        }
-        if !self.rules.exclude_items.is_empty() {
-            parts.push(format!("{} excluded", self.rules.exclude_items.len()));
-        }
-        if !self.rules.exclude_matching.is_empty() {
-            parts.push("exclusions".to_owned());
-        }
-        if !self.rules.boost.is_empty() {
-            parts.push(format!("{} boosts", self.rules.boost.len()));
-        }
-        parts.push(format!("cold start {}", self.rules.cold_start.name()));
-        parts.join(" · ")
+        rules_summary(&self.rules)
     }
 
     /// Steps to the next (`+1`) or previous (`-1`) customer: in the demo, among customers
@@ -439,6 +409,40 @@ impl InspectState {
             Reason::FoldIn => "from own purchases (new customer)",
         }
     }
+}
+
+/// `rules` in a few words, as the Inspect and Evaluate titles show them.
+pub fn rules_summary(rules: &Overrides) -> String {
+    let mut parts = Vec::new();
+    match rules.exclude_popular {
+        Some(cut) => parts.push(format!("top {cut} popular hidden")),
+        None => parts.push("popular shown".to_owned()),
+    }
+    if !rules.exclude_seen {
+        parts.push(if rules.rebuy_weight() > 0.0 {
+            format!("bought shown, re-buy {:.2}", rules.rebuy_weight())
+        } else {
+            "bought shown".to_owned()
+        });
+    }
+    let forced: usize = rules.include.iter().map(|r| r.items.len()).sum();
+    if forced > 0 {
+        parts.push(format!("{forced} forced"));
+    }
+    if rules.include.iter().any(|r| r.new_within_days.is_some()) {
+        parts.push("new products in".to_owned());
+    }
+    if !rules.exclude_items.is_empty() {
+        parts.push(format!("{} excluded", rules.exclude_items.len()));
+    }
+    if !rules.exclude_matching.is_empty() {
+        parts.push("exclusions".to_owned());
+    }
+    if !rules.boost.is_empty() {
+        parts.push(format!("{} boosts", rules.boost.len()));
+    }
+    parts.push(format!("cold start {}", rules.cold_start.name()));
+    parts.join(" · ")
 }
 
 impl AppState {

@@ -37,13 +37,81 @@ pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
     // Borders, the header and a row per metric, and two lines for a below-baseline warning.
     let rows =
         3 + crate::eval::Metric::COUNT as u16 + if report.is_below_baseline() { 2 } else { 0 };
-    let [top, segments] =
-        Layout::vertical([Constraint::Length(rows), Constraint::Min(4)]).areas(area);
+    let impact_rows = app
+        .evaluate
+        .impact
+        .as_ref()
+        .map_or(0, |(_, i)| i.changes.len() as u16 + 3);
+    let [top, impact, segments] = Layout::vertical([
+        Constraint::Length(rows),
+        Constraint::Length(impact_rows),
+        Constraint::Min(4),
+    ])
+    .areas(area);
     let [metrics, chart] =
         Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(top);
     render_metrics(app, report, frame, metrics);
     render_curve(app, report, frame, chart);
+    if let Some((rules, i)) = &app.evaluate.impact {
+        render_impact(app, rules, i, frame, impact);
+    }
     render_segments(report, frame, segments);
+}
+
+/// What the rules measured with `i` cost or gain, metric by metric, with the paired
+/// interval and its verdict; a verdict that costs is in the error colour.
+fn render_impact(
+    app: &AppState,
+    rules: &crate::recommend::Overrides,
+    i: &crate::eval::RulesImpact,
+    frame: &mut Frame<'_>,
+    area: Rect,
+) {
+    let rows: Vec<Row<'_>> = i
+        .changes
+        .iter()
+        .map(|m| {
+            let verdict = crate::eval::impact::rules_verdict(m.verdict);
+            let style = match m.verdict {
+                Some(crate::eval::bootstrap::Verdict::ABetter) => theme::error(),
+                Some(crate::eval::bootstrap::Verdict::BBetter) => theme::key(),
+                _ => Style::new(),
+            };
+            Row::new(vec![
+                m.metric.clone(),
+                format!("{:.4}", m.a),
+                format!("{:.4}", m.b),
+                format!("{:+.4}", m.delta),
+                spread(m.ci_low, m.ci_high),
+                verdict.to_owned(),
+            ])
+            .style(style)
+        })
+        .collect();
+    let widths = [
+        Constraint::Min(14),
+        Constraint::Length(9),
+        Constraint::Length(9),
+        Constraint::Length(9),
+        Constraint::Length(8),
+        Constraint::Length(24),
+    ];
+    let stale = if *rules == app.inspect.rules {
+        ""
+    } else {
+        " · Inspect's rules changed since: i measures them"
+    };
+    let title = format!(
+        "Rules impact · {} · {} customers{stale}",
+        crate::tui::screens::inspect::rules_summary(rules),
+        i.users
+    );
+    let header =
+        Row::new(vec!["", "without", "with", "change", "95 %", "verdict"]).style(theme::title());
+    frame.render_widget(
+        Table::new(rows, widths).header(header).block(panel(&title)),
+        area,
+    );
 }
 
 fn spread(low: Option<f64>, high: Option<f64>) -> String {
@@ -193,7 +261,7 @@ fn render_segments(r: &EvalReport, frame: &mut Frame<'_>, area: Rect) {
     .style(theme::title());
     frame.render_widget(
         Table::new(rows, widths).header(header).block(panel(
-            "Segments · y copies the tables · :save FILE writes them",
+            "Segments · y copies the tables · :save FILE writes them · i measures the Inspect rules",
         )),
         area,
     );

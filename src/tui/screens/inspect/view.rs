@@ -41,6 +41,10 @@ pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
         Paragraph::new(line).block(panel(&format!("Inspect · run {}", s.run_label))),
         search,
     );
+    if let Some(audience) = &s.audience {
+        super::audience::view::render(s, audience, frame, body);
+        return;
+    }
     if s.demo {
         render_demo(s, frame, body);
         return;

@@ -1,0 +1,64 @@
+//! Questions asked of an open run that take longer than a keystroke may: who is most
+//! likely to buy a product (a campaign list), and what the rules in force cost on the
+//! hold-out. Both score every customer, so they run on a worker and report once.
+
+use std::sync::Arc;
+
+use super::{JobEvent, JobHandle, JobId, Sink, spawn_once};
+use crate::eval::audience::campaign;
+use crate::eval::rules_impact;
+use crate::recommend::engine::CompiledRules;
+use crate::recommend::{Engine, Overrides};
+use crate::store::Run;
+
+/// Lists the `top` customers most likely to buy any of `items`, with `rules` applied,
+/// checked against the run's hold-out when it kept one.
+pub fn spawn_audience(
+    id: JobId,
+    run: Arc<Run>,
+    rules: Arc<CompiledRules>,
+    items: Vec<u32>,
+    top: usize,
+    sink: Sink,
+) -> std::io::Result<JobHandle> {
+    spawn_once("audience", id, sink, move || {
+        let engine = Engine::with(run.view(), rules);
+        match campaign(&engine, run.holdout.as_ref(), &items, top) {
+            Ok(c) => JobEvent::Audience {
+                id,
+                campaign: Box::new(c),
+            },
+            Err(e) => JobEvent::Failed {
+                id,
+                message: e.to_string(),
+            },
+        }
+    })
+}
+
+/// Measures `rules` against the same rules without those that reshape lists, on the
+/// customers and purchases the run kept from its hold-out, at the run's k.
+pub fn spawn_impact(
+    id: JobId,
+    run: Arc<Run>,
+    rules: Overrides,
+    sink: Sink,
+) -> std::io::Result<JobHandle> {
+    spawn_once("impact", id, sink, move || {
+        let Some(holdout) = run.holdout.as_ref() else {
+            return JobEvent::Failed {
+                id,
+                message: "this run kept no hold-out to measure rules on: train with a hold-out (Tune: holdout days)".into(),
+            };
+        };
+        let with = Engine::new(run.view(), &rules);
+        let without = Engine::new(run.view(), &rules.list_rules_removed());
+        let k = holdout.k.max(1);
+        let impact = rules_impact(&without, &with, &holdout.relevant_pairs(), k);
+        JobEvent::Impact {
+            id,
+            rules: Box::new(rules),
+            impact: Box::new(impact),
+        }
+    })
+}
