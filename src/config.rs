@@ -80,6 +80,23 @@ pub struct WorkspaceConfig {
 }
 
 impl WorkspaceConfig {
+    /// The sections (`fm`, `interactions`, …) whose values differ between `self` and
+    /// `other`: what re-reading the file changed, in the file's own words.
+    pub fn changed_sections(&self, other: &Self) -> Vec<String> {
+        let table = |c: &Self| match toml::Value::try_from(c) {
+            Ok(toml::Value::Table(t)) => t,
+            _ => toml::Table::new(),
+        };
+        let (a, b) = (table(self), table(other));
+        let mut keys: Vec<&String> = a.keys().chain(b.keys()).collect();
+        keys.sort();
+        keys.dedup();
+        keys.into_iter()
+            .filter(|k| a.get(*k) != b.get(*k))
+            .cloned()
+            .collect()
+    }
+
     /// Reads `path`; a relative `[data] path` is resolved against the file's folder.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|e| {

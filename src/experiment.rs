@@ -6,6 +6,7 @@
 //! reads.
 
 mod lifecycle;
+mod refit;
 mod steps;
 
 pub(crate) use steps::{fit, hold_out};
@@ -110,6 +111,8 @@ pub struct TrainSpec {
     /// True when the model predicts ratings and nobody chose the aggregation: a file with
     /// a rating column is then aggregated by `rating` (the CLI says so).
     pub rating_implied: bool,
+    /// The evaluated run this one refits on all data, when it is a refit.
+    pub parent: Option<String>,
 }
 
 /// Stages reported while training.
@@ -166,6 +169,7 @@ impl TrainSpec {
             holdout,
             k,
             rating_implied,
+            parent: None,
         })
     }
 
@@ -355,6 +359,7 @@ pub fn train_on(
         k: spec.k,
         sweep: None,
         tune: None,
+        parent: spec.parent.clone(),
     };
     let train_times = pair_last_purchase(
         &train_lines,

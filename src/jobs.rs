@@ -132,6 +132,17 @@ pub enum JobEvent {
         /// `(name, is a folder)`, sorted.
         entries: Vec<(String, bool)>,
     },
+    /// A run deleted, or archived to `archived_to`.
+    RunRemoved {
+        id: JobId,
+        run: String,
+        archived_to: Option<PathBuf>,
+    },
+    /// `workspace.toml` read again.
+    WorkspaceRead {
+        id: JobId,
+        config: Box<crate::config::WorkspaceConfig>,
+    },
     /// A text file written.
     Saved {
         id: JobId,
@@ -160,6 +171,8 @@ impl JobEvent {
             | JobEvent::RunsListed { id, .. }
             | JobEvent::FilesListed { id, .. }
             | JobEvent::Saved { id, .. }
+            | JobEvent::WorkspaceRead { id, .. }
+            | JobEvent::RunRemoved { id, .. }
             | JobEvent::Failed { id, .. }
             | JobEvent::Cancelled { id } => *id,
         }

@@ -193,6 +193,16 @@ impl Runtime {
                 Command::ListFiles { id, dir } => {
                     jobs::files::spawn_list_files(id, dir, self.sink()).map(Some)
                 }
+                Command::RemoveRun {
+                    id,
+                    workspace,
+                    run,
+                    archive,
+                } => jobs::files::spawn_remove_run(id, *workspace, run, archive, self.sink())
+                    .map(Some),
+                Command::ReadWorkspace { id, path } => {
+                    jobs::files::spawn_read_workspace(id, path, self.sink()).map(Some)
+                }
                 Command::SaveText { id, path, text } => {
                     jobs::files::spawn_save_text(id, path, text, self.sink()).map(Some)
                 }

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 pub mod compare;
 pub mod lock;
 pub mod recent;
+pub mod remove_run;
 pub mod replay;
 pub mod runs;
 

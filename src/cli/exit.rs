@@ -7,6 +7,7 @@ use crate::export::{DestinationError, ExportError};
 use crate::recommend::AudienceError;
 use crate::workspace::LockError;
 use crate::workspace::compare::CompareError;
+use crate::workspace::remove_run::RemoveRunError;
 
 /// 2 when the input is at fault, 1 otherwise; the first error in the chain that knows
 /// decides.
@@ -27,6 +28,9 @@ fn classify(err: &(dyn std::error::Error + 'static)) -> Option<bool> {
     if err.downcast_ref::<CompareError>().is_some() || err.downcast_ref::<AudienceError>().is_some()
     {
         return Some(true);
+    }
+    if let Some(e) = err.downcast_ref::<RemoveRunError>() {
+        return Some(!matches!(e, RemoveRunError::Io { .. }));
     }
     if let Some(e) = err.downcast_ref::<LockError>() {
         return Some(e.is_input_error());

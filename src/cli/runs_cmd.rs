@@ -1,4 +1,4 @@
-//! `latent runs list | diff | replay`: the run history of a workspace.
+//! `latent runs list | diff | replay | delete | archive`: the run history of a workspace.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -40,6 +40,24 @@ pub enum RunsCommand {
         sample: usize,
         #[arg(long)]
         json: bool,
+    },
+    /// Delete runs for good (asks for --yes: nothing brings them back).
+    Delete {
+        /// Run ids, as `latent runs list` shows them.
+        #[arg(required = true)]
+        runs: Vec<String>,
+        #[arg(long, value_name = "DIR")]
+        workspace: Option<PathBuf>,
+        /// Confirm the deletion.
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Move runs to the workspace's archive/ folder: out of every list, kept on disk.
+    Archive {
+        #[arg(required = true)]
+        runs: Vec<String>,
+        #[arg(long, value_name = "DIR")]
+        workspace: Option<PathBuf>,
     },
     /// Retrain a run from its stored configuration and check the metrics match.
     Replay {
@@ -87,6 +105,8 @@ pub fn run(cmd: &RunsCommand, out: &mut dyn Write) -> anyhow::Result<()> {
                             "state": r.state.name(),
                             "created_unix": r.created_unix,
                             "params": r.meta.as_ref().map(|m| &m.params),
+                            "holdout": r.meta.as_ref().map(|m| &m.holdout),
+                            "parent": r.meta.as_ref().and_then(|m| m.parent.as_ref()),
                             "metrics": r.metrics,
                             "train_seconds": r.meta.as_ref().map(|m| m.train_seconds),
                             "error": r.error,
@@ -148,6 +168,37 @@ pub fn run(cmd: &RunsCommand, out: &mut dyn Write) -> anyhow::Result<()> {
                     c.gained.join(" "),
                     c.lost.join(" ")
                 )?;
+            }
+            Ok(())
+        }
+        RunsCommand::Delete {
+            runs,
+            workspace: dir,
+            yes,
+        } => {
+            let ws = workspace(dir.as_ref())?;
+            if !yes {
+                anyhow::bail!(crate::models::hyper::ParamsError::Invalid(format!(
+                    "deleting {} cannot be undone: add --yes, or archive them (latent runs archive)",
+                    runs.join(", ")
+                )));
+            }
+            let _lock = ws.lock("latent runs delete")?;
+            for id in runs {
+                ws.delete_run(id)?;
+                writeln!(out, "deleted run {id}")?;
+            }
+            Ok(())
+        }
+        RunsCommand::Archive {
+            runs,
+            workspace: dir,
+        } => {
+            let ws = workspace(dir.as_ref())?;
+            let _lock = ws.lock("latent runs archive")?;
+            for id in runs {
+                let to = ws.archive_run(id)?;
+                writeln!(out, "archived run {id} to {}", to.display())?;
             }
             Ok(())
         }

@@ -43,6 +43,15 @@ pub struct TrainArgs {
     /// its lock); `--config` and `--out` are then not needed.
     #[arg(long, value_name = "DIR", conflicts_with = "config")]
     pub workspace: Option<PathBuf>,
+    /// Refit this evaluated run for production: its model, settings, cleaning and window
+    /// on all the data, nothing held out (`--data` points at newer data). The run is
+    /// kept as the new run's parent.
+    #[arg(
+        long,
+        value_name = "RUN_DIR",
+        conflicts_with_all = ["model", "set", "test", "test_last_days", "new_items_only"]
+    )]
+    pub refit_from: Option<PathBuf>,
 }
 
 /// Where the test data comes from, as `train` and `tune` take it.
@@ -141,7 +150,6 @@ pub fn unknown_model(text: &str, extra: &[&'static str]) -> String {
 pub fn run(args: &TrainArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let (workspace, mut config) = workspace_config(args.workspace.as_deref(), &args.load)?;
     args.seen.apply(&mut config)?;
-    let data = config.data_path(args.data.as_deref())?;
     let overrides = args
         .set
         .iter()
@@ -156,7 +164,13 @@ pub fn run(args: &TrainArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     }
     let holdout = args.holdout.holdout();
     // Bad hyperparameters or a missing file are refused before a run folder exists.
-    let spec = TrainSpec::new(config, data, args.model, &overrides, holdout, args.k)?;
+    let spec = match &args.refit_from {
+        Some(parent) => refit_spec(parent, args.data.clone())?,
+        None => {
+            let data = config.data_path(args.data.as_deref())?;
+            TrainSpec::new(config, data, args.model, &overrides, holdout, args.k)?
+        }
+    };
     if !spec.data.exists() {
         return Err(crate::data::LoadError::NotFound {
             path: spec.data.clone(),
@@ -223,6 +237,23 @@ pub fn run(args: &TrainArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     if let Some(report) = &run.metrics {
         write_eval(report, out)?;
     }
+    if let Some(parent) = &spec.parent {
+        writeln!(
+            out,
+            "refit of run {parent} on all the data: its evaluation stays with {parent}"
+        )?;
+    }
     writeln!(out, "run written to {}", dir.display())?;
     Ok(())
+}
+
+/// The request refitting the run in `parent` on all of `data` (its own file by default).
+fn refit_spec(parent: &std::path::Path, data: Option<PathBuf>) -> anyhow::Result<TrainSpec> {
+    let run = crate::store::Run::load(parent)
+        .with_context(|| format!("--refit-from '{}'", parent.display()))?;
+    let label = parent.file_name().map_or_else(
+        || parent.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    Ok(TrainSpec::refit(&run, data, &label)?)
 }

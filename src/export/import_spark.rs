@@ -429,6 +429,7 @@ pub fn import_spark_model(dir: &Path, opts: &ImportOptions) -> Result<Imported, 
         k: config.recommend.reco_item,
         sweep: None,
         tune: None,
+        parent: None,
     };
     tracing::info!(
         users = users.len(),

@@ -28,6 +28,53 @@ pub fn spawn_list_files(id: JobId, dir: String, sink: Sink) -> std::io::Result<J
     })
 }
 
+/// Deletes run `run` of `workspace`, or archives it, in the background.
+pub fn spawn_remove_run(
+    id: JobId,
+    workspace: Workspace,
+    run: String,
+    archive: bool,
+    sink: Sink,
+) -> std::io::Result<JobHandle> {
+    spawn_once("remove-run", id, sink, move || {
+        let removed = if archive {
+            workspace.archive_run(&run).map(Some)
+        } else {
+            workspace.delete_run(&run).map(|()| None)
+        };
+        match removed {
+            Ok(archived_to) => JobEvent::RunRemoved {
+                id,
+                run,
+                archived_to,
+            },
+            Err(e) => JobEvent::Failed {
+                id,
+                message: e.to_string(),
+            },
+        }
+    })
+}
+
+/// Reads the workspace file `path` again in the background (`r` on Data).
+pub fn spawn_read_workspace(id: JobId, path: PathBuf, sink: Sink) -> std::io::Result<JobHandle> {
+    spawn_once(
+        "read-workspace",
+        id,
+        sink,
+        move || match crate::config::WorkspaceConfig::load(&path) {
+            Ok(config) => JobEvent::WorkspaceRead {
+                id,
+                config: Box::new(config),
+            },
+            Err(e) => JobEvent::Failed {
+                id,
+                message: e.to_string(),
+            },
+        },
+    )
+}
+
 /// Writes `text` to `path` atomically in the background.
 pub fn spawn_save_text(
     id: JobId,

@@ -128,6 +128,9 @@ pub struct RunMeta {
     /// Set when `latent tune` chose this run's model and settings: how, and every trial.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tune: Option<TuneTag>,
+    /// The evaluated run this one refits on all data (`latent train --refit-from`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<String>,
 }
 
 /// How `latent tune` chose a run: the search, and every trial it scored.

@@ -46,6 +46,9 @@ pub enum Action {
     ClearExclusions,
     Audience,
     Impact,
+    Refit,
+    Delete,
+    Archive,
 }
 
 const EVERY: &[Screen] = &Screen::ALL;
@@ -272,6 +275,27 @@ pub const BINDINGS: &[(Action, &str, char, &[Screen], &str)] = &[
         'i',
         &[Screen::Inspect, Screen::Evaluate],
         "measure what the rules in force cost on the hold-out",
+    ),
+    (
+        Action::Refit,
+        "refit",
+        'R',
+        &[Screen::Export, Screen::Runs],
+        "refit the open run on all its data for production",
+    ),
+    (
+        Action::Delete,
+        "delete",
+        'D',
+        &[Screen::Runs],
+        "delete the highlighted run (Enter confirms)",
+    ),
+    (
+        Action::Archive,
+        "archive",
+        'A',
+        &[Screen::Runs],
+        "move the highlighted run to the archive folder",
     ),
 ];
 

@@ -98,6 +98,8 @@ pub struct AppState {
     pub recent: Vec<PathBuf>,
     /// Text to put on the clipboard (the UI loop sends it with OSC 52).
     pub clipboard: Option<String>,
+    /// The job reading `workspace.toml` again, while it runs.
+    pub(super) rereading: Option<JobId>,
     /// The palette's `save` in flight.
     pub(super) saving: Option<JobId>,
     next_id: JobId,
@@ -131,6 +133,7 @@ impl AppState {
             recent: Vec::new(),
             clipboard: None,
             saving: None,
+            rereading: None,
             next_id: 1,
             next_internal: 1 << 48,
         };
@@ -192,11 +195,13 @@ impl AppState {
     /// handler gives back the events that are not its own.
     fn on_job(&mut self, event: JobEvent) -> Vec<Command> {
         type Handler = fn(&mut AppState, JobEvent) -> Result<Vec<Command>, JobEvent>;
-        const HANDLERS: [Handler; 11] = [
+        const HANDLERS: [Handler; 13] = [
             AppState::on_data_job,
+            AppState::on_workspace_read,
             AppState::on_export_job,
             AppState::on_compare_job,
             AppState::on_runs_listed,
+            AppState::on_run_removed,
             AppState::on_run_loaded,
             AppState::on_index_job,
             AppState::on_audience_job,

@@ -83,6 +83,18 @@ pub enum Command {
         id: JobId,
         dir: String,
     },
+    /// Delete a run of `workspace`, or archive it.
+    RemoveRun {
+        id: JobId,
+        workspace: Box<crate::workspace::Workspace>,
+        run: String,
+        archive: bool,
+    },
+    /// Read `workspace.toml` again.
+    ReadWorkspace {
+        id: JobId,
+        path: PathBuf,
+    },
     /// Write `text` to `path` atomically (the palette's `save`).
     SaveText {
         id: JobId,

@@ -127,7 +127,7 @@ impl AppState {
             Action::Cancel => return self.cancel_selected_job(),
             Action::Compare => return self.compare_runs(),
             Action::Reload if self.screen == Screen::Runs => return self.refresh_runs(),
-            Action::Reload => return self.reload_data(),
+            Action::Reload => return self.reread_workspace(),
             Action::Sort if self.screen == Screen::Train => {
                 self.trial_order = self.trial_order.next();
             }
@@ -177,6 +177,9 @@ impl AppState {
             Action::ClearExclusions => self.inspect.clear_exclusions(),
             Action::Audience => return self.start_audience(),
             Action::Impact => return self.start_impact(),
+            Action::Refit => return self.start_refit(),
+            Action::Delete => return self.ask_delete(),
+            Action::Archive => return self.archive_selected(),
         }
         Vec::new()
     }

@@ -11,13 +11,13 @@ use crate::jobs::{JobEvent, JobId};
 use crate::recommend::{ColdStartPolicy, IncludeRule, PopularCut};
 
 /// Commands with their one-line help, in the order hints show them.
-pub const COMMANDS: [(&str, &str); 20] = [
+pub const COMMANDS: [(&str, &str); 22] = [
     ("open PATH", "load another data file (CSV or Parquet)"),
     (
         "retention YYYYMMDD DAYS",
         "set the retention window and reload",
     ),
-    ("reload", "load the data again"),
+    ("reload", "read workspace.toml and the data again"),
     ("customer ID", "show a customer in Inspect"),
     ("top N", "recommendations per customer"),
     ("exclude ID...", "never show these products"),
@@ -36,6 +36,11 @@ pub const COMMANDS: [(&str, &str); 20] = [
     (
         "metric NAME",
         "the run table's metric column and chart (ndcg, coverage, gini, …)",
+    ),
+    ("delete RUN", "delete a run for good"),
+    (
+        "archive RUN",
+        "move a run to the workspace's archive/ folder",
     ),
     ("copy [row]", "copy the table (or the row) to the clipboard"),
     ("save FILE", "write the table as CSV"),
@@ -77,7 +82,11 @@ pub fn run(app: &mut AppState, line: &str) -> Result<Vec<Command>, String> {
                 _ => Screen::Inspect,
             };
         }
-        "reload" => return Ok(app.reload_data()),
+        "reload" => return Ok(app.reread_workspace()),
+        "delete" | "archive" => {
+            need("a run id (the Runs table's first column)")?;
+            return Ok(app.remove_run(arg, name == "archive"));
+        }
         "recent" => {
             app.status = Status::info(if app.recent.is_empty() {
                 "no recent workspaces".to_owned()
@@ -112,9 +121,8 @@ pub fn run(app: &mut AppState, line: &str) -> Result<Vec<Command>, String> {
                 .filter(|&d| d > 0)
                 .ok_or_else(|| format!("'{days}' is not a number of days"))?;
             app.workspace.config.interactions.retention_date = Some((*date).to_owned());
-            app.workspace.config.interactions.retention_days = Some(days);
             app.screen = Screen::Data;
-            return Ok(app.reload_data());
+            return Ok(app.set_retention_days(Some(days)));
         }
         "customer" => {
             need("a customer id")?;

@@ -109,6 +109,7 @@ pub fn screen_keys(app: &AppState) -> Vec<(String, &'static str)> {
             (format!("{} Enter", k(&[Action::ExportRow])), "toggle/edit"),
             (k(&[Action::Export]), "export"),
             (k(&[Action::Search]), "filter files"),
+            (k(&[Action::Refit]), "refit on all data"),
         ],
         Screen::Train => vec![
             (fixed("↑↓"), "job"),
@@ -123,6 +124,7 @@ pub fn screen_keys(app: &AppState) -> Vec<(String, &'static str)> {
             (k(&[Action::Sort]), "sort"),
             (k(&[Action::Mark]), "mark"),
             (k(&[Action::Compare]), "compare"),
+            (k(&[Action::Delete, Action::Archive]), "delete/archive"),
             (k(&[Action::Reload]), "refresh"),
         ],
         Screen::Inspect if app.inspect.searching => {

@@ -77,10 +77,15 @@ impl RunSummary {
             .filter_map(|s| meta.params.get(s.key).map(|v| format!("{}={v}", s.key)))
             .take(limit)
             .collect();
-        if pairs.is_empty() {
+        let settings = if pairs.is_empty() {
             "-".to_owned()
         } else {
             pairs.join(" ")
+        };
+        // A refit names the evaluated run it stands on, before its settings.
+        match &meta.parent {
+            Some(parent) => format!("refit of {parent} · {settings}"),
+            None => settings,
         }
     }
 }

@@ -39,6 +39,8 @@ mod tui_loading;
 mod tui_filters;
 // Inspect with a real trained ALS run: history, recommendations, demo view.
 mod tui_inspect_run;
+// The open run as one state: background jobs, Export's hold-out warning and refit, delete.
+mod tui_run_state;
 // The real binary driven through tmux: load, train, inspect, quit.
 mod tui_tmux;
 // `latent search`: products and customers of the demo data, the index built once and reused.
@@ -46,6 +48,8 @@ mod search;
 // Business rules on recommendations: exclusions, forced products, boosts, cold start,
 // explanations and what the rules cost in evaluation.
 mod overrides;
+// A run's life after training: refit on all data for production, archive, delete.
+mod run_lifecycle;
 // Workspaces: runs listed with their status, compared, replayed; sweeps; the lock; and
 // failures (full disk, kill -9) that never harm earlier runs.
 mod workspace_runs;

@@ -20,7 +20,7 @@ fn app_with_run(scratch: &Scratch) -> AppState {
 }
 
 /// A small ALS trained on the sample with its last 30 days held out, in `scratch/name`.
-fn holdout_run(scratch: &Scratch, name: &str) -> std::path::PathBuf {
+pub(crate) fn holdout_run(scratch: &Scratch, name: &str) -> std::path::PathBuf {
     sample_run(scratch, name, &["--test-last-days", "30"])
 }
 

@@ -4,7 +4,7 @@ use crate::util::{Scratch, root, s};
 
 /// A copy of the demo workspace in a scratch folder (data path made absolute), so tests
 /// can write runs into it.
-fn workspace(scratch: &Scratch, name: &str) -> PathBuf {
+pub(crate) fn workspace(scratch: &Scratch, name: &str) -> PathBuf {
     let dir = scratch.path(name);
     std::fs::create_dir_all(&dir).unwrap();
     let text = std::fs::read_to_string(root().join("workspaces/demo/workspace.toml")).unwrap();
@@ -17,7 +17,7 @@ fn workspace(scratch: &Scratch, name: &str) -> PathBuf {
     dir
 }
 
-fn runs(ws: &Path) -> Vec<String> {
+pub(crate) fn runs(ws: &Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(ws.join("runs"))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -27,7 +27,7 @@ fn runs(ws: &Path) -> Vec<String> {
     names
 }
 
-fn list(scratch: &Scratch, ws: &Path) -> Vec<serde_json::Value> {
+pub(crate) fn list(scratch: &Scratch, ws: &Path) -> Vec<serde_json::Value> {
     let out = scratch
         .run(["runs", "list", "--workspace", s(ws), "--json"])
         .ok()

@@ -5,6 +5,7 @@
 mod loading;
 mod products;
 pub mod view;
+mod workspace_file;
 
 use std::path::PathBuf;
 
@@ -173,12 +174,26 @@ mod tests {
         *id
     }
 
+    /// Answers the workspace file's re-reading with `config`, as the job would.
+    fn reread(app: &mut AppState, commands: &[Command], config: WorkspaceConfig) -> Vec<Command> {
+        let [Command::ReadWorkspace { id, .. }] = commands else {
+            panic!("{commands:?}")
+        };
+        app.update(AppEvent::Job(JobEvent::WorkspaceRead {
+            id: *id,
+            config: Box::new(config),
+        }))
+    }
+
     #[test]
     fn reloading_cancels_the_load_still_running() {
         let (mut app, first) = app();
         let commands = key(&mut app, KeyCode::Char('r'));
+        let config = app.workspace.config.clone();
+        let commands = reread(&mut app, &commands, config.clone());
         let second = replaced(&app, &commands, first);
         let commands = palette(&mut app, "reload");
+        let commands = reread(&mut app, &commands, config.clone());
         let third = replaced(&app, &commands, second);
         let commands = palette(&mut app, "open sample-data/online_retail_sample.csv");
         let fourth = replaced(&app, &commands, third);
@@ -192,7 +207,11 @@ mod tests {
             message: "stale".into(),
         }));
         assert!(matches!(app.data, DataState::Loading { job, .. } if job == fifth));
-        assert!(app.status.is_empty(), "{}", app.status);
+        assert!(
+            !app.status.text.contains("stale") && app.status.level != crate::tui::app::Level::Error,
+            "{}",
+            app.status
+        );
 
         // Once a load ended there is nothing to cancel.
         app.update(AppEvent::Job(JobEvent::Failed {
@@ -201,6 +220,7 @@ mod tests {
         }));
         assert_eq!(app.status.level, crate::tui::app::Level::Error);
         let commands = key(&mut app, KeyCode::Char('r'));
+        let commands = reread(&mut app, &commands, config);
         assert!(
             matches!(commands.as_slice(), [Command::Profile { id, .. }] if *id > fifth),
             "{commands:?}"
@@ -244,5 +264,85 @@ mod tests {
             app.workspace.config.data.path,
             Some(PathBuf::from("other.csv"))
         );
+    }
+
+    /// One window everywhere: the palette's window shows in the Tune form and reaches the
+    /// next training; Tune's field moves Data's window; `r` reads the file again, names
+    /// what changed, and the form takes the file's values.
+    #[test]
+    fn the_window_and_the_workspace_file_are_one_state_with_tune() {
+        let (mut app, _) = app();
+        palette(&mut app, "retention 20111209 90");
+        assert_eq!(app.tune.value("retention_days"), "90");
+        assert!(app.status.text.contains("90 days"), "{}", app.status);
+        let spec = app.tune.train_spec(&app.workspace.config).unwrap();
+        assert_eq!(spec.config.interactions.retention_days, Some(90));
+
+        key(&mut app, KeyCode::Char('2'));
+        let at = app
+            .tune
+            .fields
+            .iter()
+            .position(|f| f.key == "retention_days")
+            .unwrap();
+        app.tune.selected = at;
+        key(&mut app, KeyCode::Enter);
+        for _ in 0..2 {
+            key(&mut app, KeyCode::Backspace);
+        }
+        for c in "30".chars() {
+            key(&mut app, KeyCode::Char(c));
+        }
+        let commands = key(&mut app, KeyCode::Enter);
+        assert!(
+            commands
+                .iter()
+                .any(|c| matches!(c, Command::Profile { .. })),
+            "the data reloads: {commands:?}"
+        );
+        assert_eq!(app.workspace.config.interactions.retention_days, Some(30));
+
+        let mut file = app.workspace.config.clone();
+        file.interactions.retention_days = Some(120);
+        file.fm.insert("epochs".into(), toml::Value::Integer(7));
+        let commands = key(&mut app, KeyCode::Char('1'));
+        assert!(commands.is_empty());
+        let commands = key(&mut app, KeyCode::Char('r'));
+        let commands = reread(&mut app, &commands, file);
+        assert!(
+            commands
+                .iter()
+                .any(|c| matches!(c, Command::Profile { .. }))
+        );
+        assert!(
+            app.status.text.contains("[fm], [interactions] changed"),
+            "{}",
+            app.status
+        );
+        assert_eq!(app.tune.value("retention_days"), "120");
+        assert_eq!(
+            app.workspace.config.fm.get("epochs"),
+            Some(&toml::Value::Integer(7))
+        );
+
+        // Nothing changed: it says so; a file that cannot be read keeps what is in use.
+        let commands = key(&mut app, KeyCode::Char('r'));
+        let same = app.workspace.config.clone();
+        reread(&mut app, &commands, same);
+        assert!(app.status.text.contains("unchanged"), "{}", app.status);
+        let commands = key(&mut app, KeyCode::Char('r'));
+        let [Command::ReadWorkspace { id, .. }] = commands.as_slice() else {
+            panic!("{commands:?}")
+        };
+        app.update(AppEvent::Job(JobEvent::Failed {
+            id: *id,
+            message: "workspace.toml: bad".into(),
+        }));
+        assert!(
+            app.status.text.contains("kept the settings in use"),
+            "{}",
+            app.status
+        );
+        assert_eq!(app.tune.value("retention_days"), "120");
     }
 }

@@ -1,6 +1,7 @@
 //! The Export screen: which formats, where to (a folder or S3), the export job, and what
 //! the last export wrote.
 
+pub mod refit;
 pub mod view;
 
 use ratatui::crossterm::event::KeyEvent;

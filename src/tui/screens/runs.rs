@@ -2,6 +2,7 @@
 //! compare with, and the comparison once a worker has computed it. Listing, comparing
 //! and opening runs read folders, so each is a job.
 
+pub mod remove;
 pub mod view;
 
 use std::sync::Arc;
@@ -87,6 +88,8 @@ pub struct RunsState {
     pub opening: Option<JobId>,
     /// The metric of the table's metric column and of the chart (`:metric ndcg`).
     pub metric: crate::eval::Metric,
+    /// The job deleting or archiving a run.
+    pub removing: Option<JobId>,
 }
 
 impl RunsState {

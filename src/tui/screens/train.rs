@@ -280,18 +280,38 @@ impl AppState {
                     flagged: metrics.is_some_and(crate::eval::EvalReport::is_below_baseline),
                 };
                 job.stage = "finished".into();
+                let label = dir
+                    .file_name()
+                    .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+                // The run open in Inspect and Export changes only for the job the user is
+                // watching (highlighted on Train), or when none is open: a job finishing
+                // in the background never swaps the run being inspected or exported.
+                let watched = self.screen == Screen::Train
+                    && self.jobs.get(self.selected_job).is_some_and(|j| j.id == id);
+                let opens = watched || self.inspect.run.is_none();
+                let opened = if opens {
+                    format!("; open in Inspect as run {label}")
+                } else {
+                    format!(
+                        "; Inspect keeps run {} (Enter on Runs opens the new one)",
+                        self.inspect.run_label
+                    )
+                };
                 self.status = match run
                     .metrics
                     .as_ref()
                     .and_then(crate::eval::EvalReport::below_baseline)
                 {
-                    Some(why) => Status::error(format!("run saved to {}; {why}", dir.display())),
-                    None => Status::info(format!("run saved to {}", dir.display())),
+                    Some(why) => {
+                        Status::error(format!("run saved to {}{opened}; {why}", dir.display()))
+                    }
+                    None => Status::info(format!("run saved to {}{opened}", dir.display())),
                 };
-                let label = dir
-                    .file_name()
-                    .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
-                let mut commands = self.open_in_inspect(Arc::new(*run), label);
+                let mut commands = if opens {
+                    self.open_in_inspect(Arc::new(*run), label)
+                } else {
+                    Vec::new()
+                };
                 commands.extend(self.refresh_runs());
                 return Ok(commands);
             }

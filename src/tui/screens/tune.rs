@@ -22,11 +22,33 @@ impl AppState {
             return Vec::new();
         };
         match edit_line(text, key) {
-            LineEdit::Submit => self.tune.commit(),
+            LineEdit::Submit => {
+                let key = self.tune.selected_key();
+                self.tune.commit();
+                if key == "retention_days" && self.tune.error(key).is_none() {
+                    return self.set_retention_days(self.tune.value(key).parse().ok());
+                }
+            }
             LineEdit::Cancel => self.tune.editing = None,
             LineEdit::Changed | LineEdit::Ignored => {}
         }
         Vec::new()
+    }
+
+    /// Makes `days` the workspace's retention window wherever it shows (the Data screen,
+    /// the Tune form, the next training) and reloads the data with it. The change lasts
+    /// the session; `workspace.toml` keeps its own value, which `r` on Data reads back.
+    pub(crate) fn set_retention_days(&mut self, days: Option<u32>) -> Vec<Command> {
+        self.workspace.config.interactions.retention_days = days;
+        self.tune.set_value(
+            "retention_days",
+            days.map(|d| d.to_string()).unwrap_or_default(),
+        );
+        self.status = Status::info(format!(
+            "retention window: {}; the data reloads and the next training uses it (this session; workspace.toml unchanged)",
+            days.map_or_else(|| "all days".to_owned(), |d| format!("{d} days"))
+        ));
+        self.reload_data()
     }
 
     /// Fills the form with the next preset.

@@ -25,11 +25,43 @@ fn format_help(f: Format) -> &'static str {
 
 pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
     let e = &app.export;
-    let [form, result] = Layout::vertical([Constraint::Length(12), Constraint::Min(3)]).areas(area);
+    let refit_key = app.keymap.label(crate::tui::action::Action::Refit);
+    let warning = app
+        .inspect
+        .run
+        .as_deref()
+        .and_then(|r| super::refit::holdout_warning(r, &refit_key));
+    let [form, warning_area, result] = Layout::vertical([
+        Constraint::Length(12),
+        Constraint::Length(if warning.is_some() { 3 } else { 0 }),
+        Constraint::Min(3),
+    ])
+    .areas(area);
+    if let Some(w) = warning {
+        frame.render_widget(
+            Paragraph::new(Line::styled(format!("⚠ {w}"), theme::error()))
+                .wrap(ratatui::widgets::Wrap { trim: true }),
+            warning_area,
+        );
+    }
     let run = if app.inspect.run.is_some() {
         format!("run {}", app.inspect.run_label)
     } else {
         "no run open: train one or open one on the Runs screen".to_owned()
+    };
+    // The title names the run exported, its model and hold-out: no doubt which run goes.
+    let title = match &app.inspect.run {
+        Some(r) => format!(
+            "Export · run {} · {} · hold-out {} (Space toggles, Enter edits, e exports)",
+            app.inspect.run_label,
+            r.meta.model.name(),
+            if super::refit::held_out(r) {
+                r.meta.holdout.as_str()
+            } else {
+                "none"
+            }
+        ),
+        None => "Export (Space toggles, Enter edits, e exports)".to_owned(),
     };
     let mut rows: Vec<Row<'_>> = Format::ALL
         .iter()
@@ -75,8 +107,7 @@ pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
         })
         .collect();
     frame.render_widget(
-        Table::new(rows, [Constraint::Length(16), Constraint::Min(10)])
-            .block(panel("Export (Space toggles, Enter edits, e exports)")),
+        Table::new(rows, [Constraint::Length(16), Constraint::Min(10)]).block(panel(&title)),
         form,
     );
     if let Some((dest, manifest)) = &e.result {

@@ -327,6 +327,24 @@ impl TuneForm {
     }
 
     /// Commits the text being typed and re-validates.
+    /// Sets field `key` (as the workspace changed it elsewhere) and re-checks the form.
+    pub fn set_value(&mut self, key: &str, value: String) {
+        if let Some(i) = self.field(key) {
+            self.fields[i].value = value;
+            self.validate();
+        }
+    }
+
+    /// The key of the highlighted field.
+    pub fn selected_key(&self) -> &'static str {
+        self.fields.get(self.selected).map_or("", |f| f.key)
+    }
+
+    /// The error of field `key`, if it has one.
+    pub fn error(&self, key: &str) -> Option<&str> {
+        self.fields[self.field(key)?].error.as_deref()
+    }
+
     pub fn commit(&mut self) {
         if let Some(text) = self.editing.take() {
             text.trim()

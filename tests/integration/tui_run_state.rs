@@ -1,0 +1,140 @@
+//! The run the workbench has open is one state: a job finishing in the background does
+//! not replace it, Export names it and warns when it was trained with a hold-out (and
+//! `R` refits it on all data), and runs are deleted only when confirmed, or archived.
+
+use latent::jobs::JobEvent;
+use latent::tui::app::{Command, Screen};
+use latent::tui::event::AppEvent;
+use ratatui::crossterm::event::KeyCode;
+
+use crate::tui_inspect_run::holdout_run;
+use crate::tui_screens::{draw, key, loaded_app, open_run_in_inspect, run_jobs};
+use crate::util::Scratch;
+
+#[test]
+fn the_open_run_changes_only_when_the_user_asks() {
+    let scratch = Scratch::new();
+    let run_dir = holdout_run(&scratch, "runs/als-open");
+    let mut app = loaded_app();
+    open_run_in_inspect(&mut app, &run_dir);
+    assert_eq!(app.inspect.run_label, "als-open");
+
+    // Export names the run, its model and hold-out, and says what exporting it misses.
+    key(&mut app, KeyCode::Char('6'));
+    let export = draw(&app, 120, 40);
+    assert!(
+        export.contains("Export · run als-open · als · hold-out last-days:30")
+            && export.contains("refits it on all the data"),
+        "{export}"
+    );
+    insta::assert_snapshot!("export_holdout_warning_120x40", export);
+    let commands = key(&mut app, KeyCode::Char('R'));
+    let [Command::Train { spec, .. }] = commands.as_slice() else {
+        panic!("{commands:?}: {}", app.status.text)
+    };
+    assert_eq!(spec.parent.as_deref(), Some("als-open"));
+    assert_eq!(spec.holdout.label(), "none");
+    assert_eq!(spec.model.name(), "als");
+    assert_eq!(app.screen, Screen::Train, "the refit is followed");
+
+    // A job the user is not watching finishes: Inspect keeps its run and says so.
+    let Command::Train { id, .. } = &commands[0] else {
+        unreachable!()
+    };
+    key(&mut app, KeyCode::Char('5'));
+    let other = latent::store::Run::load(&run_dir).unwrap();
+    app.update(AppEvent::Job(JobEvent::Finished {
+        id: *id,
+        run: Box::new(other.clone()),
+        dir: scratch.path("runs/fm-background"),
+    }));
+    assert_eq!(app.inspect.run_label, "als-open");
+    assert!(
+        app.status.text.contains("Inspect keeps run als-open"),
+        "{}",
+        app.status.text
+    );
+
+    // The job the user watches on Train opens when it finishes.
+    let commands = key(&mut app, KeyCode::Char('2'));
+    assert!(commands.is_empty());
+    let commands = key(&mut app, KeyCode::Char('t'));
+    let Some(Command::Train { id, .. }) = commands.first() else {
+        panic!("{commands:?}: {}", app.status.text)
+    };
+    assert_eq!(app.screen, Screen::Train);
+    app.update(AppEvent::Job(JobEvent::Finished {
+        id: *id,
+        run: Box::new(other),
+        dir: scratch.path("runs/als-watched"),
+    }));
+    assert_eq!(app.inspect.run_label, "als-watched");
+    assert!(
+        app.status
+            .text
+            .contains("open in Inspect as run als-watched")
+    );
+}
+
+#[test]
+fn runs_are_deleted_after_confirmation_and_archived_at_once() {
+    let scratch = Scratch::new();
+    let first = holdout_run(&scratch, "runs/als-first");
+    let second = holdout_run(&scratch, "runs/als-second");
+    let mut app = loaded_app();
+    app.workspace.root = scratch.path("");
+    key(&mut app, KeyCode::Char('4'));
+    app.runs.set(vec![
+        latent::workspace::RunSummary::read(&first).unwrap(),
+        latent::workspace::RunSummary::read(&second).unwrap(),
+    ]);
+    let highlighted = app.runs.selected_run().unwrap().id.clone();
+    // D asks first: the palette holds the command, Esc keeps the run.
+    let commands = key(&mut app, KeyCode::Char('D'));
+    assert!(
+        commands
+            .iter()
+            .all(|c| !matches!(c, Command::RemoveRun { .. }))
+    );
+    assert_eq!(
+        app.palette.as_deref(),
+        Some(&*format!("delete {highlighted}"))
+    );
+    assert!(app.status.text.contains("for good"), "{}", app.status.text);
+    key(&mut app, KeyCode::Esc);
+    assert!(app.palette.is_none());
+    assert!(first.is_dir() && second.is_dir());
+    // D, then Enter, deletes it.
+    key(&mut app, KeyCode::Char('D'));
+    let commands = key(&mut app, KeyCode::Enter);
+    assert!(
+        matches!(
+            commands.as_slice(),
+            [Command::RemoveRun { archive: false, .. }]
+        ),
+        "{commands:?}"
+    );
+    run_jobs(&mut app, commands);
+    assert!(
+        app.status
+            .text
+            .contains(&format!("deleted run {highlighted}")),
+        "{}",
+        app.status.text
+    );
+    assert!(!scratch.path(&format!("runs/{highlighted}")).exists());
+    assert_eq!(app.runs.all.len(), 1, "the list was read again");
+    // A archives the other one at once.
+    let commands = key(&mut app, KeyCode::Char('A'));
+    run_jobs(&mut app, commands);
+    assert!(
+        app.status.text.contains("archived run"),
+        "{}",
+        app.status.text
+    );
+    assert!(app.runs.all.is_empty());
+    assert_eq!(
+        std::fs::read_dir(scratch.path("archive")).unwrap().count(),
+        1
+    );
+}
