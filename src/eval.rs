@@ -43,6 +43,7 @@ pub mod list_set;
 pub mod metric;
 pub mod metrics;
 pub mod protocol;
+pub mod rating_interval;
 pub mod repeat;
 pub mod segments;
 

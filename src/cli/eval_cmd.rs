@@ -26,6 +26,10 @@ pub struct EvalArgs {
     /// Rules to measure: their metrics are printed beside the plain model's.
     #[command(flatten)]
     pub rules: RuleArgs,
+    /// Only these segments (repeatable): a kind (`activity`, `country`, `customers`), a
+    /// name (`2-5`, `new`, `Germany`) or both (`country:Germany`).
+    #[arg(long = "segment", value_name = "NAME")]
+    pub segments: Vec<String>,
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
@@ -50,7 +54,10 @@ pub fn run(args: &EvalArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let rules = args.rules.resolve(&run.config.overrides)?;
     let test = load_test_file(&args.test, &load)?;
     let ranking = load.interactions.ranking_type;
-    let report = evaluate_view(run.view(), &rules, &test, ranking, k)?.report;
+    let mut report = evaluate_view(run.view(), &rules, &test, ranking, k)?.report;
+    if !args.segments.is_empty() {
+        report.segments = crate::eval::segments::select(&report.segments, &args.segments)?;
+    }
     // Rules beyond exclude-seen, re-buy and the cold-start policy change warm lists: measure them.
     let plain = rules.list_rules_removed();
     let impact = (rules != plain).then(|| {

@@ -25,7 +25,11 @@ fn classify(err: &(dyn std::error::Error + 'static)) -> Option<bool> {
     if let Some(known) = crate::error::classify(err) {
         return Some(known);
     }
-    if err.downcast_ref::<CompareError>().is_some() || err.downcast_ref::<AudienceError>().is_some()
+    if err.downcast_ref::<CompareError>().is_some()
+        || err.downcast_ref::<AudienceError>().is_some()
+        || err
+            .downcast_ref::<crate::eval::segments::UnknownSegment>()
+            .is_some()
     {
         return Some(true);
     }

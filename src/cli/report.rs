@@ -44,16 +44,11 @@ pub fn write_eval(r: &EvalReport, out: &mut dyn Write) -> std::io::Result<()> {
             interval.unwrap_or_default()
         )?;
     }
-    if let (Some(rmse), Some(mae)) = (r.model.rmse, r.model.mae) {
-        // The baseline column holds the mean rating's errors here.
-        let base = |v: Option<f64>| v.map_or_else(String::new, |v| format!("{v:>14.4}"));
+    if r.model.rmse.is_some() {
         writeln!(
             out,
-            "{:<18}{rmse:>14.4}{}  (mean rating)",
-            "rmse",
-            base(r.baseline.rmse)
+            "rmse and mae: the popularity column holds the mean training rating's errors; lower is better"
         )?;
-        writeln!(out, "{:<18}{mae:>14.4}{}", "mae", base(r.baseline.mae))?;
     }
     if let Some(why) = r.below_baseline() {
         writeln!(out, "WARNING: {why}")?;

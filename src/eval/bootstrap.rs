@@ -67,7 +67,7 @@ impl MetricIntervals {
 }
 
 /// How each customer is weighted in resample `r` of `n`: the times it was drawn.
-fn draw_counts(n: usize, seed: u64, r: usize) -> Vec<u32> {
+pub(super) fn draw_counts(n: usize, seed: u64, r: usize) -> Vec<u32> {
     let mut rng = Rng::at(seed, 0xb00, r as u64);
     let mut counts = vec![0u32; n];
     for _ in 0..n {
@@ -287,7 +287,7 @@ pub fn mean_intervals(columns: &[&[f64]], resamples: usize, seed: u64) -> Vec<In
 }
 
 /// The 2.5th and 97.5th percentiles of `values` (nearest rank).
-fn percentiles(mut values: Vec<f64>) -> Interval {
+pub(super) fn percentiles(mut values: Vec<f64>) -> Interval {
     values.sort_by(f64::total_cmp);
     let at = |q: f64| {
         let rank = ((q * values.len() as f64).ceil() as usize).clamp(1, values.len());

@@ -9,6 +9,7 @@ use super::list_set::ListSet;
 use super::metric::Metric;
 pub use super::metric::MetricRow;
 use super::metrics::{ListMetrics, RankingMetrics, score_list};
+use super::rating_interval;
 use super::repeat::{self, RepeatReport, Split};
 use super::segments::Segment;
 use crate::data::{CsrMatrix, IdMap, Interactions};
@@ -126,7 +127,7 @@ impl EvalReport {
     /// Every metric beside the baseline's, with intervals where the report has them: the
     /// one table the CLI prints and `--json` carries.
     pub fn metric_rows(&self) -> Vec<MetricRow> {
-        Metric::ALL
+        let mut rows: Vec<MetricRow> = Metric::ALL
             .iter()
             .map(|&m| {
                 let (mi, bi) = match &self.intervals {
@@ -143,7 +144,31 @@ impl EvalReport {
                     baseline_ci_high: bi.map(|i| i.high),
                 }
             })
-            .collect()
+            .collect();
+        // A rating predictor's errors, beside the mean rating's (lower is better).
+        let rating = [
+            ("rmse", self.model.rmse, self.baseline.rmse),
+            ("mae", self.model.mae, self.baseline.mae),
+        ];
+        for (name, value, baseline) in rating {
+            let (Some(value), Some(baseline)) = (value, baseline) else {
+                continue;
+            };
+            let (mi, bi) = match &self.intervals {
+                Some(iv) => (iv.model.0.get(name), iv.baseline.0.get(name)),
+                None => (None, None),
+            };
+            rows.push(MetricRow {
+                metric: name.to_owned(),
+                value,
+                ci_low: mi.map(|i| i.low),
+                ci_high: mi.map(|i| i.high),
+                baseline,
+                baseline_ci_low: bi.map(|i| i.low),
+                baseline_ci_high: bi.map(|i| i.high),
+            });
+        }
+        rows
     }
 
     /// Relative precision@k gain over the baseline (0.3 = 30 % better).
@@ -292,6 +317,18 @@ fn scored_metrics(
     scored
 }
 
+/// The mean of every training rating: a rating predictor's baseline.
+fn mean_rating(train: &CsrMatrix) -> f64 {
+    let (sum, count) = (0..train.rows()).fold((0.0, 0usize), |(s, c), u| {
+        let values = train.row(u).1;
+        (
+            s + values.iter().map(|&v| f64::from(v)).sum::<f64>(),
+            c + values.len(),
+        )
+    });
+    sum / count.max(1) as f64
+}
+
 /// Evaluates `model` and the popularity baseline on `test`, their lists treating bought
 /// products as `seen` says (the baseline never blends: it is the bar, not a contender);
 /// `predict` gives rating errors for explicit models.
@@ -308,25 +345,40 @@ pub fn evaluate(
     let scored = scored_metrics(model, train, test, deep, seen, predict, &popularity);
     let plain = SeenPolicy { rebuy: 0.0, ..seen };
     let base = ranking_metrics(&popularity, train, test, deep, plain, &popularity);
-    let intervals = Intervals {
+    let mut intervals = Intervals {
         model: bootstrap::set_intervals(&scored.set),
         baseline: bootstrap::set_intervals(&base.set),
     };
     let mut baseline = base.metrics;
     if predict.is_some() {
         // A rating predictor's baseline is the training ratings' mean for every pair.
-        let (sum, count) = (0..train.rows()).fold((0.0, 0usize), |(s, c), u| {
-            let values = train.row(u).1;
-            (
-                s + values.iter().map(|&v| f64::from(v)).sum::<f64>(),
-                c + values.len(),
-            )
-        });
-        let mean = sum / count.max(1) as f64;
+        let mean = mean_rating(train);
         let n = test.pairs.len().max(1) as f64;
         let errors = test.pairs.iter().map(|&(_, _, v)| f64::from(v) - mean);
         baseline.rmse = Some((errors.clone().map(|e| e * e).sum::<f64>() / n).sqrt());
         baseline.mae = Some(errors.map(f64::abs).sum::<f64>() / n);
+    }
+    if let Some(predict) = predict {
+        // Rating errors get their intervals by the same customer bootstrap.
+        let mean = mean_rating(train);
+        let model_errors = test
+            .pairs
+            .iter()
+            .map(|&(u, i, v)| (u, f64::from(predict(u, i) - v)));
+        let mean_errors = test.pairs.iter().map(|&(u, _, v)| (u, mean - f64::from(v)));
+        for (side, errors) in [
+            (
+                &mut intervals.model,
+                rating_interval::rating_intervals(model_errors),
+            ),
+            (
+                &mut intervals.baseline,
+                rating_interval::rating_intervals(mean_errors),
+            ),
+        ] {
+            side.0.insert("rmse".into(), errors.0);
+            side.0.insert("mae".into(), errors.1);
+        }
     }
     // Own products alone, then popularity: what a model must beat on re-buys.
     let rebuy_only = (!seen.exclude_seen).then(|| {

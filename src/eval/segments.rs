@@ -57,6 +57,40 @@ pub struct SegmentInput<'a> {
     pub k: usize,
 }
 
+/// A segment asked for that the report does not have.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("no segment '{wanted}' in this evaluation: choose among {}", known.join(", "))]
+pub struct UnknownSegment {
+    pub wanted: String,
+    /// Every segment the report has, as `kind:name`.
+    pub known: Vec<String>,
+}
+
+/// The segments matching any of `wanted`: a kind (`activity`, `country`, `customers`), a
+/// name (`2-5`, `new`, `United Kingdom`) or both (`country:Germany`), case ignored. A
+/// wanted segment that matches none is refused with the ones there are.
+pub fn select(all: &[Segment], wanted: &[String]) -> Result<Vec<Segment>, UnknownSegment> {
+    let matches = |w: &str, s: &Segment| {
+        let w = w.trim().to_lowercase();
+        let (kind, name) = (s.kind.to_lowercase(), s.name.to_lowercase());
+        w == kind || w == name || w == format!("{kind}:{name}")
+    };
+    if let Some(w) = wanted.iter().find(|w| !all.iter().any(|s| matches(w, s))) {
+        return Err(UnknownSegment {
+            wanted: w.clone(),
+            known: all
+                .iter()
+                .map(|s| format!("{}:{}", s.kind, s.name))
+                .collect(),
+        });
+    }
+    Ok(all
+        .iter()
+        .filter(|s| wanted.iter().any(|w| matches(w, s)))
+        .cloned()
+        .collect())
+}
+
 /// The segment table of a report.
 pub fn segments(input: &SegmentInput<'_>) -> Vec<Segment> {
     let (model, baseline) = (input.model.per_user(), input.baseline.per_user());

@@ -1,4 +1,5 @@
-//! The HTTP routes: `/ping` and `/invocations` (single, `instances` batch, JSON lines).
+//! The HTTP routes: `/ping`, `/invocations` (single, `instances` batch, JSON lines) and
+//! `/report`, the served run's evaluation.
 //!
 //! The body of `/invocations` is read here under the limits a slow or careless client
 //! meets: a declared `Content-Length` over [`MAX_BODY_BYTES`] is refused before a byte
@@ -24,6 +25,7 @@ pub fn router(state: Arc<ServeState>) -> Router {
     Router::new()
         .route("/ping", get(ping))
         .route("/invocations", post(invocations))
+        .route("/report", get(report))
         .with_state(state)
 }
 
@@ -35,6 +37,34 @@ async fn ping(State(state): State<Arc<ServeState>>) -> Response {
         "model": run.meta.model.name(),
         "customers": run.users.len(),
         "products": run.items.len(),
+    });
+    serialized(StatusCode::OK, &body)
+}
+
+/// The served run's evaluation, as `latent eval --json` words it: every metric with its
+/// 95 % interval beside popularity's, the segments, and the below-baseline warning. What
+/// a monitoring page or a reviewer reads before trusting the endpoint.
+async fn report(State(state): State<Arc<ServeState>>) -> Response {
+    let run = state.run();
+    let run_id = &state.model.manifest.run_id;
+    let Some(r) = &run.metrics else {
+        return error_response(
+            StatusCode::NOT_FOUND,
+            &format!(
+                "run {run_id} was not evaluated: train it with a hold-out (latent train --test-last-days 30) and export it again"
+            ),
+        );
+    };
+    let body = serde_json::json!({
+        "run_id": run_id,
+        "model": r.model_name,
+        "holdout": run.meta.holdout,
+        "k": r.k,
+        "users": r.users,
+        "cold_users": r.cold_users,
+        "metrics": r.metric_rows(),
+        "segments": r.segments,
+        "below_baseline": r.below_baseline(),
     });
     serialized(StatusCode::OK, &body)
 }

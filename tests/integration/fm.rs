@@ -554,9 +554,19 @@ fn fm_mcmc_alone_gets_its_sweeps_and_beats_the_mean_rating() {
     assert!(rmse <= 0.95, "RMSE {rmse} (mean rating {mean}): {out}");
     assert!(mean > 1.0 && rmse < mean, "{m}");
     assert!(
-        out.contains("(mean rating)") && !out.contains("WARNING"),
+        out.contains("mean training rating") && !out.contains("WARNING"),
         "{out}"
     );
+    // RMSE and MAE have customer-bootstrap intervals like every metric, around the value.
+    for (side, value) in [("model", rmse), ("baseline", mean)] {
+        let iv = &m["intervals"][side]["rmse"];
+        let (low, high) = (iv["low"].as_f64().unwrap(), iv["high"].as_f64().unwrap());
+        assert!(
+            low < value && value < high && high - low < 0.1,
+            "{side}: {m}"
+        );
+    }
+    assert!(m["intervals"]["model"]["mae"]["low"].is_number(), "{m}");
     let toml = std::fs::read_to_string(run.join("run.toml")).unwrap();
     assert!(toml.contains("epochs = \"200\""), "{toml}");
 }

@@ -471,3 +471,53 @@ fn sagemaker_train_writes_the_bundle_and_serve_answers() {
     let failure = std::fs::read_to_string(failing.join("output/failure")).unwrap();
     assert!(failure.contains("holds no data file"), "{failure}");
 }
+
+/// `GET /report` carries the served run's evaluation (every metric with its interval
+/// beside popularity's, and the segments); a run trained without a hold-out answers 404
+/// with what to do.
+#[test]
+fn report_carries_the_evaluation_or_says_how_to_get_one() {
+    let scratch = Scratch::new();
+    let (_, plain) = exported(&scratch);
+    let server = start(
+        &scratch,
+        &["serve", "--model", s(&plain), "--port", "0"],
+        &[],
+    );
+    let (status, _, body) = http(server.addr, "GET", "/report", "text/plain", "");
+    assert_eq!(status, 404, "{body}");
+    assert!(body.contains("--test-last-days"), "{body}");
+    drop(server);
+
+    let run = scratch.path("evaluated");
+    let data = crate::util::sample("online_retail_sample.csv");
+    let mut args = vec!["train", "--data", s(&data), "--out", s(&run)];
+    args.extend(["--set", "als_rank=8", "--test-last-days", "30"]);
+    scratch.run(args).ok();
+    let out = scratch.path("evaluated-export");
+    scratch
+        .run([
+            "export",
+            "--run",
+            s(&run),
+            "--to",
+            s(&out),
+            "--format",
+            "bundle",
+        ])
+        .ok();
+    let server = start(&scratch, &["serve", "--model", s(&out), "--port", "0"], &[]);
+    let (status, _, body) = http(server.addr, "GET", "/report", "text/plain", "");
+    assert_eq!(status, 200, "{body}");
+    let report: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(report["holdout"], "last-days:30");
+    assert_eq!(report["k"], 10);
+    let metrics = report["metrics"].as_array().unwrap();
+    assert_eq!(metrics.len(), 11, "{report}");
+    for m in metrics {
+        for field in ["value", "ci_low", "ci_high", "baseline"] {
+            assert!(m[field].is_number(), "{field}: {m}");
+        }
+    }
+    assert!(report["segments"].as_array().is_some_and(|s| !s.is_empty()));
+}

@@ -180,6 +180,32 @@ fn every_model_trains_recommends_and_evaluates() {
             serde_json::from_str(&std::fs::read_to_string(run.join("metrics.json")).unwrap())
                 .unwrap();
         assert_eq!(evaluated, stored, "{model}");
+
+        // --segment keeps the segments asked for; one the evaluation lacks is refused.
+        let eval = |segments: &[&str]| {
+            let mut args = vec!["eval", "--run", s(&run), "--test", s(&test), "--json"];
+            for seg in segments {
+                args.extend(["--segment", seg]);
+            }
+            scratch.run(args)
+        };
+        let only: serde_json::Value =
+            serde_json::from_str(eval(&["activity", "customers:returning"]).ok()).unwrap();
+        let kinds: Vec<(&str, &str)> = only["segments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| (s["kind"].as_str().unwrap(), s["name"].as_str().unwrap()))
+            .collect();
+        assert!(
+            kinds.iter().all(|(k, n)| *k == "activity" || *n == "returning") && kinds.len() == 5,
+            "{kinds:?}"
+        );
+        let err = eval(&["martians"]).input_error().to_owned();
+        assert!(
+            err.contains("no segment 'martians'") && err.contains("activity:2-5"),
+            "{err}"
+        );
     }
 }
 

@@ -36,7 +36,7 @@ pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
     };
     // Borders, the header and a row per metric, and two lines for a below-baseline warning.
     let rows =
-        3 + crate::eval::Metric::COUNT as u16 + if report.is_below_baseline() { 2 } else { 0 };
+        3 + report.metric_rows().len() as u16 + if report.is_below_baseline() { 2 } else { 0 };
     let impact_rows = app
         .evaluate
         .impact
