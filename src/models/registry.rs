@@ -68,6 +68,15 @@ impl ModelKind {
         }
     }
 
+    /// What the model's scores count, for a column header: buyers for popularity (its
+    /// scores are whole numbers of customers), a plain score otherwise.
+    pub const fn score_unit(self) -> &'static str {
+        match self {
+            ModelKind::Popularity => "buyers",
+            _ => "score",
+        }
+    }
+
     /// One line on when to use this kind: the Tune form's help for the model choice.
     pub const fn describe(self) -> &'static str {
         match self {

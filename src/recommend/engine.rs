@@ -138,6 +138,21 @@ impl<'a> Engine<'a> {
 }
 
 impl CompiledRules {
+    /// Products no list may show: what "hide the best sellers" and exclusions took out.
+    pub fn hidden_count(&self) -> usize {
+        self.blocked.iter().filter(|&&b| b).count()
+    }
+
+    /// Products forced into lists, each once, in rule order.
+    pub fn forced_items(&self) -> Vec<u32> {
+        let mut seen = std::collections::BTreeSet::new();
+        self.forced
+            .iter()
+            .flat_map(|f| f.items.iter().copied())
+            .filter(|i| seen.insert(*i))
+            .collect()
+    }
+
     /// Compiles `rules` against `view`.
     pub fn new(view: RunView<'_>, rules: &Overrides) -> Self {
         let n = view.items.len();

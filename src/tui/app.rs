@@ -142,15 +142,17 @@ impl AppState {
         (app, commands)
     }
 
-    /// The id of a job the user asked for (its number shows on the Train screen).
+    /// The id of a training job (train, sweep, tune, refit): its number shows on the Train
+    /// screen, so they count 1, 2, 3 as the user starts them.
     pub(crate) fn next_job_id(&mut self) -> JobId {
         let id = self.next_id;
         self.next_id += 1;
         id
     }
 
-    /// The id of a housekeeping job (listing runs or files, writing a table), from a range
-    /// of its own so the numbers users see stay 1, 2, 3 as they start work.
+    /// The id of every other job (loading data, opening, indexing, comparing, exporting
+    /// runs, listing, writing), from a range of its own so the training jobs' numbers stay
+    /// 1, 2, 3.
     pub(crate) fn next_internal_id(&mut self) -> JobId {
         let id = self.next_internal;
         self.next_internal += 1;

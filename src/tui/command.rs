@@ -10,7 +10,7 @@ use crate::experiment::TrainSpec;
 use crate::jobs::JobId;
 
 /// What the runtime must do after an update: every piece of work that touches a file, a
-/// folder or the cores, each answered by [`JobEvent`]s carrying the command's id.
+/// folder or the cores, each answered by [`JobEvent`](crate::jobs::JobEvent)s carrying the command's id.
 #[derive(Debug, Clone)]
 pub enum Command {
     /// Load, clean and profile `path` for the Data screen.

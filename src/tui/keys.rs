@@ -94,6 +94,8 @@ impl AppState {
             (Screen::Runs, KeyCode::Enter) => return self.open_selected_run(),
             (Screen::Export, KeyCode::Enter) => return self.export_row(),
             (Screen::Inspect, KeyCode::Enter) => self.open_audience_customer(),
+            (Screen::Inspect, KeyCode::PageDown) => self.inspect.scroll_history(10),
+            (Screen::Inspect, KeyCode::PageUp) => self.inspect.scroll_history(-10),
             (Screen::Inspect, KeyCode::Right) => self.inspect.step_customer(1),
             (Screen::Inspect, KeyCode::Left) => self.inspect.step_customer(-1),
             _ => {}
@@ -169,9 +171,13 @@ impl AppState {
                     self.status = Status::info(note);
                 }
             }
-            Action::HidePopular => self.inspect.toggle_exclude_popular(),
+            Action::HidePopular => {
+                self.status = Status::info(self.inspect.toggle_exclude_popular());
+            }
             Action::Rebuys => self.inspect.toggle_rebuys(),
-            Action::NewProducts => self.inspect.toggle_include_new(),
+            Action::NewProducts => {
+                self.status = Status::info(self.inspect.toggle_include_new());
+            }
             Action::ColdStart => self.inspect.cycle_cold_start(),
             Action::Exclude => self.inspect.exclude_highlighted(),
             Action::ClearExclusions => self.inspect.clear_exclusions(),

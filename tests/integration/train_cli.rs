@@ -198,7 +198,10 @@ fn every_model_trains_recommends_and_evaluates() {
             .map(|s| (s["kind"].as_str().unwrap(), s["name"].as_str().unwrap()))
             .collect();
         assert!(
-            kinds.iter().all(|(k, n)| *k == "activity" || *n == "returning") && kinds.len() == 5,
+            kinds
+                .iter()
+                .all(|(k, n)| *k == "activity" || *n == "returning")
+                && kinds.len() == 5,
             "{kinds:?}"
         );
         let err = eval(&["martians"]).input_error().to_owned();

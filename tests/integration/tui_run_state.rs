@@ -138,3 +138,67 @@ fn runs_are_deleted_after_confirmation_and_archived_at_once() {
         1
     );
 }
+
+/// Inspect says who the customer is (country, products in the singular or plural, last
+/// purchase), scrolls a history longer than the screen with a count, prints buyer counts
+/// as counts, and `x` / `w` say what they did.
+#[test]
+fn inspect_counts_scrolls_and_says_what_its_rules_do() {
+    let scratch = Scratch::new();
+    let run_dir = holdout_run(&scratch, "runs/als-inspect");
+    let mut app = loaded_app();
+    let run = open_run_in_inspect(&mut app, &run_dir);
+    let heaviest = (0..run.users.len())
+        .max_by_key(|&u| run.train.row_nnz(u))
+        .unwrap();
+    let n = run.train.row_nnz(heaviest);
+    key(&mut app, KeyCode::Char(':'));
+    crate::tui_screens::typed(
+        &mut app,
+        &format!("customer {}", run.users.name(heaviest as u32)),
+    );
+    key(&mut app, KeyCode::Enter);
+    let screen = draw(&app, 120, 40);
+    let country = run.catalog.user_segment_name(heaviest as u32).unwrap();
+    assert!(
+        screen.contains(&format!("{country} · {n} products · last bought")),
+        "{screen}"
+    );
+    assert!(screen.contains(&format!(" of {n} · PgDn")), "{screen}");
+    key(&mut app, KeyCode::PageDown);
+    assert_eq!(app.inspect.history_offset, 10);
+    let screen = draw(&app, 120, 40);
+    assert!(screen.contains("· 11-"), "scrolled: {screen}");
+    // A customer with one product is not "1 products".
+    let single = (0..run.users.len())
+        .find(|&u| run.train.row_nnz(u) == 1)
+        .unwrap();
+    key(&mut app, KeyCode::Char(':'));
+    crate::tui_screens::typed(
+        &mut app,
+        &format!("customer {}", run.users.name(single as u32)),
+    );
+    key(&mut app, KeyCode::Enter);
+    assert!(draw(&app, 120, 40).contains(" · 1 product · "));
+
+    key(&mut app, KeyCode::Char('x'));
+    assert!(
+        app.status
+            .text
+            .starts_with("hiding the top 5% best sellers: ")
+            && app
+                .status
+                .text
+                .contains(&format!("of {} products", run.items.len())),
+        "{}",
+        app.status.text
+    );
+    key(&mut app, KeyCode::Char('x'));
+    assert_eq!(app.status.text, "best sellers shown again");
+    key(&mut app, KeyCode::Char('w'));
+    assert!(
+        app.status.text.contains("last 30 days"),
+        "{}",
+        app.status.text
+    );
+}

@@ -181,6 +181,18 @@ fn load_train_inspect_and_quit_in_a_real_terminal() {
         "Recommended",
     ]);
     assert!(plain.contains("✓"), "{plain}");
+    // The inverse question: who will buy the highlighted product, checked on the hold-out.
+    tui.keys(&["a"]);
+    let audience = tui.wait_for(&["Audience for", "in their list", "Checked on the hold-out"]);
+    assert!(
+        audience.contains("the 100 most active") && audience.contains("100 of 100 customers"),
+        "{audience}"
+    );
+    tui.keys(&["Escape"]);
+    tui.wait_for(&["Bought after the cut-off"]);
+    // Export names the run and warns that the hold-out month is missing from it.
+    tui.keys(&["6"]);
+    tui.wait_for(&["hold-out last-days:30", "refits it on all the data"]);
     tui.keys(&["4"]);
     tui.wait_for(&["Runs · 1 of 1", "-als", "finished"]);
     tui.keys(&["q"]);

@@ -62,7 +62,7 @@ impl AppState {
     /// one.
     pub(crate) fn load_data(&mut self, path: PathBuf) -> Vec<Command> {
         let mut commands = self.cancel_load();
-        let id = self.next_job_id();
+        let id = self.next_internal_id();
         self.data = DataState::Loading {
             job: id,
             path: path.clone(),

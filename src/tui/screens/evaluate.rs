@@ -132,7 +132,7 @@ impl AppState {
             );
             return Vec::new();
         }
-        let id = self.next_job_id();
+        let id = self.next_internal_id();
         self.evaluate.impact_job = Some(id);
         self.status = Status::info(format!(
             "measuring {} on the hold-out…",

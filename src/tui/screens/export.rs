@@ -156,7 +156,7 @@ impl AppState {
             top_k: self.inspect.top,
             overwrite: self.export.overwrite,
         };
-        let id = self.next_job_id();
+        let id = self.next_internal_id();
         self.export.job = Some(id);
         self.export.log.clear();
         self.export.result = None;

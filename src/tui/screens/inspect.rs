@@ -62,6 +62,8 @@ pub struct InspectState {
     pub hit_customers: Vec<u32>,
     /// Each recommendation's reason as a business sentence ("because they bought …").
     pub sentences: Vec<String>,
+    /// The first history row shown (PgDn / PgUp scroll a long history).
+    pub history_offset: usize,
     /// The customers most likely to buy a product, while that table is open (`a`).
     pub audience: Option<audience::AudienceView>,
 }
@@ -126,6 +128,7 @@ impl InspectState {
     pub fn show(&mut self, user: Option<u32>) {
         self.customer = user;
         self.selected = 0;
+        self.history_offset = 0;
         let Some(run) = self.run.clone() else { return };
         let Some(engine) = self.engine(&run) else {
             return;
@@ -241,13 +244,23 @@ impl InspectState {
         ))
     }
 
-    /// Turns "leave out the top 5 % most popular products" on or off and refreshes.
-    pub fn toggle_exclude_popular(&mut self) {
+    /// Turns "leave out the top 5 % most popular products" on or off and refreshes;
+    /// says how many products that hides.
+    pub fn toggle_exclude_popular(&mut self) -> String {
         self.rules.exclude_popular = match self.rules.exclude_popular {
             Some(_) => None,
             None => Some(PopularCut::Percent(5.0)),
         };
         self.recompile();
+        let n = self.run.as_ref().map_or(0, |r| r.items.len());
+        match self.rules.exclude_popular {
+            Some(cut) => format!(
+                "hiding the top {cut} best sellers: {} of {n} products ({} hidden by every rule)",
+                cut.count(n),
+                self.compiled.as_ref().map_or(0, |c| c.hidden_count())
+            ),
+            None => "best sellers shown again".to_owned(),
+        }
     }
 
     /// Shows the customer's bought products again, ranked by the re-buy blend (the run's
@@ -258,8 +271,8 @@ impl InspectState {
     }
 
     /// Forces the two most bought new products (first sold in the data's last 30 days)
-    /// in at slot 3, or stops forcing them.
-    pub fn toggle_include_new(&mut self) {
+    /// in at slot 3, or stops forcing them; says what "new" means and which products.
+    pub fn toggle_include_new(&mut self) -> String {
         let before = self.rules.include.len();
         self.rules.include.retain(|r| r.new_within_days.is_none());
         if self.rules.include.len() == before {
@@ -271,6 +284,32 @@ impl InspectState {
             });
         }
         self.recompile();
+        if !self
+            .rules
+            .include
+            .iter()
+            .any(|r| r.new_within_days.is_some())
+        {
+            return "new products no longer forced in".to_owned();
+        }
+        let forced = self
+            .compiled
+            .as_ref()
+            .map(|c| c.forced_items())
+            .unwrap_or_default();
+        if forced.is_empty() {
+            let why = self
+                .compiled
+                .as_ref()
+                .and_then(|c| c.warnings.last().cloned())
+                .unwrap_or_default();
+            return format!("no new product to force in: {why}");
+        }
+        let names: Vec<String> = forced.iter().map(|&i| self.item_id(i).to_owned()).collect();
+        format!(
+            "new = first sold in the data's last 30 days: forcing the 2 most bought ({}) in at slot 3",
+            names.join(", ")
+        )
     }
 
     /// Changes the rules with `f` and shows the result at once.
@@ -392,9 +431,56 @@ impl InspectState {
         self.run.as_ref().map_or("", |r| r.items.name(item))
     }
 
+    /// Scrolls the history by `delta` rows, keeping at least one row shown.
+    pub fn scroll_history(&mut self, delta: isize) {
+        let last = self.history.len().saturating_sub(1) as isize;
+        self.history_offset = (self.history_offset as isize + delta).clamp(0, last.max(0)) as usize;
+    }
+
+    /// Who the customer shown is, in one line: id, country, products bought and the last
+    /// purchase ("customer 14606 · United Kingdom · 23 products · last bought 2011-01-19").
+    pub fn customer_line(&self) -> Option<String> {
+        let run = self.run.as_ref()?;
+        let u = self.customer?;
+        let mut parts = vec![format!("customer {}", run.users.name(u))];
+        if let Some(country) = run.catalog.user_segment_name(u) {
+            parts.push(country.to_owned());
+        }
+        let n = self.history.len();
+        parts.push(format!("{n} product{}", if n == 1 { "" } else { "s" }));
+        if let Some(last) = self.history.iter().filter_map(|h| h.2).max() {
+            parts.push(format!(
+                "last bought {}",
+                crate::data::timestamps::format_day(last)
+            ));
+        }
+        Some(parts.join(" · "))
+    }
+
     /// The id of the customer shown.
     pub fn customer_id(&self) -> Option<&str> {
         Some(self.run.as_ref()?.users.name(self.customer?))
+    }
+
+    /// A recommendation's score as what it is: a count of buyers for a best seller or the
+    /// popularity model (`831`, not `831.000`), the model's score otherwise.
+    pub fn score_text(&self, r: &Scored) -> String {
+        let counts = matches!(
+            r.reason,
+            Reason::PopularityFallback | Reason::SegmentPopularity
+        ) || self.score_label() == "buyers";
+        if counts {
+            format!("{:.0}", r.score)
+        } else {
+            format!("{:.3}", r.score)
+        }
+    }
+
+    /// What the score column holds: buyers for the popularity model, else a score.
+    pub fn score_label(&self) -> &'static str {
+        self.run
+            .as_ref()
+            .map_or("score", |r| r.meta.model.score_unit())
     }
 
     /// Why a recommendation is there, in words.
@@ -450,7 +536,7 @@ impl AppState {
     pub(crate) fn open_in_inspect(&mut self, run: Arc<Run>, label: String) -> Vec<Command> {
         self.inspect.set_run(Arc::clone(&run), label);
         self.evaluate.set_run(&run);
-        let id = self.next_job_id();
+        let id = self.next_internal_id();
         self.inspect.index_job = Some(id);
         vec![Command::IndexRun { id, run }]
     }

@@ -220,7 +220,7 @@ impl AppState {
             self.status = Status::error("highlight a different run than the marked one");
             return Vec::new();
         }
-        let id = self.next_job_id();
+        let id = self.next_internal_id();
         self.runs.comparing = Some(id);
         self.status = Status::info("comparing runs…");
         vec![Command::CompareRuns { id, a, b }]
@@ -244,7 +244,7 @@ impl AppState {
             return Vec::new();
         }
         let (run_id, dir) = (r.id.clone(), r.dir.clone());
-        let id = self.next_job_id();
+        let id = self.next_internal_id();
         self.runs.opening = Some(id);
         self.status = Status::info(format!("opening run {run_id}"));
         vec![Command::LoadRun { id, dir }]

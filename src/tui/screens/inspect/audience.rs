@@ -120,7 +120,7 @@ impl AppState {
                 Status::error("no product highlighted: pick a customer with suggestions first");
             return Vec::new();
         };
-        let id = self.next_job_id();
+        let id = self.next_internal_id();
         self.inspect.audience = Some(AudienceView {
             job: Some(id),
             product,

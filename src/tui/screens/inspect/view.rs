@@ -25,8 +25,8 @@ pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
         return;
     }
     let [search, body] = Layout::vertical([Constraint::Length(3), Constraint::Min(4)]).areas(area);
-    let who = match s.customer_id() {
-        Some(id) => format!("customer {id}  ({} purchases)", s.history.len()),
+    let who = match s.customer_line() {
+        Some(line) => line,
         None if s.query.is_empty() => "no customer".to_owned(),
         None => format!("customer {} is new to the model: cold-start list", s.query),
     };
@@ -60,9 +60,24 @@ pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
     if let Some(t) = &s.truth {
         render_truth(s, t, frame, truth);
     }
+    // A long history scrolls (PgDn / PgUp) and its title counts what is shown.
+    let room = history.height.saturating_sub(3) as usize;
+    let offset = s.history_offset.min(s.history.len().saturating_sub(1));
+    let shown_to = (offset + room).min(s.history.len());
+    let history_title = if s.history.len() > room {
+        format!(
+            "Bought (training) · {}-{shown_to} of {} · PgDn PgUp scroll",
+            offset + 1,
+            s.history.len()
+        )
+    } else {
+        "Bought (training)".to_owned()
+    };
     let rows: Vec<Row<'_>> = s
         .history
         .iter()
+        .skip(offset)
+        .take(room.max(1))
         .map(|&(i, v, when)| {
             Row::new(vec![
                 s.item_id(i).to_owned(),
@@ -82,7 +97,7 @@ pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
     frame.render_widget(
         Table::new(rows, widths)
             .header(Row::new(vec!["item", "description", "last", "value"]).style(theme::title()))
-            .block(panel("Bought (training)")),
+            .block(panel(&history_title)),
         history,
     );
     // A short terminal (80x24) keeps the whole list and its explanation; the similar
@@ -109,7 +124,7 @@ pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
                 format!("{}", rank + 1),
                 s.item_id(r.item).to_owned(),
                 s.description(r.item).to_owned(),
-                format!("{:.3}", r.score),
+                s.score_text(r),
                 InspectState::reason_text(r).to_owned(),
                 if bought { "✓" } else { "" }.to_owned(),
             ])
@@ -124,8 +139,15 @@ pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
         Constraint::Length(12),
         Constraint::Length(1),
     ];
-    let header =
-        Row::new(vec!["#", "item", "description", "score", "why", "✓"]).style(theme::title());
+    let header = Row::new(vec![
+        "#",
+        "item",
+        "description",
+        s.score_label(),
+        "why",
+        "✓",
+    ])
+    .style(theme::title());
     frame.render_widget(
         Table::new(rows, widths)
             .header(header)
