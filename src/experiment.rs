@@ -5,6 +5,7 @@
 //! cancel; this module knows nothing of threads, terminals or files beyond the data it
 //! reads.
 
+pub mod customer_lookup;
 mod lifecycle;
 mod refit;
 mod steps;

@@ -99,6 +99,12 @@ pub enum JobEvent {
         id: JobId,
         campaign: Box<crate::eval::audience::Campaign>,
     },
+    /// A customer the model never saw, looked up in the run's data (`None`: not there).
+    CustomerLooked {
+        id: JobId,
+        wanted: String,
+        found: Box<Option<crate::experiment::customer_lookup::DataCustomer>>,
+    },
     /// The rules in force were measured on the run's hold-out.
     Impact {
         id: JobId,
@@ -167,6 +173,7 @@ impl JobEvent {
             | JobEvent::Compared { id, .. }
             | JobEvent::Audience { id, .. }
             | JobEvent::Impact { id, .. }
+            | JobEvent::CustomerLooked { id, .. }
             | JobEvent::Exported { id, .. }
             | JobEvent::RunsListed { id, .. }
             | JobEvent::FilesListed { id, .. }

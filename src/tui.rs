@@ -175,6 +175,9 @@ impl Runtime {
                     top,
                 } => jobs::analysing::spawn_audience(id, run, rules, items, top, self.sink())
                     .map(Some),
+                Command::LookupCustomer { id, run, customer } => {
+                    jobs::analysing::spawn_customer_lookup(id, run, customer, self.sink()).map(Some)
+                }
                 Command::Impact { id, run, rules } => {
                     jobs::analysing::spawn_impact(id, run, *rules, self.sink()).map(Some)
                 }

@@ -62,3 +62,26 @@ pub fn spawn_impact(
         }
     })
 }
+
+/// Looks customer `customer` up in `run`'s data: a customer the model never saw is then
+/// served from their real purchases.
+pub fn spawn_customer_lookup(
+    id: JobId,
+    run: Arc<Run>,
+    customer: String,
+    sink: Sink,
+) -> std::io::Result<JobHandle> {
+    spawn_once("customer", id, sink, move || {
+        match crate::experiment::customer_lookup::customer_from_data(&run, &customer) {
+            Ok(found) => JobEvent::CustomerLooked {
+                id,
+                wanted: customer,
+                found: Box::new(found),
+            },
+            Err(e) => JobEvent::Failed {
+                id,
+                message: format!("looking for customer {customer} in the data: {e}"),
+            },
+        }
+    })
+}

@@ -197,7 +197,7 @@ impl AppState {
     /// handler gives back the events that are not its own.
     fn on_job(&mut self, event: JobEvent) -> Vec<Command> {
         type Handler = fn(&mut AppState, JobEvent) -> Result<Vec<Command>, JobEvent>;
-        const HANDLERS: [Handler; 13] = [
+        const HANDLERS: [Handler; 14] = [
             AppState::on_data_job,
             AppState::on_workspace_read,
             AppState::on_export_job,
@@ -207,6 +207,7 @@ impl AppState {
             AppState::on_run_loaded,
             AppState::on_index_job,
             AppState::on_audience_job,
+            AppState::on_customer_looked,
             AppState::on_impact_job,
             AppState::on_palette_job,
             AppState::on_save_job,

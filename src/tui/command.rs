@@ -63,6 +63,12 @@ pub enum Command {
         items: Vec<u32>,
         top: usize,
     },
+    /// Look a customer the model never saw up in the run's data.
+    LookupCustomer {
+        id: JobId,
+        run: Arc<crate::store::Run>,
+        customer: String,
+    },
     /// Measure what `rules` cost or gain on the run's hold-out.
     Impact {
         id: JobId,

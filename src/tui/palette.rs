@@ -129,14 +129,17 @@ pub fn run(app: &mut AppState, line: &str) -> Result<Vec<Command>, String> {
             let Some(run) = app.inspect.run.clone() else {
                 return Err("no run open: train one or open one from Runs".into());
             };
-            let u = run
+            let known = run
                 .users
-                .get(crate::data::values::normalise_id(&arg).unwrap_or(&arg))
-                .ok_or_else(|| format!("customer '{arg}' is not in the run"))?;
+                .get(crate::data::values::normalise_id(&arg).unwrap_or(&arg));
             app.inspect.query = arg;
             app.inspect.update_matches();
-            app.inspect.show(Some(u));
+            app.inspect.show(known);
             app.screen = Screen::Inspect;
+            // Not in the model: served from their purchases once the data is read.
+            if known.is_none() && app.inspect.searched_newcomer().is_none() {
+                return Ok(app.lookup_customer());
+            }
         }
         "top" => {
             let n: usize = arg

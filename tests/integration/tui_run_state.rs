@@ -202,3 +202,77 @@ fn inspect_counts_scrolls_and_says_what_its_rules_do() {
         app.status.text
     );
 }
+
+/// Customer 12349 first bought in Online Retail's held-out month: the model never saw
+/// them, the data did. Inspect looks them up (Enter on the search) and serves them from
+/// their own purchases and country; an id in neither says so.
+#[test]
+fn a_customer_first_seen_in_the_hold_out_is_served_from_their_purchases() {
+    let scratch = Scratch::new();
+    let run_dir = scratch.path("runs/als-full");
+    let data = crate::util::root().join("sample-data/online_retail_full.parquet");
+    let mut args = vec!["train", "--data", crate::util::s(&data), "--out"];
+    args.extend([crate::util::s(&run_dir), "--test-last-days", "30"]);
+    args.extend(["--set", "als_rank=16", "--set", "max_iter=5"]);
+    scratch.run(args).ok();
+    let mut app = loaded_app();
+    let run = open_run_in_inspect(&mut app, &run_dir);
+    assert!(
+        run.users.get("12349").is_none(),
+        "12349 is new to the model"
+    );
+
+    key(&mut app, KeyCode::Char('/'));
+    crate::tui_screens::typed(&mut app, "12349");
+    let commands = key(&mut app, KeyCode::Enter);
+    assert!(
+        matches!(commands.as_slice(), [Command::LookupCustomer { .. }]),
+        "{commands:?}"
+    );
+    run_jobs(&mut app, commands);
+    let found = app
+        .inspect
+        .searched_newcomer()
+        .expect("in the data")
+        .clone();
+    assert_eq!(found.country.as_deref(), Some("Italy"));
+    assert!(found.history.len() > 5, "{found:?}");
+    assert_eq!(app.inspect.history.len(), found.history.len());
+    assert!(
+        app.inspect
+            .recommendations
+            .iter()
+            .all(|r| r.reason == latent::recommend::Reason::FoldIn),
+        "served from their purchases"
+    );
+    let shown: Vec<u32> = app.inspect.recommendations.iter().map(|r| r.item).collect();
+    assert!(
+        shown
+            .iter()
+            .all(|i| found.history.binary_search(i).is_err()),
+        "nothing they bought"
+    );
+    assert!(
+        app.status.text.contains("served from their"),
+        "{}",
+        app.status.text
+    );
+    let screen = draw(&app, 120, 40);
+    assert!(
+        screen.contains("customer 12349 · Italy · new to the model"),
+        "{screen}"
+    );
+
+    // An id in neither the model nor the data.
+    key(&mut app, KeyCode::Char(':'));
+    crate::tui_screens::typed(&mut app, "customer 99999999");
+    let commands = key(&mut app, KeyCode::Enter);
+    run_jobs(&mut app, commands);
+    assert!(
+        app.status
+            .text
+            .contains("in neither the model nor its data"),
+        "{}",
+        app.status.text
+    );
+}

@@ -4,6 +4,7 @@
 //! recomputed on the UI thread at every keystroke. Search indexing is a job.
 
 pub mod audience;
+pub mod newcomer;
 pub mod truth;
 pub mod view;
 
@@ -64,6 +65,10 @@ pub struct InspectState {
     pub sentences: Vec<String>,
     /// The first history row shown (PgDn / PgUp scroll a long history).
     pub history_offset: usize,
+    /// The searched customer as the run's data knows them, when the model does not.
+    pub newcomer: Option<crate::experiment::customer_lookup::DataCustomer>,
+    /// The job looking them up.
+    pub lookup: Option<crate::jobs::JobId>,
     /// The customers most likely to buy a product, while that table is open (`a`).
     pub audience: Option<audience::AudienceView>,
 }
@@ -135,12 +140,18 @@ impl InspectState {
         };
         let mut scratch = Vec::new();
         let Some(u) = user.filter(|&u| (u as usize) < run.users.len()) else {
-            self.history.clear();
+            // A newcomer the data knows is served from their purchases and country.
+            let (history, segment) = match self.searched_newcomer() {
+                Some(c) => (c.history.clone(), c.segment),
+                None => (Vec::new(), None),
+            };
+            self.history = history.iter().map(|&i| (i, 1.0, None)).collect();
             self.truth = None;
+            self.sentences.clear();
             self.recommendations = engine.recommend(
                 Customer::New {
-                    history: &[],
-                    segment: None,
+                    history: &history,
+                    segment,
                 },
                 self.top,
                 &mut scratch,
@@ -174,6 +185,13 @@ impl InspectState {
             .map(|r| self.sentence(&engine, u, r))
             .collect();
         self.refresh_similar();
+    }
+
+    /// The looked-up newcomer, when they are the customer searched for.
+    pub fn searched_newcomer(&self) -> Option<&crate::experiment::customer_lookup::DataCustomer> {
+        let q = self.query.trim();
+        let q = crate::data::values::normalise_id(q).unwrap_or(q);
+        self.newcomer.as_ref().filter(|c| c.id == q)
     }
 
     /// Why `r` is suggested to customer `u`, as a business audience says it.
@@ -543,18 +561,29 @@ impl AppState {
 
     /// A key typed into the customer search: the first match shows as it is typed.
     pub(crate) fn edit_search(&mut self, key: KeyEvent) -> Vec<Command> {
-        match edit_line(&mut self.inspect.query, key) {
-            LineEdit::Submit | LineEdit::Cancel => self.inspect.searching = false,
-            LineEdit::Changed => {}
+        let submitted = match edit_line(&mut self.inspect.query, key) {
+            LineEdit::Submit => {
+                self.inspect.searching = false;
+                true
+            }
+            LineEdit::Cancel => {
+                self.inspect.searching = false;
+                false
+            }
+            LineEdit::Changed => false,
             LineEdit::Ignored => return Vec::new(),
-        }
+        };
         self.inspect.update_matches();
         let first = self.inspect.matches.first().copied();
         if first.is_some() || self.inspect.query.is_empty() {
             self.inspect.show(first);
         } else {
-            // An id the model has never seen: show what a new customer would get.
+            // An id the model has never seen: what a new customer would get, and on Enter
+            // their own purchases when the run's data has them.
             self.inspect.show(None);
+            if submitted && self.inspect.searched_newcomer().is_none() {
+                return self.lookup_customer();
+            }
         }
         Vec::new()
     }

@@ -28,6 +28,10 @@ pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
     let who = match s.customer_line() {
         Some(line) => line,
         None if s.query.is_empty() => "no customer".to_owned(),
+        None if s.searched_newcomer().is_some() => s
+            .searched_newcomer()
+            .map(super::newcomer::newcomer_line)
+            .unwrap_or_default(),
         None => format!("customer {} is new to the model: cold-start list", s.query),
     };
     let cursor = if s.searching { "▏" } else { "" };
