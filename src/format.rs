@@ -40,3 +40,37 @@ mod tests {
         assert_eq!(percent(0.1234), "12.3 %");
     }
 }
+
+/// `text` cut to `width` characters from the left, with `…` in front when it was cut: a
+/// run id keeps its distinguishing end (`…073911-als-t05`, `…-best`), which its start,
+/// the date, does not distinguish.
+pub fn shorten_left(text: &str, width: usize) -> String {
+    let n = text.chars().count();
+    if n <= width {
+        return text.to_owned();
+    }
+    if width == 0 {
+        return String::new();
+    }
+    let tail: String = text.chars().skip(n - (width - 1)).collect();
+    format!("…{tail}")
+}
+
+#[cfg(test)]
+mod shorten_tests {
+    use super::shorten_left;
+
+    #[test]
+    fn ids_keep_their_end() {
+        assert_eq!(
+            shorten_left("20261203-073911-als-t05", 30),
+            "20261203-073911-als-t05"
+        );
+        assert_eq!(shorten_left("20261203-073911-als-t05", 12), "…911-als-t05");
+        assert_eq!(
+            shorten_left("20261203-073911-als-t05", 12).chars().count(),
+            12
+        );
+        assert_eq!(shorten_left("abc", 0), "");
+    }
+}

@@ -93,7 +93,7 @@ fn rows(app: &AppState) -> Option<(&'static str, Vec<String>, Option<usize>)> {
                 lines.push(csv(&[
                     &j.id.to_string(),
                     &j.label,
-                    &format!("{:?}", j.status),
+                    &j.status_text(),
                     &j.stage,
                     &j.history
                         .last()

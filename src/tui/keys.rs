@@ -14,10 +14,12 @@ impl AppState {
             return Vec::new();
         }
         if self.show_help {
+            // Any key closes the help; one that means something else then does it, so
+            // the help never swallows the next key.
+            self.show_help = false;
             if matches!(key.code, KeyCode::Esc | KeyCode::Char('?' | 'q')) {
-                self.show_help = false;
+                return Vec::new();
             }
-            return Vec::new();
         }
         if self.tune.editing.is_some() && self.screen == Screen::Tune {
             return self.edit_field(key);

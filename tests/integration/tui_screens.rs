@@ -287,6 +287,11 @@ fn empty_runs_and_inspect_screens_say_what_to_do() {
     insta::assert_snapshot!("help_inspect", draw(&app, 80, 24));
     key(&mut app, KeyCode::Esc);
     assert!(!app.show_help);
+    // Any key closes the help, and does what it means: the help swallows nothing.
+    key(&mut app, KeyCode::Char('?'));
+    key(&mut app, KeyCode::Char('4'));
+    assert!(!app.show_help);
+    assert_eq!(app.screen, Screen::Runs);
     key(&mut app, KeyCode::Char('q'));
     assert!(app.should_quit);
 }

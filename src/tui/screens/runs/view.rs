@@ -119,8 +119,14 @@ fn render_across(metric: Metric, points: &[(f64, f64, f64)], frame: &mut Frame<'
     frame.render_widget(chart, area);
 }
 
+/// Widths of the run table's columns after the id, and the spaces between columns.
+const OTHER_COLUMNS: [u16; 7] = [12, 18, 14, 10, 6, 7, 12];
+
 fn render_table(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
     let runs = &app.runs;
+    // The id takes what the other columns leave, at least 16, and is cut from the left.
+    let others: u16 = OTHER_COLUMNS.iter().sum::<u16>() + OTHER_COLUMNS.len() as u16;
+    let id_width = usize::from(area.width.saturating_sub(2 + others).max(16));
     // The list length the runs were measured at, when they share one.
     let ks: std::collections::BTreeSet<usize> = runs
         .all
@@ -194,7 +200,13 @@ fn render_table(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
                 .and_then(|m| m.sweep.as_ref())
                 .is_some_and(|t| t.best);
             Row::new(vec![
-                format!("{mark}{}", r.id),
+                format!(
+                    "{mark}{}",
+                    crate::format::shorten_left(
+                        &r.id,
+                        id_width.saturating_sub(mark.chars().count())
+                    )
+                ),
                 r.model.clone(),
                 r.settings(3),
                 precision,
@@ -212,16 +224,9 @@ fn render_table(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
             .style(style)
         })
         .collect();
-    let widths = [
-        Constraint::Min(16),
-        Constraint::Length(12),
-        Constraint::Length(18),
-        Constraint::Length(14),
-        Constraint::Length(10),
-        Constraint::Length(6),
-        Constraint::Length(7),
-        Constraint::Length(12),
-    ];
+    let widths: Vec<Constraint> = std::iter::once(Constraint::Min(16))
+        .chain(OTHER_COLUMNS.iter().map(|&w| Constraint::Length(w)))
+        .collect();
     let filter = runs.filter.title_suffix();
     let title = format!(
         "Runs · {} of {} · sorted by {}{filter}",
