@@ -359,7 +359,7 @@ fn inspect_a_trained_run_by_customer() {
         "purchase dates in the history: {screen}"
     );
     assert!(
-        screen.contains("Because they bought") && screen.contains("+0."),
+        screen.contains("because they bought") && screen.contains("+0."),
         "the highlighted item is explained: {screen}"
     );
     // x hides the 5 % most popular products, and x again brings them back.

@@ -129,7 +129,7 @@ fn load_train_inspect_and_quit_in_a_real_terminal() {
     ]);
     assert!(
         inspect.contains("Similar to the highlighted product")
-            && inspect.contains("Because they bought")
+            && inspect.contains("because they bought")
             && inspect.contains("popular shown"),
         "{inspect}"
     );

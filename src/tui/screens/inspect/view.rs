@@ -135,12 +135,22 @@ pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
             .style(style)
         })
         .collect();
+    // The reason column is as wide as the longest reason shown, leaving the description
+    // at least 10 columns; the explanation's title always gives the highlighted one whole.
+    let longest = s
+        .recommendations
+        .iter()
+        .map(|r| InspectState::reason_text(r).chars().count())
+        .max()
+        .unwrap_or(3) as u16;
+    let fixed = 3 + 9 + 7 + 1 + 5 + 2;
+    let why_width = longest.min(list.width.saturating_sub(fixed + 10)).max(3);
     let widths = [
         Constraint::Length(3),
         Constraint::Length(9),
         Constraint::Min(10),
         Constraint::Length(7),
-        Constraint::Length(12),
+        Constraint::Length(why_width),
         Constraint::Length(1),
     ];
     let header = Row::new(vec![
@@ -183,16 +193,16 @@ pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
             theme::muted(),
         )],
     };
-    frame.render_widget(
-        Paragraph::new(lines).block(panel(
-            if s.because.as_ref().is_some_and(|e| !e.terms.is_empty()) {
-                "Why: the largest terms of the score"
-            } else {
-                "Because they bought"
-            },
-        )),
-        because,
-    );
+    let why = s
+        .recommendations
+        .get(s.selected)
+        .map_or("", InspectState::reason_text);
+    let title = if s.because.as_ref().is_some_and(|e| !e.terms.is_empty()) {
+        format!("Why ({why}): the largest terms of the score")
+    } else {
+        format!("Why: {why} · because they bought")
+    };
+    frame.render_widget(Paragraph::new(lines).block(panel(&title)), because);
     if similar.height == 0 {
         return;
     }
