@@ -40,6 +40,15 @@ impl TableFilter {
         }
     }
 
+    /// What a table says when its filter hides every row, rather than looking empty
+    /// (`what` names the rows: "product", "run").
+    pub fn no_match(&self, what: &str) -> String {
+        format!(
+            "no {what} matches '{}': / and Backspace edit the filter",
+            self.text.trim()
+        )
+    }
+
     /// ` · filter: TEXT` for a table title (with a cursor while typing), or nothing when
     /// there is no filter.
     pub fn title_suffix(&self) -> String {

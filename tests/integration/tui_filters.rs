@@ -362,3 +362,17 @@ fn export_screen_filters_the_files_it_wrote() {
     );
     assert_eq!(app.export.visible_files().len(), 4);
 }
+
+/// A filter that hides every product says so instead of an empty table (Runs does too).
+#[test]
+fn a_filter_matching_nothing_says_so() {
+    let mut app = loaded_app();
+    key(&mut app, KeyCode::Char('/'));
+    typed(&mut app, "no-such-thing");
+    key(&mut app, KeyCode::Enter);
+    let screen = draw(&app, 120, 40);
+    assert!(
+        screen.contains("no product matches 'no-such-thing'") && screen.contains("0 of 1,289"),
+        "{screen}"
+    );
+}

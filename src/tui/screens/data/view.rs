@@ -229,6 +229,15 @@ fn render_products(app: &AppState, products: &[ProductCount], frame: &mut Frame<
         Constraint::Min(10),
         Constraint::Length(6),
     ];
+    if shown.is_empty() && !products.is_empty() {
+        frame.render_widget(
+            Paragraph::new(view.filter.no_match("product"))
+                .style(theme::muted())
+                .block(panel(&title)),
+            area,
+        );
+        return;
+    }
     frame.render_widget(
         Table::new(rows, widths)
             .header(Row::new(vec!["item", "description", "buyers"]).style(theme::title()))

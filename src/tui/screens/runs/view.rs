@@ -234,6 +234,15 @@ fn render_table(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
         runs.all.len(),
         runs.sort.name()
     );
+    if visible.is_empty() && !runs.all.is_empty() {
+        frame.render_widget(
+            Paragraph::new(runs.filter.no_match("run"))
+                .style(theme::muted())
+                .block(panel(&title)),
+            area,
+        );
+        return;
+    }
     frame.render_widget(
         Table::new(rows, widths).header(header).block(panel(&title)),
         area,
