@@ -5,6 +5,7 @@
 
 pub mod audience;
 pub mod newcomer;
+mod rules_summary;
 pub mod truth;
 pub mod view;
 
@@ -23,6 +24,7 @@ use crate::recommend::{
 };
 use crate::search::SearchIndex;
 use crate::store::Run;
+pub use rules_summary::rules_summary;
 use truth::{Truth, hit_customers};
 
 /// A loaded run and the customer being looked at.
@@ -513,40 +515,6 @@ impl InspectState {
             Reason::FoldIn => "from own purchases (new customer)",
         }
     }
-}
-
-/// `rules` in a few words, as the Inspect and Evaluate titles show them.
-pub fn rules_summary(rules: &Overrides) -> String {
-    let mut parts = Vec::new();
-    match rules.exclude_popular {
-        Some(cut) => parts.push(format!("top {cut} popular hidden")),
-        None => parts.push("popular shown".to_owned()),
-    }
-    if !rules.exclude_seen {
-        parts.push(if rules.rebuy_weight() > 0.0 {
-            format!("bought shown, re-buy {:.2}", rules.rebuy_weight())
-        } else {
-            "bought shown".to_owned()
-        });
-    }
-    let forced: usize = rules.include.iter().map(|r| r.items.len()).sum();
-    if forced > 0 {
-        parts.push(format!("{forced} forced"));
-    }
-    if rules.include.iter().any(|r| r.new_within_days.is_some()) {
-        parts.push("new products in".to_owned());
-    }
-    if !rules.exclude_items.is_empty() {
-        parts.push(format!("{} excluded", rules.exclude_items.len()));
-    }
-    if !rules.exclude_matching.is_empty() {
-        parts.push("exclusions".to_owned());
-    }
-    if !rules.boost.is_empty() {
-        parts.push(format!("{} boosts", rules.boost.len()));
-    }
-    parts.push(format!("cold start {}", rules.cold_start.name()));
-    parts.join(" · ")
 }
 
 impl AppState {
