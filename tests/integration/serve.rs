@@ -123,19 +123,17 @@ fn items(answer: &serde_json::Value) -> Vec<String> {
 /// Trains ALS on the sample and exports its bundle; returns (run, export folder).
 pub fn exported(scratch: &Scratch) -> (std::path::PathBuf, std::path::PathBuf) {
     let run = train_sample(scratch, "run", "als");
-    let out = scratch.path("export");
-    scratch
-        .run([
-            "export",
-            "--run",
-            s(&run),
-            "--to",
-            s(&out),
-            "--format",
-            "bundle,sagemaker",
-        ])
-        .ok();
+    let out = export_to(scratch, &run, "export", "bundle,sagemaker");
     (run, out)
+}
+
+/// Exports `run` in `formats` to `scratch/name`; returns the export folder.
+fn export_to(scratch: &Scratch, run: &Path, name: &str, formats: &str) -> std::path::PathBuf {
+    let out = scratch.path(name);
+    let mut args = vec!["export", "--run", s(run), "--to", s(&out)];
+    args.extend(["--format", formats]);
+    scratch.run(args).ok();
+    out
 }
 
 #[test]
@@ -494,18 +492,7 @@ fn report_carries_the_evaluation_or_says_how_to_get_one() {
     let mut args = vec!["train", "--data", s(&data), "--out", s(&run)];
     args.extend(["--set", "als_rank=8", "--test-last-days", "30"]);
     scratch.run(args).ok();
-    let out = scratch.path("evaluated-export");
-    scratch
-        .run([
-            "export",
-            "--run",
-            s(&run),
-            "--to",
-            s(&out),
-            "--format",
-            "bundle",
-        ])
-        .ok();
+    let out = export_to(&scratch, &run, "evaluated-export", "bundle");
     let server = start(&scratch, &["serve", "--model", s(&out), "--port", "0"], &[]);
     let (status, _, body) = http(server.addr, "GET", "/report", "text/plain", "");
     assert_eq!(status, 200, "{body}");
