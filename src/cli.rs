@@ -24,6 +24,7 @@ mod report;
 mod rule_args;
 mod runs_cmd;
 mod sagemaker_cmd;
+mod sagemaker_spec;
 mod search_cmd;
 mod serve_cmd;
 mod sweep_cmd;
@@ -135,16 +136,13 @@ impl LoadArgs {
         if let Some(f) = &self.date_format {
             config.data.date_format = Some(f.clone());
         }
-        if let Some(r) = self.ranking_type {
-            config.interactions.ranking_type = r;
-            config.interactions.ranking_type_given = true;
+        crate::config::SettingOverrides {
+            ranking_type: self.ranking_type,
+            retention_date: self.retention_date.clone(),
+            retention_days: self.retention_days,
+            reco_item: None,
         }
-        if let Some(d) = &self.retention_date {
-            config.interactions.retention_date = Some(d.clone());
-        }
-        if let Some(d) = self.retention_days {
-            config.interactions.retention_days = Some(d);
-        }
+        .apply(&mut config);
         Ok(config)
     }
 }

@@ -53,6 +53,35 @@ impl Default for RecommendSpec {
     }
 }
 
+/// Workspace settings given on top of the file: by command-line flags, or by the seed
+/// SageMaker job's keys, which belong to the workspace rather than the model.
+#[derive(Debug, Default)]
+pub struct SettingOverrides {
+    pub ranking_type: Option<RankingType>,
+    pub retention_date: Option<String>,
+    pub retention_days: Option<u32>,
+    pub reco_item: Option<usize>,
+}
+
+impl SettingOverrides {
+    /// Writes the keys that were given into `config`, over its own values.
+    pub fn apply(&self, config: &mut WorkspaceConfig) {
+        if let Some(r) = self.ranking_type {
+            config.interactions.ranking_type = r;
+            config.interactions.ranking_type_given = true;
+        }
+        if let Some(d) = &self.retention_date {
+            config.interactions.retention_date = Some(d.clone());
+        }
+        if let Some(d) = self.retention_days {
+            config.interactions.retention_days = Some(d);
+        }
+        if let Some(n) = self.reco_item {
+            config.recommend.reco_item = n;
+        }
+    }
+}
+
 /// A parsed `workspace.toml`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]

@@ -361,6 +361,7 @@ pub fn train_on(
         sweep: None,
         tune: None,
         parent: spec.parent.clone(),
+        ignored_params: std::collections::BTreeMap::new(),
     };
     let train_times = pair_last_purchase(
         &train_lines,

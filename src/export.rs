@@ -13,6 +13,8 @@
 //! implicit/model.npz     implicit.cpu.als.AlternatingLeastSquares.load reads it
 //! recs/recs.parquet      batch top-N through the business rules, also as recs/recs.csv
 //! sagemaker/model.tar.gz the bundle as SageMaker stores training output
+//! recs-partitioned/      the recs rows as Hive-style partitioned Parquet
+//!                        (run_id=RUN/country=C/part-00000.parquet)
 //! spark-job/             a PySpark script + job.json that redo the run on Spark (a recipe,
 //!                        not part of `all`); [`import_spark`] reads its model back
 //! ```
@@ -31,6 +33,7 @@ pub mod import_spark;
 pub mod manifest;
 pub mod npz;
 pub mod recs;
+pub mod recs_partitioned;
 pub mod redact;
 pub mod s3;
 pub mod safe_path;
@@ -52,7 +55,7 @@ pub use staging::{Staging, clean_leftovers, publish, staging_dir};
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
     #[error(
-        "unknown export format '{0}': choose bundle, spark, implicit, recs, sagemaker or spark-job"
+        "unknown export format '{0}': choose bundle, spark, implicit, recs, sagemaker, recs-partitioned or spark-job"
     )]
     UnknownFormat(String),
     #[error(
@@ -131,6 +134,8 @@ pub enum Format {
     Implicit,
     Recs,
     Sagemaker,
+    /// The `recs` rows as Hive-style partitioned Parquet (`run_id=/country=`).
+    RecsPartitioned,
     /// A PySpark script and its config that redo the run on Spark: a recipe, so it is
     /// not part of [`Format::ALL`] (`--format all`) and must be named.
     SparkJob,
@@ -138,12 +143,13 @@ pub enum Format {
 
 impl Format {
     /// Every artifact format, in the order they are written (`--format all`).
-    pub const ALL: [Format; 5] = [
+    pub const ALL: [Format; 6] = [
         Format::Bundle,
         Format::Spark,
         Format::Implicit,
         Format::Recs,
         Format::Sagemaker,
+        Format::RecsPartitioned,
     ];
 
     /// The name on the command line, and the subfolder of the export.
@@ -153,6 +159,7 @@ impl Format {
             Format::Spark => "spark",
             Format::Implicit => "implicit",
             Format::Recs => "recs",
+            Format::RecsPartitioned => "recs-partitioned",
             Format::Sagemaker => "sagemaker",
             Format::SparkJob => "spark-job",
         }
@@ -250,6 +257,9 @@ pub fn write_formats(
             Format::Spark => spark::write(run, created, &dir)?,
             Format::Implicit => implicit::write(run, &dir)?,
             Format::Recs => recs::write(run, &opts.rules, opts.top_k, &dir)?,
+            Format::RecsPartitioned => {
+                recs_partitioned::write(run, run_id, &opts.rules, opts.top_k, &dir)?;
+            }
             Format::Sagemaker => {
                 let bundle = bundle_dir.as_deref().unwrap_or(staging);
                 sagemaker::write(bundle, created, &dir)?;

@@ -22,8 +22,9 @@ pub struct ExportArgs {
     /// s3://bucket/prefix.
     #[arg(long, value_name = "DIR|s3://BUCKET/PREFIX")]
     pub to: String,
-    /// Formats, comma-separated: bundle, spark, implicit, recs, sagemaker, or all (every
-    /// one of those); spark-job (a PySpark script + job.json) only when named.
+    /// Formats, comma-separated: bundle, spark, implicit, recs, sagemaker,
+    /// recs-partitioned, or all (every one of those); spark-job (a PySpark script +
+    /// job.json) only when named.
     #[arg(
         long,
         value_delimiter = ',',

@@ -7,9 +7,13 @@
 //! input/config/hyperparameters.json   all values strings: model (als, als-explicit,
 //!                                     popularity, item-knn), test_last_days, k, and the
 //!                                     model's hyperparameters (als_rank, reg_param, ...)
+//! input/config/als_spec.json          the seed job's file, read when there is no
+//!                                     hyperparameters.json (see super::sagemaker_spec)
 //! input/data/<channel>/               one CSV or Parquet file of transactions, and
 //!                                     optionally workspace.toml for its mapping/cleaning
 //! model/                              written by train: the bundle serve loads
+//! output/data/recommendations.csv     written by train: reco_item products per customer
+//! output/output.csv                   the same, where the seed job wrote it
 //! output/failure                      written by train when it fails: the reason
 //! ```
 
@@ -20,9 +24,8 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 
 use crate::config::WorkspaceConfig;
-use crate::experiment::{Holdout, Stage, TrainSpec};
-use crate::models::ModelKind;
-use crate::models::hyper::{ParamsError, RawValue};
+use crate::experiment::{Stage, TrainSpec};
+use crate::models::hyper::ParamsError;
 
 /// `latent sagemaker` subcommands.
 #[derive(Debug, clap::Subcommand)]
@@ -92,53 +95,9 @@ pub fn run(cmd: &SagemakerCommand, out: &mut dyn Write) -> anyhow::Result<()> {
 }
 
 fn train(root: &Path, channel: &str, out: &mut dyn Write) -> anyhow::Result<()> {
-    let hp_path = root.join("input/config/hyperparameters.json");
-    let hyper: serde_json::Map<String, serde_json::Value> = match std::fs::read(&hp_path) {
-        Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| {
-            ParamsError::Invalid(format!(
-                "'{}' is not a JSON object of strings: {e}",
-                hp_path.display()
-            ))
-        })?,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => serde_json::Map::new(),
-        Err(e) => {
-            return Err(e).with_context(|| format!("reading '{}'", hp_path.display()));
-        }
-    };
-    let mut model = ModelKind::Als;
-    let mut holdout = Holdout::None;
-    let mut k = 10;
-    let mut overrides = Vec::new();
-    for (key, value) in &hyper {
-        let raw = match value {
-            serde_json::Value::String(s) => RawValue::Text(s.clone()),
-            serde_json::Value::Bool(b) => RawValue::Bool(*b),
-            serde_json::Value::Number(n) => n.as_i64().map_or_else(
-                || RawValue::Float(n.as_f64().unwrap_or(f64::NAN)),
-                RawValue::Int,
-            ),
-            other => {
-                return Err(ParamsError::Invalid(format!(
-                    "hyperparameter '{key}' in '{}' must be a string, not {other}",
-                    hp_path.display()
-                ))
-                .into());
-            }
-        };
-        match key.as_str() {
-            "model" => {
-                model =
-                    super::train::parse_model(&raw.to_string()).map_err(ParamsError::Invalid)?;
-            }
-            "test_last_days" => {
-                holdout = Holdout::LastDays {
-                    days: raw.as_usize(key)? as u32,
-                    new_items_only: false,
-                };
-            }
-            "k" => k = raw.as_usize(key)?.max(1),
-            _ => overrides.push((key.clone(), raw)),
-        }
+    let job = super::sagemaker_spec::read(root)?;
+    if let Some(source) = &job.source {
+        tracing::info!("settings from '{}'", source.display());
     }
     let channel_dir = root.join("input/data").join(channel);
     let entries = std::fs::read_dir(&channel_dir).map_err(|e| {
@@ -181,13 +140,15 @@ fn train(root: &Path, channel: &str, out: &mut dyn Write) -> anyhow::Result<()> 
         }
     };
     let workspace = channel_dir.join("workspace.toml");
-    let config = if workspace.exists() {
+    let mut config = if workspace.exists() {
         WorkspaceConfig::load(&workspace)?
     } else {
         WorkspaceConfig::default()
     };
-    let spec = TrainSpec::new(config, data, model, &overrides, holdout, k)?;
-    let run = crate::experiment::train(&spec, &mut |stage: Stage| {
+    job.interactions.apply(&mut config);
+    let reco_item = config.recommend.reco_item;
+    let spec = TrainSpec::new(config, data, job.model, &job.overrides, job.holdout, job.k)?;
+    let mut run = crate::experiment::train(&spec, &mut |stage: Stage| {
         if let Stage::Evaluated(r) = &stage {
             tracing::info!(
                 "precision@{} {:.4} (popularity {:.4})",
@@ -198,6 +159,7 @@ fn train(root: &Path, channel: &str, out: &mut dyn Write) -> anyhow::Result<()> 
         }
         ControlFlow::Continue(())
     })?;
+    run.meta.ignored_params = job.ignored.clone();
     let model_dir = root.join("model");
     let run_id = format!("sagemaker-{}", chrono::Utc::now().format("%Y%m%d-%H%M%S"));
     crate::export::bundle::write(&run, &run_id, chrono::Utc::now(), &model_dir)
@@ -210,8 +172,41 @@ fn train(root: &Path, channel: &str, out: &mut dyn Write) -> anyhow::Result<()> 
         run.meta.items,
         model_dir.display()
     )?;
+    let written = write_recommendations(&run, reco_item, &root.join("output"))?;
+    writeln!(
+        out,
+        "{} products for each of {} customers written to {}",
+        reco_item,
+        run.meta.users,
+        written.display()
+    )?;
+    if !job.ignored.is_empty() {
+        writeln!(
+            out,
+            "ignored (kept in run.toml): {}",
+            job.ignored
+                .iter()
+                .map(|(k, v)| format!("{k} = {v}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )?;
+    }
     if let Some(report) = &run.metrics {
         super::report::write_eval(report, out)?;
     }
     Ok(())
+}
+
+/// The batch consumer's file: `reco_item` products per customer, the run's rules applied,
+/// as `output/data/recommendations.csv`, and a copy at the seed's `output/output.csv`.
+fn write_recommendations(
+    run: &crate::store::Run,
+    reco_item: usize,
+    output: &Path,
+) -> anyhow::Result<PathBuf> {
+    let lists = crate::export::recs::batch(run, &run.config.overrides, reco_item);
+    let path = output.join("data/recommendations.csv");
+    crate::export::recs::write_csv(run, &lists, &path)?;
+    crate::export::recs::write_csv(run, &lists, &output.join("output.csv"))?;
+    Ok(path)
 }

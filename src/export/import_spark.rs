@@ -430,6 +430,7 @@ pub fn import_spark_model(dir: &Path, opts: &ImportOptions) -> Result<Imported, 
         sweep: None,
         tune: None,
         parent: None,
+        ignored_params: std::collections::BTreeMap::new(),
     };
     tracing::info!(
         users = users.len(),

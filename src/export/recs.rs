@@ -61,13 +61,21 @@ pub fn batch(run: &Run, rules: &Overrides, k: usize) -> Vec<CustomerRecs> {
 pub fn write(run: &Run, rules: &Overrides, k: usize, dir: &Path) -> Result<(), ExportError> {
     create_dir(dir)?;
     let lists = batch(run, rules, k);
+    write_csv(run, &lists, &dir.join("recs.csv"))?;
+    let path = dir.join("recs.parquet");
+    let mut frame = frame(run, &lists).map_err(|e| ExportError::write(&path, e))?;
+    write_parquet(&path, &mut frame)
+}
+
+/// The lists as one row per recommendation: `user_id, item_id, rank, score, reason`.
+pub fn frame(run: &Run, lists: &[CustomerRecs]) -> PolarsResult<DataFrame> {
     let rows: usize = lists.iter().map(|l| l.items.len()).sum();
     let mut users = Vec::with_capacity(rows);
     let mut items = Vec::with_capacity(rows);
     let mut ranks = Vec::with_capacity(rows);
     let mut scores = Vec::with_capacity(rows);
     let mut reasons = Vec::with_capacity(rows);
-    for l in &lists {
+    for l in lists {
         for (r, s) in l.items.iter().enumerate() {
             users.push(l.user_id.as_str());
             items.push(run.items.name(s.item));
@@ -76,28 +84,7 @@ pub fn write(run: &Run, rules: &Overrides, k: usize, dir: &Path) -> Result<(), E
             reasons.push(s.reason.name());
         }
     }
-    let csv_path = dir.join("recs.csv");
-    let file = std::fs::File::create(&csv_path).map_err(|e| ExportError::write(&csv_path, e))?;
-    let mut w = std::io::BufWriter::new(file);
-    let mut write_csv = || -> std::io::Result<()> {
-        writeln!(w, "user_id,item_id,rank,score,reason")?;
-        for i in 0..rows {
-            writeln!(
-                w,
-                "{},{},{},{},{}",
-                csv_field(users[i]),
-                csv_field(items[i]),
-                ranks[i],
-                scores[i],
-                reasons[i]
-            )?;
-        }
-        w.flush()
-    };
-    write_csv().map_err(|e| ExportError::write(&csv_path, e))?;
-
-    let path = dir.join("recs.parquet");
-    let mut frame = DataFrame::new(
+    DataFrame::new(
         rows,
         vec![
             Column::new("user_id".into(), users),
@@ -107,8 +94,42 @@ pub fn write(run: &Run, rules: &Overrides, k: usize, dir: &Path) -> Result<(), E
             Column::new("reason".into(), reasons),
         ],
     )
-    .map_err(|e| ExportError::write(&path, e))?;
-    write_parquet(&path, &mut frame)
+}
+
+/// Writes the lists as CSV with a header to `path`, through a temporary file in the same
+/// folder renamed into place, so a reader never sees half a file.
+pub fn write_csv(run: &Run, lists: &[CustomerRecs], path: &Path) -> Result<(), ExportError> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    create_dir(dir)?;
+    let tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| ExportError::write(path, e))?;
+    let mut w = std::io::BufWriter::new(tmp);
+    let mut write_rows = || -> std::io::Result<()> {
+        writeln!(w, "user_id,item_id,rank,score,reason")?;
+        for l in lists {
+            for (r, s) in l.items.iter().enumerate() {
+                writeln!(
+                    w,
+                    "{},{},{},{},{}",
+                    csv_field(&l.user_id),
+                    csv_field(run.items.name(s.item)),
+                    r + 1,
+                    s.score,
+                    s.reason.name()
+                )?;
+            }
+        }
+        w.flush()
+    };
+    write_rows().map_err(|e| ExportError::write(path, e))?;
+    let tmp = w
+        .into_inner()
+        .map_err(|e| ExportError::write(path, e.error()))?;
+    tmp.persist(path)
+        .map_err(|e| ExportError::write(path, e.error))?;
+    Ok(())
 }
 
 /// Quotes a CSV field when it needs it.

@@ -131,6 +131,10 @@ pub struct RunMeta {
     /// The evaluated run this one refits on all data (`latent train --refit-from`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent: Option<String>,
+    /// Settings the job's file gave that latent accepts but gives no meaning to (the seed
+    /// SageMaker job's `group_size`), kept so the reader sees they were not applied.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub ignored_params: BTreeMap<String, String>,
 }
 
 /// How `latent tune` chose a run: the search, and every trial it scored.

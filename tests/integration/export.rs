@@ -213,6 +213,43 @@ fn spark_loads_the_model_and_recommends_as_latent() {
     }
 }
 
+/// The lake layout is one table to pyarrow's dataset API and to Spark: every `recs` row
+/// once, the run and the country as partition columns.
+#[test]
+fn partitioned_recs_read_back_in_pyarrow_and_spark() {
+    let scratch = Scratch::new();
+    let run = train_sample(&scratch, "run", "als");
+    let out = scratch.path("export");
+    scratch
+        .run([
+            "export",
+            "--run",
+            s(&run),
+            "--to",
+            s(&out),
+            "--format",
+            "recs,recs-partitioned",
+        ])
+        .ok();
+    let files = files_under(&out.join("recs-partitioned"));
+    assert!(files.contains(&"_common_metadata".to_owned()), "{files:?}");
+    assert!(
+        files.contains(&"run_id=run/country=United Kingdom/part-00000.parquet".to_owned()),
+        "{files:?}"
+    );
+    let summary = run_script("check_lake.py", &[s(&out)]);
+    let v: serde_json::Value = serde_json::from_str(summary.trim()).unwrap();
+    assert!(v["rows"].as_u64().unwrap() > 10_000, "{summary}");
+    assert_eq!(v["spark_rows"], v["rows"], "{summary}");
+    assert_eq!(v["pyarrow_rows"], v["rows"], "{summary}");
+    assert!(v["countries"].as_u64().unwrap() > 5, "{summary}");
+    assert_eq!(
+        v["partitions"],
+        serde_json::json!(["run_id", "country"]),
+        "{summary}"
+    );
+}
+
 #[test]
 fn batch_recs_are_the_engine_lists_of_latent_recommend() {
     let scratch = Scratch::new();

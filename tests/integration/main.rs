@@ -58,6 +58,8 @@ mod workspace_runs;
 mod export;
 // `latent serve` and `latent sagemaker train|serve`: the real server on 127.0.0.1.
 mod serve;
+// The seed system's SageMaker job: its als_spec.json as shipped, on the UCI CSV.
+mod sagemaker_seed;
 // What one client may cost `latent serve`: memory per batch, work budget, timeouts, limits.
 mod serve_limits;
 // `latent export --to s3://` and `serve --model s3://` against moto's S3 server on 127.0.0.1.

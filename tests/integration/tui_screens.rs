@@ -750,7 +750,8 @@ fn export_screen_writes_formats_on_a_worker_and_lists_the_files() {
     key(&mut app, KeyCode::Down);
     key(&mut app, KeyCode::Char(' '));
     let target = scratch.path("out");
-    for _ in 0..3 {
+    // Past recs, sagemaker and recs-partitioned to the destination.
+    for _ in 0..4 {
         key(&mut app, KeyCode::Down);
     }
     key(&mut app, KeyCode::Enter);

@@ -4,7 +4,7 @@
 //! | --- | --- | --- | --- |
 //! | `als_rank` (`rank`, `factors`) | 10 | 1..=512 | latent factors per customer and product |
 //! | `reg_param` (`regularization`, `lambda`) | 0.1 | 0..=1e6 | L2 regularisation λ |
-//! | `max_iter` (`iterations`) | 10 | 1..=1000 | alternating sweeps |
+//! | `max_iter` (`iterations`, the seed's `max_itter`) | 10 | 1..=1000 | alternating sweeps |
 //! | `alpha` | 1.0 | >0..=1e6 | confidence scale of implicit feedback |
 //! | `implicit_prefs` | true | bool | implicit (purchases) or explicit (ratings) feedback |
 //! | `nonnegative` | false | bool | constrain factors to ≥ 0 (explicit only, as Spark) |
@@ -82,7 +82,7 @@ impl Default for AlsParams {
 const KEYS: [(&str, &[&str]); 13] = [
     ("als_rank", &["rank", "factors", "num_factors"]),
     ("reg_param", &["regularization", "lambda", "reg"]),
-    ("max_iter", &["iterations", "epochs"]),
+    ("max_iter", &["iterations", "epochs", "max_itter"]),
     ("alpha", &[]),
     ("implicit_prefs", &["implicit"]),
     ("nonnegative", &[]),

@@ -40,7 +40,7 @@ pub struct ExportState {
 impl Default for ExportState {
     fn default() -> Self {
         Self {
-            formats: [true, false, false, true, false],
+            formats: [true, false, false, true, false, false],
             destination: String::new(),
             editing: None,
             overwrite: false,

@@ -18,6 +18,7 @@ fn format_help(f: Format) -> &'static str {
         Format::Spark => "ALSModel directory for pyspark's ALSModel.load",
         Format::Implicit => ".npz for implicit's AlternatingLeastSquares.load",
         Format::Recs => "top-N for every customer with the rules, Parquet + CSV",
+        Format::RecsPartitioned => "the same as a lake table: run_id=/country= Parquet",
         Format::Sagemaker => "model.tar.gz as SageMaker stores training output",
         Format::SparkJob => "PySpark script + job.json that redo the run on Spark",
     }
@@ -107,7 +108,7 @@ pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
         })
         .collect();
     frame.render_widget(
-        Table::new(rows, [Constraint::Length(16), Constraint::Min(10)]).block(panel(&title)),
+        Table::new(rows, [Constraint::Length(20), Constraint::Min(10)]).block(panel(&title)),
         form,
     );
     if let Some((dest, manifest)) = &e.result {
