@@ -32,6 +32,7 @@ pub mod implicit;
 pub mod import_spark;
 pub mod manifest;
 pub mod npz;
+pub mod postgres;
 pub mod recs;
 pub mod recs_partitioned;
 pub mod redact;
@@ -55,7 +56,7 @@ pub use staging::{Staging, clean_leftovers, publish, staging_dir};
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
     #[error(
-        "unknown export format '{0}': choose bundle, spark, implicit, recs, sagemaker, recs-partitioned or spark-job"
+        "unknown export format '{0}': choose bundle, spark, implicit, recs, sagemaker, recs-partitioned or spark-job (factors: PostgreSQL only)"
     )]
     UnknownFormat(String),
     #[error(
@@ -66,6 +67,10 @@ pub enum ExportError {
         run: String,
         model: &'static str,
     },
+    #[error(
+        "format '{0}' is a database table: export it to postgresql://USER@HOST:PORT/DB?table=NAME"
+    )]
+    DatabaseOnly(&'static str),
     #[error("export target '{0}' exists: pass --overwrite to replace it, or choose another --to")]
     TargetExists(String),
     #[error("cannot write export '{path}': {message}")]
@@ -139,6 +144,8 @@ pub enum Format {
     /// A PySpark script and its config that redo the run on Spark: a recipe, so it is
     /// not part of [`Format::ALL`] (`--format all`) and must be named.
     SparkJob,
+    /// The model's factors with their ids, as tables: a PostgreSQL destination only.
+    Factors,
 }
 
 impl Format {
@@ -162,6 +169,7 @@ impl Format {
             Format::RecsPartitioned => "recs-partitioned",
             Format::Sagemaker => "sagemaker",
             Format::SparkJob => "spark-job",
+            Format::Factors => "factors",
         }
     }
 
@@ -170,9 +178,14 @@ impl Format {
         let t = text.trim().to_ascii_lowercase();
         Self::ALL
             .into_iter()
-            .chain([Format::SparkJob])
+            .chain([Format::SparkJob, Format::Factors])
             .find(|f| f.name() == t)
             .ok_or_else(|| ExportError::UnknownFormat(text.to_owned()))
+    }
+
+    /// True for a format only a database destination takes.
+    pub fn database_only(self) -> bool {
+        self == Format::Factors
     }
 
     fn needs_als(self) -> bool {
@@ -265,6 +278,7 @@ pub fn write_formats(
                 sagemaker::write(bundle, created, &dir)?;
             }
             Format::SparkJob => spark_job::write(run, run_id, created, &dir)?,
+            Format::Factors => return Err(ExportError::DatabaseOnly(format.name())),
         }
         tracing::info!("wrote format {}", format.name());
     }

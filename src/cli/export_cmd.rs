@@ -18,19 +18,16 @@ pub struct ExportArgs {
     /// The run directory written by `latent train`.
     #[arg(long, value_name = "RUN_DIR")]
     pub run: PathBuf,
-    /// Where to write: a folder (created; must not exist unless --overwrite) or
-    /// s3://bucket/prefix.
-    #[arg(long, value_name = "DIR|s3://BUCKET/PREFIX")]
+    /// Where to write: a folder (created; must not exist unless --overwrite),
+    /// s3://bucket/prefix, or postgresql://USER@HOST:PORT/DB?table=NAME (the password
+    /// from the URL, PGPASSWORD or ~/.pgpass).
+    #[arg(long, value_name = "DIR|s3://BUCKET/PREFIX|postgresql://...")]
     pub to: String,
     /// Formats, comma-separated: bundle, spark, implicit, recs, sagemaker,
     /// recs-partitioned, or all (every one of those); spark-job (a PySpark script +
     /// job.json) only when named.
-    #[arg(
-        long,
-        value_delimiter = ',',
-        default_value = "bundle",
-        value_name = "F,..."
-    )]
+    /// To PostgreSQL: recs (the default) and factors.
+    #[arg(long, value_delimiter = ',', value_name = "F,...")]
     pub format: Vec<String>,
     /// Replace an existing export at the target.
     #[arg(long)]
@@ -67,8 +64,20 @@ pub fn parse_formats(values: &[String]) -> anyhow::Result<Vec<Format>> {
 /// Runs `latent export`.
 pub fn run(args: &ExportArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let started = Instant::now();
-    let formats = parse_formats(&args.format)?;
-    let s3 = S3Url::parse(&args.to).transpose()?;
+    let database = crate::export::destination::is_database(&args.to);
+    let shown = crate::export::destination::shown(&args.to);
+    let s3 = if database {
+        None
+    } else {
+        S3Url::parse(&args.to).transpose()?
+    };
+    let default_format = [if database { "recs" } else { "bundle" }.to_owned()];
+    let formats = parse_formats(if args.format.is_empty() {
+        &default_format
+    } else {
+        &args.format
+    })?;
+
     let run = open_run(&args.run, "--top", args.top.unwrap_or(1))?;
     let run_id = crate::export::run_id(&args.run);
     crate::export::check_formats(&run, &run_id, &formats)?;
@@ -88,7 +97,7 @@ pub fn run(args: &ExportArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let mut err = std::io::stderr();
     let mut progress = |line: &str| {
         tracing::info!("{line}");
-        if s3.is_some() {
+        if s3.is_some() || database {
             let _ = writeln!(err, "{line}");
         }
     };
@@ -102,8 +111,25 @@ pub fn run(args: &ExportArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     )
     .with_context(|| match &s3 {
         Some(url) => format!("uploading the export to {url}"),
+        None if database => format!("exporting run '{}' to {shown}", args.run.display()),
         None => format!("exporting run '{}'", args.run.display()),
     })?;
+    if manifest.content == "postgresql" {
+        let tables: Vec<String> = manifest
+            .files
+            .iter()
+            .map(|t| format!("{} ({} rows)", t.path, t.rows.unwrap_or(0)))
+            .collect();
+        writeln!(
+            out,
+            "exported {} of run '{}' to {shown}: {} in {:.2}s",
+            manifest.formats.join(","),
+            run_id,
+            tables.join(", "),
+            started.elapsed().as_secs_f64()
+        )?;
+        return Ok(());
+    }
     let bytes: u64 = manifest.files.iter().map(|f| f.size).sum();
     writeln!(
         out,

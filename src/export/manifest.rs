@@ -27,6 +27,9 @@ pub struct FileEntry {
     pub size: u64,
     /// Lower-case hex SHA-256 of the contents.
     pub sha256: String,
+    /// Rows, for a database table (where `path` is the table's name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rows: Option<u64>,
 }
 
 /// `manifest.json`.
@@ -208,6 +211,7 @@ fn collect(dir: &Path, prefix: &str, out: &mut Vec<FileEntry>) -> Result<(), Exp
                 path: rel,
                 size,
                 sha256: sha256_file(&path)?,
+                rows: None,
             });
         }
     }

@@ -28,12 +28,13 @@ pub fn spawn_export(
                 });
             };
             progress(&format!(
-                "exporting {} to {destination}",
+                "exporting {} to {}",
                 opts.formats
                     .iter()
                     .map(|f| f.name())
                     .collect::<Vec<_>>()
-                    .join(", ")
+                    .join(", "),
+                crate::export::destination::shown(&destination)
             ));
             let event = match crate::export::export_to(
                 &run,
@@ -45,7 +46,7 @@ pub fn spawn_export(
             ) {
                 Ok(manifest) => JobEvent::Exported {
                     id,
-                    destination,
+                    destination: crate::export::destination::shown(&destination),
                     manifest: Box::new(manifest),
                 },
                 Err(e) => JobEvent::Failed {

@@ -112,6 +112,12 @@ pub trait Model: Recommender + ModelBox + std::fmt::Debug {
         false
     }
 
+    /// The customer and product factor matrices (one row per index, same width) of a
+    /// factor model, for sinks that store embeddings; `None` for a model without them.
+    fn factors(&self) -> Option<(&ndarray::Array2<f32>, &ndarray::Array2<f32>)> {
+        None
+    }
+
     /// True when [`Model::predict_pair`] is a rating (explicit ALS, an FM regressor), so
     /// evaluation reports RMSE and `predict` fills unknown pairs with means.
     fn predicts_ratings(&self) -> bool {

@@ -60,6 +60,9 @@ mod export;
 mod serve;
 // The seed system's SageMaker job: its als_spec.json as shipped, on the UCI CSV.
 mod sagemaker_seed;
+// `latent export --to postgresql://`: a real server, atomic swaps, clear failures.
+mod pg_server;
+mod postgres_sink;
 // What one client may cost `latent serve`: memory per batch, work budget, timeouts, limits.
 mod serve_limits;
 // `latent export --to s3://` and `serve --model s3://` against moto's S3 server on 127.0.0.1.

@@ -264,6 +264,7 @@ fn export_screen_filters_the_files_it_wrote() {
         path: path.to_owned(),
         size: 1234,
         sha256: "ab".repeat(32),
+        rows: None,
     };
     app.export.result = Some((
         "/tmp/out".to_owned(),

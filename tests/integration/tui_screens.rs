@@ -666,7 +666,7 @@ fn tune_presets_and_a_sweep_request() {
 }
 
 /// Runs an export command's job on its worker thread, feeding its events to `app`.
-fn run_export_job(
+pub(crate) fn run_export_job(
     app: &mut AppState,
     id: latent::jobs::JobId,
     run: std::sync::Arc<latent::store::Run>,
@@ -695,7 +695,7 @@ fn run_export_job(
 }
 
 /// Presses e on the Export screen and runs the export it asks for.
-fn export_on_a_worker(app: &mut AppState) {
+pub(crate) fn export_on_a_worker(app: &mut AppState) {
     let commands = key(app, KeyCode::Char('e'));
     let Some(Command::Export {
         id,

@@ -88,11 +88,21 @@ impl Scratch {
         I: IntoIterator<Item = S>,
         S: AsRef<std::ffi::OsStr>,
     {
+        self.run_env(args, &[])
+    }
+
+    /// Runs `latent ARGS` with extra environment variables.
+    pub fn run_env<I, S>(&self, args: I, env: &[(&str, &str)]) -> Run
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<std::ffi::OsStr>,
+    {
         let output = Command::new(env!("CARGO_BIN_EXE_latent"))
             .args(args)
             .current_dir(root())
             .env("LATENT_HOME", self.dir.path().join("home"))
             .env_remove("LATENT_LOG")
+            .envs(env.iter().copied())
             .output()
             .expect("run latent");
         Run::from(output)

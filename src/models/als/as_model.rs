@@ -63,6 +63,10 @@ impl Model for AlsModel {
         !self.params.implicit_prefs
     }
 
+    fn factors(&self) -> Option<(&ndarray::Array2<f32>, &ndarray::Array2<f32>)> {
+        Some((&self.user_factors, &self.item_factors))
+    }
+
     fn predict_pair(
         &self,
         user: Option<u32>,

@@ -1,5 +1,5 @@
-//! The Export screen: which formats, where to (a folder or S3), the export job, and what
-//! the last export wrote.
+//! The Export screen: which formats, where to (a folder, S3 or a PostgreSQL table), the
+//! export job, and what the last export wrote.
 
 pub mod refit;
 pub mod view;
@@ -9,6 +9,7 @@ use ratatui::crossterm::event::KeyEvent;
 use crate::export::Format;
 use crate::export::manifest::{FileEntry, Manifest};
 use crate::jobs::JobEvent;
+use crate::store::Run;
 use crate::tui::app::{AppState, Command, Status};
 use crate::tui::line_edit::{LineEdit, edit_line};
 
@@ -140,16 +141,21 @@ impl AppState {
             self.status = Status::error("an export is already running");
             return Vec::new();
         }
-        let formats = self.export.chosen();
-        if formats.is_empty() {
-            self.status = Status::error("choose at least one format (Space)");
-            return Vec::new();
-        }
         let destination = if self.export.destination.is_empty() {
             self.default_destination()
         } else {
             self.export.destination.clone()
         };
+        let database = crate::export::destination::is_database(&destination);
+        let formats = if database {
+            database_formats(&run)
+        } else {
+            self.export.chosen()
+        };
+        if formats.is_empty() {
+            self.status = Status::error("choose at least one format (Space)");
+            return Vec::new();
+        }
         let opts = crate::export::ExportOptions {
             formats,
             rules: self.inspect.rules.clone(),
@@ -161,7 +167,10 @@ impl AppState {
         self.export.log.clear();
         self.export.result = None;
         self.export.error = None;
-        self.status = Status::info(format!("exporting to {destination}"));
+        self.status = Status::info(format!(
+            "exporting to {}",
+            crate::export::destination::shown(&destination)
+        ));
         vec![Command::Export {
             id,
             run,
@@ -183,8 +192,13 @@ impl AppState {
                 ..
             } => {
                 self.export.job = None;
+                let what = if manifest.content == "postgresql" {
+                    "tables"
+                } else {
+                    "files"
+                };
                 self.status = Status::info(format!(
-                    "exported {} files to {destination}",
+                    "exported {} {what} to {destination}",
                     manifest.files.len()
                 ));
                 self.export.result = Some((destination, manifest));
@@ -198,4 +212,14 @@ impl AppState {
         }
         Ok(Vec::new())
     }
+}
+
+/// What a database destination receives from the form: the recommendation table, and the
+/// factor tables when the model has factors. The format ticks are for folders and S3.
+pub fn database_formats(run: &Run) -> Vec<Format> {
+    let mut formats = vec![Format::Recs];
+    if run.model.model().factors().is_some() {
+        formats.push(Format::Factors);
+    }
+    formats
 }

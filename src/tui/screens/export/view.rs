@@ -5,7 +5,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::Line;
-use ratatui::widgets::{Paragraph, Row, Table};
+use ratatui::widgets::{Paragraph, Row, Table, Wrap};
 
 use crate::export::Format;
 use crate::tui::app::AppState;
@@ -21,6 +21,7 @@ fn format_help(f: Format) -> &'static str {
         Format::RecsPartitioned => "the same as a lake table: run_id=/country= Parquet",
         Format::Sagemaker => "model.tar.gz as SageMaker stores training output",
         Format::SparkJob => "PySpark script + job.json that redo the run on Spark",
+        Format::Factors => "customer and product factors with their ids, as tables",
     }
 }
 
@@ -77,7 +78,7 @@ pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
     let destination = match &e.editing {
         Some(text) => format!("{text}▏"),
         None if e.destination.is_empty() => format!("{} (default)", app.default_destination()),
-        None => e.destination.clone(),
+        None => crate::export::destination::shown(&e.destination),
     };
     rows.push(Row::new(vec!["destination".to_owned(), destination]));
     rows.push(Row::new(vec![
@@ -90,10 +91,19 @@ pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
         } else {
             "▶ export".to_owned()
         },
-        if app.inspect.run.is_some() {
-            format!("{run}, with the rules shown on Inspect")
-        } else {
-            run
+        match (&app.inspect.run, database_target(e)) {
+            (Some(r), Some(target)) => {
+                let tables: Vec<&str> = super::database_formats(r)
+                    .iter()
+                    .map(|f| f.name())
+                    .collect();
+                format!(
+                    "{run} as tables ({}) into {target}, with Inspect's rules; the format ticks are for folders and S3",
+                    tables.join(" + ")
+                )
+            }
+            (Some(_), None) => format!("{run}, with the rules shown on Inspect"),
+            (None, _) => run,
         },
     ]));
     let rows: Vec<Row<'_>> = rows
@@ -120,16 +130,31 @@ pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
         } else {
             format!("{} of {}", shown.len(), manifest.files.len())
         };
+        let tables = manifest.content == "postgresql";
         let rows: Vec<Row<'_>> = shown
             .iter()
             .map(|f| {
                 Row::new(vec![
                     f.path.clone(),
-                    crate::format::thousands(f.size as usize),
+                    crate::format::thousands(f.rows.unwrap_or(f.size) as usize),
                     f.sha256.chars().take(16).collect::<String>(),
                 ])
             })
             .collect();
+        let (header, title) = if tables {
+            (
+                ["table", "rows", "sha256"],
+                format!("Exported to {dest}: {count} tables, swapped in one transaction{filter}"),
+            )
+        } else {
+            (
+                ["file", "bytes", "sha256"],
+                format!(
+                    "Exported to {dest}: {count} files, {} bytes, manifest.json last{filter}",
+                    crate::format::thousands(total as usize),
+                ),
+            )
+        };
         frame.render_widget(
             Table::new(
                 rows,
@@ -139,11 +164,8 @@ pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
                     Constraint::Length(17),
                 ],
             )
-            .header(Row::new(vec!["file", "bytes", "sha256"]).style(theme::title()))
-            .block(panel(&format!(
-                "Exported to {dest}: {count} files, {} bytes, manifest.json last{filter}",
-                crate::format::thousands(total as usize),
-            ))),
+            .header(Row::new(header.to_vec()).style(theme::title()))
+            .block(panel(&title)),
             result,
         );
         return;
@@ -154,9 +176,21 @@ pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
     }
     if lines.is_empty() {
         lines.push(Line::styled(
-            "choose formats and a destination (a folder or s3://bucket/prefix), then press e",
+            "choose formats and a destination (a folder, s3://bucket/prefix, or postgresql://user@host:port/db?table=recs for tables), then press e",
             theme::muted(),
         ));
     }
-    frame.render_widget(Paragraph::new(lines).block(panel("Progress")), result);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(panel("Progress")),
+        result,
+    );
+}
+
+/// The database the destination field names (as typed, or being typed), without its
+/// password; `None` for a folder or S3.
+fn database_target(e: &super::ExportState) -> Option<String> {
+    let text = e.editing.as_deref().unwrap_or(&e.destination);
+    crate::export::destination::is_database(text).then(|| crate::export::destination::shown(text))
 }
