@@ -17,6 +17,7 @@ mod eval_cmd;
 mod exit;
 mod export_cmd;
 mod import_cmd;
+mod monitor_cmd;
 mod peak_memory;
 mod predict_cmd;
 mod recommend_cmd;
@@ -72,6 +73,9 @@ pub enum Command {
     /// The customers most likely to buy a product (or any product matching a search), rules
     /// applied: a campaign list, checked against the hold-out buyers.
     Audience(audience_cmd::AudienceArgs),
+    /// What drifted since a run was trained (customers, products, popularity, countries,
+    /// baskets, the lists) and whether to retrain.
+    Monitor(monitor_cmd::MonitorArgs),
     /// Score every (customer, product) row of a file with a run: a rating, probability or score.
     Predict(predict_cmd::PredictArgs),
     /// Find products by stock code or description, customers by id or country.
@@ -188,6 +192,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<()> {
         Some(Command::Recommend(args)) => recommend_cmd::run(&args, out),
         Some(Command::Eval(args)) => eval_cmd::run(&args, out),
         Some(Command::Audience(args)) => audience_cmd::run(&args, out),
+        Some(Command::Monitor(args)) => monitor_cmd::run(&args, out),
         Some(Command::Predict(args)) => predict_cmd::run(&args, out),
         Some(Command::Similar(args)) => recommend_cmd::run_similar(&args, out),
         Some(Command::Search(cmd)) => search_cmd::run(cmd, out),

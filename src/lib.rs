@@ -15,6 +15,7 @@ pub mod export;
 pub mod format;
 pub mod jobs;
 pub mod models;
+pub mod monitor;
 pub mod paths;
 pub mod recommend;
 pub mod rng;

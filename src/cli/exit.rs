@@ -33,6 +33,12 @@ fn classify(err: &(dyn std::error::Error + 'static)) -> Option<bool> {
     {
         return Some(true);
     }
+    if let Some(e) = err.downcast_ref::<crate::monitor::MonitorError>() {
+        return match e {
+            crate::monitor::MonitorError::Load(load) => classify(load).or(Some(true)),
+            _ => Some(true),
+        };
+    }
     if let Some(e) = err.downcast_ref::<RemoveRunError>() {
         return Some(!matches!(e, RemoveRunError::Io { .. }));
     }

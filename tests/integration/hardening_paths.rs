@@ -281,7 +281,7 @@ fn unsupported_destinations_are_refused_and_nothing_is_written() {
     for to in [
         "gs://b/x",
         "https://example.com/x",
-        "postgresql://u@localhost/db",
+        "mysql://u@localhost/db",
         "file:///tmp/x",
     ] {
         let r = latent_in(
