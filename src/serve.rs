@@ -5,6 +5,9 @@
 //! POST /invocations   application/json: one request, or {"instances": [request, ...]}
 //!                     answered {"predictions": [answer, ...]};
 //!                     application/jsonlines: one request per line, one answer per line
+//! GET  /report        the served run's evaluation
+//! GET  /metrics       Prometheus text: calls, errors, latency, cold starts, model age
+//! POST /reload        read the model again from its source; swapped in only if it passes
 //! ```
 //!
 //! A request is `{"user_id": "17850", "top_k": 10, "exclude": [ids], "include": [ids],
@@ -31,7 +34,10 @@ pub mod batch;
 mod conn;
 pub mod handlers;
 pub mod limits;
+pub mod metrics;
+pub mod reload;
 mod responses;
+pub mod served;
 pub mod state;
 
 use std::net::SocketAddr;
@@ -44,7 +50,7 @@ use crate::export::{Manifest, bundle, sagemaker};
 use crate::store::Run;
 
 pub use limits::{MAX_BATCH, MAX_BATCH_WORK, MAX_BODY_BYTES, MAX_TOP_K, ServeLimits};
-pub use state::ServeState;
+pub use state::{ModelSource, ServeState};
 
 /// A model ready to serve, with the temporary folder it was unpacked into (if any).
 pub struct LoadedModel {
@@ -134,12 +140,22 @@ fn load_local(path: &Path, source: &str) -> Result<LoadedModel, ExportError> {
     }
 }
 
-/// Serves `model` on `addr` under `limits` until Ctrl-C or SIGTERM; `on_ready` gets the
-/// bound address (useful with port 0) once the socket listens.
+/// How the served model follows its source: where to read it again (`POST /reload`,
+/// SIGHUP) and how often to check it for a change (`--watch`).
+#[derive(Debug, Clone, Default)]
+pub struct Follow {
+    pub source: Option<ModelSource>,
+    pub watch: Option<std::time::Duration>,
+}
+
+/// Serves `model` on `addr` under `limits` until Ctrl-C or SIGTERM, following its source
+/// as `follow` says; `on_ready` gets the bound address (useful with port 0) once the
+/// socket listens.
 pub fn serve_blocking(
     model: LoadedModel,
     addr: SocketAddr,
     limits: ServeLimits,
+    follow: Follow,
     on_ready: impl FnOnce(SocketAddr) -> std::io::Result<()>,
 ) -> std::io::Result<()> {
     let threads = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
@@ -150,8 +166,13 @@ pub fn serve_blocking(
         .max_blocking_threads(threads + 1)
         .enable_all()
         .build()?;
-    let state = Arc::new(ServeState::new(model, limits, threads));
+    let state = Arc::new(ServeState::new(model, follow.source, limits, threads));
     runtime.block_on(async move {
+        #[cfg(unix)]
+        tokio::spawn(reload::on_hangup(Arc::clone(&state)));
+        if let Some(every) = follow.watch {
+            tokio::spawn(reload::watch(Arc::clone(&state), every));
+        }
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .map_err(|e| std::io::Error::new(e.kind(), format!("cannot listen on {addr}: {e}")))?;

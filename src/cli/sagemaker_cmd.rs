@@ -89,7 +89,16 @@ pub fn run(cmd: &SagemakerCommand, out: &mut dyn Write) -> anyhow::Result<()> {
             let dir = root.join("model");
             let model = crate::serve::load_model(&dir.to_string_lossy(), None)
                 .with_context(|| format!("loading model '{}'", dir.display()))?;
-            super::serve_cmd::serve(model, addr, out)
+            // SageMaker replaces the container to change models; SIGHUP and POST /reload
+            // read model/ again all the same.
+            let follow = crate::serve::Follow {
+                source: Some(crate::serve::ModelSource {
+                    spec: dir.to_string_lossy().into_owned(),
+                    endpoint: None,
+                }),
+                watch: None,
+            };
+            super::serve_cmd::serve(model, addr, follow, out)
         }
     }
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 use anyhow::Context;
 
 use crate::models::hyper::ParamsError;
-use crate::serve::{LoadedModel, ServeLimits, load_model, serve_blocking};
+use crate::serve::{Follow, LoadedModel, ModelSource, ServeLimits, load_model, serve_blocking};
 
 /// Arguments of `latent serve`.
 #[derive(Debug, clap::Args)]
@@ -24,6 +24,11 @@ pub struct ServeArgs {
     /// S3-compatible endpoint for s3:// models (default: AWS_ENDPOINT_URL, else AWS).
     #[arg(long, value_name = "URL")]
     pub endpoint_url: Option<String>,
+    /// Check the model's folder (its manifest.json) or archive every SECS seconds and
+    /// serve a new one as soon as it passes its checks. POST /reload and SIGHUP reload
+    /// on demand, watched or not.
+    #[arg(long, value_name = "SECS", value_parser = seconds)]
+    pub watch: Option<Duration>,
     #[command(flatten)]
     pub limits: LimitArgs,
 }
@@ -83,8 +88,13 @@ pub fn address(host: &str, port: u16) -> anyhow::Result<SocketAddr> {
 }
 
 /// Serves `model` on `addr` with the default limits, printing the address once listening.
-pub fn serve(model: LoadedModel, addr: SocketAddr, out: &mut dyn Write) -> anyhow::Result<()> {
-    serve_with(model, addr, ServeLimits::default(), out)
+pub fn serve(
+    model: LoadedModel,
+    addr: SocketAddr,
+    follow: Follow,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    serve_with(model, addr, ServeLimits::default(), follow, out)
 }
 
 /// Serves `model` on `addr` under `limits`, printing the address once listening.
@@ -92,6 +102,7 @@ pub fn serve_with(
     model: LoadedModel,
     addr: SocketAddr,
     limits: ServeLimits,
+    follow: Follow,
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
     let run = &model.run;
@@ -105,7 +116,7 @@ pub fn serve_with(
         run.items.len()
     )?;
     out.flush()?;
-    serve_blocking(model, addr, limits, |bound| {
+    serve_blocking(model, addr, limits, follow, |bound| {
         writeln!(out, "listening on http://{bound}")?;
         out.flush()
     })?;
@@ -118,7 +129,14 @@ pub fn run(args: &ServeArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let addr = address(&args.host, args.port)?;
     let model = load_model(&args.model, args.endpoint_url.as_deref())
         .with_context(|| format!("loading model '{}'", args.model))?;
-    serve_with(model, addr, args.limits.limits(), out)
+    let follow = Follow {
+        source: Some(ModelSource {
+            spec: args.model.clone(),
+            endpoint: args.endpoint_url.clone(),
+        }),
+        watch: args.watch,
+    };
+    serve_with(model, addr, args.limits.limits(), follow, out)
 }
 
 #[cfg(test)]

@@ -8,8 +8,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::ServeState;
 use super::limits::MAX_TOP_K;
+use super::served::Served;
 use crate::recommend::{Customer, Reason};
 
 /// A request refused, with the message for the client.
@@ -95,10 +95,7 @@ fn ids(values: &[serde_json::Value], what: &str) -> Result<Vec<String>, BadReque
 }
 
 /// Checks one request (a JSON object) against the run.
-pub(super) fn prepare(
-    state: &ServeState,
-    value: serde_json::Value,
-) -> Result<Prepared, BadRequest> {
+pub(super) fn prepare(state: &Served, value: serde_json::Value) -> Result<Prepared, BadRequest> {
     let req: Request =
         serde_json::from_value(value).map_err(|e| BadRequest(format!("invalid request: {e}")))?;
     let user_id = id_text(&req.user_id, "user_id")?;
@@ -140,7 +137,7 @@ pub(super) fn prepare(
 
 /// Answers `req`, appending its JSON to `out`.
 pub(super) fn write_answer(
-    state: &ServeState,
+    state: &Served,
     req: &Prepared,
     scratch: &mut Scratch,
     out: &mut Vec<u8>,
@@ -177,9 +174,11 @@ pub(super) fn write_answer(
             reason: s.reason,
         })
         .collect();
+    let known = matches!(who, Customer::Known(_));
+    state.metrics.list(known);
     let answer = Answer {
         user_id: &req.user_id,
-        known: matches!(who, Customer::Known(_)),
+        known,
         top_k: req.top_k,
         recommendations,
         warnings,

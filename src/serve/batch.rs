@@ -20,6 +20,7 @@ use super::ServeState;
 use super::answer::{BadRequest, Prepared, Scratch, prepare, write_answer};
 use super::limits::{MAX_BATCH, MAX_BATCH_WORK};
 use super::responses::{error_response, json_response};
+use super::served::Served;
 
 /// About how much JSON one chunk of an answer holds.
 pub const CHUNK_BYTES: usize = 256 << 10;
@@ -82,7 +83,7 @@ fn kind(v: &serde_json::Value) -> &'static str {
 
 impl Job {
     /// Parses and checks a whole call: every request, then the work budget.
-    fn parse(state: &ServeState, body: &[u8], json_lines: bool) -> Result<Self, Refusal> {
+    fn parse(state: &Served, body: &[u8], json_lines: bool) -> Result<Self, Refusal> {
         let (requests, framing) = if json_lines {
             (parse_lines(state, body)?, Framing::Lines)
         } else {
@@ -110,7 +111,7 @@ impl Job {
 
     /// Answers requests into `out` until it holds about [`CHUNK_BYTES`] or the call is
     /// answered, with the framing's opening and closing bytes.
-    fn answer_chunk(&mut self, state: &ServeState, out: &mut Vec<u8>) -> Result<(), Refusal> {
+    fn answer_chunk(&mut self, state: &Served, out: &mut Vec<u8>) -> Result<(), Refusal> {
         let mut scratch = Scratch::default();
         if self.next == 0 && self.framing == Framing::Batch {
             out.extend_from_slice(b"{\"predictions\":[");
@@ -133,7 +134,7 @@ impl Job {
     }
 }
 
-fn parse_json(state: &ServeState, body: &[u8]) -> Result<(Vec<Prepared>, Framing), Refusal> {
+fn parse_json(state: &Served, body: &[u8]) -> Result<(Vec<Prepared>, Framing), Refusal> {
     let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| {
         Refusal::Bad(format!(
             "request body is not valid JSON ({e}); send {{\"user_id\": \"...\"}} or {{\"instances\": [...]}}"
@@ -175,7 +176,7 @@ fn parse_json(state: &ServeState, body: &[u8]) -> Result<(Vec<Prepared>, Framing
     }
 }
 
-fn parse_lines(state: &ServeState, body: &[u8]) -> Result<Vec<Prepared>, Refusal> {
+fn parse_lines(state: &Served, body: &[u8]) -> Result<Vec<Prepared>, Refusal> {
     let text = std::str::from_utf8(body)
         .map_err(|e| Refusal::Bad(format!("request body is not UTF-8: {e}")))?;
     let lines: Vec<(usize, &str)> = text
@@ -200,17 +201,19 @@ fn parse_lines(state: &ServeState, body: &[u8]) -> Result<Vec<Prepared>, Refusal
         .collect()
 }
 
-/// Runs `work` on a blocking thread while holding one of the server's scoring permits.
+/// Runs `work` with `served` on a blocking thread while holding one of the server's
+/// scoring permits.
 async fn with_permit<T: Send + 'static>(
     state: &Arc<ServeState>,
-    work: impl FnOnce(&ServeState) -> Result<T, Refusal> + Send + 'static,
+    served: &Arc<Served>,
+    work: impl FnOnce(&Served) -> Result<T, Refusal> + Send + 'static,
 ) -> Result<T, Refusal> {
     let _permit = state
         .scoring
         .acquire()
         .await
         .map_err(|e| Refusal::Internal(e.to_string()))?;
-    let shared = Arc::clone(state);
+    let shared = Arc::clone(served);
     tokio::task::spawn_blocking(move || work(&shared))
         .await
         .map_err(|e| Refusal::Internal(format!("the request failed: {e}")))?
@@ -218,7 +221,9 @@ async fn with_permit<T: Send + 'static>(
 
 /// Answers a whole `/invocations` body: sent whole when it fits one chunk, else streamed.
 pub(super) async fn respond(state: Arc<ServeState>, body: Bytes, json_lines: bool) -> Response {
-    let first = with_permit(&state, move |state| {
+    // One model for the whole call, even if a reload swaps another in meanwhile.
+    let served = state.served();
+    let first = with_permit(&state, &served, move |state| {
         let mut job = Job::parse(state, &body, json_lines)?;
         drop(body);
         let mut out = Vec::new();
@@ -247,7 +252,7 @@ pub(super) async fn respond(state: Arc<ServeState>, body: Bytes, json_lines: boo
             if tx.send(Ok(Bytes::from(chunk))).await.is_err() || job.is_done() {
                 return;
             }
-            let step = with_permit(&state, move |state| {
+            let step = with_permit(&state, &served, move |state| {
                 let mut out = Vec::with_capacity(CHUNK_BYTES + (16 << 10));
                 job.answer_chunk(state, &mut out)?;
                 Ok((job, out))

@@ -1,5 +1,6 @@
-//! The HTTP routes: `/ping`, `/invocations` (single, `instances` batch, JSON lines) and
-//! `/report`, the served run's evaluation.
+//! The HTTP routes: `/ping`, `/invocations` (single, `instances` batch, JSON lines),
+//! `/report` (the served run's evaluation), `/metrics` (Prometheus text) and
+//! `POST /reload` (read the model again, swap it in if it passes).
 //!
 //! The body of `/invocations` is read here under the limits a slow or careless client
 //! meets: a declared `Content-Length` over [`MAX_BODY_BYTES`] is refused before a byte
@@ -26,14 +27,54 @@ pub fn router(state: Arc<ServeState>) -> Router {
         .route("/ping", get(ping))
         .route("/invocations", post(invocations))
         .route("/report", get(report))
+        .route("/metrics", get(metrics))
+        .route("/reload", post(reload))
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&state),
+            super::metrics::track,
+        ))
         .with_state(state)
 }
 
+async fn metrics(State(state): State<Arc<ServeState>>) -> Response {
+    let mut response = Response::new(Body::from(super::metrics::render(&state)));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+    );
+    response
+}
+
+/// Reads the model again from its source; 200 with the new run id, 409 while another
+/// reload runs, 422 when the new model fails its checks (the old one keeps serving).
+async fn reload(State(state): State<Arc<ServeState>>) -> Response {
+    let shared = Arc::clone(&state);
+    match tokio::task::spawn_blocking(move || super::reload::reload(&shared)).await {
+        Ok(Ok(done)) => serialized(
+            StatusCode::OK,
+            &serde_json::json!({
+                "status": "reloaded",
+                "previous": done.previous,
+                "run_id": done.run_id,
+            }),
+        ),
+        Ok(Err(e @ super::reload::ReloadError::Busy)) => {
+            error_response(StatusCode::CONFLICT, &e.to_string())
+        }
+        Ok(Err(e)) => error_response(StatusCode::UNPROCESSABLE_ENTITY, &e.to_string()),
+        Err(e) => error_response(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            &format!("the reload failed: {e}"),
+        ),
+    }
+}
+
 async fn ping(State(state): State<Arc<ServeState>>) -> Response {
-    let run = state.run();
+    let served = state.served();
+    let run = served.run();
     let body = serde_json::json!({
         "status": "ok",
-        "run_id": state.model.manifest.run_id,
+        "run_id": served.model.manifest.run_id,
         "model": run.meta.model.name(),
         "customers": run.users.len(),
         "products": run.items.len(),
@@ -45,8 +86,9 @@ async fn ping(State(state): State<Arc<ServeState>>) -> Response {
 /// 95 % interval beside popularity's, the segments, and the below-baseline warning. What
 /// a monitoring page or a reviewer reads before trusting the endpoint.
 async fn report(State(state): State<Arc<ServeState>>) -> Response {
-    let run = state.run();
-    let run_id = &state.model.manifest.run_id;
+    let served = state.served();
+    let run = served.run();
+    let run_id = &served.model.manifest.run_id;
     let Some(r) = &run.metrics else {
         return error_response(
             StatusCode::NOT_FOUND,

@@ -60,6 +60,8 @@ mod export;
 mod serve;
 // The seed system's SageMaker job: its als_spec.json as shipped, on the UCI CSV.
 mod sagemaker_seed;
+// `latent serve` following its model: reload under load, SIGHUP, --watch, /metrics.
+mod serve_reload;
 // `latent monitor`: drift with a planted shift and on Online Retail's autumn.
 mod monitor;
 // `latent export --to postgresql://`: a real server, atomic swaps, clear failures.

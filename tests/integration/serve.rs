@@ -128,7 +128,7 @@ pub fn exported(scratch: &Scratch) -> (std::path::PathBuf, std::path::PathBuf) {
 }
 
 /// Exports `run` in `formats` to `scratch/name`; returns the export folder.
-fn export_to(scratch: &Scratch, run: &Path, name: &str, formats: &str) -> std::path::PathBuf {
+pub fn export_to(scratch: &Scratch, run: &Path, name: &str, formats: &str) -> std::path::PathBuf {
     let out = scratch.path(name);
     let mut args = vec!["export", "--run", s(run), "--to", s(&out)];
     args.extend(["--format", formats]);
