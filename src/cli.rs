@@ -31,6 +31,7 @@ mod serve_cmd;
 mod sweep_cmd;
 mod train;
 mod tune_cmd;
+mod update_cmd;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -76,6 +77,9 @@ pub enum Command {
     /// What drifted since a run was trained (customers, products, popularity, countries,
     /// baskets, the lists) and whether to retrain.
     Monitor(monitor_cmd::MonitorArgs),
+    /// Fold newer transactions into a run's model without a full retrain; a new run that
+    /// names its parent.
+    Update(update_cmd::UpdateArgs),
     /// Score every (customer, product) row of a file with a run: a rating, probability or score.
     Predict(predict_cmd::PredictArgs),
     /// Find products by stock code or description, customers by id or country.
@@ -193,6 +197,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<()> {
         Some(Command::Eval(args)) => eval_cmd::run(&args, out),
         Some(Command::Audience(args)) => audience_cmd::run(&args, out),
         Some(Command::Monitor(args)) => monitor_cmd::run(&args, out),
+        Some(Command::Update(args)) => update_cmd::run(&args, out),
         Some(Command::Predict(args)) => predict_cmd::run(&args, out),
         Some(Command::Similar(args)) => recommend_cmd::run_similar(&args, out),
         Some(Command::Search(cmd)) => search_cmd::run(cmd, out),

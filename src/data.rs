@@ -6,6 +6,7 @@
 //! into a sparse customers × products matrix. [`profile`] summarises all of it and
 //! [`synth`] writes realistic synthetic logs for benchmarks.
 
+pub mod append;
 pub mod cells;
 pub mod clean;
 pub mod cleaner;

@@ -9,6 +9,7 @@ pub mod customer_lookup;
 mod lifecycle;
 mod refit;
 mod steps;
+pub mod update;
 
 pub(crate) use steps::{fit, hold_out};
 
@@ -114,6 +115,10 @@ pub struct TrainSpec {
     pub rating_implied: bool,
     /// The evaluated run this one refits on all data, when it is a refit.
     pub parent: Option<String>,
+    /// The run whose fitted model seeds this one, for an incremental update (see
+    /// [`update`]): its rows keep their factors and only what the new lines touched is
+    /// solved again.
+    pub warm: Option<update::WarmStart>,
 }
 
 /// Stages reported while training.
@@ -171,6 +176,7 @@ impl TrainSpec {
             k,
             rating_implied,
             parent: None,
+            warm: None,
         })
     }
 
@@ -362,6 +368,7 @@ pub fn train_on(
         tune: None,
         parent: spec.parent.clone(),
         ignored_params: std::collections::BTreeMap::new(),
+        update: None,
     };
     let train_times = pair_last_purchase(
         &train_lines,

@@ -27,8 +27,8 @@ pub mod tuning;
 
 pub use als::AlsModel;
 pub use arrays::{ArrayError, ArrayReader, ArrayWriter};
-pub use fit::FitInput;
 pub use fit::{EpochReport, FitError};
+pub use fit::{FitInput, UpdateInput};
 pub use fm::FmModel;
 pub use knn::ItemKnnModel;
 pub use model::{Model, ModelExplanation, NewCustomerFacts, Prepared, Subject, TrainedModel};

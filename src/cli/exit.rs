@@ -33,6 +33,12 @@ fn classify(err: &(dyn std::error::Error + 'static)) -> Option<bool> {
     {
         return Some(true);
     }
+    if let Some(e) = err.downcast_ref::<crate::experiment::update::UpdateError>() {
+        return match e {
+            crate::experiment::update::UpdateError::Load(load) => classify(load).or(Some(true)),
+            _ => Some(true),
+        };
+    }
     if let Some(e) = err.downcast_ref::<crate::monitor::MonitorError>() {
         return match e {
             crate::monitor::MonitorError::Load(load) => classify(load).or(Some(true)),

@@ -55,6 +55,11 @@ pub(crate) fn fit(
     progress: &mut dyn FnMut(Stage) -> ControlFlow<()>,
 ) -> Result<(TrainedModel, f64), Error> {
     let started = Instant::now();
+    if let Some(warm) = &spec.warm
+        && let Some(model) = warm.update(matrix)
+    {
+        return Ok((model.map_err(Error::Fit)?, started.elapsed().as_secs_f64()));
+    }
     let features = |columns, bands| side_features(spec, lines, matrix, columns, bands);
     let input = FitInput {
         user_items: &matrix.user_items,

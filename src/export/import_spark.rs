@@ -431,6 +431,7 @@ pub fn import_spark_model(dir: &Path, opts: &ImportOptions) -> Result<Imported, 
         tune: None,
         parent: None,
         ignored_params: std::collections::BTreeMap::new(),
+        update: None,
     };
     tracing::info!(
         users = users.len(),

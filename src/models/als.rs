@@ -11,6 +11,7 @@ pub mod model;
 pub mod params;
 pub mod row_solve;
 pub mod solver;
+mod update;
 
 pub use fold_in::UserSystem;
 pub use model::AlsModel;

@@ -50,6 +50,23 @@ pub struct FitInput<'a> {
     pub side_features: &'a SideFeatures<'a>,
 }
 
+/// What an incremental update reads: the combined training matrix both ways, where each
+/// of its customers and products was in the fitted model (`None` for a newcomer), and
+/// which rows the new purchases touched.
+pub struct UpdateInput<'a> {
+    pub user_items: &'a CsrMatrix,
+    pub item_users: &'a CsrMatrix,
+    /// Per combined customer: their index in the fitted model.
+    pub user_from: &'a [Option<u32>],
+    /// Per combined product: its index in the fitted model.
+    pub item_from: &'a [Option<u32>],
+    /// Combined customers and products with new purchases, ascending.
+    pub touched_users: &'a [u32],
+    pub touched_items: &'a [u32],
+    /// Alternating passes over the touched rows after the first solve.
+    pub passes: usize,
+}
+
 /// Why fitting stopped without a model.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum FitError {

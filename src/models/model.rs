@@ -112,6 +112,22 @@ pub trait Model: Recommender + ModelBox + std::fmt::Debug {
         false
     }
 
+    /// True when [`Model::update`] folds new purchases in (else an update refits).
+    fn updates_incrementally(&self) -> bool {
+        false
+    }
+
+    /// This model refreshed with new purchases without a full refit (see
+    /// [`super::fit::UpdateInput`]); `None` when the model has no incremental update, and
+    /// is then refit on the combined data.
+    fn update(
+        &self,
+        input: &super::fit::UpdateInput<'_>,
+    ) -> Option<Result<TrainedModel, super::fit::FitError>> {
+        let _ = input;
+        None
+    }
+
     /// The customer and product factor matrices (one row per index, same width) of a
     /// factor model, for sinks that store embeddings; `None` for a model without them.
     fn factors(&self) -> Option<(&ndarray::Array2<f32>, &ndarray::Array2<f32>)> {

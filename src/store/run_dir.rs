@@ -135,6 +135,28 @@ pub struct RunMeta {
     /// SageMaker job's `group_size`), kept so the reader sees they were not applied.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub ignored_params: BTreeMap<String, String>,
+    /// Set when `latent update` made this run from `parent` and newer lines.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub update: Option<UpdateTag>,
+}
+
+/// What an incremental update added to its parent run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UpdateTag {
+    /// The file of new transactions.
+    pub data: String,
+    /// Lines added, and their first and last day (`YYYY-MM-DD`).
+    pub lines: usize,
+    pub first: String,
+    pub last: String,
+    /// Customers and products with new purchases, and how many of them are new.
+    pub touched_users: usize,
+    pub new_users: usize,
+    pub touched_items: usize,
+    pub new_items: usize,
+    /// `incremental` (rows re-solved against fixed factors) or `refit` (a model without an
+    /// incremental update, fitted again on the combined data).
+    pub method: String,
 }
 
 /// How `latent tune` chose a run: the search, and every trial it scored.

@@ -82,10 +82,16 @@ impl RunSummary {
         } else {
             pairs.join(" ")
         };
-        // A refit names the evaluated run it stands on, before its settings.
-        match &meta.parent {
-            Some(parent) => format!("refit of {parent} · {settings}"),
-            None => settings,
+        // A refit or an update names the run it stands on, before its settings.
+        match (&meta.parent, &meta.update) {
+            (Some(parent), Some(u)) => {
+                format!(
+                    "update of {parent} +{} lines to {} · {settings}",
+                    u.lines, u.last
+                )
+            }
+            (Some(parent), None) => format!("refit of {parent} · {settings}"),
+            (None, _) => settings,
         }
     }
 }

@@ -64,6 +64,8 @@ mod sagemaker_seed;
 mod serve_reload;
 // `latent monitor`: drift with a planted shift and on Online Retail's autumn.
 mod monitor;
+// `latent update`: October folded in, scored on November against a full retrain.
+mod update;
 // `latent export --to postgresql://`: a real server, atomic swaps, clear failures.
 mod pg_server;
 mod postgres_sink;

@@ -63,6 +63,17 @@ impl Model for AlsModel {
         !self.params.implicit_prefs
     }
 
+    fn updates_incrementally(&self) -> bool {
+        true
+    }
+
+    fn update(
+        &self,
+        input: &crate::models::fit::UpdateInput<'_>,
+    ) -> Option<Result<crate::models::TrainedModel, crate::models::fit::FitError>> {
+        Some(self.updated(input).map(crate::models::TrainedModel::new))
+    }
+
     fn factors(&self) -> Option<(&ndarray::Array2<f32>, &ndarray::Array2<f32>)> {
         Some((&self.user_factors, &self.item_factors))
     }
