@@ -5,6 +5,7 @@
 //! at fault (a missing file, a bad value) and 1 otherwise.
 
 mod audience_cmd;
+mod backtest_cmd;
 mod bench;
 mod bench_als;
 mod bench_fm;
@@ -80,6 +81,9 @@ pub enum Command {
     /// Fold newer transactions into a run's model without a full retrain; a new run that
     /// names its parent.
     Update(update_cmd::UpdateArgs),
+    /// Slide a reference date over the log: how quality decays with model age, never
+    /// retraining against incremental updates and full retrains every so often.
+    Backtest(backtest_cmd::BacktestArgs),
     /// Score every (customer, product) row of a file with a run: a rating, probability or score.
     Predict(predict_cmd::PredictArgs),
     /// Find products by stock code or description, customers by id or country.
@@ -198,6 +202,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<()> {
         Some(Command::Audience(args)) => audience_cmd::run(&args, out),
         Some(Command::Monitor(args)) => monitor_cmd::run(&args, out),
         Some(Command::Update(args)) => update_cmd::run(&args, out),
+        Some(Command::Backtest(args)) => backtest_cmd::run(&args, out),
         Some(Command::Predict(args)) => predict_cmd::run(&args, out),
         Some(Command::Similar(args)) => recommend_cmd::run_similar(&args, out),
         Some(Command::Search(cmd)) => search_cmd::run(cmd, out),

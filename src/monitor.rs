@@ -7,6 +7,7 @@
 //! [`report`] for the figures, [`recs_drift`] for the lists and [`verdict`] for the
 //! decision.
 
+pub mod backtest;
 pub mod divergence;
 pub mod recs_drift;
 pub mod report;

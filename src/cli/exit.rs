@@ -39,6 +39,12 @@ fn classify(err: &(dyn std::error::Error + 'static)) -> Option<bool> {
             _ => Some(true),
         };
     }
+    if let Some(e) = err.downcast_ref::<crate::monitor::backtest::BacktestError>() {
+        return match e {
+            crate::monitor::backtest::BacktestError::Train(inner) => classify(inner).or(Some(true)),
+            _ => Some(true),
+        };
+    }
     if let Some(e) = err.downcast_ref::<crate::monitor::MonitorError>() {
         return match e {
             crate::monitor::MonitorError::Load(load) => classify(load).or(Some(true)),

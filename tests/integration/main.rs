@@ -66,6 +66,8 @@ mod serve_reload;
 mod monitor;
 // `latent update`: October folded in, scored on November against a full retrain.
 mod update;
+// `latent backtest`: how often to retrain, on 2011 in 30-day steps.
+mod backtest;
 // `latent export --to postgresql://`: a real server, atomic swaps, clear failures.
 mod pg_server;
 mod postgres_sink;
