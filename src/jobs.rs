@@ -105,6 +105,16 @@ pub enum JobEvent {
         wanted: String,
         found: Box<Option<crate::experiment::customer_lookup::DataCustomer>>,
     },
+    /// Drift since a run's window was measured.
+    Drifted {
+        id: JobId,
+        report: Box<crate::monitor::MonitorReport>,
+    },
+    /// A retrain-cadence backtest finished.
+    Backtested {
+        id: JobId,
+        backtest: Box<crate::monitor::backtest::Backtest>,
+    },
     /// The rules in force were measured on the run's hold-out.
     Impact {
         id: JobId,
@@ -173,6 +183,8 @@ impl JobEvent {
             | JobEvent::Compared { id, .. }
             | JobEvent::Audience { id, .. }
             | JobEvent::Impact { id, .. }
+            | JobEvent::Drifted { id, .. }
+            | JobEvent::Backtested { id, .. }
             | JobEvent::CustomerLooked { id, .. }
             | JobEvent::Exported { id, .. }
             | JobEvent::RunsListed { id, .. }

@@ -178,6 +178,15 @@ impl Runtime {
                 Command::LookupCustomer { id, run, customer } => {
                     jobs::analysing::spawn_customer_lookup(id, run, customer, self.sink()).map(Some)
                 }
+                Command::Drift {
+                    id,
+                    run,
+                    label,
+                    data,
+                } => jobs::analysing::spawn_drift(id, run, label, data, self.sink()).map(Some),
+                Command::Backtest { id, spec } => {
+                    jobs::analysing::spawn_backtest(id, *spec, self.sink()).map(Some)
+                }
                 Command::Impact { id, run, rules } => {
                     jobs::analysing::spawn_impact(id, run, *rules, self.sink()).map(Some)
                 }

@@ -1,6 +1,7 @@
 //! Questions asked of an open run that take longer than a keystroke may: who is most
-//! likely to buy a product (a campaign list), and what the rules in force cost on the
-//! hold-out. Both score every customer, so they run on a worker and report once.
+//! likely to buy a product (a campaign list), what the rules in force cost on the
+//! hold-out, what drifted since the run's window, and how often to retrain. Each reads or
+//! scores every customer, so they run on a worker and report once.
 
 use std::sync::Arc;
 
@@ -84,4 +85,52 @@ pub fn spawn_customer_lookup(
             },
         }
     })
+}
+
+/// Measures drift since `run`'s window in the lines of `data` after it.
+pub fn spawn_drift(
+    id: JobId,
+    run: Arc<Run>,
+    label: String,
+    data: std::path::PathBuf,
+    sink: Sink,
+) -> std::io::Result<JobHandle> {
+    spawn_once("drift", id, sink, move || {
+        let spec = run.config.load_spec();
+        match crate::monitor::monitor(&run, &label, &data, &spec, None) {
+            Ok(report) => JobEvent::Drifted {
+                id,
+                report: Box::new(report),
+            },
+            Err(e) => JobEvent::Failed {
+                id,
+                message: e.to_string(),
+            },
+        }
+    })
+}
+
+/// Runs a retrain-cadence backtest.
+pub fn spawn_backtest(
+    id: JobId,
+    spec: crate::monitor::backtest::BacktestSpec,
+    sink: Sink,
+) -> std::io::Result<JobHandle> {
+    spawn_once(
+        "backtest",
+        id,
+        sink,
+        move || match crate::monitor::backtest::backtest(&spec, &mut |_| {
+            std::ops::ControlFlow::Continue(())
+        }) {
+            Ok(b) => JobEvent::Backtested {
+                id,
+                backtest: Box::new(b),
+            },
+            Err(e) => JobEvent::Failed {
+                id,
+                message: format!("backtest: {e}"),
+            },
+        },
+    )
 }

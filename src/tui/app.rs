@@ -39,10 +39,11 @@ pub enum Screen {
     Inspect,
     Export,
     Evaluate,
+    Monitor,
 }
 
 impl Screen {
-    pub const ALL: [Screen; 7] = [
+    pub const ALL: [Screen; 8] = [
         Screen::Data,
         Screen::Tune,
         Screen::Train,
@@ -50,6 +51,7 @@ impl Screen {
         Screen::Inspect,
         Screen::Export,
         Screen::Evaluate,
+        Screen::Monitor,
     ];
 
     pub fn title(self) -> &'static str {
@@ -61,6 +63,7 @@ impl Screen {
             Screen::Inspect => "Inspect",
             Screen::Export => "Export",
             Screen::Evaluate => "Evaluate",
+            Screen::Monitor => "Monitor",
         }
     }
 }
@@ -85,6 +88,8 @@ pub struct AppState {
     /// The Evaluate screen's view of the run open in Inspect.
     pub evaluate: crate::tui::screens::evaluate::EvaluateState,
     pub export: ExportState,
+    /// The Monitor screen: drift since the open run, and the retrain backtest.
+    pub monitor: crate::tui::screens::monitor::MonitorState,
     pub status: Status,
     pub show_help: bool,
     pub should_quit: bool,
@@ -124,6 +129,7 @@ impl AppState {
             inspect: InspectState::default(),
             evaluate: crate::tui::screens::evaluate::EvaluateState::default(),
             export: ExportState::default(),
+            monitor: crate::tui::screens::monitor::MonitorState::default(),
             status: Status::default(),
             show_help: false,
             should_quit: false,
@@ -197,7 +203,7 @@ impl AppState {
     /// handler gives back the events that are not its own.
     fn on_job(&mut self, event: JobEvent) -> Vec<Command> {
         type Handler = fn(&mut AppState, JobEvent) -> Result<Vec<Command>, JobEvent>;
-        const HANDLERS: [Handler; 14] = [
+        const HANDLERS: [Handler; 15] = [
             AppState::on_data_job,
             AppState::on_workspace_read,
             AppState::on_export_job,
@@ -209,6 +215,7 @@ impl AppState {
             AppState::on_audience_job,
             AppState::on_customer_looked,
             AppState::on_impact_job,
+            AppState::on_monitor_job,
             AppState::on_palette_job,
             AppState::on_save_job,
             AppState::on_train_job,

@@ -133,6 +133,28 @@ fn rows(app: &AppState) -> Option<(&'static str, Vec<String>, Option<usize>)> {
             lines.extend(app.evaluate.impact_csv());
             Some(("evaluation", lines, None))
         }
+        Screen::Monitor => {
+            let r = app.monitor.report.as_ref()?;
+            let mut lines = vec![csv(&[
+                "direction",
+                "item_id",
+                "description",
+                "share_trained",
+                "share_newer",
+            ])];
+            for (direction, list) in [("rising", &r.data.rising), ("falling", &r.data.falling)] {
+                for m in list {
+                    lines.push(csv(&[
+                        direction,
+                        &m.item_id,
+                        m.description.as_deref().unwrap_or(""),
+                        &format!("{:.6}", m.reference_share),
+                        &format!("{:.6}", m.newer_share),
+                    ]));
+                }
+            }
+            Some(("products rising and falling", lines, None))
+        }
         Screen::Tune => None,
     }
 }

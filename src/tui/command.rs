@@ -55,6 +55,18 @@ pub enum Command {
         destination: String,
         opts: Box<crate::export::ExportOptions>,
     },
+    /// Measure drift since `run`'s window in `data`.
+    Drift {
+        id: JobId,
+        run: Arc<crate::store::Run>,
+        label: String,
+        data: PathBuf,
+    },
+    /// Backtest retrain cadences.
+    Backtest {
+        id: JobId,
+        spec: Box<crate::monitor::backtest::BacktestSpec>,
+    },
     /// List the customers most likely to buy `items`, with `rules` applied.
     Audience {
         id: JobId,

@@ -86,7 +86,7 @@ impl AppState {
             Screen::Data => Some(&self.products.filter),
             Screen::Export => Some(&self.export.files_filter),
             Screen::Inspect => self.inspect.audience.as_ref().map(|a| &a.filter),
-            Screen::Tune | Screen::Evaluate => None,
+            Screen::Tune | Screen::Evaluate | Screen::Monitor => None,
         }
     }
 
@@ -97,7 +97,7 @@ impl AppState {
             Screen::Data => Some(&mut self.products.filter),
             Screen::Export => Some(&mut self.export.files_filter),
             Screen::Inspect => self.inspect.audience.as_mut().map(|a| &mut a.filter),
-            Screen::Tune | Screen::Evaluate => None,
+            Screen::Tune | Screen::Evaluate | Screen::Monitor => None,
         }
     }
 
@@ -146,7 +146,7 @@ impl AppState {
                     a.clamp(run);
                 }
             }
-            Screen::Tune | Screen::Export | Screen::Evaluate => {}
+            Screen::Tune | Screen::Export | Screen::Evaluate | Screen::Monitor => {}
         }
     }
 }

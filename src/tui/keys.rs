@@ -52,7 +52,7 @@ impl AppState {
             KeyCode::Esc => self.screen = Screen::Data,
             KeyCode::Tab => self.cycle_screen(1),
             KeyCode::BackTab => self.cycle_screen(-1),
-            KeyCode::Char(c @ '1'..='7') => self.screen = Screen::ALL[c as usize - '1' as usize],
+            KeyCode::Char(c @ '1'..='8') => self.screen = Screen::ALL[c as usize - '1' as usize],
             KeyCode::Down => self.move_in_screen(1),
             KeyCode::Up => self.move_in_screen(-1),
             code => return self.screen_key(code),
@@ -78,7 +78,7 @@ impl AppState {
                 _ => self.inspect.move_selection(delta),
             },
             Screen::Export => self.export.step(delta),
-            Screen::Evaluate => {}
+            Screen::Evaluate | Screen::Monitor => {}
             Screen::Data => {
                 if let DataState::Ready { products, .. } = &self.data {
                     self.products.step(products, delta);
@@ -185,6 +185,8 @@ impl AppState {
             Action::ClearExclusions => self.inspect.clear_exclusions(),
             Action::Audience => return self.start_audience(),
             Action::Impact => return self.start_impact(),
+            Action::Drift => return self.start_drift(),
+            Action::Backtest => return self.start_backtest(),
             Action::Refit => return self.start_refit(),
             Action::Delete => return self.ask_delete(),
             Action::Archive => return self.archive_selected(),

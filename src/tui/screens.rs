@@ -1,4 +1,4 @@
-//! The seven screens of the workbench, one module each.
+//! The eight screens of the workbench, one module each.
 //!
 //! A screen's module holds its state, the updates that change it (as `impl AppState`
 //! blocks where an update also touches what screens share: the status line, job ids) and,
@@ -9,6 +9,7 @@ pub mod data;
 pub mod evaluate;
 pub mod export;
 pub mod inspect;
+pub mod monitor;
 pub mod runs;
 pub mod train;
 pub mod tune;
@@ -28,5 +29,6 @@ pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
         Screen::Inspect => inspect::view::render(app, frame, area),
         Screen::Export => export::view::render(app, frame, area),
         Screen::Evaluate => evaluate::view::render(app, frame, area),
+        Screen::Monitor => monitor::view::render(app, frame, area),
     }
 }

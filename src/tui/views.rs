@@ -45,8 +45,14 @@ pub fn render(app: &AppState, frame: &mut Frame<'_>) {
 
 fn render_tabs(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
     let mut spans = Vec::new();
+    // Eight tabs fit 80 columns only without their padding.
+    let compact = area.width < 100;
     for (i, s) in Screen::ALL.iter().enumerate() {
-        let text = format!(" {} {} ", i + 1, s.title());
+        let text = if compact {
+            format!("{} {}", i + 1, s.title())
+        } else {
+            format!(" {} {} ", i + 1, s.title())
+        };
         spans.push(if *s == app.screen {
             Span::styled(text, theme::selected())
         } else {
@@ -130,6 +136,10 @@ pub fn screen_keys(app: &AppState) -> Vec<(String, &'static str)> {
         Screen::Inspect if app.inspect.searching => {
             vec![(fixed("type"), "customer id"), (fixed("Enter"), "done")]
         }
+        Screen::Monitor => vec![
+            (k(&[Action::Drift]), "drift since the run"),
+            (k(&[Action::Backtest]), "retrain backtest"),
+        ],
         Screen::Evaluate => vec![
             (k(&[Action::Impact]), "rules impact"),
             (fixed(":save FILE"), "save the tables"),
@@ -162,7 +172,7 @@ pub fn screen_keys(app: &AppState) -> Vec<(String, &'static str)> {
         ],
     };
     keys.extend([
-        (fixed("1-7 Tab"), "screens"),
+        (fixed("1-8 Tab"), "screens"),
         (k(&[Action::Palette]), "command palette"),
         (k(&[Action::CopyRow, Action::CopyTable]), "copy row/table"),
         (k(&[Action::Help]), "help"),

@@ -41,6 +41,8 @@ mod tui_filters;
 mod tui_inspect_run;
 // The open run as one state: background jobs, Export's hold-out warning and refit, delete.
 mod tui_run_state;
+// The Monitor screen: drift and the retrain backtest, drawn.
+mod tui_monitor;
 // The real binary driven through tmux: load, train, inspect, quit.
 mod tui_tmux;
 // `latent search`: products and customers of the demo data, the index built once and reused.

@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use crate::util::{Scratch, demo_config, s, sample};
+use crate::util::{Scratch, s, sample};
 
 /// An Online-Retail-shaped log: January to March, then April. 400 customers in three
 /// countries buy 100 products with Zipf popularity; with `flip`, April's popularity is
@@ -131,18 +131,7 @@ fn a_planted_popularity_flip_says_retrain_and_an_unchanged_month_stays_stable() 
 #[test]
 fn online_retail_october_rises_with_christmas_products() {
     let scratch = Scratch::new();
-    let run = scratch.path("sep");
-    scratch
-        .run([
-            "train",
-            "--config",
-            &demo_config(),
-            "--retention-date",
-            "20110930",
-            "--out",
-            s(&run),
-        ])
-        .ok();
+    let run = crate::update::train_to(&scratch, "sep", "20110930", "304");
     let data = sample("online_retail_full.parquet");
     let text = scratch
         .run([

@@ -45,7 +45,7 @@ fn month(scratch: &Scratch, name: &str, from: &str, last: &str, days: &str) -> P
     out
 }
 
-fn train_to(scratch: &Scratch, name: &str, last: &str, days: &str) -> PathBuf {
+pub fn train_to(scratch: &Scratch, name: &str, last: &str, days: &str) -> PathBuf {
     let run = scratch.path(name);
     scratch
         .run([

@@ -1,7 +1,7 @@
 //! `postgresql://USER[:PASSWORD]@HOST[:PORT]/DB?table=recs[&schema=public]`: where a
 //! PostgreSQL export goes, with libpq's defaults for what the URL leaves out (`PGUSER`,
 //! `PGHOST`, `PGPORT`, `PGDATABASE`) and its order for the password (the URL, then
-//! `PGPASSWORD`, then the password file; see [`super::pgpass`]).
+//! `PGPASSWORD`, then the password file, `pgpass.rs`).
 //!
 //! The URL is shown only as [`PgUrl::shown`], which never holds the password.
 

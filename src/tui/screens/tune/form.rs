@@ -409,7 +409,7 @@ impl TuneForm {
     }
 
     /// The chosen model's settings as the form has them.
-    fn overrides(&self, model: ModelKind) -> Vec<(String, RawValue)> {
+    pub(crate) fn overrides(&self, model: ModelKind) -> Vec<(String, RawValue)> {
         model
             .settings()
             .iter()
