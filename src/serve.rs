@@ -15,7 +15,8 @@
 //! `user_id` is required (`rebuy` weighs the customer's own products back in when
 //! `exclude_seen` is false). Every list goes through the business-rules engine with the bundle's
 //! `[overrides]` as the base rules and the request's `exclude` / `include` on top; a
-//! customer the model never saw gets the cold-start policy (fold-in from `history`, else
+//! known customer's `history` of purchases since training is folded in with their training
+//! products; a customer the model never saw gets the cold-start policy (fold-in from `history`, else
 //! popularity). `top_k` is capped at [`MAX_TOP_K`] (and the catalogue size); a capped
 //! answer says so in `warnings`. Bad JSON or an unknown field is a 400 with a message.
 //!

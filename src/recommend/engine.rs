@@ -402,7 +402,8 @@ impl<'a> Engine<'a> {
     }
 
     /// The run's customer `id`, or a new customer with `history` (product ids; unknown
-    /// ones are reported in the second value) and `segment`.
+    /// ones are reported in the second value) and `segment`. A known customer's `history`
+    /// is not read (see [`Engine::customer_with_recent`]).
     pub fn customer<'q>(
         &self,
         id: &str,
@@ -414,6 +415,64 @@ impl<'a> Engine<'a> {
         if let Some(u) = self.view.users.get(id) {
             return (Customer::Known(u), Vec::new());
         }
+        self.new_customer(history, history_ids, segment)
+    }
+
+    /// [`Engine::customer`], except that a known customer whose `history` holds purchases
+    /// the model has not seen for them (bought since it was trained) is folded in afresh
+    /// from their training products and those, in their own segment: the list then
+    /// reflects the recent purchases and leaves them out as bought. What the server does
+    /// with a request's `history`.
+    pub fn customer_with_recent<'q>(
+        &self,
+        id: &str,
+        history: &'q mut Vec<u32>,
+        history_ids: &[String],
+        segment: Option<&str>,
+    ) -> (Customer<'q>, Vec<String>) {
+        let id = crate::data::values::normalise_id(id).unwrap_or(id);
+        let Some(u) = self.view.users.get(id) else {
+            return self.new_customer(history, history_ids, segment);
+        };
+        let (bought, _) = self.view.train.row(u as usize);
+        let mut unknown = Vec::new();
+        history.clear();
+        for h in history_ids {
+            match self.view.items.get(h.trim()) {
+                Some(i) if bought.binary_search(&i).is_err() => history.push(i),
+                Some(_) => {}
+                None => unknown.push(h.clone()),
+            }
+        }
+        if history.is_empty() {
+            return (Customer::Known(u), unknown);
+        }
+        history.extend_from_slice(bought);
+        history.sort_unstable();
+        history.dedup();
+        let segment = self
+            .view
+            .catalog
+            .user_segment
+            .get(u as usize)
+            .copied()
+            .filter(|&s| s != Catalog::NONE);
+        (
+            Customer::New {
+                history: history.as_slice(),
+                segment,
+            },
+            unknown,
+        )
+    }
+
+    /// A customer the model never saw, from `history_ids` and `segment`.
+    fn new_customer<'q>(
+        &self,
+        history: &'q mut Vec<u32>,
+        history_ids: &[String],
+        segment: Option<&str>,
+    ) -> (Customer<'q>, Vec<String>) {
         let mut unknown = Vec::new();
         history.clear();
         for h in history_ids {

@@ -147,7 +147,7 @@ pub(super) fn write_answer(
     let (engine, rule_warnings) =
         state.engine(&req.exclude, &req.include, req.exclude_seen, req.rebuy);
     warnings.extend(rule_warnings);
-    let (who, unknown) = engine.customer(
+    let (who, unknown) = engine.customer_with_recent(
         &req.user_id,
         &mut scratch.bought,
         &req.history,
@@ -174,7 +174,12 @@ pub(super) fn write_answer(
             reason: s.reason,
         })
         .collect();
-    let known = matches!(who, Customer::Known(_));
+    // A known customer folded in with recent purchases is still the run's customer.
+    let known = matches!(who, Customer::Known(_))
+        || run
+            .users
+            .get(crate::data::values::normalise_id(&req.user_id).unwrap_or(&req.user_id))
+            .is_some();
     state.metrics.list(known);
     let answer = Answer {
         user_id: &req.user_id,

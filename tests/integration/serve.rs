@@ -508,3 +508,44 @@ fn report_carries_the_evaluation_or_says_how_to_get_one() {
     }
     assert!(report["segments"].as_array().is_some_and(|s| !s.is_empty()));
 }
+
+/// A known customer can pass purchases made since the model was trained: the list
+/// reflects them (folded in with their training products) and leaves them out as bought,
+/// and the answer still says the customer is known.
+#[test]
+fn a_known_customer_with_recent_purchases_gets_a_list_that_reflects_them() {
+    let scratch = Scratch::new();
+    let (run_dir, out) = exported(&scratch);
+    let run = latent::store::Run::load(&run_dir).unwrap();
+    let server = start(&scratch, &["serve", "--model", s(&out), "--port", "0"], &[]);
+    let plain = r#"{"user_id": "17850", "top_k": 10}"#;
+    let (status, before) = invoke(server.addr, plain);
+    assert_eq!(status, 200, "{before}");
+    // Three products 17850 never bought in the training data: the top of their list.
+    let u = run.users.get("17850").unwrap();
+    let (bought, _) = run.train.row(u as usize);
+    let recent: Vec<String> = items(&before)
+        .into_iter()
+        .filter(|id| !bought.contains(&run.items.get(id).unwrap()))
+        .take(3)
+        .collect();
+    assert_eq!(recent.len(), 3);
+    let body = format!(
+        r#"{{"user_id": "17850", "top_k": 10, "history": {}}}"#,
+        serde_json::to_string(&recent).unwrap()
+    );
+    let (status, after) = invoke(server.addr, &body);
+    assert_eq!(status, 200, "{after}");
+    assert_eq!(after["known"], true, "{after}");
+    let listed = items(&after);
+    assert_eq!(listed.len(), 10);
+    for r in &recent {
+        assert!(!listed.contains(r), "{r} was just bought: {listed:?}");
+    }
+    assert_ne!(listed, items(&before));
+    // History the model already holds for them changes nothing.
+    let already = run.items.name(bought[0]).to_owned();
+    let body = format!(r#"{{"user_id": "17850", "top_k": 10, "history": ["{already}"]}}"#);
+    let (_, same) = invoke(server.addr, &body);
+    assert_eq!(items(&same), items(&before));
+}
