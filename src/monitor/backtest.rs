@@ -214,8 +214,15 @@ pub fn backtest(
             }
         };
         let (retrain_p, popularity_p, customers) = score(&retrained, &test)?;
-        let (never_p, _, _) = score(&model_first, &test)?;
-        let (update_p, _, _) = score(&update_run, &test)?;
+        // On the first step the three policies hold one model: scored once.
+        let scored = |run: &Arc<Run>| -> Result<f64, Error> {
+            if Arc::ptr_eq(run, &retrained) {
+                Ok(retrain_p)
+            } else {
+                score(run, &test).map(|(p, _, _)| p)
+            }
+        };
+        let (never_p, update_p) = (scored(&model_first)?, scored(&update_run)?);
         let drift = data_drift(&first_window, &WindowStats::of(&test, |_| true));
         let step = Step {
             date: day(date),

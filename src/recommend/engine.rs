@@ -435,15 +435,8 @@ impl<'a> Engine<'a> {
             return self.new_customer(history, history_ids, segment);
         };
         let (bought, _) = self.view.train.row(u as usize);
-        let mut unknown = Vec::new();
-        history.clear();
-        for h in history_ids {
-            match self.view.items.get(h.trim()) {
-                Some(i) if bought.binary_search(&i).is_err() => history.push(i),
-                Some(_) => {}
-                None => unknown.push(h.clone()),
-            }
-        }
+        let unknown = self.read_history(history, history_ids);
+        history.retain(|i| bought.binary_search(i).is_err());
         if history.is_empty() {
             return (Customer::Known(u), unknown);
         }
@@ -466,13 +459,9 @@ impl<'a> Engine<'a> {
         )
     }
 
-    /// A customer the model never saw, from `history_ids` and `segment`.
-    fn new_customer<'q>(
-        &self,
-        history: &'q mut Vec<u32>,
-        history_ids: &[String],
-        segment: Option<&str>,
-    ) -> (Customer<'q>, Vec<String>) {
+    /// Fills `history` with the run's indices of `history_ids` (sorted, distinct) and
+    /// returns the ids the run does not know.
+    fn read_history(&self, history: &mut Vec<u32>, history_ids: &[String]) -> Vec<String> {
         let mut unknown = Vec::new();
         history.clear();
         for h in history_ids {
@@ -483,6 +472,17 @@ impl<'a> Engine<'a> {
         }
         history.sort_unstable();
         history.dedup();
+        unknown
+    }
+
+    /// A customer the model never saw, from `history_ids` and `segment`.
+    fn new_customer<'q>(
+        &self,
+        history: &'q mut Vec<u32>,
+        history_ids: &[String],
+        segment: Option<&str>,
+    ) -> (Customer<'q>, Vec<String>) {
+        let unknown = self.read_history(history, history_ids);
         let segment = segment.and_then(|s| self.view.catalog.segment(s));
         (
             Customer::New {

@@ -219,18 +219,7 @@ fn spark_loads_the_model_and_recommends_as_latent() {
 fn partitioned_recs_read_back_in_pyarrow_and_spark() {
     let scratch = Scratch::new();
     let run = train_sample(&scratch, "run", "als");
-    let out = scratch.path("export");
-    scratch
-        .run([
-            "export",
-            "--run",
-            s(&run),
-            "--to",
-            s(&out),
-            "--format",
-            "recs,recs-partitioned",
-        ])
-        .ok();
+    let out = crate::serve::export_to(&scratch, &run, "export", "recs,recs-partitioned");
     let files = files_under(&out.join("recs-partitioned"));
     assert!(files.contains(&"_common_metadata".to_owned()), "{files:?}");
     assert!(
