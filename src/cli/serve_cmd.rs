@@ -24,9 +24,9 @@ pub struct ServeArgs {
     /// S3-compatible endpoint for s3:// models (default: AWS_ENDPOINT_URL, else AWS).
     #[arg(long, value_name = "URL")]
     pub endpoint_url: Option<String>,
-    /// Check the model's folder (its manifest.json) or archive every SECS seconds and
-    /// serve a new one as soon as it passes its checks. POST /reload and SIGHUP reload
-    /// on demand, watched or not.
+    /// Check the model's folder or S3 prefix (its manifest.json) or archive every SECS
+    /// seconds and serve a new one as soon as it passes its checks. POST /reload and
+    /// SIGHUP reload on demand, watched or not.
     #[arg(long, value_name = "SECS", value_parser = seconds)]
     pub watch: Option<Duration>,
     #[command(flatten)]

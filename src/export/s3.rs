@@ -292,6 +292,22 @@ impl S3Target {
         }
     }
 
+    /// A fingerprint of the manifest as the store describes it (ETag, size and time), or
+    /// `None` while there is none (an upload has not finished): what `serve --watch`
+    /// compares, without downloading the manifest every tick.
+    pub async fn manifest_fingerprint(&self) -> Result<Option<String>, S3Error> {
+        match self.store.head(&self.url.key(MANIFEST)).await {
+            Ok(meta) => Ok(Some(format!(
+                "{}:{}:{}",
+                meta.e_tag.unwrap_or_default(),
+                meta.size,
+                meta.last_modified.timestamp_nanos_opt().unwrap_or_default()
+            ))),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(self.fail(MANIFEST, &e)),
+        }
+    }
+
     /// Uploads the staged export in `dir` (whose manifest is `manifest`), each file
     /// verified, `manifest.json` last. `progress` gets one line per file.
     pub async fn upload(

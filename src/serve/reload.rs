@@ -1,5 +1,6 @@
 //! Serving a new model without dropping a call: `POST /reload`, SIGHUP, or `--watch`
-//! (the source's `manifest.json` checked every few seconds).
+//! (the source's `manifest.json`, in a folder, an archive or an S3 prefix, checked every
+//! few seconds).
 //!
 //! A reload reads the model from the same `--model` spec as at start-up, through the
 //! same checks (manifest format version, every file's SHA-256), while the old model keeps
@@ -61,12 +62,9 @@ pub fn reload(state: &ServeState) -> Result<Reloaded, ReloadError> {
 }
 
 /// A fingerprint of a local source: its manifest's bytes (a folder) or size and time
-/// (an archive); `None` for S3 or while the source is being replaced.
+/// (an archive); `None` while the source is being replaced.
 fn fingerprint(spec: &str) -> Option<Vec<u8>> {
     let path = Path::new(spec);
-    if spec.contains("://") {
-        return None;
-    }
     if path.is_dir() {
         return std::fs::read(path.join("manifest.json")).ok();
     }
@@ -85,25 +83,60 @@ pub async fn watch(state: Arc<ServeState>, every: Duration) {
     let Some(source) = state.source.clone() else {
         return;
     };
-    if source.spec.contains("://") {
-        tracing::warn!(
-            "--watch follows local folders and archives; for {} use POST /reload or SIGHUP",
-            source.spec
-        );
-        return;
-    }
-    let mut seen = fingerprint(&source.spec);
+    let probe = match Probe::new(&source) {
+        Ok(p) => p,
+        Err(e) => {
+            tracing::error!("--watch cannot follow {}: {e}", source.spec);
+            return;
+        }
+    };
+    let mut seen = probe.fingerprint().await;
     let mut ticks = tokio::time::interval(every);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticks.tick().await;
-        let now = fingerprint(&source.spec);
+        let now = probe.fingerprint().await;
         if now.is_none() || now == seen {
             continue;
         }
         seen = now;
         let shared = Arc::clone(&state);
         let _ = tokio::task::spawn_blocking(move || reload(&shared)).await;
+    }
+}
+
+/// How `--watch` sees a change: a local manifest's bytes or an archive's size and time,
+/// or an S3 manifest's ETag (a HEAD per tick, no download). An S3 upload writes the
+/// manifest last, so a new fingerprint means a whole export is there.
+enum Probe {
+    Local(String),
+    S3(crate::export::s3::S3Target),
+}
+
+impl Probe {
+    fn new(source: &super::state::ModelSource) -> Result<Self, crate::export::s3::S3Error> {
+        match crate::export::s3::S3Url::parse(&source.spec) {
+            Some(url) => Ok(Self::S3(crate::export::s3::S3Target::connect(
+                &url?,
+                source.endpoint.as_deref(),
+            )?)),
+            None => Ok(Self::Local(source.spec.clone())),
+        }
+    }
+
+    /// `None` while the source is missing or being replaced; an S3 error is logged and
+    /// counts as "no change", so a network blip never swaps or drops the model.
+    async fn fingerprint(&self) -> Option<Vec<u8>> {
+        match self {
+            Self::Local(spec) => fingerprint(spec),
+            Self::S3(target) => match target.manifest_fingerprint().await {
+                Ok(f) => f.map(String::into_bytes),
+                Err(e) => {
+                    tracing::warn!("--watch: {e}");
+                    None
+                }
+            },
+        }
     }
 }
 

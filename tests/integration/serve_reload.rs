@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::export::{python, train_sample};
+use crate::export_s3::{Moto, latent};
 use crate::serve::{Server, export_to, http, invoke, start};
 use crate::util::{Scratch, s};
 
@@ -226,6 +227,47 @@ fn a_watched_folder_is_followed() {
     wait_for(&server, "run-b");
     let (status, a) = invoke(server.addr, r#"{"user_id": "17850", "top_k": 3}"#);
     assert_eq!(status, 200, "{a}");
+}
+
+/// `--watch` follows an S3 prefix: a re-export over it (manifest last) is served, with
+/// no call failing while the objects change under it.
+#[test]
+fn a_watched_s3_prefix_is_followed() {
+    let scratch = Scratch::new();
+    let moto = Moto::start();
+    let env = moto.env();
+    let a = train_sample(&scratch, "run-a", "popularity");
+    let b = train_sample(&scratch, "run-b", "popularity");
+    let to_s3 = |run: &Path, extra: &[&str]| {
+        let mut args = vec!["export", "--run", s(run), "--to", "s3://exports/live"];
+        args.extend(["--format", "bundle"]);
+        args.extend(extra);
+        latent(&scratch, &args, &env).ok();
+    };
+    to_s3(&a, &[]);
+    let server = start(
+        &scratch,
+        &[
+            "serve",
+            "--model",
+            "s3://exports/live",
+            "--port",
+            "0",
+            "--watch",
+            "0.2",
+        ],
+        &env,
+    );
+    assert_eq!(served_run(&server), "run-a");
+    let (stop, clients) = load(&server, 2);
+    to_s3(&b, &["--overwrite"]);
+    wait_for(&server, "run-b");
+    stop.store(true, Ordering::Relaxed);
+    for c in clients {
+        let (answered, failed) = c.join().unwrap();
+        assert!(answered > 0);
+        assert_eq!(failed, 0, "calls failed while the prefix was rewritten");
+    }
 }
 
 fn copy_dir(from: &Path, to: &Path) {
