@@ -84,36 +84,23 @@ impl Runtime {
             commands.insert(0, next);
         }
         for command in commands {
-            let command = match command {
-                c @ (Command::Train { .. } | Command::Sweep { .. } | Command::Tune { .. })
-                    if self.training.is_some() =>
-                {
-                    let (Command::Train { id, .. }
-                    | Command::Sweep { id, .. }
-                    | Command::Tune { id, .. }) = &c
-                    else {
-                        continue;
-                    };
+            if let Some(id) = command.training_id() {
+                if let Some(busy) = self.training {
                     let _ = self.tx.send(AppEvent::Job(JobEvent::Stage {
-                        id: *id,
-                        message: format!("queued behind job {}", self.training.unwrap_or_default()),
+                        id,
+                        message: format!("queued behind job {busy}"),
                     }));
-                    self.queue.push_back(c);
+                    self.queue.push_back(command);
                     continue;
                 }
-                Command::Cancel(id) if self.queued(id) => {
-                    self.queue
-                        .retain(|c| !matches!(c, Command::Train { id: q, .. } | Command::Sweep { id: q, .. } | Command::Tune { id: q, .. } if *q == id));
-                    let _ = self.tx.send(AppEvent::Job(JobEvent::Cancelled { id }));
-                    continue;
-                }
-                other => other,
-            };
-            if let Command::Train { id, .. }
-            | Command::Sweep { id, .. }
-            | Command::Tune { id, .. } = &command
+                self.training = Some(id);
+            }
+            if let Command::Cancel(id) = command
+                && self.queued(id)
             {
-                self.training = Some(*id);
+                self.queue.retain(|c| c.training_id() != Some(id));
+                let _ = self.tx.send(AppEvent::Job(JobEvent::Cancelled { id }));
+                continue;
             }
             let started = match command {
                 Command::Profile { id, path, spec } => {
@@ -123,22 +110,16 @@ impl Runtime {
                     if !self.take_lock(app, id) {
                         continue;
                     }
-                    // A job that waited in the queue may find its folder name taken by a
-                    // run started the same second: claim the next free one.
-                    let dir = match claim_dir(&dir) {
-                        Ok(()) => dir,
-                        Err(_) => match app.workspace.claim_run_dir(spec.model.name()) {
-                            Ok(fresh) => {
-                                if let Some(job) = app.jobs.iter_mut().find(|j| j.id == id) {
-                                    job.dir.clone_from(&fresh);
-                                }
-                                fresh
-                            }
-                            // The writer reports why the folder cannot be made.
-                            Err(_) => dir,
-                        },
-                    };
+                    let dir = claim_free(app, id, dir, spec.model.name());
                     jobs::training::spawn_training(id, *spec, dir, self.sink()).map(Some)
+                }
+                Command::Update { id, request, dir } => {
+                    if !self.take_lock(app, id) {
+                        continue;
+                    }
+                    let name = format!("{}-update", request.parent.meta.model.name());
+                    let dir = claim_free(app, id, dir, &name);
+                    jobs::training::spawn_update(id, *request, dir, self.sink()).map(Some)
                 }
                 Command::Sweep { id, spec } => {
                     if !self.take_lock(app, id) {
@@ -239,9 +220,7 @@ impl Runtime {
     }
 
     fn queued(&self, id: jobs::JobId) -> bool {
-        self.queue.iter().any(
-            |c| matches!(c, Command::Train { id: q, .. } | Command::Sweep { id: q, .. } | Command::Tune { id: q, .. } if *q == id),
-        )
+        self.queue.iter().any(|c| c.training_id() == Some(id))
     }
 
     /// Takes the workspace's write lock for the session (once); on failure the job `id`
@@ -323,6 +302,30 @@ pub fn run(path: &Path) -> anyhow::Result<()> {
     let _ = execute!(std::io::stdout(), DisableMouseCapture);
     ratatui::restore();
     result
+}
+
+/// The run folder for job `id`: the proposed `dir`, or, when a job that waited in the
+/// queue finds it taken by a run started the same second, the next free one for `name`
+/// (the job's row follows it).
+fn claim_free(
+    app: &mut AppState,
+    id: jobs::JobId,
+    dir: std::path::PathBuf,
+    name: &str,
+) -> std::path::PathBuf {
+    if claim_dir(&dir).is_ok() {
+        return dir;
+    }
+    match app.workspace.claim_run_dir(name) {
+        Ok(fresh) => {
+            if let Some(job) = app.jobs.iter_mut().find(|j| j.id == id) {
+                job.dir.clone_from(&fresh);
+            }
+            fresh
+        }
+        // The writer reports why the folder cannot be made.
+        Err(_) => dir,
+    }
 }
 
 /// Makes the proposed run folder `dir`, failing when it exists already (taken by a run

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 
-use crate::experiment::update::prepare;
+use crate::experiment::update::UpdateRequest;
 use crate::experiment::{RunError, Source, Stage, log_line, train_into};
 use crate::store::Run;
 use crate::workspace::Workspace;
@@ -21,6 +21,10 @@ pub struct UpdateArgs {
     /// Newer transactions, in the run's layout, all after the run's window.
     #[arg(long, value_name = "FILE")]
     pub data: PathBuf,
+    /// Take only the file's lines after the run's window (a log that kept growing, e.g.
+    /// the workspace's own file) instead of refusing a file that overlaps it.
+    #[arg(long)]
+    pub newer_only: bool,
     /// Where the updated run goes.
     #[arg(long, value_name = "RUN_DIR", required_unless_present = "workspace")]
     pub out: Option<PathBuf>,
@@ -39,8 +43,15 @@ pub fn run(args: &UpdateArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     );
     let parent_id = crate::export::run_id(&args.run);
     let started = std::time::Instant::now();
-    let update = prepare(&parent, &parent_id, &args.data, args.passes)
-        .with_context(|| format!("updating run '{parent_id}' with '{}'", args.data.display()))?;
+    let update = UpdateRequest {
+        parent: Arc::clone(&parent),
+        parent_id: parent_id.clone(),
+        data: args.data.clone(),
+        passes: args.passes,
+        newer_only: args.newer_only,
+    }
+    .prepare()
+    .with_context(|| format!("updating run '{parent_id}' with '{}'", args.data.display()))?;
     let workspace = args.workspace.as_deref().map(Workspace::open).transpose()?;
     let _lock = workspace
         .as_ref()

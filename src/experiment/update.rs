@@ -41,6 +41,14 @@ pub enum UpdateError {
         first: String,
         end: String,
     },
+    #[error(
+        "'{path}' has no lines after {end}, the end of run '{run}': nothing newer to fold in (add the newer transactions to it, or pick another file)"
+    )]
+    NothingNewer {
+        path: PathBuf,
+        run: String,
+        end: String,
+    },
     #[error("'{path}' has no lines left after the run's cleaning")]
     Empty { path: PathBuf },
 }
@@ -103,18 +111,62 @@ pub struct Update {
     pub tag: UpdateTag,
 }
 
+/// The names of `map` that `codes` use (a map may hold names of dropped lines).
+fn used_names(codes: &[u32], map: &crate::data::IdMap) -> Vec<String> {
+    let mut used = vec![false; map.len()];
+    for &c in codes {
+        used[c as usize] = true;
+    }
+    map.names()
+        .iter()
+        .zip(used)
+        .filter(|(_, u)| *u)
+        .map(|(n, _)| n.clone())
+        .collect()
+}
+
 fn day(ts: i64) -> String {
     chrono::DateTime::from_timestamp(ts, 0)
         .map_or_else(|| ts.to_string(), |d| d.format("%Y-%m-%d").to_string())
 }
 
+/// What to update with what: the CLI's arguments, or the workbench's "update with newer
+/// data" (which passes the workspace's whole log and keeps only its newer lines).
+#[derive(Debug, Clone)]
+pub struct UpdateRequest {
+    pub parent: Arc<Run>,
+    /// The parent's id, for the lineage and messages.
+    pub parent_id: String,
+    pub data: PathBuf,
+    /// Alternating passes over the touched rows after the first solve.
+    pub passes: usize,
+    /// Take only the file's lines after the parent's window (a log that grew) instead of
+    /// refusing a file that overlaps it.
+    pub newer_only: bool,
+}
+
+impl UpdateRequest {
+    /// Reads and checks the lines: see [`prepare`].
+    pub fn prepare(&self) -> Result<Update, UpdateError> {
+        prepare(
+            &self.parent,
+            &self.parent_id,
+            &self.data,
+            self.passes,
+            self.newer_only,
+        )
+    }
+}
+
 /// Reads the parent's lines and `new_path`'s, checks that the new ones have the run's
-/// layout and all come after its window, and makes the warm-started request.
+/// layout and all come after its window (or, with `newer_only`, keeps those that do), and
+/// makes the warm-started request.
 pub fn prepare(
     parent: &Arc<Run>,
     parent_id: &str,
     new_path: &Path,
     passes: usize,
+    newer_only: bool,
 ) -> Result<Update, UpdateError> {
     let end = parent
         .catalog
@@ -123,7 +175,7 @@ pub fn prepare(
             run: parent_id.to_owned(),
         })?;
     let load = parent.config.load_spec();
-    let new = match load_test_file(new_path, &load) {
+    let mut new = match load_test_file(new_path, &load) {
         Err(e @ LoadError::MissingColumn { .. }) => {
             return Err(UpdateError::Schema {
                 path: new_path.to_owned(),
@@ -132,6 +184,18 @@ pub fn prepare(
         }
         other => other?,
     };
+    let end_day = end.div_euclid(86_400) * 86_400 + 86_400;
+    if newer_only && new.has.timestamp {
+        let keep: Vec<bool> = new.timestamp.iter().map(|&ts| ts >= end_day).collect();
+        new.retain_lines(&keep);
+        if new.is_empty() {
+            return Err(UpdateError::NothingNewer {
+                path: new_path.to_owned(),
+                run: parent_id.to_owned(),
+                end: day(end),
+            });
+        }
+    }
     if new.is_empty() {
         return Err(UpdateError::Empty {
             path: new_path.to_owned(),
@@ -158,7 +222,6 @@ pub fn prepare(
         }
     }
     let (first, last) = new.time_range().unwrap_or((0, 0));
-    let end_day = end.div_euclid(86_400) * 86_400 + 86_400;
     if first < end_day {
         return Err(UpdateError::Overlap {
             path: new_path.to_owned(),
@@ -170,8 +233,8 @@ pub fn prepare(
     // The parent's own lines: its window, without a hold-out it never trained on.
     let keep: Vec<bool> = old.timestamp.iter().map(|&ts| ts <= end).collect();
     old.retain_lines(&keep);
-    let touched_users: Vec<String> = new.users.names().to_vec();
-    let touched_items: Vec<String> = new.items.names().to_vec();
+    let touched_users = used_names(&new.user, &new.users);
+    let touched_items = used_names(&new.item, &new.items);
     let new_users = touched_users
         .iter()
         .filter(|u| parent.users.get(u).is_none())

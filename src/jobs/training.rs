@@ -4,6 +4,7 @@ use std::ops::ControlFlow;
 use std::path::PathBuf;
 
 use super::{CancelToken, JobEvent, JobHandle, JobId, Sink};
+use crate::experiment::update::UpdateRequest;
 use crate::experiment::{RunError, Source, Stage, TrainSpec, chain_text, train_into};
 
 /// Starts training `spec` in the background; the run is saved to `dir`.
@@ -28,6 +29,83 @@ pub fn spawn_training(
     Ok(JobHandle::new(id, cancel, thread))
 }
 
+/// Starts folding newer lines into a run's model (`latent update`) in the background:
+/// the lines are read and checked on the worker, then trained as a training job is, and
+/// the run saved to `dir` names its parent.
+pub fn spawn_update(
+    id: JobId,
+    request: UpdateRequest,
+    dir: PathBuf,
+    sink: Sink,
+) -> std::io::Result<JobHandle> {
+    let cancel = CancelToken::new();
+    let token = cancel.clone();
+    let thread = std::thread::Builder::new()
+        .name(format!("latent-update-{id}"))
+        .spawn(move || {
+            let _span = tracing::info_span!("job", id, update = request.parent_id).entered();
+            let event = run_update(id, &request, dir, &token, &sink);
+            if let JobEvent::Failed { message, .. } = &event {
+                tracing::error!("update job {id} failed: {message}");
+            }
+            sink(event);
+        })?;
+    Ok(JobHandle::new(id, cancel, thread))
+}
+
+fn run_update(
+    id: JobId,
+    request: &UpdateRequest,
+    dir: PathBuf,
+    token: &CancelToken,
+    sink: &Sink,
+) -> JobEvent {
+    let label = format!("{} update", request.parent.meta.model.name());
+    if !sink(JobEvent::Started { id, label }) {
+        return JobEvent::Cancelled { id };
+    }
+    let _ = sink(JobEvent::Stage {
+        id,
+        message: format!(
+            "reading run {}'s lines and {}",
+            request.parent_id,
+            request.data.display()
+        ),
+    });
+    let update = match request.prepare() {
+        Ok(u) => u,
+        Err(e) => {
+            return JobEvent::Failed {
+                id,
+                message: chain_text(&e),
+            };
+        }
+    };
+    if token.is_cancelled() {
+        return JobEvent::Cancelled { id };
+    }
+    let tag = update.tag.clone();
+    let _ = sink(JobEvent::Stage {
+        id,
+        message: format!(
+            "{} new lines ({} .. {}): {} customers ({} new), {} products ({} new)",
+            tag.lines,
+            tag.first,
+            tag.last,
+            tag.touched_users,
+            tag.new_users,
+            tag.touched_items,
+            tag.new_items
+        ),
+    });
+    let source = Source::Loaded {
+        transactions: &update.lines,
+        fingerprint: None,
+    };
+    let mut finish = |run: &mut crate::store::Run| run.meta.update = Some(tag.clone());
+    train_job(id, &update.spec, source, dir, token, sink, &mut finish)
+}
+
 fn run_training(
     id: JobId,
     spec: &TrainSpec,
@@ -41,6 +119,20 @@ fn run_training(
     }) {
         return JobEvent::Cancelled { id };
     }
+    train_job(id, spec, Source::File, dir, token, sink, &mut |_| {})
+}
+
+/// Trains `spec` from `source` into `dir`, reporting each stage to `sink`; `finish` sees
+/// the run before it is saved.
+fn train_job(
+    id: JobId,
+    spec: &TrainSpec,
+    source: Source<'_>,
+    dir: PathBuf,
+    token: &CancelToken,
+    sink: &Sink,
+    finish: &mut dyn FnMut(&mut crate::store::Run),
+) -> JobEvent {
     let mut listening = true;
     let mut on_stage = |stage: &Stage| {
         let event = match stage {
@@ -78,7 +170,7 @@ fn run_training(
             ControlFlow::Continue(())
         }
     };
-    match train_into(spec, Source::File, &dir, &mut on_stage, &mut |_| {}) {
+    match train_into(spec, source, &dir, &mut on_stage, finish) {
         Ok(run) => JobEvent::Finished {
             id,
             run: Box::new(run),

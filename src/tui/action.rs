@@ -48,6 +48,7 @@ pub enum Action {
     Impact,
     Drift,
     Backtest,
+    Update,
     Refit,
     Delete,
     Archive,
@@ -291,6 +292,13 @@ pub const BINDINGS: &[(Action, &str, char, &[Screen], &str)] = &[
         'b',
         &[Screen::Monitor],
         "backtest never retraining, incremental updates and a retrain every 30 days",
+    ),
+    (
+        Action::Update,
+        "update",
+        'u',
+        &[Screen::Monitor],
+        "update the open run's model with newer data (a new run that names it)",
     ),
     (
         Action::Refit,

@@ -25,6 +25,13 @@ pub enum Command {
         /// The proposed run folder; the runtime claims the next free name if it is taken.
         dir: PathBuf,
     },
+    /// Fold newer lines into a run's model, as a new run that names it (`latent update`).
+    Update {
+        id: JobId,
+        request: Box<crate::experiment::update::UpdateRequest>,
+        /// The proposed run folder, claimed as a training's is.
+        dir: PathBuf,
+    },
     Cancel(JobId),
     LoadRun {
         id: JobId,
@@ -119,4 +126,18 @@ pub enum Command {
         path: PathBuf,
         text: String,
     },
+}
+
+impl Command {
+    /// The id of a job that uses the cores to train (a training, an update, a sweep or a
+    /// tune): these run one at a time, the others wait in the runtime's queue.
+    pub fn training_id(&self) -> Option<JobId> {
+        match self {
+            Command::Train { id, .. }
+            | Command::Update { id, .. }
+            | Command::Sweep { id, .. }
+            | Command::Tune { id, .. } => Some(*id),
+            _ => None,
+        }
+    }
 }

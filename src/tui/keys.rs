@@ -187,6 +187,7 @@ impl AppState {
             Action::Impact => return self.start_impact(),
             Action::Drift => return self.start_drift(),
             Action::Backtest => return self.start_backtest(),
+            Action::Update => return self.prompt_update(),
             Action::Refit => return self.start_refit(),
             Action::Delete => return self.ask_delete(),
             Action::Archive => return self.archive_selected(),

@@ -11,8 +11,12 @@ use crate::jobs::{JobEvent, JobId};
 use crate::recommend::{ColdStartPolicy, IncludeRule, PopularCut};
 
 /// Commands with their one-line help, in the order hints show them.
-pub const COMMANDS: [(&str, &str); 22] = [
+pub const COMMANDS: [(&str, &str); 23] = [
     ("open PATH", "load another data file (CSV or Parquet)"),
+    (
+        "update PATH",
+        "fold the file's lines after the open run's window into its model",
+    ),
     (
         "retention YYYYMMDD DAYS",
         "set the retention window and reload",
@@ -101,6 +105,9 @@ pub fn run(app: &mut AppState, line: &str) -> Result<Vec<Command>, String> {
                 )
             });
         }
+        // Without a file, the key's prompt: the workspace's data file, ready to edit.
+        "update" if rest.is_empty() => return Ok(app.act(super::action::Action::Update)),
+        "update" => return Ok(app.start_update(PathBuf::from(&arg))),
         "open" => {
             // The load job checks the file; the workspace keeps its file until the new
             // one has loaded.
@@ -254,7 +261,7 @@ pub fn run(app: &mut AppState, line: &str) -> Result<Vec<Command>, String> {
 /// Hints for what is typed: matching commands, or for `open` the files of the folder
 /// typed so far, from the last listing of it (none while it is being listed).
 pub fn hints(text: &str, files: &FileHints) -> Vec<String> {
-    if let Some(partial) = text.strip_prefix("open ") {
+    if let Some((_, partial)) = typed_path(text) {
         let (dir, prefix) = split_path(partial);
         if files.dir.as_deref() != Some(dir) {
             return Vec::new();
@@ -277,6 +284,16 @@ pub fn hints(text: &str, files: &FileHints) -> Vec<String> {
         })
         .map(|(c, h)| format!("{c} — {h}"))
         .collect()
+}
+
+/// Commands whose argument is a file, completed from the folder typed so far.
+const FILE_COMMANDS: [&str; 2] = ["open ", "update "];
+
+/// `("open ", "partly/typed")` when `text` is a file command and its path so far.
+fn typed_path(text: &str) -> Option<(&'static str, &str)> {
+    FILE_COMMANDS
+        .iter()
+        .find_map(|c| text.strip_prefix(c).map(|rest| (*c, rest)))
 }
 
 /// `("dir/", "prefix")` of a partly typed path.
@@ -314,8 +331,8 @@ impl AppState {
         if key.code == KeyCode::Tab {
             if let Some(first) = hints(text, &self.palette_files).first() {
                 let done = first.split(" — ").next().unwrap_or(first);
-                if text.starts_with("open ") {
-                    *text = format!("open {done}");
+                if let Some((command, _)) = typed_path(text) {
+                    *text = format!("{command}{done}");
                 } else if let Some(name) = done.split(['|', ' ']).next() {
                     *text = format!("{name} ");
                 }
@@ -337,14 +354,10 @@ impl AppState {
         Vec::new()
     }
 
-    /// Asks for a listing of the folder typed after `open `, unless it is listed or being
+    /// Asks for a listing of the folder typed after `open ` or `update `, unless it is listed or being
     /// listed already.
     fn list_typed_folder(&mut self) -> Vec<Command> {
-        let Some(partial) = self
-            .palette
-            .as_deref()
-            .and_then(|t| t.strip_prefix("open "))
-        else {
+        let Some((_, partial)) = self.palette.as_deref().and_then(typed_path) else {
             return Vec::new();
         };
         let dir = split_path(partial).0.to_owned();

@@ -139,6 +139,7 @@ pub fn screen_keys(app: &AppState) -> Vec<(String, &'static str)> {
         Screen::Monitor => vec![
             (k(&[Action::Drift]), "drift since the run"),
             (k(&[Action::Backtest]), "retrain backtest"),
+            (k(&[Action::Update]), "update with newer data"),
         ],
         Screen::Evaluate => vec![
             (k(&[Action::Impact]), "rules impact"),

@@ -146,6 +146,33 @@ fn an_october_update_scores_november_like_a_full_retrain() {
         err.contains("on or before the end of run 'sep' (2011-09-30)") && err.contains("2010-12"),
         "{err}"
     );
+    // --newer-only takes a grown log as it is: only its lines after the window count.
+    let newer_only = |data: &Path, out: &str| {
+        scratch.run([
+            "update",
+            "--run",
+            s(&sep),
+            "--data",
+            s(data),
+            "--newer-only",
+            "--out",
+            s(&scratch.path(out)),
+        ])
+    };
+    let full = crate::util::sample("online_retail_full.parquet");
+    let grown = newer_only(&full, "grown").ok().to_owned();
+    assert!(
+        grown.contains("lines (2011-10-02 .. 2011-12-09)")
+            && grown.contains("re-solved incrementally"),
+        "{grown}"
+    );
+    let r = newer_only(&crate::util::sample("online_retail_sample.csv"), "none");
+    assert!(
+        r.input_error()
+            .contains("has no lines after 2011-09-30, the end of run 'sep'"),
+        "{}",
+        r.stderr
+    );
     let other = scratch.write("other.csv", "movie,viewer,stars\n1,2,5\n3,4,1\n");
     let r = scratch.run([
         "update",

@@ -10,12 +10,14 @@ pub mod view;
 
 use std::sync::Arc;
 
+use crate::experiment::update::UpdateRequest;
 use crate::jobs::{JobEvent, JobId};
 use crate::models::hyper::RawValue;
 use crate::monitor::MonitorReport;
 use crate::monitor::backtest::{Backtest, BacktestSpec};
 use crate::store::Run;
 use crate::tui::app::{AppState, Command, Screen, Status};
+use crate::tui::screens::train::TrainJob;
 
 /// What the screen shows.
 #[derive(Debug, Clone, Default)]
@@ -102,6 +104,66 @@ impl AppState {
                 from: None,
                 k: self.workspace.config.recommend.reco_item.max(1),
             }),
+        }]
+    }
+
+    /// `u`: the palette, with `update` and the workspace's data file typed, so Enter folds
+    /// that file's lines after the open run's window into its model and another path can
+    /// be typed instead.
+    pub(crate) fn prompt_update(&mut self) -> Vec<Command> {
+        let Some(run) = self.inspect.run.as_ref() else {
+            self.status = Status::error("no run open: pick one on the Runs screen (Enter)");
+            return Vec::new();
+        };
+        let end = run
+            .catalog
+            .reference_time
+            .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
+            .map_or_else(
+                || "its window".to_owned(),
+                |d| d.format("%Y-%m-%d").to_string(),
+            );
+        let file = self
+            .workspace
+            .config
+            .data
+            .path
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default();
+        self.status = Status::info(format!(
+            "Enter folds the file's lines after {end} into run {}'s model; type another file's path to use it",
+            self.inspect.run_label
+        ));
+        self.open_palette(format!("update {file}"))
+    }
+
+    /// Folds the lines of `data` after the open run's window into its model, as a job the
+    /// user follows on Train; the new run names the open one as its parent.
+    pub(crate) fn start_update(&mut self, data: std::path::PathBuf) -> Vec<Command> {
+        let Some(run) = self.inspect.run.clone() else {
+            self.status = Status::error("no run open: pick one on the Runs screen (Enter)");
+            return Vec::new();
+        };
+        let parent = self.inspect.run_label.clone();
+        let id = self.next_job_id();
+        let name = format!("{}-update", run.meta.model.name());
+        let dir = self.workspace.run_dir_base(&name);
+        self.follow_job(TrainJob::queued(id, &name, 0, dir.clone()));
+        self.status = Status::info(format!(
+            "updating run {parent} with the newer lines of {} (job {id}); it opens in Inspect when done",
+            data.display()
+        ));
+        vec![Command::Update {
+            id,
+            request: Box::new(UpdateRequest {
+                parent: run,
+                parent_id: parent,
+                data,
+                passes: 1,
+                newer_only: true,
+            }),
+            dir,
         }]
     }
 

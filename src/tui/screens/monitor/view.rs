@@ -6,7 +6,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::symbols::Marker;
-use ratatui::text::Line;
+use ratatui::text::{Line, Span};
 use ratatui::widgets::{
     Axis, Bar, BarChart, BarGroup, Chart, Dataset, GraphType, Paragraph, Row, Table, Wrap,
 };
@@ -58,6 +58,7 @@ fn render_intro(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
         Line::from(
             "b  how often to retrain: never, incremental updates, or a retrain every 30 days",
         ),
+        Line::from("u  fold the newer lines into the open run's model: a new run that names it"),
     ];
     if m.drift_job.is_some() || m.backtest_job.is_some() {
         lines.push(Line::styled("measuring on a worker…", theme::muted()));
@@ -97,7 +98,10 @@ fn render_verdict(r: &MonitorReport, frame: &mut Frame<'_>, area: Rect) {
         )
     };
     let lines = vec![
-        Line::styled(r.verdict.sentence.as_str(), style),
+        Line::from(vec![
+            Span::styled(r.verdict.sentence.as_str(), style),
+            Span::styled("  · u folds the newer lines into the model", theme::muted()),
+        ]),
         Line::styled(
             format!(
                 "trained on {} · newer {}",
