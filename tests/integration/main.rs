@@ -43,8 +43,12 @@ mod tui_inspect_run;
 mod tui_run_state;
 // The Monitor screen: drift and the retrain backtest, drawn.
 mod tui_monitor;
+// tmux sessions for the end-to-end workbench tests.
+mod tmux;
 // The real binary driven through tmux: load, train, inspect, quit.
 mod tui_tmux;
+// The run state points of #21 in a real terminal.
+mod tui_tmux_state;
 // `latent search`: products and customers of the demo data, the index built once and reused.
 mod search;
 // Business rules on recommendations: exclusions, forced products, boosts, cold start,

@@ -1,91 +1,9 @@
 //! The real binary in a real terminal: tmux drives the workbench end to end.
 
-use std::process::Command;
 use std::time::{Duration, Instant};
 
+use crate::tmux::{Tmux, demo_copy};
 use crate::util::{Scratch, root, s};
-
-struct Tmux {
-    session: String,
-}
-
-impl Tmux {
-    fn start(scratch: &Scratch, args: &str) -> Self {
-        let session = format!("latent-test-{}", std::process::id());
-        let command = format!(
-            "LATENT_HOME='{}' '{}' {args}",
-            s(&scratch.path("home")),
-            env!("CARGO_BIN_EXE_latent")
-        );
-        let status = Command::new("tmux")
-            .args([
-                "new-session",
-                "-d",
-                "-s",
-                &session,
-                "-x",
-                "120",
-                "-y",
-                "40",
-                &command,
-            ])
-            .current_dir(root())
-            .status()
-            .expect("tmux is installed (scripts/provision installs it: run scripts/test)");
-        assert!(status.success());
-        Self { session }
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        for k in keys {
-            let status = Command::new("tmux")
-                .args(["send-keys", "-t", &self.session, k])
-                .status()
-                .unwrap();
-            assert!(status.success());
-            std::thread::sleep(Duration::from_millis(80));
-        }
-    }
-
-    fn screen(&self) -> String {
-        let out = Command::new("tmux")
-            .args(["capture-pane", "-p", "-t", &self.session])
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    /// Waits until the screen shows every one of `texts`.
-    fn wait_for(&self, texts: &[&str]) -> String {
-        let deadline = Instant::now() + Duration::from_secs(120);
-        loop {
-            let screen = self.screen();
-            if texts.iter().all(|t| screen.contains(t)) {
-                return screen;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "timed out waiting for {texts:?}; screen:\n{screen}"
-            );
-            std::thread::sleep(Duration::from_millis(200));
-        }
-    }
-
-    fn is_alive(&self) -> bool {
-        Command::new("tmux")
-            .args(["has-session", "-t", &self.session])
-            .status()
-            .is_ok_and(|s| s.success())
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["kill-session", "-t", &self.session])
-            .status();
-    }
-}
 
 /// The product ids of the Recommended panel's rows (the right half of the screen).
 fn recommended(screen: &str) -> Vec<String> {
@@ -105,13 +23,7 @@ fn recommended(screen: &str) -> Vec<String> {
 fn load_train_inspect_and_quit_in_a_real_terminal() {
     let scratch = Scratch::new();
     // A copy of the demo workspace, so runs land in the scratch folder, not the repository.
-    let ws_dir = scratch.path("ws");
-    std::fs::create_dir(&ws_dir).unwrap();
-    let demo = std::fs::read_to_string(root().join("workspaces/demo/workspace.toml")).unwrap();
-    let data = root().join("sample-data/online_retail_full.parquet");
-    let config = demo.replace("../../sample-data/online_retail_full.parquet", s(&data));
-    std::fs::write(ws_dir.join("workspace.toml"), config).unwrap();
-
+    let ws_dir = demo_copy(&scratch, "online_retail_full.parquet");
     let tui = Tmux::start(&scratch, &format!("tui --workspace '{}'", s(&ws_dir)));
     tui.wait_for(&["1 Data", "rows read", "541,909", "Long tail"]);
     tui.keys(&["2"]);

@@ -52,8 +52,9 @@ pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
     };
     let lines = vec![
         Line::from(format!("file: {path}")),
+        // The window first: it is what changes, and a narrow terminal cuts the end.
         Line::from(format!(
-            "{mapping}  ranking={}  {window}",
+            "{window}  ranking={}  {mapping}",
             app.workspace.config.interactions.ranking_type.name()
         )),
     ];
