@@ -60,6 +60,12 @@ fn inspect_shows_a_customers_history_beside_their_recommendations() {
     let small = draw(&app, 80, 24);
     assert!(small.contains("customer 14606"), "{small}");
     insta::assert_snapshot!("inspect_run_80x24", small);
+    let wide = draw(&app, 200, 60);
+    assert!(
+        wide.contains("2011-02-20"),
+        "dates shown when there is room: {wide}"
+    );
+    insta::assert_snapshot!("inspect_run_200x60", wide);
     // ↓ highlights the second recommendation: its explanation follows.
     key(&mut app, KeyCode::Down);
     assert_eq!(app.inspect.selected, 1);
@@ -72,6 +78,36 @@ fn inspect_shows_a_customers_history_beside_their_recommendations() {
     );
     insta::assert_snapshot!("inspect_run_demo_120x40", demo);
     insta::assert_snapshot!("inspect_run_demo_80x24", draw(&app, 80, 24));
+    insta::assert_snapshot!("inspect_run_demo_200x60", draw(&app, 200, 60));
+}
+
+/// The Runs table at 80, 120 and 200 columns: a sweep's runs keep their whole suffix,
+/// and a wide terminal adds NDCG, recall and the hold-out.
+#[test]
+fn the_runs_table_at_three_sizes() {
+    let scratch = Scratch::new();
+    let mut summaries = Vec::new();
+    for (n, trial) in ["t01", "t02", "best"].into_iter().enumerate() {
+        let dir = holdout_run(&scratch, &format!("20261203-073911-als-{trial}"));
+        let mut summary = latent::workspace::RunSummary::read(&dir).unwrap();
+        // The fit's seconds are the one thing that differs from run to run.
+        if let Some(meta) = summary.meta.as_mut() {
+            meta.train_seconds = 0.5 + n as f64;
+        }
+        summaries.push(summary);
+    }
+    let mut app = loaded_app();
+    key(&mut app, KeyCode::Char('4'));
+    app.runs.set(summaries);
+    for (w, h) in [(80, 24), (120, 40), (200, 60)] {
+        let screen = draw(&app, w, h);
+        for suffix in ["-t01", "-t02", "-best"] {
+            assert!(screen.contains(suffix), "{w}x{h}: {suffix} cut:\n{screen}");
+        }
+        let wide = screen.contains("ndcg@10") && screen.contains("last-days:30");
+        assert_eq!(wide, w >= 170, "{w}x{h}:\n{screen}");
+        insta::assert_snapshot!(format!("runs_{w}x{h}"), screen);
+    }
 }
 
 /// `config.toml`'s `[keys]` moves one action alone: `previous_customer` on `b` steps back

@@ -3,7 +3,7 @@
 use std::time::{Duration, Instant};
 
 use crate::tmux::{Tmux, demo_copy};
-use crate::util::{Scratch, root, s};
+use crate::util::{Scratch, s};
 
 /// The product ids of the Recommended panel's rows (the right half of the screen).
 fn recommended(screen: &str) -> Vec<String> {

@@ -53,8 +53,15 @@ pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
         render_demo(s, frame, body);
         return;
     }
-    let [left, recs] =
-        Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(body);
+    // Under 100 columns the list takes more of the width and the history drops its
+    // dates, so both keep readable descriptions.
+    let narrow = body.width < 100;
+    let split = if narrow { 38 } else { 45 };
+    let [left, recs] = Layout::horizontal([
+        Constraint::Percentage(split),
+        Constraint::Percentage(100 - split),
+    ])
+    .areas(body);
     let truth_height = s
         .truth
         .as_ref()
@@ -83,24 +90,41 @@ pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
         .skip(offset)
         .take(room.max(1))
         .map(|&(i, v, when)| {
-            Row::new(vec![
-                s.item_id(i).to_owned(),
-                s.description(i).to_owned(),
-                when.map(crate::data::timestamps::format_day)
-                    .unwrap_or_default(),
-                format!("{v}"),
-            ])
+            let mut cells = vec![s.item_id(i).to_owned(), s.description(i).to_owned()];
+            if !narrow {
+                cells.push(
+                    when.map(crate::data::timestamps::format_day)
+                        .unwrap_or_default(),
+                );
+            }
+            cells.push(format!("{v}"));
+            Row::new(cells)
         })
         .collect();
-    let widths = [
-        Constraint::Length(9),
-        Constraint::Min(10),
-        Constraint::Length(10),
-        Constraint::Length(5),
-    ];
+    let id_width = if narrow { 7 } else { 9 };
+    let (widths, header) = if narrow {
+        (
+            vec![
+                Constraint::Length(id_width),
+                Constraint::Min(10),
+                Constraint::Length(5),
+            ],
+            vec!["item", "description", "value"],
+        )
+    } else {
+        (
+            vec![
+                Constraint::Length(id_width),
+                Constraint::Min(10),
+                Constraint::Length(10),
+                Constraint::Length(5),
+            ],
+            vec!["item", "description", "last", "value"],
+        )
+    };
     frame.render_widget(
         Table::new(rows, widths)
-            .header(Row::new(vec!["item", "description", "last", "value"]).style(theme::title()))
+            .header(Row::new(header).style(theme::title()))
             .block(panel(&history_title)),
         history,
     );
@@ -143,11 +167,11 @@ pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
         .map(|r| InspectState::reason_text(r).chars().count())
         .max()
         .unwrap_or(3) as u16;
-    let fixed = 3 + 9 + 7 + 1 + 5 + 2;
+    let fixed = 3 + id_width + 7 + 1 + 5 + 2;
     let why_width = longest.min(list.width.saturating_sub(fixed + 10)).max(3);
     let widths = [
         Constraint::Length(3),
-        Constraint::Length(9),
+        Constraint::Length(id_width),
         Constraint::Min(10),
         Constraint::Length(7),
         Constraint::Length(why_width),
@@ -278,9 +302,19 @@ fn render_demo(s: &InspectState, frame: &mut Frame<'_>, area: Rect) {
         Line::from(""),
     ];
     lines.push(Line::styled("They bought", bold));
-    // What they bought takes the room the suggestions leave (4 lines on a small screen).
-    let room = (area.height as usize).saturating_sub(s.recommendations.len() + 12);
-    let bought = room.clamp(2, 6);
+    // The suggestions and the summary always show; what they bought takes the rest of
+    // the screen (at least 2 lines), and a screen with room to spare spaces the
+    // suggestions out, so a tall terminal is filled rather than left blank.
+    let truth_lines = if s.truth.is_some() { 2 } else { 0 };
+    let fixed = 2 + 6 + s.recommendations.len() + truth_lines;
+    let room = (area.height as usize).saturating_sub(fixed).max(2);
+    let bought = if s.history.len() <= room {
+        s.history.len()
+    } else {
+        room - 1
+    };
+    let spare = room.saturating_sub(s.history.len());
+    let spaced = !s.recommendations.is_empty() && spare >= s.recommendations.len();
     for &(i, _, _) in s.history.iter().take(bought) {
         lines.push(Line::from(format!("   • {}", display(s, i))));
     }
@@ -314,6 +348,9 @@ fn render_demo(s: &InspectState, frame: &mut Frame<'_>, area: Rect) {
             Span::raw(display(s, r.item)),
             Span::styled(format!("   {why}"), theme::muted()),
         ]));
+        if spaced {
+            lines.push(Line::from(""));
+        }
     }
     if let Some(t) = &s.truth {
         lines.push(Line::from(""));

@@ -120,12 +120,42 @@ fn render_across(metric: Metric, points: &[(f64, f64, f64)], frame: &mut Frame<'
 }
 
 /// Widths of the run table's columns after the id, and the spaces between columns.
-const OTHER_COLUMNS: [u16; 7] = [12, 18, 14, 10, 6, 7, 12];
+/// From this width on, the table adds two more metrics and the hold-out, and shows more
+/// settings: a wide terminal compares runs without opening them.
+const WIDE: u16 = 170;
+const NARROW: u16 = 110;
 
 fn render_table(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
     let runs = &app.runs;
+    let wide = area.width >= WIDE;
+    let metric = runs.metric;
+    let extra: Vec<Metric> = if wide {
+        [Metric::Ndcg, Metric::Recall, Metric::Precision]
+            .into_iter()
+            .filter(|m| *m != metric)
+            .take(2)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    // Under NARROW the settings and the baseline's value go (lift keeps the comparison),
+    // so the run's id and status stay whole at 80 columns.
+    let narrow = area.width < NARROW;
+    let (settings_width, settings_count) = if wide { (40, 6) } else { (18, 3) };
+    // model, [settings], the metric, [popularity], lift, [more metrics, hold-out], fit,
+    // status.
+    let mut widths: Vec<u16> = if narrow {
+        vec![10, 14, 6]
+    } else {
+        vec![12, settings_width, 14, 10, 6]
+    };
+    widths.extend(extra.iter().map(|_| 9));
+    if wide {
+        widths.push(14);
+    }
+    widths.extend([7, 12]);
     // The id takes what the other columns leave, at least 16, and is cut from the left.
-    let others: u16 = OTHER_COLUMNS.iter().sum::<u16>() + OTHER_COLUMNS.len() as u16;
+    let others: u16 = widths.iter().sum::<u16>() + widths.len() as u16;
     let id_width = usize::from(area.width.saturating_sub(2 + others).max(16));
     // The list length the runs were measured at, when they share one.
     let ks: std::collections::BTreeSet<usize> = runs
@@ -133,24 +163,28 @@ fn render_table(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
         .iter()
         .filter_map(|r| Some(r.metrics.as_ref()?.k))
         .collect();
-    let metric = runs.metric;
-    let precision = match (ks.len(), ks.first(), metric) {
+    let label = |m: Metric| match (ks.len(), ks.first(), m) {
         (1, Some(k), Metric::Precision) => format!("P@{k}"),
         (1, Some(k), m) => m.label(*k),
         (_, _, Metric::Precision) => "P@k".to_owned(),
         (_, _, m) => m.label(0).replace("@0", "@k"),
     };
-    let header = Row::new(vec![
-        "run",
-        "model",
-        "settings",
-        precision.as_str(),
-        "popularity",
-        "lift",
-        "fit",
-        "status",
-    ])
-    .style(theme::title());
+    let precision = label(metric);
+    let mut names: Vec<String> = vec!["run".to_owned(), "model".to_owned()];
+    if !narrow {
+        names.push("settings".to_owned());
+    }
+    names.push(precision.clone());
+    if !narrow {
+        names.push("popularity".to_owned());
+    }
+    names.push("lift".to_owned());
+    names.extend(extra.iter().map(|&m| label(m)));
+    if wide {
+        names.push("hold-out".to_owned());
+    }
+    names.extend(["fit".to_owned(), "status".to_owned()]);
+    let header = Row::new(names).style(theme::title());
     let visible = runs.visible();
     let rows: Vec<Row<'_>> = visible
         .iter()
@@ -199,7 +233,7 @@ fn render_table(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
                 .as_ref()
                 .and_then(|m| m.sweep.as_ref())
                 .is_some_and(|t| t.best);
-            Row::new(vec![
+            let mut cells = vec![
                 format!(
                     "{mark}{}",
                     crate::format::shorten_left(
@@ -208,10 +242,28 @@ fn render_table(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
                     )
                 ),
                 r.model.clone(),
-                r.settings(3),
-                precision,
-                base,
-                lift,
+            ];
+            if !narrow {
+                cells.push(r.settings(settings_count));
+            }
+            cells.push(precision);
+            if !narrow {
+                cells.push(base);
+            }
+            cells.push(lift);
+            cells.extend(extra.iter().map(|&m| {
+                r.metrics
+                    .as_ref()
+                    .map_or_else(|| "-".to_owned(), |e| format!("{:.4}", e.model.get(m)))
+            }));
+            if wide {
+                cells.push(
+                    r.meta
+                        .as_ref()
+                        .map_or_else(|| "-".to_owned(), |m| m.holdout.clone()),
+                );
+            }
+            cells.extend([
                 r.meta
                     .as_ref()
                     .map_or_else(|| "-".to_owned(), |m| format!("{:.2}s", m.train_seconds)),
@@ -220,12 +272,12 @@ fn render_table(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
                 } else {
                     format!("{}{}", r.state.name(), if best { " ★" } else { "" })
                 },
-            ])
-            .style(style)
+            ]);
+            Row::new(cells).style(style)
         })
         .collect();
     let widths: Vec<Constraint> = std::iter::once(Constraint::Min(16))
-        .chain(OTHER_COLUMNS.iter().map(|&w| Constraint::Length(w)))
+        .chain(widths.iter().map(|&w| Constraint::Length(w)))
         .collect();
     let filter = runs.filter.title_suffix();
     let title = format!(
