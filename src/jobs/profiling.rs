@@ -23,6 +23,9 @@ pub struct ProductCount {
     pub buyers: u64,
     /// Kept lines naming it.
     pub lines: u64,
+    /// Kept lines naming it per month, in the order of [`monthly_lines`]: the product's
+    /// own seasonality, drawn when it is highlighted.
+    pub monthly: Vec<u32>,
 }
 
 /// Starts loading and profiling `path` in the background.
@@ -100,6 +103,30 @@ pub fn product_counts(t: &Transactions, m: &Interactions) -> Vec<ProductCount> {
     for &i in &t.item {
         lines[i as usize] += 1;
     }
+    // The months the log has lines in, numbered as `monthly_lines` lists them.
+    let month_of = |ts: i64| {
+        let (y, m, _) = civil_from_days(ts.div_euclid(crate::data::timestamps::SECONDS_PER_DAY));
+        y * 12 + m
+    };
+    let present: std::collections::BTreeSet<i64> = if t.has.timestamp {
+        t.timestamp.iter().map(|&ts| month_of(ts)).collect()
+    } else {
+        std::collections::BTreeSet::new()
+    };
+    let first = present.first().copied().unwrap_or(0);
+    let span = present.last().map_or(0, |l| (l - first + 1) as usize);
+    let mut slot = vec![u32::MAX; span];
+    for (n, k) in present.iter().enumerate() {
+        slot[(k - first) as usize] = n as u32;
+    }
+    let mut monthly = vec![vec![0u32; present.len()]; t.items.len()];
+    if t.has.timestamp {
+        for (&i, &ts) in t.item.iter().zip(&t.timestamp) {
+            let n = slot[(month_of(ts) - first) as usize] as usize;
+            monthly[i as usize][n] += 1;
+        }
+    }
+    let mut monthly = monthly.into_iter();
     let mut products: Vec<ProductCount> = (0..t.items.len())
         .map(|i| ProductCount {
             id: t.items.name(i as u32).to_owned(),
@@ -111,6 +138,7 @@ pub fn product_counts(t: &Transactions, m: &Interactions) -> Vec<ProductCount> {
                 .get(t.items.name(i as u32))
                 .map_or(0, |j| m.item_users.row_nnz(j as usize) as u64),
             lines: lines[i],
+            monthly: monthly.next().unwrap_or_default(),
         })
         .collect();
     products.sort_by(|a, b| {

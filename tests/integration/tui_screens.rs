@@ -994,3 +994,26 @@ fn auto_tune_follows_the_workspaces_tune_table() {
         app.status
     );
 }
+
+/// The highlighted product drives the monthly chart (its own seasonality); the months
+/// carry their year and a cut month is flagged; the long tail has its axis.
+#[test]
+fn the_highlighted_product_draws_its_own_months() {
+    let mut app = loaded_app();
+    let screen = draw(&app, 120, 40);
+    for expected in [
+        "Lines kept per month, Dec 2010 – Feb 2011 · * partial month",
+        "Feb'11*",
+        "21755 LOVE BUILDING BLOCK WORD: lines per month",
+        "median 2 buyers",
+        "1,289 products",
+    ] {
+        assert!(screen.contains(expected), "{expected} missing:\n{screen}");
+    }
+    key(&mut app, KeyCode::Down);
+    let screen = draw(&app, 120, 40);
+    assert!(
+        screen.contains("22960 JAM MAKING SET WITH JARS: lines per month"),
+        "{screen}"
+    );
+}

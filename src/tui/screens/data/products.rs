@@ -52,6 +52,7 @@ mod tests {
             description: description.into(),
             buyers,
             lines: buyers,
+            monthly: Vec::new(),
         }
     }
 

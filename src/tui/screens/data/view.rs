@@ -157,35 +157,161 @@ pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
                 )),
             ];
             frame.render_widget(Paragraph::new(text).block(panel("Matrix")), stats);
-            let width = tail.width.saturating_sub(2).max(1) as usize;
-            let binned = bin(item_popularity, width);
-            frame.render_widget(
-                Sparkline::default()
-                    .data(&binned)
-                    .block(panel("Long tail: buyers per product, most popular first")),
-                tail,
-            );
-            let bars: Vec<Bar<'_>> = monthly_lines
-                .iter()
-                .map(|(m, n)| {
-                    Bar::default()
-                        .value(*n)
-                        .label(Line::from(m[5..].to_owned()))
-                })
-                .collect();
-            let bar_width = ((months.width.saturating_sub(2) as usize / monthly_lines.len().max(1))
-                .saturating_sub(1))
-            .clamp(1, 7) as u16;
-            frame.render_widget(
-                BarChart::default()
-                    .data(BarGroup::default().bars(&bars))
-                    .bar_width(bar_width)
-                    .bar_gap(1)
-                    .block(panel("Lines kept per month")),
-                months,
-            );
+            render_tail(item_popularity, frame, tail);
+            let highlighted = app
+                .products
+                .visible(products)
+                .get(app.products.selected)
+                .map(|&i| &products[i]);
+            let partial = partial_months(monthly_lines, profile.date_range.as_ref());
+            let all: Vec<u64> = monthly_lines.iter().map(|(_, n)| *n).collect();
+            let span = month_span(monthly_lines);
+            match highlighted.filter(|p| p.monthly.len() == monthly_lines.len()) {
+                // Room for both: the log's months above the product's own.
+                Some(p) if months.height >= 16 => {
+                    let [whole, own] =
+                        Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)])
+                            .areas(months);
+                    let title = format!("Lines kept per month, {span}{}", partial.note());
+                    render_months(monthly_lines, &all, &partial, &title, frame, whole);
+                    let own_counts: Vec<u64> = p.monthly.iter().map(|&n| u64::from(n)).collect();
+                    render_months(
+                        monthly_lines,
+                        &own_counts,
+                        &partial,
+                        &product_title(p),
+                        frame,
+                        own,
+                    );
+                }
+                Some(p) => {
+                    let own_counts: Vec<u64> = p.monthly.iter().map(|&n| u64::from(n)).collect();
+                    let title = format!("{}{}", product_title(p), partial.note());
+                    render_months(monthly_lines, &own_counts, &partial, &title, frame, months);
+                }
+                None => {
+                    let title = format!("Lines kept per month, {span}{}", partial.note());
+                    render_months(monthly_lines, &all, &partial, &title, frame, months);
+                }
+            }
         }
     }
+}
+
+fn product_title(p: &ProductCount) -> String {
+    let name = if p.description.is_empty() {
+        p.id.clone()
+    } else {
+        format!("{} {}", p.id, p.description)
+    };
+    format!("{name}: lines per month (↑↓ another product)")
+}
+
+/// `Dec 2010 – Dec 2011`, from `("2010-12", _)` keys.
+fn month_span(months: &[(String, u64)]) -> String {
+    let name = |key: &str| -> String {
+        let m: usize = key.get(5..7).and_then(|m| m.parse().ok()).unwrap_or(1);
+        format!("{} {}", MONTHS[(m - 1).min(11)], key.get(..4).unwrap_or(""))
+    };
+    match (months.first(), months.last()) {
+        (Some(a), Some(b)) if a.0 != b.0 => format!("{} – {}", name(&a.0), name(&b.0)),
+        (Some(a), _) => name(&a.0),
+        _ => String::new(),
+    }
+}
+
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
+/// Whether the first and last months are cut by the log's date range, so their bars are
+/// not read as a slump.
+struct Partial {
+    first: bool,
+    last: bool,
+}
+
+impl Partial {
+    fn note(&self) -> &'static str {
+        if self.first || self.last {
+            " · * partial month"
+        } else {
+            ""
+        }
+    }
+}
+
+fn partial_months(months: &[(String, u64)], range: Option<&(String, String)>) -> Partial {
+    let day = |s: &str| -> Option<u32> { s.get(8..10)?.parse().ok() };
+    let Some((from, to)) = range else {
+        return Partial {
+            first: false,
+            last: false,
+        };
+    };
+    let last_day = |key: &str| -> u32 {
+        let y: i32 = key.get(..4).and_then(|y| y.parse().ok()).unwrap_or(2000);
+        let m: u32 = key.get(5..7).and_then(|m| m.parse().ok()).unwrap_or(1);
+        let next = if m == 12 {
+            chrono::NaiveDate::from_ymd_opt(y + 1, 1, 1)
+        } else {
+            chrono::NaiveDate::from_ymd_opt(y, m + 1, 1)
+        };
+        next.and_then(|d| d.pred_opt())
+            .map_or(31, |d| chrono::Datelike::day(&d))
+    };
+    Partial {
+        first: day(from).is_some_and(|d| d > 1) && !months.is_empty(),
+        last: months
+            .last()
+            .zip(day(to))
+            .is_some_and(|((key, _), d)| d < last_day(key)),
+    }
+}
+
+/// One bar per month: `Dec'10` where the bars are wide enough, else the month's number
+/// (the title carries the years); a partial month's label ends in `*`.
+fn render_months(
+    months: &[(String, u64)],
+    counts: &[u64],
+    partial: &Partial,
+    title: &str,
+    frame: &mut Frame<'_>,
+    area: Rect,
+) {
+    let bar_width = ((area.width.saturating_sub(2) as usize / months.len().max(1))
+        .saturating_sub(1))
+    .clamp(1, 7) as u16;
+    let last = months.len().saturating_sub(1);
+    let bars: Vec<Bar<'_>> = months
+        .iter()
+        .zip(counts)
+        .enumerate()
+        .map(|(n, ((key, _), count))| {
+            let m: usize = key.get(5..7).and_then(|m| m.parse().ok()).unwrap_or(1);
+            let mut label = if bar_width >= 6 {
+                format!(
+                    "{}'{}",
+                    MONTHS[(m - 1).min(11)],
+                    key.get(2..4).unwrap_or("")
+                )
+            } else {
+                format!("{m:02}")
+            };
+            if (n == 0 && partial.first) || (n == last && partial.last) {
+                label.push('*');
+            }
+            Bar::default().value(*count).label(Line::from(label))
+        })
+        .collect();
+    frame.render_widget(
+        BarChart::default()
+            .data(BarGroup::default().bars(&bars))
+            .bar_width(bar_width)
+            .bar_gap(1)
+            .block(panel(title)),
+        area,
+    );
 }
 
 /// Every product with its buyers, filtered by `/` and scrolled to the highlight.
@@ -248,6 +374,46 @@ fn render_products(app: &AppState, products: &[ProductCount], frame: &mut Frame<
 }
 
 /// Averages `values` into `bins` buckets.
+/// Buyers per product, most popular first, with its axis: the most bought product's
+/// buyers at the top, the median's, and the product ranks along the bottom.
+fn render_tail(popularity: &[u64], frame: &mut Frame<'_>, area: Rect) {
+    let block = panel("Long tail: buyers per product, most popular first");
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let Some(&top) = popularity.first() else {
+        return;
+    };
+    let label = thousands(top as usize);
+    let gutter = label.chars().count() as u16 + 1;
+    let [axis, body] =
+        Layout::horizontal([Constraint::Length(gutter), Constraint::Min(1)]).areas(inner);
+    let [bars, ranks] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(body);
+    let median = popularity[popularity.len() / 2];
+    let mut axis_lines = vec![Line::from(label)];
+    if axis.height >= 3 {
+        axis_lines.push(Line::from(""));
+    }
+    frame.render_widget(Paragraph::new(axis_lines).style(theme::muted()), axis);
+    let binned = bin(popularity, bars.width.max(1) as usize);
+    frame.render_widget(Sparkline::default().data(&binned).max(top), bars);
+    let left = "1";
+    let middle = format!("median {} buyers", thousands(median as usize));
+    let right = format!("{} products", thousands(popularity.len()));
+    let w = ranks.width as usize;
+    let used = left.len() + middle.chars().count() + right.chars().count();
+    let text = if w > used + 2 {
+        let gap = w - used;
+        format!(
+            "{left}{}{middle}{}{right}",
+            " ".repeat(gap / 2),
+            " ".repeat(gap - gap / 2)
+        )
+    } else {
+        format!("{left} … {right}")
+    };
+    frame.render_widget(Paragraph::new(text).style(theme::muted()), ranks);
+}
+
 fn bin(values: &[u64], bins: usize) -> Vec<u64> {
     if values.is_empty() {
         return Vec::new();
