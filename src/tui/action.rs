@@ -164,7 +164,7 @@ pub const BINDINGS: &[(Action, &str, char, &[Screen], &str)] = &[
         Action::Sort,
         "sort",
         's',
-        &[Screen::Runs, Screen::Train],
+        &[Screen::Data, Screen::Runs, Screen::Train],
         "the next sort order",
     ),
     (

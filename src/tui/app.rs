@@ -92,6 +92,10 @@ pub struct AppState {
     pub monitor: crate::tui::screens::monitor::MonitorState,
     pub status: Status,
     pub show_help: bool,
+    /// The help page's filter (after `/`).
+    pub help_filter: Option<super::help::HelpFilter>,
+    /// A `g` was typed: a second one jumps to the first row (`gg`, as in vim and less).
+    pub pending_g: bool,
     pub should_quit: bool,
     /// Key bindings from the settings file.
     pub keymap: KeyMap,
@@ -132,6 +136,8 @@ impl AppState {
             monitor: crate::tui::screens::monitor::MonitorState::default(),
             status: Status::default(),
             show_help: false,
+            help_filter: None,
+            pending_g: false,
             should_quit: false,
             keymap: KeyMap::default(),
             palette: None,

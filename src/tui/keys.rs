@@ -7,6 +7,11 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use super::action::Action;
 use super::app::{AppState, Command, DataState, Screen, Status};
 
+/// Rows a page key moves.
+const PAGE: isize = 10;
+/// A move past either end: every table clamps it to its first or last row.
+const JUMP: isize = 1 << 30;
+
 impl AppState {
     pub(super) fn on_key(&mut self, key: KeyEvent) -> Vec<Command> {
         if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
@@ -14,9 +19,12 @@ impl AppState {
             return Vec::new();
         }
         if self.show_help {
-            // Any key closes the help; one that means something else then does it, so
-            // the help never swallows the next key.
-            self.show_help = false;
+            if self.help_key(key) {
+                return Vec::new();
+            }
+            // Any other key closes the help; one that means something else then does
+            // it, so the help never swallows the next key.
+            self.close_help();
             if matches!(key.code, KeyCode::Esc | KeyCode::Char('?' | 'q')) {
                 return Vec::new();
             }
@@ -37,10 +45,29 @@ impl AppState {
         if self.export.editing.is_some() && self.screen == Screen::Export {
             return self.edit_destination(key);
         }
+        let pending_g = std::mem::take(&mut self.pending_g);
         if let KeyCode::Char(c) = key.code
             && let Some(action) = self.keymap.action(self.screen, c)
         {
             return self.act(action);
+        }
+        // Jumps, as in less, vim and k9s: gg / Home to the first row, G / End to the last,
+        // PgUp / PgDn a page (Inspect's pages scroll the history instead).
+        let jump = match key.code {
+            KeyCode::Char('g') if pending_g => Some(-JUMP),
+            KeyCode::Char('g') => {
+                self.pending_g = true;
+                return Vec::new();
+            }
+            KeyCode::Char('G') | KeyCode::End => Some(JUMP),
+            KeyCode::Home => Some(-JUMP),
+            KeyCode::PageDown if self.screen != Screen::Inspect => Some(PAGE),
+            KeyCode::PageUp if self.screen != Screen::Inspect => Some(-PAGE),
+            _ => None,
+        };
+        if let Some(delta) = jump {
+            self.move_in_screen(delta);
+            return Vec::new();
         }
         match key.code {
             KeyCode::Esc if self.screen == Screen::Runs && self.runs.comparison.is_some() => {
@@ -132,6 +159,15 @@ impl AppState {
             Action::Compare => return self.compare_runs(),
             Action::Reload if self.screen == Screen::Runs => return self.refresh_runs(),
             Action::Reload => return self.reread_workspace(),
+            Action::Sort if self.screen == Screen::Data => {
+                if let DataState::Ready { products, .. } = &mut self.data {
+                    self.products.sort = self.products.sort.next();
+                    self.products.sort.apply(products);
+                    self.products.selected = 0;
+                    self.status =
+                        Status::info(format!("products sorted by {}", self.products.sort.name()));
+                }
+            }
             Action::Sort if self.screen == Screen::Train => {
                 self.trial_order = self.trial_order.next();
             }
@@ -180,7 +216,7 @@ impl AppState {
             Action::NewProducts => {
                 self.status = Status::info(self.inspect.toggle_include_new());
             }
-            Action::ColdStart => self.inspect.cycle_cold_start(),
+            Action::ColdStart => self.status = Status::info(self.inspect.cycle_cold_start()),
             Action::Exclude => self.inspect.exclude_highlighted(),
             Action::ClearExclusions => self.inspect.clear_exclusions(),
             Action::Audience => return self.start_audience(),

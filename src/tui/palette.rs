@@ -170,6 +170,7 @@ pub fn run(app: &mut AppState, line: &str) -> Result<Vec<Command>, String> {
                     ..IncludeRule::default()
                 });
             });
+            app.status = Status::info(app.inspect.include_note(&rest));
         }
         "popular" => {
             need("N%, N or off")?;

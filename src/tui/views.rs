@@ -8,7 +8,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, Paragraph, Wrap};
 
 use super::action::Action;
 use super::app::{AppState, Level, Screen};
@@ -39,7 +39,7 @@ pub fn render(app: &AppState, frame: &mut Frame<'_>) {
     super::screens::render(app, frame, body);
     render_footer(app, frame, footer);
     if app.show_help {
-        render_help(app, frame, area);
+        super::help::render(app, frame, area);
     }
 }
 
@@ -174,6 +174,8 @@ pub fn screen_keys(app: &AppState) -> Vec<(String, &'static str)> {
     };
     keys.extend([
         (fixed("1-8 Tab"), "screens"),
+        (fixed("PgUp PgDn"), PAGE_KEYS),
+        (fixed("gg G"), JUMP_KEYS),
         (k(&[Action::Palette]), "command palette"),
         (k(&[Action::CopyRow, Action::CopyTable]), "copy row/table"),
         (k(&[Action::Help]), "help"),
@@ -223,7 +225,14 @@ fn render_footer(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
     let mut spans = Vec::new();
     for (k, what) in screen_keys(app)
         .into_iter()
-        .filter(|(_, what)| !matches!(*what, "help" | "command palette" | "quit"))
+        // Paging is a convention every table shares: the help lists it, the footer
+        // keeps its room for the screen's own keys.
+        .filter(|(_, what)| {
+            !matches!(
+                *what,
+                "help" | "command palette" | "quit" | PAGE_KEYS | JUMP_KEYS
+            )
+        })
     {
         let w = width(&k, what);
         if w > room {
@@ -240,32 +249,8 @@ fn render_footer(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
     frame.render_widget(Line::from(spans), keys);
 }
 
-fn render_help(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
-    let keys = screen_keys(app);
-    let height = (keys.len() as u16 + 4).min(area.height);
-    let width = 50.min(area.width);
-    let popup = Rect {
-        x: area.x + (area.width - width) / 2,
-        y: area.y + (area.height - height) / 2,
-        width,
-        height,
-    };
-    let mut lines = vec![Line::styled(
-        format!("{} screen", app.screen.title()),
-        theme::title(),
-    )];
-    for (k, what) in keys {
-        lines.push(Line::from(vec![
-            Span::styled(format!("{k:>10}  "), theme::key()),
-            Span::raw(what),
-        ]));
-    }
-    frame.render_widget(Clear, popup);
-    frame.render_widget(
-        Paragraph::new(lines).block(Block::bordered().title(" keys (? or Esc to close) ")),
-        popup,
-    );
-}
+const PAGE_KEYS: &str = "a page of rows";
+const JUMP_KEYS: &str = "first / last row (Home End)";
 
 /// A bordered block with a title.
 pub fn panel(title: &str) -> Block<'_> {

@@ -201,6 +201,64 @@ fn inspect_counts_scrolls_and_says_what_its_rules_do() {
         "{}",
         app.status.text
     );
+
+    // c on a customer the model knows changes nothing, and says why.
+    key(&mut app, KeyCode::Char('c'));
+    assert!(
+        app.status.text.contains("is known to the model"),
+        "{}",
+        app.status.text
+    );
+    // An include of a product they bought, one the run lacks and one that lands.
+    let bought = app.inspect.item_id(app.inspect.history[0].0).to_owned();
+    let fresh = (0..run.items.len() as u32)
+        .map(|i| run.items.name(i).to_owned())
+        .find(|id| {
+            let i = run.items.get(id).unwrap();
+            !app.inspect.history.iter().any(|h| h.0 == i)
+                && !app.inspect.recommendations.iter().any(|r| r.item == i)
+        })
+        .unwrap();
+    key(&mut app, KeyCode::Char(':'));
+    crate::tui_screens::typed(&mut app, &format!("include {bought} NOSUCH {fresh}"));
+    key(&mut app, KeyCode::Enter);
+    let note = &app.status.text;
+    assert!(
+        note.starts_with("include: 1 of 3 in the list")
+            && note.contains(&format!("{bought} was bought already"))
+            && note.contains("'NOSUCH' is not a product of this run"),
+        "{note}"
+    );
+}
+
+/// A search matching many customers lists them: ↑↓ pick (the list follows), Enter opens.
+#[test]
+fn a_search_with_many_matches_is_a_list_to_pick_from() {
+    let scratch = Scratch::new();
+    let run_dir = holdout_run(&scratch, "runs/als-pick");
+    let mut app = loaded_app();
+    open_run_in_inspect(&mut app, &run_dir);
+    key(&mut app, KeyCode::Char('/'));
+    crate::tui_screens::typed(&mut app, "17");
+    let many = app.inspect.matches.len();
+    assert!(many > 5, "{many}");
+    let screen = draw(&app, 120, 40);
+    assert!(
+        screen.contains(&format!("{many} customers match · ↑↓ pick · Enter opens"))
+            && screen.contains("country"),
+        "{screen}"
+    );
+    let first = app.inspect.customer;
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Down);
+    assert_eq!(app.inspect.pick, 2);
+    let third = app.inspect.customer;
+    assert_ne!(first, third, "the list follows the highlight");
+    key(&mut app, KeyCode::Enter);
+    assert!(!app.inspect.searching);
+    assert_eq!(app.inspect.customer, third);
+    let screen = draw(&app, 120, 40);
+    assert!(screen.contains("Bought (training)"), "{screen}");
 }
 
 /// Customer 12349 first bought in Online Retail's held-out month: the model never saw

@@ -1017,3 +1017,101 @@ fn the_highlighted_product_draws_its_own_months() {
         "{screen}"
     );
 }
+
+/// Paging and jumps work on every table: PgDn / PgUp a page, G / End the last row,
+/// gg / Home the first; a single g does nothing yet.
+#[test]
+fn pages_and_jumps_move_through_a_table() {
+    let mut app = loaded_app();
+    let DataState::Ready { products, .. } = &app.data else {
+        panic!("loaded")
+    };
+    let last = products.len() - 1;
+    key(&mut app, KeyCode::PageDown);
+    assert_eq!(app.products.selected, 10);
+    key(&mut app, KeyCode::Char('G'));
+    assert_eq!(app.products.selected, last);
+    key(&mut app, KeyCode::PageUp);
+    assert_eq!(app.products.selected, last - 10);
+    key(&mut app, KeyCode::Char('g'));
+    assert_eq!(
+        app.products.selected,
+        last - 10,
+        "one g waits for the second"
+    );
+    key(&mut app, KeyCode::Char('g'));
+    assert_eq!(app.products.selected, 0);
+    key(&mut app, KeyCode::End);
+    assert_eq!(app.products.selected, last);
+    key(&mut app, KeyCode::Home);
+    assert_eq!(app.products.selected, 0);
+    // Export's rows stop at their ends on a jump, and still wrap on a step.
+    key(&mut app, KeyCode::Char('6'));
+    key(&mut app, KeyCode::Char('G'));
+    let bottom = app.export.selected;
+    key(&mut app, KeyCode::Down);
+    assert_eq!(app.export.selected, 0, "a step wraps");
+    key(&mut app, KeyCode::Up);
+    assert_eq!(app.export.selected, bottom);
+}
+
+/// `s` on Data sorts the product list by buyers, lines, code or description.
+#[test]
+fn the_product_list_sorts_by_its_columns() {
+    let mut app = loaded_app();
+    key(&mut app, KeyCode::Char('s'));
+    assert_eq!(app.status.text, "products sorted by lines");
+    let DataState::Ready { products, .. } = &app.data else {
+        panic!("loaded")
+    };
+    assert!(products.windows(2).all(|w| w[0].lines >= w[1].lines));
+    let screen = draw(&app, 120, 40);
+    assert!(
+        screen.contains("Products · 1,289 · by lines") && screen.contains("lines"),
+        "{screen}"
+    );
+    key(&mut app, KeyCode::Char('s'));
+    let DataState::Ready { products, .. } = &app.data else {
+        panic!("loaded")
+    };
+    assert!(products.windows(2).all(|w| w[0].id <= w[1].id));
+}
+
+/// `?` lists the screen's keys, its columns and the metrics; `/` filters the page as you
+/// type; a key that means something else closes it and does it.
+#[test]
+fn the_help_page_defines_columns_and_metrics_and_filters() {
+    let mut app = loaded_app();
+    key(&mut app, KeyCode::Char('4'));
+    key(&mut app, KeyCode::Char('?'));
+    let page = draw(&app, 120, 40);
+    for expected in [
+        "Runs screen",
+        "keys",
+        "columns",
+        "lift",
+        "metrics",
+        "ndcg@k",
+    ] {
+        assert!(page.contains(expected), "{expected} missing:\n{page}");
+    }
+    key(&mut app, KeyCode::Char('/'));
+    for c in "log2".chars() {
+        key(&mut app, KeyCode::Char(c));
+    }
+    let page = draw(&app, 120, 40);
+    assert!(
+        page.contains("filter: log2") && page.contains("ndcg@k") && page.contains("novelty"),
+        "{page}"
+    );
+    assert!(!page.contains("recall@k"), "{page}");
+    key(&mut app, KeyCode::Enter);
+    assert!(app.show_help, "Enter ends the typing, the page stays");
+    key(&mut app, KeyCode::Char('5'));
+    assert!(!app.show_help);
+    assert_eq!(
+        app.screen,
+        Screen::Inspect,
+        "the key that closed it did its job"
+    );
+}

@@ -9,7 +9,7 @@ mod workspace_file;
 
 use std::path::PathBuf;
 
-pub use self::products::ProductsView;
+pub use self::products::{ProductSort, ProductsView};
 use crate::data::LoadProgress;
 use crate::data::profile::Profile;
 use crate::jobs::JobEvent;
@@ -101,10 +101,11 @@ impl AppState {
                 profile,
                 monthly_lines,
                 item_popularity,
-                products,
+                mut products,
                 ..
             } => {
                 self.workspace.config.data.path = Some(std::mem::take(path));
+                self.products.sort.apply(&mut products);
                 self.products.clamp(&products);
                 self.data = DataState::Ready {
                     profile,

@@ -82,7 +82,13 @@ impl ExportState {
 
     /// Moves the highlight.
     pub fn step(&mut self, delta: isize) {
-        self.selected = (self.selected as isize + delta).rem_euclid(ROWS as isize) as usize;
+        // A step wraps round the rows; a page or a jump stops at the end.
+        let at = self.selected as isize + delta;
+        self.selected = if delta.abs() == 1 {
+            at.rem_euclid(ROWS as isize)
+        } else {
+            at.clamp(0, ROWS as isize - 1)
+        } as usize;
     }
 }
 

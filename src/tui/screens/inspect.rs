@@ -5,6 +5,8 @@
 
 pub mod audience;
 pub mod newcomer;
+pub mod pick;
+mod rule_notes;
 mod rules_summary;
 pub mod truth;
 pub mod view;
@@ -36,8 +38,9 @@ pub struct InspectState {
     pub query: String,
     /// True while the search box has the keyboard.
     pub searching: bool,
-    /// Customer ids matching the query (first 200).
+    /// Customer ids matching the query (first 200), and the one highlighted in the pick list.
     pub matches: Vec<u32>,
+    pub pick: usize,
     /// The customer shown, by index in the run, with whether they are known.
     pub customer: Option<u32>,
     /// `(product, value, last purchase time)` of the customer's training history,
@@ -338,17 +341,6 @@ impl InspectState {
         self.recompile();
     }
 
-    /// The next cold-start policy.
-    pub fn cycle_cold_start(&mut self) {
-        let all = crate::recommend::ColdStartPolicy::ALL;
-        let at = all
-            .iter()
-            .position(|&p| p == self.rules.cold_start)
-            .unwrap_or(0);
-        self.rules.cold_start = all[(at + 1) % all.len()];
-        self.recompile();
-    }
-
     /// Never shows the highlighted recommendation again (this session's exclude list).
     pub fn exclude_highlighted(&mut self) {
         let Some(item) = self.recommendations.get(self.selected).map(|r| r.item) else {
@@ -368,7 +360,7 @@ impl InspectState {
         self.recompile();
     }
 
-    fn recompile(&mut self) {
+    pub(super) fn recompile(&mut self) {
         if let Some(run) = self.run.clone() {
             self.compiled = Some(Engine::new(run.view(), &self.rules).compiled());
         }
@@ -529,6 +521,23 @@ impl AppState {
 
     /// A key typed into the customer search: the first match shows as it is typed.
     pub(crate) fn edit_search(&mut self, key: KeyEvent) -> Vec<Command> {
+        use ratatui::crossterm::event::KeyCode;
+        let step = match key.code {
+            KeyCode::Up => -1,
+            KeyCode::Down => 1,
+            _ => 0,
+        };
+        if step != 0 {
+            self.inspect.step_pick(step);
+            return Vec::new();
+        }
+        if key.code == KeyCode::Enter && self.inspect.picking() {
+            self.inspect.searching = false;
+            let picked = self.inspect.matches.get(self.inspect.pick).copied();
+            self.inspect.show(picked);
+            return Vec::new();
+        }
+        self.inspect.pick = 0;
         let submitted = match edit_line(&mut self.inspect.query, key) {
             LineEdit::Submit => {
                 self.inspect.searching = false;

@@ -7,12 +7,68 @@
 use crate::jobs::profiling::ProductCount;
 use crate::tui::filter::TableFilter;
 
-/// Filter and highlight of the product list.
+/// Filter, order and highlight of the product list.
 #[derive(Debug, Clone, Default)]
 pub struct ProductsView {
     pub filter: TableFilter,
     /// Position in [`ProductsView::visible`].
     pub selected: usize,
+    pub sort: ProductSort,
+}
+
+/// The product list's order (`s` cycles it).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ProductSort {
+    #[default]
+    Buyers,
+    Lines,
+    Code,
+    Description,
+}
+
+impl ProductSort {
+    pub fn next(self) -> Self {
+        match self {
+            Self::Buyers => Self::Lines,
+            Self::Lines => Self::Code,
+            Self::Code => Self::Description,
+            Self::Description => Self::Buyers,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Buyers => "buyers",
+            Self::Lines => "lines",
+            Self::Code => "code",
+            Self::Description => "description",
+        }
+    }
+
+    /// Puts `products` in this order (most first for counts, A to Z for text; ties by
+    /// code), once when the order or the list changes rather than every frame.
+    pub fn apply(self, products: &mut [ProductCount]) {
+        match self {
+            Self::Buyers => products.sort_by(|a, b| {
+                b.buyers
+                    .cmp(&a.buyers)
+                    .then(b.lines.cmp(&a.lines))
+                    .then_with(|| a.id.cmp(&b.id))
+            }),
+            Self::Lines => products.sort_by(|a, b| {
+                b.lines
+                    .cmp(&a.lines)
+                    .then(b.buyers.cmp(&a.buyers))
+                    .then_with(|| a.id.cmp(&b.id))
+            }),
+            Self::Code => products.sort_by(|a, b| a.id.cmp(&b.id)),
+            Self::Description => products.sort_by(|a, b| {
+                a.description
+                    .cmp(&b.description)
+                    .then_with(|| a.id.cmp(&b.id))
+            }),
+        }
+    }
 }
 
 impl ProductsView {
@@ -54,6 +110,26 @@ mod tests {
             lines: buyers,
             monthly: Vec::new(),
         }
+    }
+
+    #[test]
+    fn each_order_sorts_the_list() {
+        let mut products = vec![
+            product("B", "zebra", 1),
+            product("A", "apple", 3),
+            product("C", "mango", 2),
+        ];
+        products[0].lines = 9;
+        let ids = |p: &[ProductCount]| p.iter().map(|p| p.id.clone()).collect::<String>();
+        ProductSort::Buyers.apply(&mut products);
+        assert_eq!(ids(&products), "ACB");
+        ProductSort::Lines.apply(&mut products);
+        assert_eq!(ids(&products), "BAC");
+        ProductSort::Code.apply(&mut products);
+        assert_eq!(ids(&products), "ABC");
+        ProductSort::Description.apply(&mut products);
+        assert_eq!(ids(&products), "ACB");
+        assert_eq!(ProductSort::Description.next(), ProductSort::Buyers);
     }
 
     #[test]

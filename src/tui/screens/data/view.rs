@@ -322,6 +322,8 @@ fn render_products(app: &AppState, products: &[ProductCount], frame: &mut Frame<
     // every frame), scrolled so the highlight is the last row once it passes the bottom.
     let height = usize::from(area.height.saturating_sub(3)).max(1);
     let offset = (view.selected + 1).saturating_sub(height);
+    // The lines column where there is room for it, or when the list is sorted by it.
+    let show_lines = area.width >= 60 || view.sort == crate::tui::screens::data::ProductSort::Lines;
     let rows: Vec<Row<'_>> = shown
         .iter()
         .enumerate()
@@ -329,11 +331,15 @@ fn render_products(app: &AppState, products: &[ProductCount], frame: &mut Frame<
         .take(height)
         .map(|(pos, &i)| {
             let p = &products[i];
-            let row = Row::new(vec![
+            let mut cells = vec![
                 p.id.clone(),
                 p.description.clone(),
                 thousands(p.buyers as usize),
-            ]);
+            ];
+            if show_lines {
+                cells.push(thousands(p.lines as usize));
+            }
+            let row = Row::new(cells);
             if pos == view.selected {
                 row.style(theme::selected())
             } else {
@@ -342,20 +348,27 @@ fn render_products(app: &AppState, products: &[ProductCount], frame: &mut Frame<
         })
         .collect();
     let filter = view.filter.title_suffix();
+    let sorted = match view.sort {
+        crate::tui::screens::data::ProductSort::Buyers => String::new(),
+        other => format!(" · by {}", other.name()),
+    };
     let title = if filter.is_empty() {
-        format!("Products · {}", thousands(products.len()))
+        format!("Products · {}{sorted}", thousands(products.len()))
     } else {
         format!(
-            "Products · {} of {}{filter}",
+            "Products · {} of {}{filter}{sorted}",
             thousands(shown.len()),
             thousands(products.len())
         )
     };
-    let widths = [
+    let mut widths = vec![
         Constraint::Length(8),
         Constraint::Min(10),
         Constraint::Length(6),
     ];
+    if show_lines {
+        widths.push(Constraint::Length(7));
+    }
     if shown.is_empty() && !products.is_empty() {
         frame.render_widget(
             Paragraph::new(view.filter.no_match("product"))
@@ -367,7 +380,14 @@ fn render_products(app: &AppState, products: &[ProductCount], frame: &mut Frame<
     }
     frame.render_widget(
         Table::new(rows, widths)
-            .header(Row::new(vec!["item", "description", "buyers"]).style(theme::title()))
+            .header(
+                Row::new(if show_lines {
+                    vec!["item", "description", "buyers", "lines"]
+                } else {
+                    vec!["item", "description", "buyers"]
+                })
+                .style(theme::title()),
+            )
             .block(panel(&title)),
         area,
     );

@@ -71,6 +71,15 @@ pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
     if let Some(t) = &s.truth {
         render_truth(s, t, frame, truth);
     }
+    if s.picking() {
+        super::pick::render(s, frame, history);
+    } else {
+        render_history(s, narrow, frame, history);
+    }
+    render_list(s, narrow, frame, recs);
+}
+
+fn render_history(s: &InspectState, narrow: bool, frame: &mut Frame<'_>, history: Rect) {
     // A long history scrolls (PgDn / PgUp) and its title counts what is shown.
     let room = history.height.saturating_sub(3) as usize;
     let offset = s.history_offset.min(s.history.len().saturating_sub(1));
@@ -128,6 +137,11 @@ pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
             .block(panel(&history_title)),
         history,
     );
+}
+
+/// The recommendations, their explanation and the similar products.
+fn render_list(s: &InspectState, narrow: bool, frame: &mut Frame<'_>, recs: Rect) {
+    let id_width = if narrow { 7 } else { 9 };
     // A short terminal (80x24) keeps the whole list and its explanation; the similar
     // products need the room of a taller one.
     let similar_height = if recs.height >= 24 { 7 } else { 0 };

@@ -308,7 +308,13 @@ impl TuneForm {
         let shown = self.visible();
         let at = shown.iter().position(|&i| i == self.selected).unwrap_or(0) as isize;
         let n = shown.len().max(1) as isize;
-        self.selected = shown[((at + delta).rem_euclid(n)) as usize];
+        // A step wraps round the form; a page or a jump stops at its end.
+        let to = if delta.abs() == 1 {
+            (at + delta).rem_euclid(n)
+        } else {
+            (at + delta).clamp(0, n - 1)
+        };
+        self.selected = shown[to as usize];
     }
 
     /// Cycles a choice field, or starts typing into a text field.
