@@ -29,6 +29,14 @@ pub use super::status::{Level, Status};
 use crate::jobs::{JobEvent, JobId};
 use crate::workspace::Workspace;
 
+/// A table's rows as the last frame drew them: the rows' area (below the header) and
+/// the index of the first row shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RowsDrawn {
+    pub area: ratatui::layout::Rect,
+    pub first: usize,
+}
+
 /// The screens, in tab order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Screen {
@@ -92,6 +100,8 @@ pub struct AppState {
     pub monitor: crate::tui::screens::monitor::MonitorState,
     pub status: Status,
     pub show_help: bool,
+    /// Where the last frame drew the screen's table rows (a click selects one).
+    pub rows_drawn: std::cell::RefCell<Vec<RowsDrawn>>,
     /// The help page's filter (after `/`).
     pub help_filter: Option<super::help::HelpFilter>,
     /// A `g` was typed: a second one jumps to the first row (`gg`, as in vim and less).
@@ -136,6 +146,7 @@ impl AppState {
             monitor: crate::tui::screens::monitor::MonitorState::default(),
             status: Status::default(),
             show_help: false,
+            rows_drawn: std::cell::RefCell::default(),
             help_filter: None,
             pending_g: false,
             should_quit: false,
@@ -196,6 +207,7 @@ impl AppState {
                             x += width;
                         }
                     }
+                    MouseEventKind::Down(_) => self.click_row(m.column, m.row),
                     _ => {}
                 }
                 Vec::new()

@@ -95,6 +95,22 @@ impl AppState {
         self.screen = Screen::ALL[(at + delta).rem_euclid(Screen::ALL.len() as isize) as usize];
     }
 
+    /// A click on a table row selects it, as ↑↓ would (Enter then drills into it).
+    pub(super) fn click_row(&mut self, column: u16, row: u16) {
+        let hit = self.rows_drawn.borrow().iter().find_map(|d| {
+            let a = d.area;
+            let inside =
+                column >= a.x && column < a.x + a.width && row >= a.y && row < a.y + a.height;
+            inside.then(|| d.first + usize::from(row - a.y))
+        });
+        if let Some(index) = hit {
+            self.move_in_screen(-JUMP);
+            if index > 0 {
+                self.move_in_screen(index as isize);
+            }
+        }
+    }
+
     pub(super) fn move_in_screen(&mut self, delta: isize) {
         match self.screen {
             Screen::Tune => self.tune.move_cursor(delta),

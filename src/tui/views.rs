@@ -20,6 +20,7 @@ pub const MIN_HEIGHT: u16 = 16;
 
 /// Draws the whole UI.
 pub fn render(app: &AppState, frame: &mut Frame<'_>) {
+    app.rows_drawn.borrow_mut().clear();
     let area = frame.area();
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         let text = format!(
@@ -251,6 +252,20 @@ fn render_footer(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
 
 const PAGE_KEYS: &str = "a page of rows";
 const JUMP_KEYS: &str = "first / last row (Home End)";
+
+/// Records that a bordered table with a one-line header drew its rows in `table`,
+/// starting with row `first`, so a click there selects one.
+pub fn clickable_rows(app: &AppState, table: Rect, first: usize) {
+    let area = Rect {
+        x: table.x + 1,
+        y: table.y + 2,
+        width: table.width.saturating_sub(2),
+        height: table.height.saturating_sub(3),
+    };
+    app.rows_drawn
+        .borrow_mut()
+        .push(crate::tui::app::RowsDrawn { area, first });
+}
 
 /// A bordered block with a title.
 pub fn panel(title: &str) -> Block<'_> {

@@ -1115,3 +1115,33 @@ fn the_help_page_defines_columns_and_metrics_and_filters() {
         "the key that closed it did its job"
     );
 }
+
+/// A click on a table row selects it (the frame drawn last says where the rows are).
+#[test]
+fn a_click_selects_a_row() {
+    use ratatui::crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
+    let mut app = loaded_app();
+    let screen = draw(&app, 120, 40);
+    let row = screen
+        .lines()
+        .position(|l| l.contains("22457    NATURAL SLATE"))
+        .expect("a product row") as u16;
+    let click = |column: u16, row: u16| {
+        AppEvent::Mouse(MouseEvent {
+            kind: MouseEventKind::Down(MouseButton::Left),
+            column,
+            row,
+            modifiers: KeyModifiers::NONE,
+        })
+    };
+    app.update(click(12, row));
+    let DataState::Ready { products, .. } = &app.data else {
+        panic!("loaded")
+    };
+    let visible = app.products.visible(products);
+    assert_eq!(products[visible[app.products.selected]].id, "22457");
+    // Outside any table nothing moves.
+    let before = app.products.selected;
+    app.update(click(100, 3));
+    assert_eq!(app.products.selected, before);
+}

@@ -378,6 +378,7 @@ fn render_products(app: &AppState, products: &[ProductCount], frame: &mut Frame<
         );
         return;
     }
+    crate::tui::views::clickable_rows(app, area, offset);
     frame.render_widget(
         Table::new(rows, widths)
             .header(

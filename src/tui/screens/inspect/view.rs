@@ -76,7 +76,10 @@ pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
     } else {
         render_history(s, narrow, frame, history);
     }
-    render_list(s, narrow, frame, recs);
+    let list = render_list(s, narrow, frame, recs);
+    if s.audience.is_none() && !s.picking() {
+        crate::tui::views::clickable_rows(app, list, 0);
+    }
 }
 
 fn render_history(s: &InspectState, narrow: bool, frame: &mut Frame<'_>, history: Rect) {
@@ -140,7 +143,7 @@ fn render_history(s: &InspectState, narrow: bool, frame: &mut Frame<'_>, history
 }
 
 /// The recommendations, their explanation and the similar products.
-fn render_list(s: &InspectState, narrow: bool, frame: &mut Frame<'_>, recs: Rect) {
+fn render_list(s: &InspectState, narrow: bool, frame: &mut Frame<'_>, recs: Rect) -> Rect {
     let id_width = if narrow { 7 } else { 9 };
     // A short terminal (80x24) keeps the whole list and its explanation; the similar
     // products need the room of a taller one.
@@ -242,7 +245,7 @@ fn render_list(s: &InspectState, narrow: bool, frame: &mut Frame<'_>, recs: Rect
     };
     frame.render_widget(Paragraph::new(lines).block(panel(&title)), because);
     if similar.height == 0 {
-        return;
+        return list;
     }
     let rows: Vec<Row<'_>> = s
         .similar
@@ -264,6 +267,7 @@ fn render_list(s: &InspectState, narrow: bool, frame: &mut Frame<'_>, recs: Rect
         Table::new(rows, widths).block(panel("Similar to the highlighted product")),
         similar,
     );
+    list
 }
 
 /// What the customer bought after the cut-off, suggested products marked.

@@ -295,6 +295,7 @@ fn render_table(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
         );
         return;
     }
+    crate::tui::views::clickable_rows(app, area, 0);
     frame.render_widget(
         Table::new(rows, widths).header(header).block(panel(&title)),
         area,
