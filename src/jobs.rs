@@ -69,6 +69,8 @@ pub enum JobEvent {
         item_popularity: Vec<u64>,
         /// Every product with its buyers, most bought first.
         products: Vec<profiling::ProductCount>,
+        /// Every customer and country.
+        people: Box<profiling::people::People>,
     },
     /// Training finished; the run was saved to `dir`.
     Finished {

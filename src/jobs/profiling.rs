@@ -4,6 +4,8 @@
 //! of work, so the Data screen can draw a gauge; the same callback stops the load as soon
 //! as the job is cancelled or nobody listens any more.
 
+pub mod people;
+
 use std::ops::ControlFlow;
 use std::path::PathBuf;
 
@@ -73,6 +75,7 @@ pub fn spawn_profile(
                     monthly_lines: monthly_lines(&t),
                     item_popularity: item_popularity(&m),
                     products: product_counts(&t, &m),
+                    people: Box::new(people::people(&t, &m)),
                 },
                 Err(e) => JobEvent::Failed {
                     id,

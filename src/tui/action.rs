@@ -33,6 +33,7 @@ pub enum Action {
     Mark,
     OpenFile,
     Window,
+    NextList,
     ExportRow,
     Export,
     NextCustomer,
@@ -187,6 +188,13 @@ pub const BINDINGS: &[(Action, &str, char, &[Screen], &str)] = &[
         'w',
         &[Screen::Data],
         "change the retention window",
+    ),
+    (
+        Action::NextList,
+        "next_list",
+        'v',
+        &[Screen::Data],
+        "the next list: products, customers, countries",
     ),
     (
         Action::ExportRow,

@@ -113,9 +113,48 @@ fn rows(app: &AppState) -> Option<(&'static str, Vec<String>, Option<usize>)> {
             Some(("files", lines, Some(0)))
         }
         Screen::Data => {
-            let DataState::Ready { products, .. } = &app.data else {
+            let DataState::Ready {
+                products, people, ..
+            } = &app.data
+            else {
                 return None;
             };
+            match app.products.list {
+                crate::tui::screens::data::DataList::Products => {}
+                crate::tui::screens::data::DataList::Customers => {
+                    let mut lines = vec![csv(&["customer_id", "country", "products", "lines"])];
+                    for c in app
+                        .products
+                        .visible_customers(people)
+                        .iter()
+                        .map(|&i| &people.customers[i])
+                    {
+                        lines.push(csv(&[
+                            &c.id,
+                            &c.country,
+                            &c.products.to_string(),
+                            &c.lines.to_string(),
+                        ]));
+                    }
+                    return Some(("customers", lines, Some(app.products.selected)));
+                }
+                crate::tui::screens::data::DataList::Countries => {
+                    let mut lines = vec![csv(&["country", "customers", "lines"])];
+                    for c in app
+                        .products
+                        .visible_countries(people)
+                        .iter()
+                        .map(|&i| &people.countries[i])
+                    {
+                        lines.push(csv(&[
+                            &c.name,
+                            &c.customers.to_string(),
+                            &c.lines.to_string(),
+                        ]));
+                    }
+                    return Some(("countries", lines, Some(app.products.selected)));
+                }
+            }
             let mut lines = vec![csv(&["item_id", "description", "buyers", "lines"])];
             for p in app.products.visible(products).iter().map(|&i| &products[i]) {
                 lines.push(csv(&[

@@ -137,8 +137,12 @@ impl AppState {
             Screen::Runs => self.runs.clamp(),
             Screen::Train => self.clamp_job_selection(),
             Screen::Data => {
-                if let super::app::DataState::Ready { products, .. } = &self.data {
-                    self.products.clamp(products);
+                if let super::app::DataState::Ready {
+                    products, people, ..
+                } = &self.data
+                {
+                    let n = self.products.shown_len(products, people);
+                    self.products.selected = self.products.selected.min(n.saturating_sub(1));
                 }
             }
             Screen::Inspect => {

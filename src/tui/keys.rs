@@ -123,8 +123,11 @@ impl AppState {
             Screen::Export => self.export.step(delta),
             Screen::Evaluate | Screen::Monitor => {}
             Screen::Data => {
-                if let DataState::Ready { products, .. } = &self.data {
-                    self.products.step(products, delta);
+                if let DataState::Ready {
+                    products, people, ..
+                } = &self.data
+                {
+                    self.products.step_in(products, people, delta);
                 }
             }
         }
@@ -175,6 +178,20 @@ impl AppState {
             Action::Compare => return self.compare_runs(),
             Action::Reload if self.screen == Screen::Runs => return self.refresh_runs(),
             Action::Reload => return self.reread_workspace(),
+            Action::NextList => {
+                self.products.list = self.products.list.next();
+                self.products.selected = 0;
+                self.status = Status::info(format!(
+                    "showing {} (v: the next list)",
+                    self.products.list.name()
+                ));
+            }
+            Action::Sort
+                if self.screen == Screen::Data
+                    && self.products.list != super::screens::data::DataList::Products =>
+            {
+                self.status = Status::info("s sorts the products: v goes back to them");
+            }
             Action::Sort if self.screen == Screen::Data => {
                 if let DataState::Ready { products, .. } = &mut self.data {
                     self.products.sort = self.products.sort.next();

@@ -115,6 +115,7 @@ pub(crate) fn loaded_app() -> AppState {
         monthly_lines: latent::jobs::profiling::monthly_lines(&t),
         item_popularity: latent::jobs::profiling::item_popularity(&m),
         products: latent::jobs::profiling::product_counts(&t, &m),
+        people: Box::new(latent::jobs::profiling::people::people(&t, &m)),
     }));
     app
 }
@@ -1144,4 +1145,36 @@ fn a_click_selects_a_row() {
     let before = app.products.selected;
     app.update(click(100, 3));
     assert_eq!(app.products.selected, before);
+}
+
+/// `v` on Data shows who buys: customers (country, products, lines), then countries
+/// (customers, lines), each filtered by `/`, then the products again.
+#[test]
+fn data_lists_customers_and_countries_beside_the_products() {
+    let mut app = loaded_app();
+    key(&mut app, KeyCode::Char('v'));
+    let screen = draw(&app, 120, 40);
+    assert!(
+        screen.contains("Customers · 1,037 · v next list")
+            && screen.contains("customer")
+            && screen.contains("United Kingdom"),
+        "{screen}"
+    );
+    key(&mut app, KeyCode::Char('v'));
+    let screen = draw(&app, 120, 40);
+    assert!(
+        screen.contains("Countries ·") && screen.contains("United Kingdom"),
+        "{screen}"
+    );
+    key(&mut app, KeyCode::Char('/'));
+    for c in "zzz".chars() {
+        key(&mut app, KeyCode::Char(c));
+    }
+    assert!(
+        draw(&app, 120, 40).contains("no country matches 'zzz'"),
+        "an empty filter says so"
+    );
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Char('v'));
+    assert!(draw(&app, 120, 40).contains("Products · "));
 }

@@ -3,13 +3,14 @@
 //! only once it has loaded, so a mistyped path leaves the last good one in place.
 
 mod loading;
+mod people_view;
 mod products;
 pub mod view;
 mod workspace_file;
 
 use std::path::PathBuf;
 
-pub use self::products::{ProductSort, ProductsView};
+pub use self::products::{DataList, ProductSort, ProductsView};
 use crate::data::LoadProgress;
 use crate::data::profile::Profile;
 use crate::jobs::JobEvent;
@@ -35,6 +36,8 @@ pub enum DataState {
         item_popularity: Vec<u64>,
         /// Every product, most bought first.
         products: Vec<ProductCount>,
+        /// Every customer and country.
+        people: Box<crate::jobs::profiling::people::People>,
     },
     Failed {
         message: String,
@@ -102,6 +105,7 @@ impl AppState {
                 monthly_lines,
                 item_popularity,
                 mut products,
+                people,
                 ..
             } => {
                 self.workspace.config.data.path = Some(std::mem::take(path));
@@ -112,6 +116,7 @@ impl AppState {
                     monthly_lines,
                     item_popularity,
                     products,
+                    people,
                 };
             }
             JobEvent::Failed { message, .. } => {
@@ -260,6 +265,7 @@ mod tests {
             monthly_lines: Vec::new(),
             item_popularity: Vec::new(),
             products: Vec::new(),
+            people: Box::default(),
         }));
         assert_eq!(
             app.workspace.config.data.path,

@@ -5,6 +5,7 @@
 //! only what the analyst did to it, so a reload keeps the filter.
 
 use crate::jobs::profiling::ProductCount;
+use crate::jobs::profiling::people::People;
 use crate::tui::filter::TableFilter;
 
 /// Filter, order and highlight of the product list.
@@ -14,6 +15,35 @@ pub struct ProductsView {
     /// Position in [`ProductsView::visible`].
     pub selected: usize,
     pub sort: ProductSort,
+    /// Which list the panel shows (`v` cycles).
+    pub list: DataList,
+}
+
+/// The Data screen's lists: what is bought, who buys, and where they are.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum DataList {
+    #[default]
+    Products,
+    Customers,
+    Countries,
+}
+
+impl DataList {
+    pub fn next(self) -> Self {
+        match self {
+            Self::Products => Self::Customers,
+            Self::Customers => Self::Countries,
+            Self::Countries => Self::Products,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Products => "products",
+            Self::Customers => "customers",
+            Self::Countries => "countries",
+        }
+    }
 }
 
 /// The product list's order (`s` cycles it).
@@ -78,6 +108,44 @@ impl ProductsView {
         (0..products.len())
             .filter(|&i| m.matches([products[i].id.as_str(), products[i].description.as_str()]))
             .collect()
+    }
+
+    /// Indices into `people.customers` of the customers shown (id or country).
+    pub fn visible_customers(&self, people: &People) -> Vec<usize> {
+        let m = self.filter.matcher();
+        (0..people.customers.len())
+            .filter(|&i| {
+                let c = &people.customers[i];
+                m.matches([c.id.as_str(), c.country.as_str()])
+            })
+            .collect()
+    }
+
+    /// Indices into `people.countries` of the countries shown.
+    pub fn visible_countries(&self, people: &People) -> Vec<usize> {
+        let m = self.filter.matcher();
+        (0..people.countries.len())
+            .filter(|&i| m.matches([people.countries[i].name.as_str()]))
+            .collect()
+    }
+
+    /// Rows of the list shown.
+    pub fn shown_len(&self, products: &[ProductCount], people: &People) -> usize {
+        match self.list {
+            DataList::Products => self.visible(products).len(),
+            DataList::Customers => self.visible_customers(people).len(),
+            DataList::Countries => self.visible_countries(people).len(),
+        }
+    }
+
+    /// Moves the highlight by `delta` rows of the list shown.
+    pub fn step_in(&mut self, products: &[ProductCount], people: &People, delta: isize) {
+        let n = self.shown_len(products, people);
+        self.selected = if n == 0 {
+            0
+        } else {
+            (self.selected as isize + delta).clamp(0, n as isize - 1) as usize
+        };
     }
 
     /// Moves the highlight by `delta` rows.

@@ -87,6 +87,7 @@ pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
             monthly_lines,
             item_popularity,
             products,
+            people,
         } => {
             // Wide terminals give the product list room for its descriptions.
             let left_width = (rest.width * 2 / 5).max(42);
@@ -121,7 +122,10 @@ pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
                     .block(panel("Cleaning")),
                 cleaning,
             );
-            render_products(app, products, frame, product_list);
+            match app.products.list {
+                super::DataList::Products => render_products(app, products, frame, product_list),
+                _ => super::people_view::render(app, people, frame, product_list),
+            }
             let [stats, tail, months] = Layout::vertical([
                 Constraint::Length(6),
                 Constraint::Length(5),
@@ -158,11 +162,10 @@ pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
             ];
             frame.render_widget(Paragraph::new(text).block(panel("Matrix")), stats);
             render_tail(item_popularity, frame, tail);
-            let highlighted = app
-                .products
-                .visible(products)
-                .get(app.products.selected)
-                .map(|&i| &products[i]);
+            // The highlighted product's months, while the products list is shown.
+            let highlighted = (app.products.list == super::DataList::Products)
+                .then(|| app.products.visible(products))
+                .and_then(|v| v.get(app.products.selected).map(|&i| &products[i]));
             let partial = partial_months(monthly_lines, profile.date_range.as_ref());
             let all: Vec<u64> = monthly_lines.iter().map(|(_, n)| *n).collect();
             let span = month_span(monthly_lines);
