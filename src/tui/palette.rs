@@ -11,7 +11,7 @@ use crate::jobs::{JobEvent, JobId};
 use crate::recommend::{ColdStartPolicy, IncludeRule, PopularCut};
 
 /// Commands with their one-line help, in the order hints show them.
-pub const COMMANDS: [(&str, &str); 23] = [
+pub const COMMANDS: [(&str, &str); 24] = [
     ("open PATH", "load another data file (CSV or Parquet)"),
     (
         "update PATH",
@@ -49,7 +49,14 @@ pub const COMMANDS: [(&str, &str); 23] = [
     ("copy [row]", "copy the table (or the row) to the clipboard"),
     ("save FILE", "write the table as CSV"),
     ("theme dark|light|mono", "colours"),
-    ("data|tune|train|runs|inspect|evaluate", "go to a screen"),
+    (
+        "train|sweep|tune",
+        "train the Tune form's model, sweep it, or tune for 60 s",
+    ),
+    (
+        "go SCREEN",
+        "go to a screen (data, tune, train, runs, inspect, …)",
+    ),
     (
         "recent",
         "workspaces opened lately (latent tui --workspace DIR)",
@@ -76,15 +83,15 @@ pub fn run(app: &mut AppState, line: &str) -> Result<Vec<Command>, String> {
     match name {
         "q" | "quit" => app.should_quit = true,
         "help" => app.show_help = true,
-        "data" | "tune" | "train" | "runs" | "inspect" | "evaluate" => {
-            app.screen = match name {
-                "data" => Screen::Data,
-                "tune" => Screen::Tune,
-                "train" => Screen::Train,
-                "runs" => Screen::Runs,
-                "evaluate" => Screen::Evaluate,
-                _ => Screen::Inspect,
-            };
+        // `train` and `tune` are the actions (train the form's model, tune); `go train`
+        // goes to the screen.
+        "data" | "runs" | "inspect" | "evaluate" | "monitor" => {
+            app.screen = screen_named(name).unwrap_or(Screen::Data);
+        }
+        "go" => {
+            app.screen = screen_named(&arg).ok_or_else(|| {
+                format!("go to data, tune, train, runs, inspect, export, evaluate or monitor, not '{arg}'")
+            })?;
         }
         "reload" => return Ok(app.reread_workspace()),
         "delete" | "archive" => {
@@ -248,7 +255,7 @@ pub fn run(app: &mut AppState, line: &str) -> Result<Vec<Command>, String> {
             let names: Vec<&str> = COMMANDS
                 .iter()
                 .filter_map(|(c, _)| c.split(['|', ' ']).next())
-                .chain(["tune", "train", "runs", "inspect", "evaluate", "quit"])
+                .chain(["data", "runs", "inspect", "evaluate", "monitor", "quit"])
                 .chain(super::action::BINDINGS.iter().map(|b| b.1))
                 .collect();
             let hint = crate::models::hyper::nearest(other, &names)
@@ -257,6 +264,13 @@ pub fn run(app: &mut AppState, line: &str) -> Result<Vec<Command>, String> {
         }
     }
     Ok(Vec::new())
+}
+
+/// The screen called `name` (its tab title, any case).
+fn screen_named(name: &str) -> Option<Screen> {
+    Screen::ALL
+        .into_iter()
+        .find(|s| s.title().eq_ignore_ascii_case(name.trim()))
 }
 
 /// Hints for what is typed: matching commands, or for `open` the files of the folder

@@ -1178,3 +1178,31 @@ fn data_lists_customers_and_countries_beside_the_products() {
     key(&mut app, KeyCode::Char('v'));
     assert!(draw(&app, 120, 40).contains("Products · "));
 }
+
+/// The palette runs the actions by name: `train` trains the Tune form's model from any
+/// screen; `go NAME` goes to a screen.
+#[test]
+fn the_palette_trains_and_goes_to_screens() {
+    let mut app = loaded_app();
+    key(&mut app, KeyCode::Char('4'));
+    key(&mut app, KeyCode::Char(':'));
+    typed(&mut app, "train");
+    let commands = key(&mut app, KeyCode::Enter);
+    assert!(
+        matches!(commands.as_slice(), [Command::Train { .. }]),
+        "{commands:?}: {}",
+        app.status.text
+    );
+    key(&mut app, KeyCode::Char(':'));
+    typed(&mut app, "go monitor");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.screen, Screen::Monitor);
+    key(&mut app, KeyCode::Char(':'));
+    typed(&mut app, "go nowhere");
+    key(&mut app, KeyCode::Enter);
+    assert!(
+        app.status.text.contains("go to data, tune"),
+        "{}",
+        app.status.text
+    );
+}
