@@ -83,17 +83,7 @@ pub fn run(args: &UpdateArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         Err(RunError::Train(e)) => return Err(e.into()),
         Err(e) => return Err(e.into()),
     };
-    writeln!(
-        out,
-        "updated run {parent_id} with {} lines ({} .. {}): {} customers ({} new) and {} products ({} new) touched",
-        tag.lines,
-        tag.first,
-        tag.last,
-        tag.touched_users,
-        tag.new_users,
-        tag.touched_items,
-        tag.new_items
-    )?;
+    writeln!(out, "updated run {parent_id} with {}", tag.summary())?;
     let how = if tag.method == "incremental" {
         "re-solved incrementally"
     } else {

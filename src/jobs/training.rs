@@ -14,19 +14,10 @@ pub fn spawn_training(
     dir: PathBuf,
     sink: Sink,
 ) -> std::io::Result<JobHandle> {
-    let cancel = CancelToken::new();
-    let token = cancel.clone();
-    let thread = std::thread::Builder::new()
-        .name(format!("latent-train-{id}"))
-        .spawn(move || {
-            let _span = tracing::info_span!("job", id, model = spec.model.name()).entered();
-            let event = run_training(id, &spec, dir, &token, &sink);
-            if let JobEvent::Failed { message, .. } = &event {
-                tracing::error!("training job {id} failed: {message}");
-            }
-            sink(event);
-        })?;
-    Ok(JobHandle::new(id, cancel, thread))
+    let span = tracing::info_span!("job", id, model = spec.model.name());
+    spawn_worker(id, "train", span, sink, move |token, sink| {
+        run_training(id, &spec, dir, token, sink)
+    })
 }
 
 /// Starts folding newer lines into a run's model (`latent update`) in the background:
@@ -38,15 +29,30 @@ pub fn spawn_update(
     dir: PathBuf,
     sink: Sink,
 ) -> std::io::Result<JobHandle> {
+    let span = tracing::info_span!("job", id, update = request.parent_id);
+    spawn_worker(id, "update", span, sink, move |token, sink| {
+        run_update(id, &request, dir, token, sink)
+    })
+}
+
+/// Runs `work` on a thread named for the job, in `span`, logs a failure and sends the
+/// final event.
+fn spawn_worker(
+    id: JobId,
+    kind: &'static str,
+    span: tracing::Span,
+    sink: Sink,
+    work: impl FnOnce(&CancelToken, &Sink) -> JobEvent + Send + 'static,
+) -> std::io::Result<JobHandle> {
     let cancel = CancelToken::new();
     let token = cancel.clone();
     let thread = std::thread::Builder::new()
-        .name(format!("latent-update-{id}"))
+        .name(format!("latent-{kind}-{id}"))
         .spawn(move || {
-            let _span = tracing::info_span!("job", id, update = request.parent_id).entered();
-            let event = run_update(id, &request, dir, &token, &sink);
+            let _span = span.entered();
+            let event = work(&token, &sink);
             if let JobEvent::Failed { message, .. } = &event {
-                tracing::error!("update job {id} failed: {message}");
+                tracing::error!("{kind} job {id} failed: {message}");
             }
             sink(event);
         })?;
@@ -87,16 +93,7 @@ fn run_update(
     let tag = update.tag.clone();
     let _ = sink(JobEvent::Stage {
         id,
-        message: format!(
-            "{} new lines ({} .. {}): {} customers ({} new), {} products ({} new)",
-            tag.lines,
-            tag.first,
-            tag.last,
-            tag.touched_users,
-            tag.new_users,
-            tag.touched_items,
-            tag.new_items
-        ),
+        message: format!("new: {}", tag.summary()),
     });
     let source = Source::Loaded {
         transactions: &update.lines,

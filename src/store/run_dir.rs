@@ -159,6 +159,23 @@ pub struct UpdateTag {
     pub method: String,
 }
 
+impl UpdateTag {
+    /// "N lines (first .. last): C customers (n new) and P products (m new) touched", as
+    /// the CLI and the workbench's update job both report it.
+    pub fn summary(&self) -> String {
+        format!(
+            "{} lines ({} .. {}): {} customers ({} new) and {} products ({} new) touched",
+            self.lines,
+            self.first,
+            self.last,
+            self.touched_users,
+            self.new_users,
+            self.touched_items,
+            self.new_items
+        )
+    }
+}
+
 /// How `latent tune` chose a run: the search, and every trial it scored.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TuneTag {

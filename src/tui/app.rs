@@ -207,7 +207,10 @@ impl AppState {
                             x += width;
                         }
                     }
-                    MouseEventKind::Down(_) => self.click_row(m.column, m.row),
+                    // Rows under the palette or the help are not what the user sees.
+                    MouseEventKind::Down(_) if self.palette.is_none() && !self.show_help => {
+                        self.click_row(m.column, m.row);
+                    }
                     _ => {}
                 }
                 Vec::new()

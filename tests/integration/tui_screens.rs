@@ -1141,9 +1141,12 @@ fn a_click_selects_a_row() {
     };
     let visible = app.products.visible(products);
     assert_eq!(products[visible[app.products.selected]].id, "22457");
-    // Outside any table nothing moves.
+    // Outside any table nothing moves, nor under the open palette.
     let before = app.products.selected;
     app.update(click(100, 3));
+    assert_eq!(app.products.selected, before);
+    key(&mut app, KeyCode::Char(':'));
+    app.update(click(12, row + 1));
     assert_eq!(app.products.selected, before);
 }
 
