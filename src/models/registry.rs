@@ -316,6 +316,12 @@ impl ModelParams {
             .collect()
     }
 
+    /// The first `limit` settings as `key=value`, in the order the model offers them for
+    /// tuning: a job's or a run's one-line summary, for any model.
+    pub fn key_settings(&self, limit: usize) -> String {
+        settings_text(self.kind(), &self.to_strings(), limit)
+    }
+
     /// The settings as the workspace table the run keeps in its `config.toml`
     /// (`[als]` or `[fm]`), so a replay trains the same model; `None` for models without
     /// a table.
@@ -433,4 +439,21 @@ pub fn load(
         }
         ModelKind::Popularity => TrainedModel::new(PopularityModel::load(items, arrays)?),
     })
+}
+
+/// `params`' first `limit` settings of `kind` as `key=value`, in the order `kind` offers
+/// them for tuning, or `-` when it has none: read from a run's stored text or from checked
+/// settings alike.
+pub fn settings_text(kind: ModelKind, params: &BTreeMap<String, String>, limit: usize) -> String {
+    let pairs: Vec<String> = kind
+        .settings()
+        .iter()
+        .filter_map(|s| params.get(s.key).map(|v| format!("{}={v}", s.key)))
+        .take(limit)
+        .collect();
+    if pairs.is_empty() {
+        "-".to_owned()
+    } else {
+        pairs.join(" ")
+    }
 }

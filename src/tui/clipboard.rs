@@ -87,12 +87,20 @@ fn rows(app: &AppState) -> Option<(&'static str, Vec<String>, Option<usize>)> {
             Some(("recommendations", lines, Some(s.selected)))
         }
         Screen::Train => {
-            let mut lines = vec![csv(&["job", "model", "status", "stage", "last loss"])];
+            let mut lines = vec![csv(&[
+                "job",
+                "model",
+                "settings",
+                "status",
+                "stage",
+                "last loss",
+            ])];
             let shown = app.visible_jobs();
             for j in shown.iter().map(|&i| &app.jobs[i]) {
                 lines.push(csv(&[
                     &j.id.to_string(),
                     &j.label,
+                    &j.settings,
                     &j.status_text(),
                     &j.stage,
                     &j.history

@@ -63,25 +63,13 @@ impl RunSummary {
         })
     }
 
-    /// A hyperparameter as stored, or `-`.
     /// The run's settings as `key=value` pairs, in the order its model offers them for
     /// tuning, the first `limit`: the run tables' one settings column, for any model.
     pub fn settings(&self, limit: usize) -> String {
         let Some(meta) = &self.meta else {
             return "-".to_owned();
         };
-        let pairs: Vec<String> = meta
-            .model
-            .settings()
-            .iter()
-            .filter_map(|s| meta.params.get(s.key).map(|v| format!("{}={v}", s.key)))
-            .take(limit)
-            .collect();
-        let settings = if pairs.is_empty() {
-            "-".to_owned()
-        } else {
-            pairs.join(" ")
-        };
+        let settings = crate::models::registry::settings_text(meta.model, &meta.params, limit);
         // A refit or an update names the run it stands on, before its settings.
         match (&meta.parent, &meta.update) {
             (Some(parent), Some(u)) => {

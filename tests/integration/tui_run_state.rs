@@ -317,9 +317,19 @@ fn a_customer_first_seen_in_the_hold_out_is_served_from_their_purchases() {
     );
     let screen = draw(&app, 120, 40);
     assert!(
-        screen.contains("customer 12349 · Italy · new to the model"),
+        screen.contains("customer 12349 · Italy · new to the model")
+            && screen.contains("from own purchases (new customer)"),
         "{screen}"
     );
+    insta::assert_snapshot!("inspect_newcomer_120x40", screen);
+    // At 80 columns every reason keeps whole words, and the explanation's title gives
+    // the highlighted one in full.
+    let small = draw(&app, 80, 24);
+    assert!(
+        small.contains("own buys·new") && small.contains("Why: from own purchases (new customer)"),
+        "{small}"
+    );
+    insta::assert_snapshot!("inspect_newcomer_80x24", small);
 
     // An id in neither the model nor the data.
     key(&mut app, KeyCode::Char(':'));

@@ -230,7 +230,26 @@ fn train_screen_follows_fake_progress_and_survives_failure() {
     }
     assert_eq!(app.jobs[0].history.len(), 4);
     assert_eq!(app.jobs[0].eta(), Some(Duration::from_millis(600)));
-    insta::assert_snapshot!("train_progress", draw(&app, 100, 30));
+    // The job names its settings: in the table from 100 columns, and in the progress
+    // panel's title at 80; the copy of the table carries them too.
+    let settings = app.jobs[0].settings.clone();
+    assert!(settings.starts_with("als_rank="), "{settings}");
+    let screen = draw(&app, 100, 30);
+    assert!(
+        screen.contains("settings") && screen.contains("als_rank="),
+        "{screen}"
+    );
+    assert!(
+        draw(&app, 80, 24).contains("Progress · job 1 · als_rank="),
+        "{}",
+        draw(&app, 80, 24)
+    );
+    let (_, copied) = latent::tui::clipboard::table(&app).unwrap();
+    assert!(
+        copied.starts_with("job,model,settings,status") && copied.contains("als_rank="),
+        "{copied}"
+    );
+    insta::assert_snapshot!("train_progress", screen);
     // A job of another id never touches this one.
     app.update(AppEvent::Job(JobEvent::Progress {
         id: id + 100,

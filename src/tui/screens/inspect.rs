@@ -6,6 +6,7 @@
 pub mod audience;
 pub mod newcomer;
 pub mod pick;
+pub mod reason;
 mod rule_notes;
 mod rules_summary;
 pub mod truth;
@@ -493,19 +494,6 @@ impl InspectState {
         self.run
             .as_ref()
             .map_or("score", |r| r.meta.model.score_unit())
-    }
-
-    /// Why a recommendation is there, in words.
-    pub fn reason_text(s: &Scored) -> &'static str {
-        match s.reason {
-            Reason::Model => "model score",
-            Reason::Boosted => "model score, boosted",
-            Reason::Rebuy => "re-buy",
-            Reason::Forced => "forced by a rule",
-            Reason::PopularityFallback => "popular (new customer)",
-            Reason::SegmentPopularity => "popular in segment (new customer)",
-            Reason::FoldIn => "from own purchases (new customer)",
-        }
     }
 }
 

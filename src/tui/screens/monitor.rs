@@ -149,7 +149,12 @@ impl AppState {
         let id = self.next_job_id();
         let name = format!("{}-update", run.meta.model.name());
         let dir = self.workspace.run_dir_base(&name);
-        self.follow_job(TrainJob::queued(id, &name, 0, dir.clone()));
+        let file = data.file_name().map_or_else(
+            || data.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        let settings = format!("update of {parent} with {file}");
+        self.follow_job(TrainJob::queued(id, &name, 0, dir.clone()).with_settings(settings));
         self.status = Status::info(format!(
             "updating run {parent} with the newer lines of {} (job {id}); it opens in Inspect when done",
             data.display()

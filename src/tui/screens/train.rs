@@ -33,6 +33,9 @@ pub enum JobStatus {
 pub struct TrainJob {
     pub id: JobId,
     pub label: String,
+    /// The settings that tell this job from the others (`als_rank=64 …`, a sweep's grid,
+    /// a tune's budget): the Jobs table, its filter and its copy show them.
+    pub settings: String,
     pub status: JobStatus,
     pub stage: String,
     /// `(iteration, loss)` per sweep.
@@ -121,6 +124,7 @@ impl TrainJob {
         Self {
             id,
             label: label.to_owned(),
+            settings: String::new(),
             status: JobStatus::Running,
             stage: "queued".into(),
             history: Vec::new(),
@@ -130,6 +134,21 @@ impl TrainJob {
             validation: Vec::new(),
             metric: "",
             trials: Vec::new(),
+        }
+    }
+
+    /// The job with its key settings.
+    pub fn with_settings(mut self, settings: impl Into<String>) -> Self {
+        self.settings = settings.into();
+        self
+    }
+
+    /// What a training of `spec` is: its first settings, and its hold-out when it has one.
+    pub fn training_settings(spec: &crate::experiment::TrainSpec) -> String {
+        let settings = spec.params.key_settings(4);
+        match spec.holdout {
+            crate::experiment::Holdout::None => settings,
+            ref h => format!("{settings} · hold-out {}", h.label()),
         }
     }
 
@@ -177,6 +196,7 @@ impl AppState {
                 m.matches([
                     format!("#{}", j.id).as_str(),
                     j.label.as_str(),
+                    j.settings.as_str(),
                     j.status_text().as_str(),
                 ])
             })

@@ -75,8 +75,9 @@ impl AppState {
         let id = self.next_job_id();
         let name = spec.model.name();
         let dir = self.workspace.run_dir_base(name);
-        self.follow_job(TrainJob::queued(id, name, 0, dir.clone()));
-        self.status = Status::info(format!("training {name} (job {id})"));
+        let settings = TrainJob::training_settings(&spec);
+        self.follow_job(TrainJob::queued(id, name, 0, dir.clone()).with_settings(&settings));
+        self.status = Status::info(format!("training {name} (job {id}): {settings}"));
         vec![Command::Train {
             id,
             spec: Box::new(spec),
@@ -116,12 +117,6 @@ impl AppState {
         };
         let id = self.next_job_id();
         let trials = spec.configurations.len();
-        self.follow_job(TrainJob::queued(
-            id,
-            "sweep",
-            trials,
-            self.workspace.runs_dir(),
-        ));
         let around = spec
             .base
             .model
@@ -130,6 +125,14 @@ impl AppState {
             .map(|k| format!("{k} {}", self.tune.value(k)))
             .collect::<Vec<_>>()
             .join(" and ");
+        self.follow_job(
+            TrainJob::queued(id, "sweep", trials, self.workspace.runs_dir()).with_settings(
+                format!(
+                    "{} · {trials} trials around {around}",
+                    spec.base.model.name()
+                ),
+            ),
+        );
         self.status = Status::info(format!(
             "sweep of {trials} configurations around {around} (job {id}); validation NDCG per trial is charted"
         ));
@@ -199,7 +202,14 @@ impl AppState {
         let names: Vec<&str> = spec.models.iter().map(|m| m.name()).collect();
         let id = self.next_job_id();
         let label = format!("tune {}", one.map_or("auto", |m| m.name()));
-        let mut job = TrainJob::queued(id, &label, 0, self.workspace.runs_dir());
+        let mut job =
+            TrainJob::queued(id, &label, 0, self.workspace.runs_dir()).with_settings(format!(
+                "{} · {} s · {}@{}",
+                names.join(" "),
+                budget.as_secs(),
+                metric.name(),
+                spec.base.k
+            ));
         job.metric = metric.name();
         self.follow_job(job);
         self.status = Status::info(format!(

@@ -49,7 +49,8 @@ impl AppState {
         let id = self.next_job_id();
         let name = spec.model.name();
         let dir = self.workspace.run_dir_base(name);
-        self.follow_job(TrainJob::queued(id, name, 0, dir.clone()));
+        let settings = format!("refit of {parent} · {}", spec.params.key_settings(4));
+        self.follow_job(TrainJob::queued(id, name, 0, dir.clone()).with_settings(settings));
         self.status = Status::info(format!(
             "refitting run {parent} on all the data (job {id}); it opens in Inspect and Export when done ({} on Train cancels)",
             self.keymap.label(Action::Cancel)

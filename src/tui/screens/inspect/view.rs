@@ -6,8 +6,10 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Row, Table};
 
+use crate::recommend::Scored;
 use crate::tui::app::AppState;
 use crate::tui::screens::inspect::InspectState;
+use crate::tui::screens::inspect::reason;
 use crate::tui::screens::inspect::truth::Truth;
 use crate::tui::theme;
 use crate::tui::views::panel;
@@ -87,14 +89,26 @@ fn render_history(s: &InspectState, narrow: bool, frame: &mut Frame<'_>, history
     let room = history.height.saturating_sub(3) as usize;
     let offset = s.history_offset.min(s.history.len().saturating_sub(1));
     let shown_to = (offset + room).min(s.history.len());
-    let history_title = if s.history.len() > room {
-        format!(
-            "Bought (training) · {}-{shown_to} of {} · PgDn PgUp scroll",
-            offset + 1,
-            s.history.len()
-        )
+    // A newcomer's purchases come from the data, not from what the model learnt.
+    let label = if s.searched_newcomer().is_some() {
+        "Bought (in the data)"
     } else {
-        "Bought (training)".to_owned()
+        "Bought (training)"
+    };
+    let history_title = if s.history.len() > room {
+        // The count is what matters: the longest title that fits keeps it.
+        let count = format!("{}-{shown_to} of {}", offset + 1, s.history.len());
+        let fits = usize::from(history.width.saturating_sub(4));
+        [
+            format!("{label} · {count} · PgDn PgUp scroll"),
+            format!("{label} · {count}"),
+            format!("Bought · {count}"),
+        ]
+        .into_iter()
+        .find(|t| t.chars().count() <= fits)
+        .unwrap_or(count)
+    } else {
+        label.to_owned()
     };
     let rows: Vec<Row<'_>> = s
         .history
@@ -154,6 +168,22 @@ fn render_list(s: &InspectState, narrow: bool, frame: &mut Frame<'_>, recs: Rect
         Constraint::Length(similar_height),
     ])
     .areas(recs);
+    // The reason column is as wide as the longest reason shown when that leaves the
+    // description at least 10 columns; else every reason takes its short label, whole
+    // words either way, and the explanation's title gives the highlighted one in full.
+    let longest = s
+        .recommendations
+        .iter()
+        .map(|r| reason::full(r).chars().count())
+        .max()
+        .unwrap_or(3) as u16;
+    let fixed = 3 + id_width + 7 + 1 + 5 + 2;
+    let room = list.width.saturating_sub(fixed + 10);
+    let (why_width, why_text): (u16, fn(&Scored) -> &'static str) = if longest <= room {
+        (longest.max(3), reason::full)
+    } else {
+        (reason::SHORT_WIDTH, reason::short)
+    };
     let rows: Vec<Row<'_>> = s
         .recommendations
         .iter()
@@ -170,22 +200,12 @@ fn render_list(s: &InspectState, narrow: bool, frame: &mut Frame<'_>, recs: Rect
                 s.item_id(r.item).to_owned(),
                 s.description(r.item).to_owned(),
                 s.score_text(r),
-                InspectState::reason_text(r).to_owned(),
+                why_text(r).to_owned(),
                 if bought { "✓" } else { "" }.to_owned(),
             ])
             .style(style)
         })
         .collect();
-    // The reason column is as wide as the longest reason shown, leaving the description
-    // at least 10 columns; the explanation's title always gives the highlighted one whole.
-    let longest = s
-        .recommendations
-        .iter()
-        .map(|r| InspectState::reason_text(r).chars().count())
-        .max()
-        .unwrap_or(3) as u16;
-    let fixed = 3 + id_width + 7 + 1 + 5 + 2;
-    let why_width = longest.min(list.width.saturating_sub(fixed + 10)).max(3);
     let widths = [
         Constraint::Length(3),
         Constraint::Length(id_width),
@@ -234,10 +254,7 @@ fn render_list(s: &InspectState, narrow: bool, frame: &mut Frame<'_>, recs: Rect
             theme::muted(),
         )],
     };
-    let why = s
-        .recommendations
-        .get(s.selected)
-        .map_or("", InspectState::reason_text);
+    let why = s.recommendations.get(s.selected).map_or("", reason::full);
     let title = if s.because.as_ref().is_some_and(|e| !e.terms.is_empty()) {
         format!("Why ({why}): the largest terms of the score")
     } else {
@@ -351,7 +368,7 @@ fn render_demo(s: &InspectState, frame: &mut Frame<'_>, area: Rect) {
         let why = s
             .sentences
             .get(rank)
-            .map_or_else(|| InspectState::reason_text(r).to_owned(), Clone::clone);
+            .map_or_else(|| reason::full(r).to_owned(), Clone::clone);
         // The mark goes first: a long sentence may run past the edge, the mark never does.
         lines.push(Line::from(vec![
             Span::styled(format!("{:>4}. ", rank + 1), theme::key()),

@@ -21,6 +21,7 @@ pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
         return;
     }
     let shown = app.visible_jobs();
+    let wide = area.width >= 100;
     let [list, detail] = Layout::vertical([
         Constraint::Length((shown.len().max(1) as u16 + 3).min(8)),
         Constraint::Min(4),
@@ -41,22 +42,39 @@ pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
                 JobStatus::Finished { .. } => style.fg(theme::good()),
                 _ => style,
             };
-            Row::new(vec![
-                format!("#{}", j.id),
-                j.label.clone(),
-                format!("{:.1}s", j.elapsed.as_secs_f64()),
-                j.status_text(),
-            ])
-            .style(style)
+            let mut cells = vec![format!("#{}", j.id), j.label.clone()];
+            if wide {
+                cells.push(j.settings.clone());
+            }
+            cells.extend([format!("{:.1}s", j.elapsed.as_secs_f64()), j.status_text()]);
+            Row::new(cells).style(style)
         })
         .collect();
-    let header = Row::new(vec!["job", "model", "time", "status"]).style(theme::title());
-    let widths = [
-        Constraint::Length(5),
-        Constraint::Percentage(40),
-        Constraint::Length(8),
-        Constraint::Min(10),
-    ];
+    // From 100 columns the table names each job's settings; a narrower one keeps the
+    // status whole, and the highlighted job's settings title its progress panel.
+    let (header, widths) = if wide {
+        (
+            vec!["job", "model", "settings", "time", "status"],
+            vec![
+                Constraint::Length(4),
+                Constraint::Length(12),
+                Constraint::Percentage(40),
+                Constraint::Length(7),
+                Constraint::Min(10),
+            ],
+        )
+    } else {
+        (
+            vec!["job", "model", "time", "status"],
+            vec![
+                Constraint::Length(4),
+                Constraint::Length(12),
+                Constraint::Length(7),
+                Constraint::Min(10),
+            ],
+        )
+    };
+    let header = Row::new(header).style(theme::title());
     let filter = app.jobs_filter.title_suffix();
     let title = if filter.is_empty() {
         "Jobs".to_owned()
@@ -90,9 +108,14 @@ pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
         .eta()
         .map_or_else(String::new, |d| format!("  ETA {:.1}s", d.as_secs_f64()));
     let label = format!("{done}/{} iterations{eta}", job.planned);
+    let title = if job.settings.is_empty() {
+        format!("Progress · job {}", job.id)
+    } else {
+        format!("Progress · job {} · {}", job.id, job.settings)
+    };
     frame.render_widget(
         Gauge::default()
-            .block(panel("Progress"))
+            .block(panel(&title))
             .ratio(ratio.clamp(0.0, 1.0))
             .label(label)
             .gauge_style(Style::new().fg(theme::accent())),
@@ -190,9 +213,10 @@ fn render_trials(app: &AppState, job: &TrainJob, frame: &mut Frame<'_>, area: Re
         None => job.stage.clone(),
     };
     frame.render_widget(
-        Paragraph::new(headline).block(panel(
-            "Search (validation window; the test period is scored once, by the chosen model)",
-        )),
+        Paragraph::new(headline).block(panel(&format!(
+            "Search · job {} · {} · on the validation window; the test period is scored once, by the chosen model",
+            job.id, job.settings
+        ))),
         summary,
     );
     let [chart, table] =
