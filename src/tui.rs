@@ -14,6 +14,7 @@ pub mod clipboard;
 pub mod command;
 pub mod event;
 pub mod filter;
+mod footer;
 pub mod help;
 mod keys;
 pub mod line_edit;

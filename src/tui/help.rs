@@ -9,9 +9,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
 use super::app::{AppState, Screen};
+use super::footer::screen_keys;
 use super::line_edit::{LineEdit, edit_line};
 use super::theme;
-use super::views::screen_keys;
 
 /// The page's filter: the text, and whether it is still being typed.
 #[derive(Debug, Clone, Default)]
