@@ -102,8 +102,8 @@ pub struct AppState {
     pub show_help: bool,
     /// Where the last frame drew the screen's table rows (a click selects one).
     pub rows_drawn: std::cell::RefCell<Vec<RowsDrawn>>,
-    /// The help page's filter (after `/`).
-    pub help_filter: Option<super::help::HelpFilter>,
+    /// The help page's filter (after `/`) and scroll.
+    pub help: super::help::HelpPage,
     /// A `g` was typed: a second one jumps to the first row (`gg`, as in vim and less).
     pub pending_g: bool,
     pub should_quit: bool,
@@ -147,7 +147,7 @@ impl AppState {
             status: Status::default(),
             show_help: false,
             rows_drawn: std::cell::RefCell::default(),
-            help_filter: None,
+            help: super::help::HelpPage::default(),
             pending_g: false,
             should_quit: false,
             keymap: KeyMap::default(),

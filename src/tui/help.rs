@@ -1,12 +1,13 @@
 //! The `?` page: this screen's keys, what its columns mean and how each metric is
 //! computed, filterable with `/` as you type. Any other key closes it and then does what
-//! it means, so the help never swallows the next key.
+//! it means, so the help never swallows the next key. A page taller than the terminal
+//! scrolls: while lines are hidden, ↑↓, PgUp/PgDn and Home/End move it instead.
 
 use ratatui::Frame;
 use ratatui::crossterm::event::KeyEvent;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, Clear, Paragraph};
 
 use super::app::{AppState, Screen};
 use super::footer::screen_keys;
@@ -18,6 +19,45 @@ use super::theme;
 pub struct HelpFilter {
     pub text: String,
     pub typing: bool,
+}
+
+/// The page's state: its filter, how far it is scrolled, and how many lines the last
+/// frame could show (the keys scroll only a page that does not fit).
+#[derive(Debug, Default)]
+pub struct HelpPage {
+    pub filter: Option<HelpFilter>,
+    pub scroll: usize,
+    /// `(lines shown, lines in all)` of the last frame.
+    pub drawn: std::cell::Cell<(usize, usize)>,
+}
+
+impl HelpPage {
+    /// The last line the page can start at, as the last frame drew it.
+    fn max_scroll(&self) -> usize {
+        let (shown, all) = self.drawn.get();
+        all.saturating_sub(shown)
+    }
+
+    /// Moves the page by a key, when it has lines out of sight; true when it did.
+    fn scroll_key(&mut self, code: ratatui::crossterm::event::KeyCode) -> bool {
+        use ratatui::crossterm::event::KeyCode;
+        let max = self.max_scroll();
+        if max == 0 {
+            return false;
+        }
+        let page = self.drawn.get().0.max(1);
+        self.scroll = match code {
+            KeyCode::Down | KeyCode::Char('j') => self.scroll + 1,
+            KeyCode::Up | KeyCode::Char('k') => self.scroll.saturating_sub(1),
+            KeyCode::PageDown | KeyCode::Char(' ') => self.scroll + page,
+            KeyCode::PageUp => self.scroll.saturating_sub(page),
+            KeyCode::Home => 0,
+            KeyCode::End => max,
+            _ => return false,
+        }
+        .min(max);
+        true
+    }
 }
 
 /// One line of the page: its section, the term (a key, a column, a metric) and what it
@@ -157,7 +197,8 @@ pub fn lines(app: &AppState) -> Vec<HelpLine> {
 /// The lines matching `filter` (any word, in the term or the text, any case).
 pub fn filtered(app: &AppState) -> Vec<HelpLine> {
     let filter = app
-        .help_filter
+        .help
+        .filter
         .as_ref()
         .map_or_else(String::new, |f| f.text.to_lowercase());
     lines(app)
@@ -174,9 +215,12 @@ impl AppState {
     /// A key while the help is open. Returns true when the key was the page's own.
     pub(crate) fn help_key(&mut self, key: KeyEvent) -> bool {
         use ratatui::crossterm::event::KeyCode;
-        if let Some(filter) = self.help_filter.as_mut().filter(|f| f.typing) {
+        if let Some(filter) = self.help.filter.as_mut().filter(|f| f.typing) {
             match edit_line(&mut filter.text, key) {
-                LineEdit::Changed => return true,
+                LineEdit::Changed => {
+                    self.help.scroll = 0;
+                    return true;
+                }
                 LineEdit::Submit => {
                     filter.typing = false;
                     return true;
@@ -189,62 +233,135 @@ impl AppState {
             }
         }
         if key.code == KeyCode::Char('/') {
-            self.help_filter = Some(HelpFilter {
+            self.help.filter = Some(HelpFilter {
                 text: String::new(),
                 typing: true,
             });
+            self.help.scroll = 0;
             return true;
         }
-        false
+        self.help.scroll_key(key.code)
     }
 
     pub(crate) fn close_help(&mut self) {
         self.show_help = false;
-        self.help_filter = None;
+        self.help = HelpPage::default();
     }
 }
 
-/// The page, centred over the screen.
+/// The page, centred over the screen; its lines are wrapped here, under their text with
+/// the term's column kept clear, so the page knows how many it has and scrolls exactly.
 pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
     let shown = filtered(app);
     let width = 78.min(area.width);
-    let height = (shown.len() as u16 + 8).min(area.height);
+    let inner = usize::from(width.saturating_sub(2));
+    let mut head = vec![Line::styled(
+        format!("{} screen", app.screen.title()),
+        theme::title(),
+    )];
+    if let Some(f) = &app.help.filter {
+        let cursor = if f.typing { "▏" } else { "" };
+        head.push(Line::from(vec![
+            Span::styled("filter: ", theme::title()),
+            Span::raw(format!("{}{cursor}", f.text)),
+        ]));
+    }
+    let mut body = Vec::new();
+    let mut section = "";
+    for l in &shown {
+        if l.section != section {
+            section = l.section;
+            body.push(Line::styled(section, theme::muted()));
+        }
+        let room = inner.saturating_sub(TERM + 2).max(10);
+        for (n, part) in wrap(&l.text, room).into_iter().enumerate() {
+            let term = if n == 0 { l.term.as_str() } else { "" };
+            body.push(Line::from(vec![
+                Span::styled(format!("{term:>TERM$}  "), theme::key()),
+                Span::raw(part),
+            ]));
+        }
+    }
+    if shown.is_empty() {
+        body.push(Line::styled("nothing matches the filter", theme::muted()));
+    }
+    let height = ((head.len() + body.len()) as u16 + 2).min(area.height);
+    let rows = usize::from(height.saturating_sub(2)).saturating_sub(head.len());
+    app.help.drawn.set((rows, body.len()));
+    let scroll = app.help.scroll.min(body.len().saturating_sub(rows));
+    let title = if body.len() > rows {
+        format!(
+            " help · lines {}-{} of {} · ↑↓ PgDn scroll · / filters · Esc closes ",
+            scroll + 1,
+            (scroll + rows).min(body.len()),
+            body.len()
+        )
+    } else {
+        " help (/ filters · ? or Esc closes) ".to_owned()
+    };
     let popup = Rect {
         x: area.x + (area.width - width) / 2,
         y: area.y + (area.height - height) / 2,
         width,
         height,
     };
-    let mut lines = vec![Line::styled(
-        format!("{} screen", app.screen.title()),
-        theme::title(),
-    )];
-    if let Some(f) = &app.help_filter {
-        let cursor = if f.typing { "▏" } else { "" };
-        lines.push(Line::from(vec![
-            Span::styled("filter: ", theme::title()),
-            Span::raw(format!("{}{cursor}", f.text)),
-        ]));
-    }
-    let mut section = "";
-    for l in &shown {
-        if l.section != section {
-            section = l.section;
-            lines.push(Line::styled(section, theme::muted()));
-        }
-        lines.push(Line::from(vec![
-            Span::styled(format!("{:>16}  ", l.term), theme::key()),
-            Span::raw(l.text.clone()),
-        ]));
-    }
-    if shown.is_empty() {
-        lines.push(Line::styled("nothing matches the filter", theme::muted()));
-    }
+    head.extend(body.into_iter().skip(scroll).take(rows));
     frame.render_widget(Clear, popup);
     frame.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .block(Block::bordered().title(" help (/ filters · ? or Esc closes) ")),
+        Paragraph::new(head).block(Block::bordered().title(title)),
         popup,
     );
+}
+
+/// The width of the term column.
+const TERM: usize = 16;
+
+/// `text` in lines of at most `width` characters, broken between words (a longer word
+/// is broken where it must).
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        let mut word = word.to_owned();
+        loop {
+            let len = line.chars().count();
+            let need = word.chars().count() + usize::from(len > 0);
+            if len + need <= width {
+                if len > 0 {
+                    line.push(' ');
+                }
+                line.push_str(&word);
+                break;
+            }
+            if len > 0 {
+                lines.push(std::mem::take(&mut line));
+                continue;
+            }
+            let cut: String = word.chars().take(width).collect();
+            word = word.chars().skip(width).collect();
+            lines.push(cut);
+            if word.is_empty() {
+                break;
+            }
+        }
+    }
+    if !line.is_empty() || lines.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrap;
+
+    #[test]
+    fn wrap_breaks_between_words_and_keeps_every_word() {
+        let text = "the chosen metric on the hold-out, with its 95 % interval";
+        let lines = wrap(text, 20);
+        assert!(lines.iter().all(|l| l.chars().count() <= 20), "{lines:?}");
+        assert_eq!(lines.join(" "), text);
+        assert_eq!(wrap("abcdefghij", 4), ["abcd", "efgh", "ij"]);
+        assert_eq!(wrap("", 4), [""]);
+    }
 }

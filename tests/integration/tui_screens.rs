@@ -1136,6 +1136,50 @@ fn the_help_page_defines_columns_and_metrics_and_filters() {
     );
 }
 
+/// At 80x24 the page is taller than the terminal: its title counts the lines, ↓ and PgDn
+/// bring the metrics into view, End reaches the last line, and a key that is not a scroll
+/// key still closes it and does its job.
+#[test]
+fn the_help_page_scrolls_when_it_does_not_fit() {
+    let mut app = loaded_app();
+    key(&mut app, KeyCode::Char('4'));
+    key(&mut app, KeyCode::Char('?'));
+    let first = draw(&app, 80, 24);
+    assert!(first.contains("help · lines 1-"), "{first}");
+    assert!(!first.contains("novelty"), "the metrics are below: {first}");
+    key(&mut app, KeyCode::Down);
+    assert!(app.show_help, "↓ scrolls a page that does not fit");
+    assert_eq!(app.help.scroll, 1);
+    key(&mut app, KeyCode::End);
+    let last = draw(&app, 80, 24);
+    assert!(last.contains("novelty"), "{last}");
+    let (_, all) = app.help.drawn.get();
+    assert!(last.contains(&format!("of {all}")), "{last}");
+    key(&mut app, KeyCode::PageDown);
+    assert_eq!(draw(&app, 80, 24), last, "End is the end");
+    key(&mut app, KeyCode::Home);
+    assert_eq!(draw(&app, 80, 24), first);
+    // Filtering starts the page from its top; a short page does not scroll, so ↓ closes
+    // it and moves the Runs table as it would.
+    key(&mut app, KeyCode::Char('/'));
+    typed(&mut app, "novelty");
+    key(&mut app, KeyCode::Enter);
+    let filtered = draw(&app, 80, 24);
+    assert!(
+        filtered.contains("novelty") && !filtered.contains("help · lines"),
+        "{filtered}"
+    );
+    key(&mut app, KeyCode::Down);
+    assert!(!app.show_help);
+    // Wider, the whole page fits: its lines wrap under their text, none cut.
+    key(&mut app, KeyCode::Char('?'));
+    let tall = draw(&app, 120, 60);
+    assert!(!tall.contains("help · lines"), "{tall}");
+    key(&mut app, KeyCode::Char('5'));
+    assert!(!app.show_help);
+    assert_eq!(app.screen, Screen::Inspect);
+}
+
 /// A click on a table row selects it (the frame drawn last says where the rows are).
 #[test]
 fn a_click_selects_a_row() {
