@@ -82,6 +82,12 @@ pub fn clickable_rows(app: &AppState, table: Rect, first: usize) {
         width: table.width.saturating_sub(2),
         height: table.height.saturating_sub(3),
     };
+    clickable_area(app, area, first);
+}
+
+/// Records that the rows of a table start at row `first` in the top line of `area` (its
+/// rows alone, inside any border and under any header), one per line.
+pub fn clickable_area(app: &AppState, area: Rect, first: usize) {
     app.rows_drawn
         .borrow_mut()
         .push(crate::tui::app::RowsDrawn { area, first });

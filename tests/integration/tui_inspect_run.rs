@@ -370,8 +370,24 @@ fn the_audience_and_the_rules_impact_from_inspect() {
     assert_eq!(csv.lines().count(), shown.len() + 1);
     assert!(csv.lines().skip(1).all(|l| l.contains(&country)), "{csv}");
 
-    // Enter opens the highlighted customer in Inspect.
-    key(&mut app, KeyCode::Down);
+    // A click picks a customer (the third shown), and Enter opens them in Inspect.
+    let screen = draw(&app, 120, 40);
+    let third = screen
+        .lines()
+        .position(|l| l.contains("│#     customer"))
+        .unwrap_or_else(|| panic!("the header:\n{screen}")) as u16
+        + 3;
+    app.update(latent::tui::event::AppEvent::Mouse(
+        ratatui::crossterm::event::MouseEvent {
+            kind: ratatui::crossterm::event::MouseEventKind::Down(
+                ratatui::crossterm::event::MouseButton::Left,
+            ),
+            column: 8,
+            row: third,
+            modifiers: ratatui::crossterm::event::KeyModifiers::NONE,
+        },
+    ));
+    assert_eq!(app.inspect.audience.as_ref().unwrap().selected, 2);
     let chosen = app
         .inspect
         .audience

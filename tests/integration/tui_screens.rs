@@ -1211,6 +1211,42 @@ fn a_click_selects_a_row() {
     key(&mut app, KeyCode::Char(':'));
     app.update(click(12, row + 1));
     assert_eq!(app.products.selected, before);
+    key(&mut app, KeyCode::Esc);
+
+    // Every screen with rows: a Tune field, a Train job, an Export row.
+    let line_of = |app: &AppState, text: &str| {
+        draw(app, 120, 40)
+            .lines()
+            .position(|l| l.contains(text))
+            .unwrap_or_else(|| panic!("{text} not drawn")) as u16
+    };
+    key(&mut app, KeyCode::Char('2'));
+    let field = app
+        .tune
+        .fields
+        .iter()
+        .position(|f| f.key == "reg_param")
+        .unwrap();
+    let label = app.tune.fields[field].label;
+    app.update(click(5, line_of(&app, label)));
+    assert_eq!(app.tune.selected, field);
+    key(&mut app, KeyCode::Char('3'));
+    for _ in 0..3 {
+        key(&mut app, KeyCode::Char('t'));
+    }
+    assert_eq!(app.selected_job, 2, "the newest job is followed");
+    app.update(click(3, line_of(&app, "#1 ")));
+    assert_eq!(app.selected_job, 0);
+    key(&mut app, KeyCode::Char('6'));
+    app.update(click(3, line_of(&app, "overwrite")));
+    let overwrite = app.export.selected;
+    key(&mut app, KeyCode::Char(' '));
+    assert!(
+        app.export.overwrite,
+        "the clicked row is the one Space toggles"
+    );
+    app.update(click(3, line_of(&app, "destination")));
+    assert_eq!(app.export.selected, overwrite - 1);
 }
 
 /// `v` on Data shows who buys: customers (country, products, lines), then countries

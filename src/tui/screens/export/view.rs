@@ -121,6 +121,8 @@ pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
         Table::new(rows, [Constraint::Length(20), Constraint::Min(10)]).block(panel(&title)),
         form,
     );
+    // The form has no header: its rows start under the top border.
+    crate::tui::views::clickable_area(app, form.inner(ratatui::layout::Margin::new(1, 1)), 0);
     if let Some((dest, manifest)) = &e.result {
         let total: u64 = manifest.files.iter().map(|f| f.size).sum();
         let shown = e.visible_files();

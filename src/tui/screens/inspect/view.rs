@@ -48,7 +48,9 @@ pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
         search,
     );
     if let Some(audience) = &s.audience {
-        super::audience::view::render(s, audience, frame, body);
+        if let Some((table, first)) = super::audience::view::render(s, audience, frame, body) {
+            crate::tui::views::clickable_rows(app, table, first);
+        }
         return;
     }
     if s.demo {

@@ -89,6 +89,7 @@ pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
         list,
         &mut table_state,
     );
+    crate::tui::views::clickable_rows(app, list, table_state.offset());
     let Some(job) = app.selected_visible_job() else {
         return;
     };

@@ -48,6 +48,8 @@ pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
         "Hyperparameters (fix the errors to train)"
     };
     frame.render_widget(Paragraph::new(lines).block(panel(title)), form);
+    // One line per shown field, under the top border: a click picks a field.
+    crate::tui::views::clickable_area(app, form.inner(ratatui::layout::Margin::new(1, 1)), 0);
     let f = &t.fields[t.selected];
     frame.render_widget(
         Paragraph::new(f.help.as_str())

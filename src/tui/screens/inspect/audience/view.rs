@@ -12,8 +12,15 @@ use crate::tui::screens::inspect::InspectState;
 use crate::tui::theme;
 use crate::tui::views::panel;
 
-pub fn render(s: &InspectState, a: &AudienceView, frame: &mut Frame<'_>, area: Rect) {
-    let Some(run) = &s.run else { return };
+/// Draws the audience; gives back the table's area and its first drawn row, so a click
+/// there selects a customer.
+pub fn render(
+    s: &InspectState,
+    a: &AudienceView,
+    frame: &mut Frame<'_>,
+    area: Rect,
+) -> Option<(Rect, usize)> {
+    let Some(run) = &s.run else { return None };
     let product = match s.description(a.product) {
         "" => s.item_id(a.product).to_owned(),
         d => format!("{d} ({})", s.item_id(a.product)),
@@ -26,7 +33,7 @@ pub fn render(s: &InspectState, a: &AudienceView, frame: &mut Frame<'_>, area: R
             .block(panel("Audience")),
             area,
         );
-        return;
+        return None;
     };
     let [table_area, check] =
         Layout::vertical([Constraint::Min(4), Constraint::Length(4)]).areas(area);
@@ -109,6 +116,7 @@ pub fn render(s: &InspectState, a: &AudienceView, frame: &mut Frame<'_>, area: R
             .block(panel("Checked on the hold-out")),
         check,
     );
+    Some((table_area, offset))
 }
 
 /// The day of the customer's last purchase in training, when the run kept dates.
