@@ -59,6 +59,7 @@ pub fn screen_keys(app: &AppState) -> Vec<(String, &'static str)> {
         ],
         Screen::Train => vec![
             (fixed("↑↓"), "job"),
+            (fixed("Enter"), "open its run"),
             (k(&[Action::Search]), "filter"),
             (k(&[Action::Cancel]), "cancel job"),
             (k(&[Action::Train]), "train again"),

@@ -140,6 +140,7 @@ impl AppState {
             (Screen::Tune, KeyCode::Left) => self.tune.activate(-1),
             (Screen::Tune, KeyCode::Right) => self.tune.activate(1),
             (Screen::Runs, KeyCode::Enter) => return self.open_selected_run(),
+            (Screen::Train, KeyCode::Enter) => return self.open_selected_job_run(),
             (Screen::Export, KeyCode::Enter) => return self.export_row(),
             (Screen::Inspect, KeyCode::Enter) => self.open_audience_customer(),
             (Screen::Inspect, KeyCode::PageDown) => self.inspect.scroll_history(10),

@@ -54,6 +54,20 @@ fn the_open_run_changes_only_when_the_user_asks() {
         "{}",
         app.status.text
     );
+    // Enter on that job, on Train, opens the run it saved.
+    key(&mut app, KeyCode::Char('3'));
+    let commands = key(&mut app, KeyCode::Enter);
+    let [Command::LoadRun { dir, .. }] = commands.as_slice() else {
+        panic!("{commands:?}: {}", app.status.text)
+    };
+    assert_eq!(dir, &scratch.path("runs/fm-background"));
+    assert!(
+        app.status
+            .text
+            .contains("opening run fm-background (job 1)"),
+        "{}",
+        app.status.text
+    );
 
     // The job the user watches on Train opens when it finishes.
     let commands = key(&mut app, KeyCode::Char('2'));

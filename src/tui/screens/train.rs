@@ -245,6 +245,41 @@ impl AppState {
         self.screen = Screen::Train;
     }
 
+    /// Enter on a job: opens the run it saved, or says why there is none yet.
+    pub(crate) fn open_selected_job_run(&mut self) -> Vec<Command> {
+        let Some(job) = self.selected_visible_job() else {
+            return Vec::new();
+        };
+        let number = job.id;
+        match &job.status {
+            JobStatus::Finished { .. } => {
+                let dir = job.dir.clone();
+                let label = dir
+                    .file_name()
+                    .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+                let id = self.next_internal_id();
+                self.runs.opening = Some(id);
+                self.status = Status::info(format!("opening run {label} (job {number})"));
+                vec![Command::LoadRun { id, dir }]
+            }
+            JobStatus::Running => {
+                self.status = Status::info(format!(
+                    "job {number} is still running: its run opens in Inspect when it finishes"
+                ));
+                Vec::new()
+            }
+            JobStatus::Failed(e) => {
+                self.status =
+                    Status::error(format!("job {number} failed, so it saved no run: {e}"));
+                Vec::new()
+            }
+            JobStatus::Cancelled => {
+                self.status = Status::info(format!("job {number} was cancelled: it saved no run"));
+                Vec::new()
+            }
+        }
+    }
+
     /// Cancels the highlighted job while it runs.
     pub(crate) fn cancel_selected_job(&mut self) -> Vec<Command> {
         let Some(id) = self
@@ -300,6 +335,8 @@ impl AppState {
                     flagged: metrics.is_some_and(crate::eval::EvalReport::is_below_baseline),
                 };
                 job.stage = "finished".into();
+                // Where the run was saved: Enter on the job opens it later.
+                job.dir = dir.clone();
                 let label = dir
                     .file_name()
                     .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
