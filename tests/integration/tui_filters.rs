@@ -189,6 +189,7 @@ fn train_screen_filters_its_jobs_and_acts_only_on_shown_ones() {
     assert!(key(&mut app, KeyCode::Char('c')).is_empty());
     let screen = draw(&app, 100, 30);
     assert!(!screen.contains("Progress"), "{screen}");
+    assert!(screen.contains("no job matches 'zzz'"), "{screen}");
     key(&mut app, KeyCode::Char('y'));
     assert!(app.clipboard.is_none());
 
@@ -349,7 +350,11 @@ fn export_screen_filters_the_files_it_wrote() {
     typed(&mut app, "zzz");
     key(&mut app, KeyCode::Enter);
     assert!(app.export.visible_files().is_empty());
-    assert!(draw(&app, 100, 30).contains("0 of 4 files"));
+    let screen = draw(&app, 100, 30);
+    assert!(
+        screen.contains("0 of 4 files") && screen.contains("no file matches 'sparkzzz'"),
+        "{screen}"
+    );
     key(&mut app, KeyCode::Char('y'));
     assert!(app.clipboard.is_none());
 

@@ -368,7 +368,24 @@ fn the_audience_and_the_rules_impact_from_inspect() {
         "{csv}"
     );
     assert_eq!(csv.lines().count(), shown.len() + 1);
+    let shown_len = shown.len();
     assert!(csv.lines().skip(1).all(|l| l.contains(&country)), "{csv}");
+
+    // A filter that hides everyone says so; Backspace brings the country's back.
+    key(&mut app, KeyCode::Char('/'));
+    typed(&mut app, "zzz");
+    key(&mut app, KeyCode::Enter);
+    let none = draw(&app, 120, 40);
+    assert!(none.contains("no customer matches"), "{none}");
+    key(&mut app, KeyCode::Char('/'));
+    for _ in 0..3 {
+        key(&mut app, KeyCode::Backspace);
+    }
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(
+        app.inspect.audience.as_ref().unwrap().visible(&run).len(),
+        shown_len
+    );
 
     // A click picks a customer (the third shown), and Enter opens them in Inspect.
     let screen = draw(&app, 120, 40);

@@ -157,6 +157,16 @@ pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
                 ),
             )
         };
+        if shown.is_empty() && !filter.is_empty() {
+            let noun = if tables { "table" } else { "file" };
+            frame.render_widget(
+                Paragraph::new(e.files_filter.no_match(noun))
+                    .style(theme::muted())
+                    .block(panel(&title)),
+                result,
+            );
+            return;
+        }
         frame.render_widget(
             Table::new(
                 rows,

@@ -81,6 +81,15 @@ pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
     } else {
         format!("Jobs · {} of {}{filter}", shown.len(), app.jobs.len())
     };
+    if shown.is_empty() {
+        frame.render_widget(
+            Paragraph::new(app.jobs_filter.no_match("job"))
+                .style(theme::muted())
+                .block(panel(&title)),
+            list,
+        );
+        return;
+    }
     // Scrolled so the highlighted job stays in view however many jobs there are.
     let mut table_state =
         TableState::default().with_selected(shown.iter().position(|&i| i == app.selected_job));

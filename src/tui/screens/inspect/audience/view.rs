@@ -92,10 +92,19 @@ pub fn render(
         a.filter.title_suffix(),
         a.rules,
     );
-    frame.render_widget(
-        Table::new(rows, widths).header(header).block(panel(&title)),
-        table_area,
-    );
+    if shown.is_empty() && !a.filter.title_suffix().is_empty() {
+        frame.render_widget(
+            Paragraph::new(a.filter.no_match("customer"))
+                .style(theme::muted())
+                .block(panel(&title)),
+            table_area,
+        );
+    } else {
+        frame.render_widget(
+            Table::new(rows, widths).header(header).block(panel(&title)),
+            table_area,
+        );
+    }
     let (text, style) = match &campaign.report {
         Some(r) => {
             let line = r.sentence(&run.meta.holdout);
