@@ -229,7 +229,10 @@ mod tests {
     }
 
     fn text(shown: &[(&str, &str)]) -> String {
-        shown.iter().map(|(k, w)| format!("{k} {w}  ")).collect()
+        shown
+            .iter()
+            .map(|(k, w)| [*k, " ", *w, "  "].concat())
+            .collect()
     }
 
     #[test]

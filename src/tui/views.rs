@@ -93,6 +93,23 @@ pub fn clickable_area(app: &AppState, area: Rect, first: usize) {
         .push(crate::tui::app::RowsDrawn { area, first });
 }
 
+/// A table's place when its filter hides every row: the panel keeps its title, and the
+/// text names the filter and how to change it, so the table never just looks empty.
+pub fn no_match(
+    frame: &mut Frame<'_>,
+    area: Rect,
+    filter: &crate::tui::filter::TableFilter,
+    noun: &str,
+    title: &str,
+) {
+    frame.render_widget(
+        Paragraph::new(filter.no_match(noun))
+            .style(theme::muted())
+            .block(panel(title)),
+        area,
+    );
+}
+
 /// A bordered block with a title.
 pub fn panel(title: &str) -> Block<'_> {
     Block::bordered().title(Span::styled(format!(" {title} "), theme::title()))

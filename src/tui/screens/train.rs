@@ -336,7 +336,7 @@ impl AppState {
                 };
                 job.stage = "finished".into();
                 // Where the run was saved: Enter on the job opens it later.
-                job.dir = dir.clone();
+                job.dir.clone_from(&dir);
                 let label = dir
                     .file_name()
                     .map_or_else(String::new, |n| n.to_string_lossy().into_owned());

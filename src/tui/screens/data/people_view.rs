@@ -83,16 +83,12 @@ pub fn render(app: &AppState, people: &People, frame: &mut Frame<'_>, area: Rect
         return;
     }
     if shown.is_empty() {
-        frame.render_widget(
-            Paragraph::new(view.filter.no_match(if noun == "countries" {
-                "country"
-            } else {
-                "customer"
-            }))
-            .style(theme::muted())
-            .block(panel(&title)),
-            area,
-        );
+        let one = if noun == "countries" {
+            "country"
+        } else {
+            "customer"
+        };
+        crate::tui::views::no_match(frame, area, &view.filter, one, &title);
         return;
     }
     let (widths, header) = match view.list {

@@ -373,12 +373,7 @@ fn render_products(app: &AppState, products: &[ProductCount], frame: &mut Frame<
         widths.push(Constraint::Length(7));
     }
     if shown.is_empty() && !products.is_empty() {
-        frame.render_widget(
-            Paragraph::new(view.filter.no_match("product"))
-                .style(theme::muted())
-                .block(panel(&title)),
-            area,
-        );
+        crate::tui::views::no_match(frame, area, &view.filter, "product", &title);
         return;
     }
     crate::tui::views::clickable_rows(app, area, offset);

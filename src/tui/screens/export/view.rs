@@ -159,12 +159,7 @@ pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
         };
         if shown.is_empty() && !filter.is_empty() {
             let noun = if tables { "table" } else { "file" };
-            frame.render_widget(
-                Paragraph::new(e.files_filter.no_match(noun))
-                    .style(theme::muted())
-                    .block(panel(&title)),
-                result,
-            );
+            crate::tui::views::no_match(frame, result, &e.files_filter, noun, &title);
             return;
         }
         frame.render_widget(

@@ -287,12 +287,7 @@ fn render_table(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
         runs.sort.name()
     );
     if visible.is_empty() && !runs.all.is_empty() {
-        frame.render_widget(
-            Paragraph::new(runs.filter.no_match("run"))
-                .style(theme::muted())
-                .block(panel(&title)),
-            area,
-        );
+        crate::tui::views::no_match(frame, area, &runs.filter, "run", &title);
         return;
     }
     crate::tui::views::clickable_rows(app, area, 0);

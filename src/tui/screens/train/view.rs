@@ -82,12 +82,7 @@ pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
         format!("Jobs · {} of {}{filter}", shown.len(), app.jobs.len())
     };
     if shown.is_empty() {
-        frame.render_widget(
-            Paragraph::new(app.jobs_filter.no_match("job"))
-                .style(theme::muted())
-                .block(panel(&title)),
-            list,
-        );
+        crate::tui::views::no_match(frame, list, &app.jobs_filter, "job", &title);
         return;
     }
     // Scrolled so the highlighted job stays in view however many jobs there are.

@@ -93,12 +93,7 @@ pub fn render(
         a.rules,
     );
     if shown.is_empty() && !a.filter.title_suffix().is_empty() {
-        frame.render_widget(
-            Paragraph::new(a.filter.no_match("customer"))
-                .style(theme::muted())
-                .block(panel(&title)),
-            table_area,
-        );
+        crate::tui::views::no_match(frame, table_area, &a.filter, "customer", &title);
     } else {
         frame.render_widget(
             Table::new(rows, widths).header(header).block(panel(&title)),
