@@ -11,7 +11,7 @@ use crate::jobs::{JobEvent, JobId};
 use crate::recommend::{ColdStartPolicy, IncludeRule, PopularCut};
 
 /// Commands with their one-line help, in the order hints show them.
-pub const COMMANDS: [(&str, &str); 24] = [
+pub const COMMANDS: [(&str, &str); 27] = [
     ("open PATH", "load another data file (CSV or Parquet)"),
     (
         "update PATH",
@@ -40,6 +40,15 @@ pub const COMMANDS: [(&str, &str); 24] = [
     (
         "metric NAME",
         "the run table's metric column and chart (ndcg, coverage, gini, …)",
+    ),
+    (
+        "run RUN",
+        "open a run in Inspect and Export (its id, or its end)",
+    ),
+    ("compare RUN RUN", "compare two runs' settings and metrics"),
+    (
+        "export [DEST]",
+        "export the open run with Export's formats (to DEST: a folder, s3://…)",
     ),
     ("delete RUN", "delete a run for good"),
     (
@@ -97,6 +106,23 @@ pub fn run(app: &mut AppState, line: &str) -> Result<Vec<Command>, String> {
         "delete" | "archive" => {
             need("a run id (the Runs table's first column)")?;
             return Ok(app.remove_run(arg, name == "archive"));
+        }
+        "run" => {
+            need("a run id (the Runs table's first column)")?;
+            return app.open_run_named(&arg);
+        }
+        "compare" => {
+            let [a, b] = rest.as_slice() else {
+                return Err("compare needs two run ids, e.g. compare als-t01 als-best".into());
+            };
+            return app.compare_named(a, b);
+        }
+        "export" => {
+            if !arg.is_empty() {
+                app.export.destination = arg;
+            }
+            app.screen = Screen::Export;
+            return Ok(app.start_export());
         }
         "recent" => {
             app.status = Status::info(if app.recent.is_empty() {

@@ -3,7 +3,7 @@
 //! `R` refits it on all data), and runs are deleted only when confirmed, or archived.
 
 use latent::jobs::JobEvent;
-use latent::tui::app::{Command, Screen};
+use latent::tui::app::{AppState, Command, Screen};
 use latent::tui::event::AppEvent;
 use ratatui::crossterm::event::KeyCode;
 
@@ -357,4 +357,63 @@ fn a_customer_first_seen_in_the_hold_out_is_served_from_their_purchases() {
         "{}",
         app.status.text
     );
+}
+
+/// The palette opens, compares and exports runs by the ids the Runs table shows; an id
+/// that names no run, or several, says so.
+#[test]
+fn the_palette_opens_compares_and_exports_runs_by_id() {
+    let scratch = Scratch::new();
+    let first = holdout_run(&scratch, "runs/20261203-073911-als-t01");
+    let second = holdout_run(&scratch, "runs/20261203-073911-als-t02");
+    let mut app = loaded_app();
+    app.workspace.root = scratch.path("");
+    app.runs.set(vec![
+        latent::workspace::RunSummary::read(&first).unwrap(),
+        latent::workspace::RunSummary::read(&second).unwrap(),
+    ]);
+    let palette = |app: &mut AppState, line: &str| {
+        key(app, KeyCode::Char(':'));
+        crate::tui_screens::typed(app, line);
+        key(app, KeyCode::Enter)
+    };
+    // A filter that hides the run is cleared; the id's end is enough.
+    app.runs.filter.text = "t02".into();
+    let commands = palette(&mut app, "run t01");
+    let [Command::LoadRun { dir, .. }] = commands.as_slice() else {
+        panic!("{commands:?}: {}", app.status.text)
+    };
+    assert_eq!(dir, &first);
+    assert_eq!(app.screen, Screen::Runs);
+    run_jobs(&mut app, commands);
+    assert_eq!(app.inspect.run_label, "20261203-073911-als-t01");
+
+    let commands = palette(&mut app, "compare t01 20261203-073911-als-t02");
+    let [Command::CompareRuns { a, b, .. }] = commands.as_slice() else {
+        panic!("{commands:?}: {}", app.status.text)
+    };
+    assert_eq!((a, b), (&first, &second));
+    run_jobs(&mut app, commands);
+    assert!(app.runs.comparison.is_some());
+
+    assert!(palette(&mut app, "run als").is_empty());
+    assert!(
+        app.status.text.contains("no run 'als'"),
+        "{}",
+        app.status.text
+    );
+    assert!(palette(&mut app, "compare t01").is_empty());
+    assert!(
+        app.status.text.contains("two run ids"),
+        "{}",
+        app.status.text
+    );
+
+    // `export DEST` exports the open run with the Export screen's formats.
+    let out = scratch.path("exported");
+    let commands = palette(&mut app, &format!("export {}", out.display()));
+    assert_eq!(app.screen, Screen::Export);
+    assert!(!commands.is_empty(), "{}", app.status.text);
+    run_jobs(&mut app, commands);
+    assert!(out.join("manifest.json").is_file(), "{}", app.status.text);
 }

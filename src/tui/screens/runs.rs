@@ -2,6 +2,7 @@
 //! compare with, and the comparison once a worker has computed it. Listing, comparing
 //! and opening runs read folders, so each is a job.
 
+pub mod by_id;
 pub mod remove;
 pub mod view;
 
