@@ -184,9 +184,9 @@ fn sharing_the_budget(models: &[ModelKind], products: usize) -> (Vec<ModelKind>,
         .map(|&model| TuneEvent::LeftOut {
             model,
             why: format!(
-                "{products} products are more than the {} auto tries it on (its solve grows with the cube of the catalogue); --model {} tunes it alone",
+                "{products} products are more than the {} auto tries it on (its solve grows with the cube of the catalogue); tune it alone (--model {m}, or model = \"{m}\" in [tune])",
                 model.auto_max_items().unwrap_or_default(),
-                model.name()
+                m = model.name()
             ),
         })
         .collect();

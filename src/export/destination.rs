@@ -27,6 +27,16 @@ pub enum DestinationError {
 }
 
 impl DestinationError {
+    /// The destination, when the export was refused because one is already there: the
+    /// CLI's message names its flag, the workbench names its checkbox.
+    pub fn existing_target(&self) -> Option<&str> {
+        match self {
+            DestinationError::Export(ExportError::TargetExists(t))
+            | DestinationError::S3(S3Error::Exists(t)) => Some(t),
+            _ => None,
+        }
+    }
+
     /// True when the request (a path, a format, credentials) is at fault.
     pub fn is_input_error(&self) -> bool {
         match self {

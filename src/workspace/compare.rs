@@ -266,7 +266,7 @@ fn paired_metrics(
     }
     if a.meta.holdout != b.meta.holdout {
         return Err(CompareError::DifferentData(format!(
-            "A held out {}, B held out {}: train both with the same --holdout-days",
+            "A held out {}, B held out {}: train both with the same hold-out",
             a.meta.holdout, b.meta.holdout
         )));
     }

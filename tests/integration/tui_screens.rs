@@ -805,6 +805,12 @@ fn export_screen_writes_formats_on_a_worker_and_lists_the_files() {
         "{}",
         app.status
     );
+    // In the workbench's words: its checkbox, not the CLI's flag.
+    assert!(
+        app.status.text.contains("tick overwrite on this form") && !app.status.text.contains("--"),
+        "{}",
+        app.status.text
+    );
     assert!(draw(&app, 120, 40).contains("overwrite"));
 }
 
