@@ -126,6 +126,30 @@ impl WorkspaceConfig {
             .collect()
     }
 
+    /// This session's settings after the file went from `old_file` to `new_file`: every
+    /// value the file changed is taken from it, and every other value stays as the
+    /// session set it (a window chosen on the Data screen, a file opened with `:open`).
+    /// So re-reading the file never drops a change the file itself did not touch.
+    pub fn rebased(&self, old_file: &Self, new_file: &Self) -> Self {
+        let table = |c: &Self| match toml::Value::try_from(c) {
+            Ok(toml::Value::Table(t)) => t,
+            _ => toml::Table::new(),
+        };
+        let mut session = table(self);
+        take_changes(&mut session, &table(old_file), &table(new_file));
+        let mut rebased: Self = match toml::Value::Table(session).try_into() {
+            Ok(config) => config,
+            Err(_) => return new_file.clone(),
+        };
+        rebased.interactions.ranking_type_given =
+            if old_file.interactions.ranking_type == new_file.interactions.ranking_type {
+                self.interactions.ranking_type_given
+            } else {
+                new_file.interactions.ranking_type_given
+            };
+        rebased
+    }
+
     /// Reads `path`; a relative `[data] path` is resolved against the file's folder.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|e| {
@@ -248,12 +272,67 @@ fn suggest_key(message: &str) -> Option<String> {
     crate::models::hyper::nearest(unknown, &valid).map(str::to_owned)
 }
 
+/// Writes into `into` each value that differs between `old` and `new`, key by key, so a
+/// table the file changed in one place keeps the session's other values.
+fn take_changes(into: &mut toml::Table, old: &toml::Table, new: &toml::Table) {
+    let mut keys: Vec<String> = old.keys().chain(new.keys()).cloned().collect();
+    keys.sort();
+    keys.dedup();
+    for key in keys {
+        match (old.get(&key), new.get(&key)) {
+            (a, b) if a == b => {}
+            (Some(toml::Value::Table(a)), Some(toml::Value::Table(b))) => {
+                if let Some(toml::Value::Table(mine)) = into.get_mut(&key) {
+                    take_changes(mine, a, b);
+                } else {
+                    into.insert(key, toml::Value::Table(b.clone()));
+                }
+            }
+            (_, Some(b)) => {
+                into.insert(key, b.clone());
+            }
+            (_, None) => {
+                into.remove(&key);
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::data::{CancellationPolicy, RankingType};
     use crate::models::fm::PredictorType;
     use crate::models::hyper::RawValue;
+
+    /// Re-reading the file takes what the file changed, value by value, and keeps what
+    /// only the session changed, even inside a table the file also touched.
+    #[test]
+    fn a_rebase_keeps_the_sessions_values_the_file_did_not_change() {
+        let old = WorkspaceConfig::parse(
+            "[interactions]\nretention_days = 374\nmin_rating = 1.0\n[fm]\nepochs = 5\n",
+        )
+        .unwrap();
+        let mut session = old.clone();
+        session.interactions.retention_days = Some(90);
+        session.data.path = Some(PathBuf::from("opened.csv"));
+
+        let mut new = old.clone();
+        new.fm.insert("epochs".into(), toml::Value::Integer(7));
+        new.interactions.min_rating = Some(2.0);
+        let rebased = session.rebased(&old, &new);
+        assert_eq!(rebased.interactions.retention_days, Some(90));
+        assert_eq!(rebased.interactions.min_rating, Some(2.0));
+        assert_eq!(rebased.fm.get("epochs"), Some(&toml::Value::Integer(7)));
+        assert_eq!(rebased.data.path, Some(PathBuf::from("opened.csv")));
+
+        new.interactions.retention_days = Some(30);
+        new.fm.remove("epochs");
+        let rebased = session.rebased(&old, &new);
+        assert_eq!(rebased.interactions.retention_days, Some(30));
+        assert_eq!(rebased.fm.get("epochs"), None);
+        assert_eq!(session.rebased(&old, &old), session);
+    }
 
     #[test]
     fn full_workspace_parses() {

@@ -117,6 +117,9 @@ pub struct AppState {
     pub recent: Vec<PathBuf>,
     /// Text to put on the clipboard (the UI loop sends it with OSC 52).
     pub clipboard: Option<String>,
+    /// `workspace.toml` as last read: `r` on Data takes from the file only what changed
+    /// in it since, so values set in this session (the window, Tune edits) are kept.
+    pub(super) workspace_file: crate::config::WorkspaceConfig,
     /// The job reading `workspace.toml` again, while it runs.
     pub(super) rereading: Option<JobId>,
     /// The palette's `save` in flight.
@@ -129,6 +132,7 @@ impl AppState {
     /// A fresh state for `workspace`; the returned commands load its data and runs.
     pub fn new(workspace: Workspace) -> (Self, Vec<Command>) {
         let tune = TuneForm::from_config(&workspace.config);
+        let workspace_file = workspace.config.clone();
         let mut app = Self {
             screen: Screen::Data,
             workspace,
@@ -156,6 +160,7 @@ impl AppState {
             recent: Vec::new(),
             clipboard: None,
             saving: None,
+            workspace_file,
             rereading: None,
             next_id: 1,
             next_internal: 1 << 48,

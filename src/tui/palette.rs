@@ -82,6 +82,8 @@ pub fn run(app: &mut AppState, line: &str) -> Result<Vec<Command>, String> {
     };
     let rest: Vec<&str> = words.collect();
     let arg = rest.join(" ");
+    // A delete asked about is confirmed by this line or by none.
+    let confirming = app.runs.confirm_delete.take();
     let need = |what: &str| -> Result<(), String> {
         if rest.is_empty() {
             Err(format!("{name} needs {what}"))
@@ -104,8 +106,13 @@ pub fn run(app: &mut AppState, line: &str) -> Result<Vec<Command>, String> {
         }
         "reload" => return Ok(app.reread_workspace()),
         "delete" | "archive" => {
-            need("a run id (the Runs table's first column)")?;
-            return Ok(app.remove_run(arg, name == "archive"));
+            need("a run id (the Runs table's first column, or its end)")?;
+            let id = app.runs.highlight(&arg)?;
+            app.screen = Screen::Runs;
+            if name == "delete" && confirming.as_deref() != Some(id.as_str()) {
+                return Ok(app.confirm_delete(id));
+            }
+            return Ok(app.remove_run(id, name == "archive"));
         }
         "run" => {
             need("a run id (the Runs table's first column)")?;
@@ -381,7 +388,12 @@ impl AppState {
             return self.list_typed_folder();
         }
         match edit_line(text, key) {
-            LineEdit::Cancel => self.palette = None,
+            LineEdit::Cancel => {
+                self.palette = None;
+                if let Some(id) = self.runs.confirm_delete.take() {
+                    self.status = Status::info(format!("kept run {id}"));
+                }
+            }
             LineEdit::Submit => {
                 let line = self.palette.take().unwrap_or_default();
                 match run(self, &line) {

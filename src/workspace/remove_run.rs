@@ -15,11 +15,14 @@ use crate::store::RunState;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RemoveRunError {
     #[error(
-        "'{id}' is not a run id: ids are the folder names under {}, as `latent runs list` shows them",
+        "'{id}' is not a run id: run ids are the folder names under {} (the Runs screen and `latent runs list` show them)",
         runs.display()
     )]
     BadId { id: String, runs: PathBuf },
-    #[error("no run '{id}' in {}: `latent runs list` shows the ids", runs.display())]
+    #[error(
+        "no run '{id}' in {}: the Runs screen and `latent runs list` show the ids",
+        runs.display()
+    )]
     NotFound { id: String, runs: PathBuf },
     #[error("run '{id}' is still training: cancel it first")]
     Running { id: String },

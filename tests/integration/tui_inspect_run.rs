@@ -47,7 +47,7 @@ fn inspect_shows_a_customers_history_beside_their_recommendations() {
     assert_eq!(app.inspect.recommendations.len(), 10);
     // The status line says which run opened; nothing in the frame depends on the
     // scratch folder or the clock.
-    assert_eq!(app.status.text, "opening run als-sample");
+    assert_eq!(app.status.text, "run als-sample open in Inspect and Export");
     let large = draw(&app, 120, 40);
     assert!(
         large.contains("Inspect · run als-sample")

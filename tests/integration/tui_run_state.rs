@@ -153,6 +153,61 @@ fn runs_are_deleted_after_confirmation_and_archived_at_once() {
     );
 }
 
+/// The palette's `delete` and `archive` take a run id or its end, as `run` does. A typed
+/// `:delete` asks first, with the whole id in the palette (Enter deletes, Esc keeps), and
+/// `:archive` archives at once; an unknown id is named, in the workbench's words.
+#[test]
+fn the_palettes_delete_asks_first_and_archive_takes_the_end_of_an_id() {
+    let scratch = Scratch::new();
+    let (mut app, first, second) = two_trials(&scratch);
+    let removes = |commands: &[Command]| {
+        commands
+            .iter()
+            .any(|c| matches!(c, Command::RemoveRun { .. }))
+    };
+
+    let commands = palette(&mut app, "delete t01");
+    assert!(!removes(&commands), "{commands:?}");
+    assert_eq!(
+        app.palette.as_deref(),
+        Some("delete 20261203-073911-als-t01")
+    );
+    assert!(app.status.text.contains("for good"), "{}", app.status.text);
+    key(&mut app, KeyCode::Esc);
+    assert!(app.status.text.contains("kept run"), "{}", app.status.text);
+    // Asked about once, then cancelled: typing it again asks again.
+    assert!(!removes(&palette(&mut app, "delete t01")));
+    let commands = key(&mut app, KeyCode::Enter);
+    assert!(removes(&commands), "{commands:?}");
+    run_jobs(&mut app, commands);
+    assert!(!first.exists(), "{}", app.status.text);
+    assert!(
+        app.status
+            .text
+            .contains("deleted run 20261203-073911-als-t01"),
+        "{}",
+        app.status.text
+    );
+
+    assert!(palette(&mut app, "archive t09").is_empty());
+    assert!(
+        app.status.text.contains("no run 't09'") && !app.status.text.contains("latent"),
+        "{}",
+        app.status.text
+    );
+    let commands = palette(&mut app, "archive t02");
+    assert!(removes(&commands), "{commands:?}");
+    run_jobs(&mut app, commands);
+    assert!(!second.exists());
+    assert!(
+        app.status
+            .text
+            .contains("archived run 20261203-073911-als-t02"),
+        "{}",
+        app.status.text
+    );
+}
+
 /// Inspect says who the customer is (country, products in the singular or plural, last
 /// purchase), scrolls a history longer than the screen with a count, prints buyer counts
 /// as counts, and `x` / `w` say what they did.
@@ -364,19 +419,7 @@ fn a_customer_first_seen_in_the_hold_out_is_served_from_their_purchases() {
 #[test]
 fn the_palette_opens_compares_and_exports_runs_by_id() {
     let scratch = Scratch::new();
-    let first = holdout_run(&scratch, "runs/20261203-073911-als-t01");
-    let second = holdout_run(&scratch, "runs/20261203-073911-als-t02");
-    let mut app = loaded_app();
-    app.workspace.root = scratch.path("");
-    app.runs.set(vec![
-        latent::workspace::RunSummary::read(&first).unwrap(),
-        latent::workspace::RunSummary::read(&second).unwrap(),
-    ]);
-    let palette = |app: &mut AppState, line: &str| {
-        key(app, KeyCode::Char(':'));
-        crate::tui_screens::typed(app, line);
-        key(app, KeyCode::Enter)
-    };
+    let (mut app, first, second) = two_trials(&scratch);
     // A filter that hides the run is cleared; the id's end is enough.
     app.runs.filter.text = "t02".into();
     let commands = palette(&mut app, "run t01");
@@ -387,6 +430,13 @@ fn the_palette_opens_compares_and_exports_runs_by_id() {
     assert_eq!(app.screen, Screen::Runs);
     run_jobs(&mut app, commands);
     assert_eq!(app.inspect.run_label, "20261203-073911-als-t01");
+    assert!(
+        app.status
+            .text
+            .contains("run 20261203-073911-als-t01 open in Inspect and Export"),
+        "{}",
+        app.status.text
+    );
 
     let commands = palette(&mut app, "compare t01 20261203-073911-als-t02");
     let [Command::CompareRuns { a, b, .. }] = commands.as_slice() else {
@@ -416,4 +466,24 @@ fn the_palette_opens_compares_and_exports_runs_by_id() {
     assert!(!commands.is_empty(), "{}", app.status.text);
     run_jobs(&mut app, commands);
     assert!(out.join("manifest.json").is_file(), "{}", app.status.text);
+}
+
+/// A workbench whose Runs table lists two sweep trials, `…-als-t01` and `…-als-t02`.
+fn two_trials(scratch: &Scratch) -> (AppState, std::path::PathBuf, std::path::PathBuf) {
+    let first = holdout_run(scratch, "runs/20261203-073911-als-t01");
+    let second = holdout_run(scratch, "runs/20261203-073911-als-t02");
+    let mut app = loaded_app();
+    app.workspace.root = scratch.path("");
+    app.runs.set(vec![
+        latent::workspace::RunSummary::read(&first).unwrap(),
+        latent::workspace::RunSummary::read(&second).unwrap(),
+    ]);
+    (app, first, second)
+}
+
+/// Types `line` into the palette and runs it.
+fn palette(app: &mut AppState, line: &str) -> Vec<Command> {
+    key(app, KeyCode::Char(':'));
+    crate::tui_screens::typed(app, line);
+    key(app, KeyCode::Enter)
 }

@@ -275,7 +275,7 @@ mod tests {
 
     /// One window everywhere: the palette's window shows in the Tune form and reaches the
     /// next training; Tune's field moves Data's window; `r` reads the file again, names
-    /// what changed, and the form takes the file's values.
+    /// what changed and what it reaches, takes the file's changes and keeps the rest.
     #[test]
     fn the_window_and_the_workspace_file_are_one_state_with_tune() {
         let (mut app, _) = app();
@@ -309,32 +309,53 @@ mod tests {
         );
         assert_eq!(app.workspace.config.interactions.retention_days, Some(30));
 
-        let mut file = app.workspace.config.clone();
-        file.interactions.retention_days = Some(120);
+        // The file changes [fm] only: it reaches the next training, and the window set
+        // in this session stays, in the form and in the next run.
+        let mut file = app.workspace_file.clone();
         file.fm.insert("epochs".into(), toml::Value::Integer(7));
         let commands = key(&mut app, KeyCode::Char('1'));
         assert!(commands.is_empty());
         let commands = key(&mut app, KeyCode::Char('r'));
-        let commands = reread(&mut app, &commands, file);
+        let commands = reread(&mut app, &commands, file.clone());
         assert!(
             commands
                 .iter()
                 .any(|c| matches!(c, Command::Profile { .. }))
         );
         assert!(
-            app.status.text.contains("[fm], [interactions] changed"),
+            app.status.text.contains("[fm]: reaches the next training")
+                && app
+                    .status
+                    .text
+                    .contains("kept this session's retention days"),
             "{}",
             app.status
         );
-        assert_eq!(app.tune.value("retention_days"), "120");
+        assert_eq!(app.tune.value("retention_days"), "30");
+        assert_eq!(app.workspace.config.interactions.retention_days, Some(30));
         assert_eq!(
             app.workspace.config.fm.get("epochs"),
             Some(&toml::Value::Integer(7))
         );
 
+        // The file moves the window itself: the file's value wins everywhere.
+        file.interactions.retention_days = Some(120);
+        let commands = key(&mut app, KeyCode::Char('r'));
+        reread(&mut app, &commands, file);
+        assert!(
+            app.status
+                .text
+                .contains("[interactions]: the data reloads with it"),
+            "{}",
+            app.status
+        );
+        assert!(!app.status.text.contains("kept"), "{}", app.status);
+        assert_eq!(app.tune.value("retention_days"), "120");
+        assert_eq!(app.workspace.config.interactions.retention_days, Some(120));
+
         // Nothing changed: it says so; a file that cannot be read keeps what is in use.
         let commands = key(&mut app, KeyCode::Char('r'));
-        let same = app.workspace.config.clone();
+        let same = app.workspace_file.clone();
         reread(&mut app, &commands, same);
         assert!(app.status.text.contains("unchanged"), "{}", app.status);
         let commands = key(&mut app, KeyCode::Char('r'));

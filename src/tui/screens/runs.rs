@@ -91,6 +91,9 @@ pub struct RunsState {
     pub metric: crate::eval::Metric,
     /// The job deleting or archiving a run.
     pub removing: Option<JobId>,
+    /// The run a `delete` asked about: the next palette line deletes it only if it is
+    /// `delete` of this same run, so a typed `:delete ID` asks first, as `D` does.
+    pub confirm_delete: Option<String>,
 }
 
 impl RunsState {
@@ -294,10 +297,19 @@ impl AppState {
         match event {
             JobEvent::RunLoaded { run, dir, .. } => {
                 self.runs.opening = None;
-                let label = dir
-                    .file_name()
-                    .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+                let label = run_label(&dir);
                 self.screen = Screen::Inspect;
+                // A run below its baseline says so as it opens, as when it was trained.
+                self.status = match run
+                    .metrics
+                    .as_ref()
+                    .and_then(crate::eval::EvalReport::below_baseline)
+                {
+                    Some(why) => {
+                        Status::error(format!("run {label} open in Inspect and Export; {why}"))
+                    }
+                    None => Status::info(format!("run {label} open in Inspect and Export")),
+                };
                 return Ok(self.open_in_inspect(Arc::new(*run), label));
             }
             JobEvent::Failed { message, .. } => {
@@ -308,4 +320,10 @@ impl AppState {
         }
         Ok(Vec::new())
     }
+}
+
+/// A run's name on screen: its folder's name (`20261203-073911-t05`).
+pub(crate) fn run_label(dir: &std::path::Path) -> String {
+    dir.file_name()
+        .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
 }

@@ -254,9 +254,7 @@ impl AppState {
         match &job.status {
             JobStatus::Finished { .. } => {
                 let dir = job.dir.clone();
-                let label = dir
-                    .file_name()
-                    .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+                let label = super::runs::run_label(&dir);
                 let id = self.next_internal_id();
                 self.runs.opening = Some(id);
                 self.status = Status::info(format!("opening run {label} (job {number})"));
@@ -337,9 +335,7 @@ impl AppState {
                 job.stage = "finished".into();
                 // Where the run was saved: Enter on the job opens it later.
                 job.dir.clone_from(&dir);
-                let label = dir
-                    .file_name()
-                    .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+                let label = super::runs::run_label(&dir);
                 // The run open in Inspect and Export changes only for the job the user is
                 // watching (highlighted on Train), or when none is open: a job finishing
                 // in the background never swaps the run being inspected or exported.

@@ -1,11 +1,12 @@
 //! `r` on Data reads `workspace.toml` again, so an edit made in another window (new
-//! `[fm]` values, `item_features`, a cleaning rule) takes effect without a restart: the
-//! Data screen reloads with it, the Tune form takes the file's values, and the status
-//! line names the sections that changed.
+//! `[fm]` values, `item_features`, a cleaning rule) takes effect without a restart. Only
+//! what the file changed since it was last read is taken: a window set with `w` or a
+//! Tune edit the file did not touch stays. The status line names each changed section
+//! with what it reaches (the data, the next training, the next search) and the values
+//! this session kept.
 
 use crate::jobs::JobEvent;
 use crate::tui::app::{AppState, Command, Status};
-use crate::tui::screens::tune::form::TuneForm;
 
 impl AppState {
     /// Starts reading the workspace file again; the data reloads once it is read.
@@ -29,26 +30,12 @@ impl AppState {
         self.rereading = None;
         let note = match event {
             JobEvent::WorkspaceRead { config, .. } => {
-                let mut config = *config;
-                // A file opened in this session (`:open`) stays the data until the file
-                // itself names another one.
-                if config.data.path.is_none() {
-                    config
-                        .data
-                        .path
-                        .clone_from(&self.workspace.config.data.path);
-                }
-                let changed = self.workspace.config.changed_sections(&config);
-                self.workspace.config = config;
-                self.tune = TuneForm::from_config(&self.workspace.config);
-                if changed.is_empty() {
-                    Status::info("workspace.toml unchanged: the data reloads")
-                } else {
-                    Status::info(format!(
-                        "workspace.toml read again: [{}] changed; the data reloads and the Tune form took the file's values",
-                        changed.join("], [")
-                    ))
-                }
+                let file = *config;
+                let changed = self.workspace_file.changed_sections(&file);
+                self.workspace.config = self.workspace.config.rebased(&self.workspace_file, &file);
+                let kept = self.tune.rebase(&self.workspace_file, &file);
+                self.workspace_file = file;
+                Status::info(reread_note(&changed, &kept, &self.inspect.run_label))
             }
             JobEvent::Failed { message, .. } => Status::error(format!(
                 "{message}: kept the settings in use; the data reloads with them"
@@ -58,5 +45,64 @@ impl AppState {
         let commands = self.reload_data();
         self.status = note;
         Ok(commands)
+    }
+}
+
+/// What re-reading the file did, in one line: each changed section with what it reaches,
+/// then the session's own values that were kept.
+fn reread_note(changed: &[String], kept: &[&str], open_run: &str) -> String {
+    let mut parts = Vec::new();
+    for which in [Reach::Data, Reach::Training, Reach::Search, Reach::Title] {
+        let sections: Vec<String> = changed
+            .iter()
+            .filter(|s| reach(s) == which)
+            .map(|s| format!("[{s}]"))
+            .collect();
+        if sections.is_empty() {
+            continue;
+        }
+        let open = if open_run.is_empty() {
+            String::new()
+        } else {
+            format!(" (run {open_run} keeps its own)")
+        };
+        let what = match which {
+            Reach::Data => "the data reloads with it".to_owned(),
+            Reach::Training => format!("reaches the next training{open}"),
+            Reach::Search => "reaches the next search".to_owned(),
+            Reach::Title => "shows in the title".to_owned(),
+        };
+        parts.push(format!("{}: {what}", sections.join(", ")));
+    }
+    let mut note = if parts.is_empty() {
+        "workspace.toml unchanged: the data reloads".to_owned()
+    } else {
+        format!("workspace.toml read again: {}", parts.join("; "))
+    };
+    if !kept.is_empty() {
+        note = format!("{note}; kept this session's {}", kept.join(", "));
+    }
+    note
+}
+
+/// What a section of `workspace.toml` reaches when it changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reach {
+    /// Loading, cleaning, the window: the Data screen reloads.
+    Data,
+    /// A model's settings, the list length, the rules: saved with the next run.
+    Training,
+    /// `[tune]`: the next search's defaults.
+    Search,
+    /// The workspace's name and description.
+    Title,
+}
+
+fn reach(section: &str) -> Reach {
+    match section {
+        "data" | "cleaning" | "interactions" => Reach::Data,
+        "tune" => Reach::Search,
+        "name" | "description" => Reach::Title,
+        _ => Reach::Training,
     }
 }

@@ -1,6 +1,7 @@
-//! Deleting and archiving runs from the Runs screen and the palette. `D` puts
-//! `delete ID` in the palette, so Enter confirms and Esc keeps the run; `A` archives at
-//! once, as archiving loses nothing. Both move folders, so they are jobs.
+//! Deleting and archiving runs from the Runs screen and the palette. `D`, or a typed
+//! `:delete ID`, puts `delete ID` (the whole id) in the palette, so Enter confirms and
+//! Esc keeps the run; `A` and `:archive ID` archive at once, as archiving loses nothing.
+//! Both move folders, so they are jobs.
 
 use crate::jobs::JobEvent;
 use crate::tui::app::{AppState, Command, Status};
@@ -12,10 +13,16 @@ impl AppState {
             self.status = Status::error("no run highlighted");
             return Vec::new();
         };
+        self.confirm_delete(id)
+    }
+
+    /// Puts `delete ID` back in the palette with the whole id: Enter deletes, Esc keeps.
+    pub(crate) fn confirm_delete(&mut self, id: String) -> Vec<Command> {
         let commands = self.open_palette(format!("delete {id}"));
         self.status = Status::info(format!(
             "Enter deletes run {id} for good; Esc keeps it (A archives instead)"
         ));
+        self.runs.confirm_delete = Some(id);
         commands
     }
 
