@@ -21,6 +21,7 @@ pub mod line_edit;
 pub mod palette;
 pub mod screens;
 pub mod settings;
+mod sort;
 pub mod status;
 pub mod theme;
 pub mod views;

@@ -165,8 +165,14 @@ pub const BINDINGS: &[(Action, &str, char, &[Screen], &str)] = &[
         Action::Sort,
         "sort",
         's',
-        &[Screen::Data, Screen::Runs, Screen::Train],
-        "the next sort order",
+        &[
+            Screen::Data,
+            Screen::Runs,
+            Screen::Train,
+            Screen::Inspect,
+            Screen::Export,
+        ],
+        "sort the table by its next column",
     ),
     (
         Action::Mark,

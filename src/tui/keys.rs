@@ -61,8 +61,8 @@ impl AppState {
             }
             KeyCode::Char('G') | KeyCode::End => Some(JUMP),
             KeyCode::Home => Some(-JUMP),
-            KeyCode::PageDown if self.screen != Screen::Inspect => Some(PAGE),
-            KeyCode::PageUp if self.screen != Screen::Inspect => Some(-PAGE),
+            KeyCode::PageDown if !self.pages_its_own() => Some(PAGE),
+            KeyCode::PageUp if !self.pages_its_own() => Some(-PAGE),
             _ => None,
         };
         if let Some(delta) = jump {
@@ -111,6 +111,16 @@ impl AppState {
         }
     }
 
+    /// True where PgDn / PgUp scroll a second list rather than move the highlight:
+    /// Inspect's history, and Export's files once an export has written some.
+    fn pages_its_own(&self) -> bool {
+        match self.screen {
+            Screen::Inspect => true,
+            Screen::Export => self.export.result.is_some(),
+            _ => false,
+        }
+    }
+
     pub(super) fn move_in_screen(&mut self, delta: isize) {
         match self.screen {
             Screen::Tune => self.tune.move_cursor(delta),
@@ -142,9 +152,12 @@ impl AppState {
             (Screen::Runs, KeyCode::Enter) => return self.open_selected_run(),
             (Screen::Train, KeyCode::Enter) => return self.open_selected_job_run(),
             (Screen::Export, KeyCode::Enter) => return self.export_row(),
-            (Screen::Inspect, KeyCode::Enter) => self.open_audience_customer(),
+            (Screen::Inspect, KeyCode::Enter) => return self.drill_into_inspect(),
+            (Screen::Data, KeyCode::Enter) => return self.drill_into_data(),
             (Screen::Inspect, KeyCode::PageDown) => self.inspect.scroll_history(10),
             (Screen::Inspect, KeyCode::PageUp) => self.inspect.scroll_history(-10),
+            (Screen::Export, KeyCode::PageDown) => self.export.scroll_files(PAGE),
+            (Screen::Export, KeyCode::PageUp) => self.export.scroll_files(-PAGE),
             (Screen::Inspect, KeyCode::Right) => self.inspect.step_customer(1),
             (Screen::Inspect, KeyCode::Left) => self.inspect.step_customer(-1),
             _ => {}
@@ -187,28 +200,7 @@ impl AppState {
                     self.products.list.name()
                 ));
             }
-            Action::Sort
-                if self.screen == Screen::Data
-                    && self.products.list != super::screens::data::DataList::Products =>
-            {
-                self.status = Status::info("s sorts the products: v goes back to them");
-            }
-            Action::Sort if self.screen == Screen::Data => {
-                if let DataState::Ready { products, .. } = &mut self.data {
-                    self.products.sort = self.products.sort.next();
-                    self.products.sort.apply(products);
-                    self.products.selected = 0;
-                    self.status =
-                        Status::info(format!("products sorted by {}", self.products.sort.name()));
-                }
-            }
-            Action::Sort if self.screen == Screen::Train => {
-                self.trial_order = self.trial_order.next();
-            }
-            Action::Sort => {
-                self.runs.sort = self.runs.sort.next();
-                self.runs.clamp();
-            }
+            Action::Sort => self.sort_screen(),
             Action::Mark => self.mark_run(),
             Action::OpenFile => {
                 // The palette's file picker, starting in the folder of the current file.

@@ -36,7 +36,10 @@ pub const COMMANDS: [(&str, &str); 27] = [
         "filter TEXT",
         "filter this screen's table (else the run table)",
     ),
-    ("sort time|precision|ndcg|fit", "order the run table"),
+    (
+        "sort time|lift|fit|METRIC",
+        "order the run table by a column",
+    ),
     (
         "metric NAME",
         "the run table's metric column and chart (ndcg, coverage, gini, …)",
@@ -173,20 +176,7 @@ pub fn run(app: &mut AppState, line: &str) -> Result<Vec<Command>, String> {
         }
         "customer" => {
             need("a customer id")?;
-            let Some(run) = app.inspect.run.clone() else {
-                return Err("no run open: train one or open one from Runs".into());
-            };
-            let known = run
-                .users
-                .get(crate::data::values::normalise_id(&arg).unwrap_or(&arg));
-            app.inspect.query = arg;
-            app.inspect.update_matches();
-            app.inspect.show(known);
-            app.screen = Screen::Inspect;
-            // Not in the model: served from their purchases once the data is read.
-            if known.is_none() && app.inspect.searched_newcomer().is_none() {
-                return Ok(app.lookup_customer());
-            }
+            return app.open_customer(arg);
         }
         "top" => {
             let n: usize = arg
@@ -245,24 +235,38 @@ pub fn run(app: &mut AppState, line: &str) -> Result<Vec<Command>, String> {
         "sort" => {
             use super::screens::runs::RunSort;
             app.runs.sort = match arg.as_str() {
-                "time" => RunSort::Time,
-                "precision" => RunSort::Precision,
-                "ndcg" => RunSort::Ndcg,
+                "time" | "newest" => RunSort::Time,
+                "lift" => RunSort::Lift,
                 "fit" => RunSort::Fit,
+                // A metric's name sorts by it, and the metric column shows it.
                 other => {
-                    return Err(format!(
-                        "sort by time, precision, ndcg or fit, not '{other}'"
-                    ));
+                    app.runs.metric = crate::eval::Metric::parse(other).map_err(|_| {
+                        format!("sort by time, lift, fit or a metric (precision, ndcg, …), not '{other}'")
+                    })?;
+                    RunSort::Metric
                 }
             };
             app.runs.clamp();
             app.screen = Screen::Runs;
+            app.status = Status::info(format!(
+                "runs sorted by {}",
+                app.runs.sort.name(app.runs.metric)
+            ));
         }
         "copy" => app.copy(arg == "row"),
         "metric" => {
             need("a metric name, e.g. ndcg")?;
             app.runs.metric = crate::eval::Metric::parse(&arg)?;
             app.screen = Screen::Runs;
+            app.status = Status::info(format!(
+                "the metric column and the chart show {}{}",
+                app.runs.metric.name(),
+                if app.runs.sort == super::screens::runs::RunSort::Time {
+                    " (s sorts by it)"
+                } else {
+                    ""
+                }
+            ));
         }
         "save" => {
             need("a file name")?;

@@ -73,6 +73,19 @@ fn render_tabs(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
     frame.render_widget(Line::from(spans), area);
 }
 
+/// The first row to draw of a list `rows` lines high, so the highlight stays in sight:
+/// the list scrolls once the highlight passes the bottom, keeping it on the last line.
+/// Stateless, so any key that moves the highlight (PgDn, `G`, a filter) scrolls too.
+pub fn scroll_offset(selected: usize, rows: usize) -> usize {
+    (selected + 1).saturating_sub(rows.max(1))
+}
+
+/// The rows of a bordered table with a one-line header in `area`: inside the border,
+/// under the header.
+pub fn table_rows(area: Rect) -> usize {
+    usize::from(area.height.saturating_sub(3)).max(1)
+}
+
 /// Records that a bordered table with a one-line header drew its rows in `table`,
 /// starting with row `first`, so a click there selects one.
 pub fn clickable_rows(app: &AppState, table: Rect, first: usize) {

@@ -41,6 +41,8 @@ mod tui_filters;
 mod tui_inspect_run;
 // The open run as one state: background jobs, Export's hold-out warning and refit, delete.
 mod tui_run_state;
+// Enter drills into rows, `s` sorts every table, and long tables scroll.
+mod tui_tables;
 // The Monitor screen: drift and the retrain backtest, drawn.
 mod tui_monitor;
 // tmux sessions for the end-to-end workbench tests.

@@ -10,7 +10,7 @@ use crate::util::{Scratch, s, sample};
 
 /// The app with a freshly trained ALS run open in Inspect (as the Runs screen opens it)
 /// and its search index ready.
-fn app_with_run(scratch: &Scratch) -> AppState {
+pub(crate) fn app_with_run(scratch: &Scratch) -> AppState {
     // The folder's name is the run's label on screen, so it is fixed, not temporary.
     let run_dir = sample_run(scratch, "als-sample", &[]);
     let mut app = loaded_app();
@@ -26,7 +26,7 @@ pub(crate) fn holdout_run(scratch: &Scratch, name: &str) -> std::path::PathBuf {
 
 /// A small ALS (rank 8, 5 sweeps) trained on the sample with `extra` arguments, in
 /// `scratch/name`.
-fn sample_run(scratch: &Scratch, name: &str, extra: &[&str]) -> std::path::PathBuf {
+pub(crate) fn sample_run(scratch: &Scratch, name: &str, extra: &[&str]) -> std::path::PathBuf {
     let run_dir = scratch.path(name);
     let data = sample("online_retail_sample.csv");
     let mut args = vec!["train", "--data", s(&data), "--set", "als_rank=8"];

@@ -3,6 +3,7 @@
 //! only once it has loaded, so a mistyped path leaves the last good one in place.
 
 mod loading;
+mod people_sort;
 mod people_view;
 mod products;
 pub mod view;
@@ -10,6 +11,7 @@ mod workspace_file;
 
 use std::path::PathBuf;
 
+pub use self::people_sort::PeopleSort;
 pub use self::products::{DataList, ProductSort, ProductsView};
 use crate::data::LoadProgress;
 use crate::data::profile::Profile;

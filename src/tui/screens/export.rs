@@ -36,6 +36,41 @@ pub struct ExportState {
     pub error: Option<String>,
     /// Filters the exported files by path (`/`).
     pub files_filter: crate::tui::filter::TableFilter,
+    /// The order of the exported files (`s`).
+    pub files_sort: FileSort,
+    /// The first exported file shown: PgDn / PgUp scroll a long list (a partitioned
+    /// export writes a file per partition).
+    pub files_offset: usize,
+}
+
+/// How the exported files are listed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum FileSort {
+    /// In the manifest's order: the order they were written.
+    #[default]
+    Written,
+    /// By path, A to Z.
+    Path,
+    /// Largest first (bytes, or rows for tables).
+    Size,
+}
+
+impl FileSort {
+    pub fn next(self) -> Self {
+        match self {
+            Self::Written => Self::Path,
+            Self::Path => Self::Size,
+            Self::Size => Self::Written,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Written => "written",
+            Self::Path => "path",
+            Self::Size => "size",
+        }
+    }
 }
 
 impl Default for ExportState {
@@ -51,6 +86,8 @@ impl Default for ExportState {
             result: None,
             error: None,
             files_filter: crate::tui::filter::TableFilter::default(),
+            files_sort: FileSort::default(),
+            files_offset: 0,
         }
     }
 }
@@ -66,18 +103,33 @@ impl ExportState {
             .collect()
     }
 
-    /// The files of the last export that the `/` filter shows (by path), in manifest
-    /// order; empty before an export finished.
+    /// The files of the last export that the `/` filter shows (by path), in the order
+    /// `s` chose; empty before an export finished.
     pub fn visible_files(&self) -> Vec<&FileEntry> {
         let Some((_, manifest)) = &self.result else {
             return Vec::new();
         };
         let m = self.files_filter.matcher();
-        manifest
+        let mut files: Vec<&FileEntry> = manifest
             .files
             .iter()
             .filter(|f| m.matches([f.path.as_str()]))
-            .collect()
+            .collect();
+        match self.files_sort {
+            FileSort::Written => {}
+            FileSort::Path => files.sort_by(|a, b| a.path.cmp(&b.path)),
+            FileSort::Size => files.sort_by(|a, b| {
+                let size = |f: &FileEntry| f.rows.unwrap_or(f.size);
+                size(b).cmp(&size(a)).then_with(|| a.path.cmp(&b.path))
+            }),
+        }
+        files
+    }
+
+    /// Scrolls the file list by `delta` rows, keeping at least one row shown.
+    pub fn scroll_files(&mut self, delta: isize) {
+        let last = self.visible_files().len().saturating_sub(1) as isize;
+        self.files_offset = (self.files_offset as isize + delta).clamp(0, last.max(0)) as usize;
     }
 
     /// Moves the highlight.
@@ -208,6 +260,7 @@ impl AppState {
                     manifest.files.len()
                 ));
                 self.export.result = Some((destination, manifest));
+                self.export.files_offset = 0;
             }
             JobEvent::Failed { message, .. } => {
                 self.export.job = None;

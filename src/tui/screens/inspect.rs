@@ -4,6 +4,7 @@
 //! recomputed on the UI thread at every keystroke. Search indexing is a job.
 
 pub mod audience;
+mod drill;
 pub mod newcomer;
 pub mod pick;
 pub mod reason;

@@ -16,14 +16,16 @@ use crate::tui::filter::TableFilter;
 use crate::workspace::RunSummary;
 use crate::workspace::compare::RunDiff;
 
-/// How the run table is ordered.
+/// How the run table is ordered: by one of its columns.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum RunSort {
     /// Newest first.
     #[default]
     Time,
-    Precision,
-    Ndcg,
+    /// By the metric column (`:metric` chooses it), best first.
+    Metric,
+    /// By the lift over the popularity baseline on that metric, best first.
+    Lift,
     /// Fastest first.
     Fit,
 }
@@ -32,20 +34,20 @@ impl RunSort {
     /// The next order, for the `s` key.
     pub fn next(self) -> Self {
         match self {
-            RunSort::Time => RunSort::Precision,
-            RunSort::Precision => RunSort::Ndcg,
-            RunSort::Ndcg => RunSort::Fit,
+            RunSort::Time => RunSort::Metric,
+            RunSort::Metric => RunSort::Lift,
+            RunSort::Lift => RunSort::Fit,
             RunSort::Fit => RunSort::Time,
         }
     }
 
-    /// The name shown in the title.
-    pub fn name(self) -> &'static str {
+    /// The column it sorts by, as the title says it.
+    pub fn name(self, metric: crate::eval::Metric) -> String {
         match self {
-            RunSort::Time => "newest",
-            RunSort::Precision => "precision",
-            RunSort::Ndcg => "ndcg",
-            RunSort::Fit => "fit time",
+            RunSort::Time => "newest".to_owned(),
+            RunSort::Metric => metric.name().to_owned(),
+            RunSort::Lift => format!("lift on {}", metric.name()),
+            RunSort::Fit => "fit time".to_owned(),
         }
     }
 }
@@ -112,20 +114,26 @@ impl RunsState {
                 m.matches([r.id.as_str(), r.model.as_str(), r.state.name()])
             })
             .collect();
-        let metric = |i: usize, f: fn(&crate::eval::RankingMetrics) -> f64| {
-            self.all[i]
-                .metrics
-                .as_ref()
-                .map_or(f64::NEG_INFINITY, |m| f(&m.model))
+        // Best first whichever way the metric points; runs without metrics go last.
+        let sign = if self.metric.higher_is_better() {
+            1.0
+        } else {
+            -1.0
+        };
+        let value = |i: usize, lift: bool| {
+            self.all[i].metrics.as_ref().map_or(f64::NEG_INFINITY, |m| {
+                let (v, base) = (m.model.get(self.metric), m.baseline.get(self.metric));
+                match (lift, base == 0.0) {
+                    (false, _) => sign * v,
+                    (true, false) => sign * (v / base - 1.0),
+                    (true, true) => f64::NEG_INFINITY,
+                }
+            })
         };
         match self.sort {
             RunSort::Time => {}
-            RunSort::Precision => shown.sort_by(|&a, &b| {
-                metric(b, |m| m.precision).total_cmp(&metric(a, |m| m.precision))
-            }),
-            RunSort::Ndcg => {
-                shown.sort_by(|&a, &b| metric(b, |m| m.ndcg).total_cmp(&metric(a, |m| m.ndcg)));
-            }
+            RunSort::Metric => shown.sort_by(|&a, &b| value(b, false).total_cmp(&value(a, false))),
+            RunSort::Lift => shown.sort_by(|&a, &b| value(b, true).total_cmp(&value(a, true))),
             RunSort::Fit => shown.sort_by(|&a, &b| {
                 let t = |i: usize| {
                     self.all[i]

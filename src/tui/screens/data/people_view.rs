@@ -26,8 +26,8 @@ pub fn render(app: &AppState, people: &People, frame: &mut Frame<'_>, area: Rect
             "customers",
         ),
     };
-    let height = usize::from(area.height.saturating_sub(3)).max(1);
-    let offset = (view.selected + 1).saturating_sub(height);
+    let height = crate::tui::views::table_rows(area);
+    let offset = crate::tui::views::scroll_offset(view.selected, height);
     let rows: Vec<Row<'_>> = shown
         .iter()
         .enumerate()

@@ -15,6 +15,8 @@ pub struct ProductsView {
     /// Position in [`ProductsView::visible`].
     pub selected: usize,
     pub sort: ProductSort,
+    /// The order of the customers and countries lists.
+    pub people_sort: super::PeopleSort,
     /// Which list the panel shows (`v` cycles).
     pub list: DataList,
 }

@@ -323,8 +323,8 @@ fn render_products(app: &AppState, products: &[ProductCount], frame: &mut Frame<
     let shown = view.visible(products);
     // Only the rows that fit are built (a log has thousands of products and this runs
     // every frame), scrolled so the highlight is the last row once it passes the bottom.
-    let height = usize::from(area.height.saturating_sub(3)).max(1);
-    let offset = (view.selected + 1).saturating_sub(height);
+    let height = crate::tui::views::table_rows(area);
+    let offset = crate::tui::views::scroll_offset(view.selected, height);
     // The lines column where there is room for it, or when the list is sorted by it.
     let show_lines = area.width >= 60 || view.sort == crate::tui::screens::data::ProductSort::Lines;
     let rows: Vec<Row<'_>> = shown

@@ -133,8 +133,26 @@ pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
             format!("{} of {}", shown.len(), manifest.files.len())
         };
         let tables = manifest.content == "postgresql";
+        // A long list scrolls with PgDn / PgUp; the title counts what shows.
+        let height = crate::tui::views::table_rows(result);
+        let offset = e.files_offset.min(shown.len().saturating_sub(1));
+        let scrolled = if shown.len() > height {
+            format!(
+                " · {}-{} shown, PgDn PgUp",
+                offset + 1,
+                (offset + height).min(shown.len())
+            )
+        } else {
+            String::new()
+        };
+        let sorted = match e.files_sort {
+            super::FileSort::Written => String::new(),
+            other => format!(" · by {}", other.name()),
+        };
         let rows: Vec<Row<'_>> = shown
             .iter()
+            .skip(offset)
+            .take(height)
             .map(|f| {
                 Row::new(vec![
                     f.path.clone(),
@@ -146,13 +164,15 @@ pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
         let (header, title) = if tables {
             (
                 ["table", "rows", "sha256"],
-                format!("Exported to {dest}: {count} tables, swapped in one transaction{filter}"),
+                format!(
+                    "Exported to {dest}: {count} tables, swapped in one transaction{sorted}{scrolled}{filter}"
+                ),
             )
         } else {
             (
                 ["file", "bytes", "sha256"],
                 format!(
-                    "Exported to {dest}: {count} files, {} bytes, manifest.json last{filter}",
+                    "Exported to {dest}: {count} files, {} bytes, manifest.json last{sorted}{scrolled}{filter}",
                     crate::format::thousands(total as usize),
                 ),
             )

@@ -30,26 +30,87 @@ pub struct AudienceView {
     pub filter: TableFilter,
     /// The highlighted row among the shown ones.
     pub selected: usize,
+    /// The column the table is sorted by (`s`).
+    pub sort: AudienceSort,
+}
+
+/// How the audience is ordered: by one of its columns.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum AudienceSort {
+    /// The model's score for the product, highest first: the mailing's order.
+    #[default]
+    Score,
+    /// Where the product comes in the customer's own list, first first.
+    InTheirList,
+    /// Distinct products bought in training, most first.
+    Products,
+    /// By country, then score.
+    Country,
+    /// By customer id.
+    Customer,
+}
+
+impl AudienceSort {
+    pub fn next(self) -> Self {
+        match self {
+            Self::Score => Self::InTheirList,
+            Self::InTheirList => Self::Products,
+            Self::Products => Self::Country,
+            Self::Country => Self::Customer,
+            Self::Customer => Self::Score,
+        }
+    }
+
+    /// The column's header.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Score => "score",
+            Self::InTheirList => "in their list",
+            Self::Products => "products",
+            Self::Country => "country",
+            Self::Customer => "customer",
+        }
+    }
 }
 
 impl AudienceView {
     /// Indices into the campaign's members the filter lets through (customer id, country,
-    /// product id), in rank order.
+    /// product id), in the order `s` chose (ties in score order).
     pub fn visible(&self, run: &Run) -> Vec<usize> {
         let Some(c) = &self.campaign else {
             return Vec::new();
         };
         let m = self.filter.matcher();
-        (0..c.members.len())
+        let country = |i: usize| {
+            run.catalog
+                .user_segment_name(c.members[i].user)
+                .unwrap_or("")
+        };
+        let mut shown: Vec<usize> = (0..c.members.len())
             .filter(|&i| {
                 let member = &c.members[i];
                 m.matches([
                     run.users.name(member.user),
-                    run.catalog.user_segment_name(member.user).unwrap_or(""),
+                    country(i),
                     run.items.name(member.item),
                 ])
             })
-            .collect()
+            .collect();
+        match self.sort {
+            AudienceSort::Score => {}
+            AudienceSort::InTheirList => shown.sort_by_key(|&i| c.members[i].rank),
+            AudienceSort::Products => shown
+                .sort_by_key(|&i| std::cmp::Reverse(run.train.row_nnz(c.members[i].user as usize))),
+            AudienceSort::Country => shown.sort_by(|&a, &b| country(a).cmp(country(b))),
+            AudienceSort::Customer => {
+                shown.sort_by(|&a, &b| {
+                    run.users
+                        .name(c.members[a].user)
+                        .cmp(run.users.name(c.members[b].user))
+                });
+            }
+        }
+        shown
     }
 
     /// Moves the highlight among the shown rows.
@@ -111,13 +172,22 @@ impl AppState {
     /// Starts listing the customers most likely to buy the highlighted recommendation.
     pub(crate) fn start_audience(&mut self) -> Vec<Command> {
         let s = &self.inspect;
-        let (Some(run), Some(rules)) = (s.run.clone(), s.compiled.clone()) else {
-            self.status = Status::error("no run open: pick one on the Runs screen (Enter)");
+        let Some(product) = s.recommendations.get(s.selected).map(|r| r.item) else {
+            self.status = Status::error(if s.run.is_none() {
+                "no run open: pick one on the Runs screen (Enter)"
+            } else {
+                "no product highlighted: pick a customer with suggestions first"
+            });
             return Vec::new();
         };
-        let Some(product) = s.recommendations.get(s.selected).map(|r| r.item) else {
-            self.status =
-                Status::error("no product highlighted: pick a customer with suggestions first");
+        self.start_audience_of(product)
+    }
+
+    /// Starts listing the customers most likely to buy `product` (the open run's index).
+    pub(crate) fn start_audience_of(&mut self, product: u32) -> Vec<Command> {
+        let s = &self.inspect;
+        let (Some(run), Some(rules)) = (s.run.clone(), s.compiled.clone()) else {
+            self.status = Status::error("no run open: pick one on the Runs screen (Enter)");
             return Vec::new();
         };
         let id = self.next_internal_id();

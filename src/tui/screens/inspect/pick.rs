@@ -32,8 +32,8 @@ impl InspectState {
 /// The matches, one row each (id, country, products bought), scrolled to the highlight.
 pub fn render(s: &InspectState, frame: &mut Frame<'_>, area: Rect) {
     let Some(run) = &s.run else { return };
-    let room = usize::from(area.height.saturating_sub(3)).max(1);
-    let offset = (s.pick + 1).saturating_sub(room);
+    let room = crate::tui::views::table_rows(area);
+    let offset = crate::tui::views::scroll_offset(s.pick, room);
     let rows: Vec<Row<'_>> = s
         .matches
         .iter()

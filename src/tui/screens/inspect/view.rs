@@ -80,9 +80,9 @@ pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
     } else {
         render_history(s, narrow, frame, history);
     }
-    let list = render_list(s, narrow, frame, recs);
+    let (list, first) = render_list(s, narrow, frame, recs);
     if s.audience.is_none() && !s.picking() {
-        crate::tui::views::clickable_rows(app, list, 0);
+        crate::tui::views::clickable_rows(app, list, first);
     }
 }
 
@@ -159,7 +159,9 @@ fn render_history(s: &InspectState, narrow: bool, frame: &mut Frame<'_>, history
 }
 
 /// The recommendations, their explanation and the similar products.
-fn render_list(s: &InspectState, narrow: bool, frame: &mut Frame<'_>, recs: Rect) -> Rect {
+/// The list, its explanation and similar products; returns where the list's rows are
+/// and the first one drawn, for clicks.
+fn render_list(s: &InspectState, narrow: bool, frame: &mut Frame<'_>, recs: Rect) -> (Rect, usize) {
     let id_width = if narrow { 7 } else { 9 };
     // A short terminal (80x24) keeps the whole list and its explanation; the similar
     // products need the room of a taller one.
@@ -186,10 +188,26 @@ fn render_list(s: &InspectState, narrow: bool, frame: &mut Frame<'_>, recs: Rect
     } else {
         (reason::SHORT_WIDTH, reason::short)
     };
+    // `:top 100` makes a list longer than the panel: it scrolls with the highlight and
+    // the title counts what shows.
+    let height = crate::tui::views::table_rows(list);
+    let offset = crate::tui::views::scroll_offset(s.selected, height);
+    let total = s.recommendations.len();
+    let shown = if total > height {
+        format!(
+            "{}-{} of {total} · ",
+            offset + 1,
+            (offset + height).min(total)
+        )
+    } else {
+        String::new()
+    };
     let rows: Vec<Row<'_>> = s
         .recommendations
         .iter()
         .enumerate()
+        .skip(offset)
+        .take(height)
         .map(|(rank, r)| {
             let style = if rank == s.selected {
                 theme::selected()
@@ -229,7 +247,7 @@ fn render_list(s: &InspectState, narrow: bool, frame: &mut Frame<'_>, recs: Rect
         Table::new(rows, widths)
             .header(header)
             .block(panel(&format!(
-                "Recommended · {} · x toggles popular",
+                "Recommended · {shown}{} · x toggles popular",
                 s.rules_summary()
             ))),
         list,
@@ -264,7 +282,7 @@ fn render_list(s: &InspectState, narrow: bool, frame: &mut Frame<'_>, recs: Rect
     };
     frame.render_widget(Paragraph::new(lines).block(panel(&title)), because);
     if similar.height == 0 {
-        return list;
+        return (list, offset);
     }
     let rows: Vec<Row<'_>> = s
         .similar
@@ -273,20 +291,23 @@ fn render_list(s: &InspectState, narrow: bool, frame: &mut Frame<'_>, recs: Rect
             Row::new(vec![
                 s.item_id(r.item).to_owned(),
                 s.description(r.item).to_owned(),
-                format!("{:.2}", r.score),
+                format!("{:>10.2}", r.score),
             ])
         })
         .collect();
     let widths = [
         Constraint::Length(9),
         Constraint::Min(10),
-        Constraint::Length(6),
+        Constraint::Length(10),
     ];
+    let header = Row::new(vec!["item", "description", "similarity"]).style(theme::title());
     frame.render_widget(
-        Table::new(rows, widths).block(panel("Similar to the highlighted product")),
+        Table::new(rows, widths)
+            .header(header)
+            .block(panel("Similar to the highlighted product")),
         similar,
     );
-    list
+    (list, offset)
 }
 
 /// What the customer bought after the cut-off, suggested products marked.

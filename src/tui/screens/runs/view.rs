@@ -186,9 +186,14 @@ fn render_table(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
     names.extend(["fit".to_owned(), "status".to_owned()]);
     let header = Row::new(names).style(theme::title());
     let visible = runs.visible();
+    // A long session's runs scroll with the highlight; only the rows that fit are built.
+    let height = crate::tui::views::table_rows(area);
+    let offset = crate::tui::views::scroll_offset(runs.selected, height);
     let rows: Vec<Row<'_>> = visible
         .iter()
         .enumerate()
+        .skip(offset)
+        .take(height)
         .map(|(pos, &i)| {
             let r = &runs.all[i];
             let (precision, base, lift) = match &r.metrics {
@@ -284,13 +289,13 @@ fn render_table(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
         "Runs · {} of {} · sorted by {}{filter}",
         visible.len(),
         runs.all.len(),
-        runs.sort.name()
+        runs.sort.name(runs.metric)
     );
     if visible.is_empty() && !runs.all.is_empty() {
         crate::tui::views::no_match(frame, area, &runs.filter, "run", &title);
         return;
     }
-    crate::tui::views::clickable_rows(app, area, 0);
+    crate::tui::views::clickable_rows(app, area, offset);
     frame.render_widget(
         Table::new(rows, widths).header(header).block(panel(&title)),
         area,

@@ -38,13 +38,13 @@ pub fn render(
     let [table_area, check] =
         Layout::vertical([Constraint::Min(4), Constraint::Length(4)]).areas(area);
     let shown = a.visible(run);
-    let height = table_area.height.saturating_sub(3) as usize;
-    let offset = (a.selected + 1).saturating_sub(height.max(1));
+    let height = crate::tui::views::table_rows(table_area);
+    let offset = crate::tui::views::scroll_offset(a.selected, height);
     let rows: Vec<Row<'_>> = shown
         .iter()
         .enumerate()
         .skip(offset)
-        .take(height.max(1))
+        .take(height)
         .map(|(pos, &i)| {
             let m = &campaign.members[i];
             let row = Row::new(vec![
@@ -85,8 +85,12 @@ pub fn render(
         "in their list",
     ])
     .style(theme::title());
+    let sorted = match a.sort {
+        super::AudienceSort::Score => String::new(),
+        other => format!(" · by {}", other.name()),
+    };
     let title = format!(
-        "Audience for {product} · {} of {} customers{} · {}",
+        "Audience for {product} · {} of {} customers{sorted}{} · {}",
         shown.len(),
         campaign.members.len(),
         a.filter.title_suffix(),
