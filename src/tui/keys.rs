@@ -238,13 +238,15 @@ impl AppState {
             Action::HidePopular => {
                 self.status = Status::info(self.inspect.toggle_exclude_popular());
             }
-            Action::Rebuys => self.inspect.toggle_rebuys(),
+            Action::Rebuys => self.status = Status::info(self.inspect.toggle_rebuys()),
             Action::NewProducts => {
                 self.status = Status::info(self.inspect.toggle_include_new());
             }
             Action::ColdStart => self.status = Status::info(self.inspect.cycle_cold_start()),
-            Action::Exclude => self.inspect.exclude_highlighted(),
-            Action::ClearExclusions => self.inspect.clear_exclusions(),
+            Action::Exclude => self.status = Status::info(self.inspect.exclude_highlighted()),
+            Action::ClearExclusions => {
+                self.status = Status::info(self.inspect.clear_exclusions());
+            }
             Action::Audience => return self.start_audience(),
             Action::Impact => return self.start_impact(),
             Action::Drift => return self.start_drift(),

@@ -184,13 +184,11 @@ pub fn run(app: &mut AppState, line: &str) -> Result<Vec<Command>, String> {
                 .ok()
                 .filter(|n| (1..=100).contains(n))
                 .ok_or_else(|| format!("top needs 1 to 100, not '{arg}'"))?;
-            app.inspect.top = n;
-            app.inspect.show(app.inspect.customer);
+            app.status = Status::info(app.inspect.set_top(n));
         }
         "exclude" => {
             need("product ids")?;
-            app.inspect
-                .edit_rules(|r| r.exclude_items.extend(rest.iter().map(|s| (*s).to_owned())));
+            app.status = Status::info(app.inspect.exclude_ids(&rest));
         }
         "include" => {
             need("product ids")?;
@@ -209,7 +207,7 @@ pub fn run(app: &mut AppState, line: &str) -> Result<Vec<Command>, String> {
             } else {
                 Some(PopularCut::parse(&arg).map_err(|e| e.to_string())?)
             };
-            app.inspect.edit_rules(|r| r.exclude_popular = cut);
+            app.status = Status::info(app.inspect.set_popular_cut(cut));
         }
         "cold-start" => {
             let policy = ColdStartPolicy::ALL
@@ -220,7 +218,7 @@ pub fn run(app: &mut AppState, line: &str) -> Result<Vec<Command>, String> {
                         "cold-start needs popularity, segment-popularity or fold-in, not '{arg}'"
                     )
                 })?;
-            app.inspect.edit_rules(|r| r.cold_start = policy);
+            app.status = Status::info(app.inspect.set_cold_start(policy));
         }
         "rules" if arg == "reset" => {
             let base = app
@@ -229,7 +227,7 @@ pub fn run(app: &mut AppState, line: &str) -> Result<Vec<Command>, String> {
                 .as_ref()
                 .map(|r| r.config.overrides.clone())
                 .unwrap_or_default();
-            app.inspect.edit_rules(|r| *r = base);
+            app.status = Status::info(app.inspect.reset_rules(base));
         }
         "filter" => app.set_filter(arg),
         "sort" => {
@@ -280,6 +278,9 @@ pub fn run(app: &mut AppState, line: &str) -> Result<Vec<Command>, String> {
                 other => return Err(format!("theme dark, light or mono, not '{other}'")),
             };
             super::theme::set_theme(theme);
+            app.status = Status::info(format!(
+                "theme {arg} (theme = \"{arg}\" in config.toml keeps it)"
+            ));
         }
         // Every key's action by its name (`:hide_popular`), as the keymap runs it.
         other

@@ -259,3 +259,39 @@ fn long_tables_scroll_with_the_highlight() {
         "PgDn scrolls the files, not the form"
     );
 }
+
+/// Every rule command and key of Inspect says what it did, in the workbench's words.
+#[test]
+fn inspect_commands_and_keys_say_what_they_did() {
+    let scratch = Scratch::new();
+    let mut app = app_with_run(&scratch);
+    palette(&mut app, "customer 14606");
+    assert_eq!(app.inspect.customer_id(), Some("14606"));
+    let says = |app: &AppState, what: &str| {
+        assert!(app.status.text.contains(what), "{}", app.status.text);
+    };
+    palette(&mut app, "top 20");
+    says(&app, "showing the top 20");
+    assert_eq!(app.inspect.recommendations.len(), 20);
+    key(&mut app, KeyCode::Char('e'));
+    says(&app, "excluded ");
+    says(&app, "(1 excluded; E clears them)");
+    key(&mut app, KeyCode::Char('E'));
+    says(&app, "cleared 1 exclusion");
+    let first = app.inspect.item_id(app.inspect.recommendations[0].item).to_owned();
+    palette(&mut app, &format!("exclude {first} NOPE"));
+    says(&app, "excluded 2 products");
+    says(&app, "not products of this run: NOPE");
+    palette(&mut app, "popular 10%");
+    says(&app, "hiding the top 10");
+    palette(&mut app, "popular off");
+    says(&app, "best sellers shown again");
+    palette(&mut app, "cold-start fold-in");
+    says(&app, "known to the model");
+    key(&mut app, KeyCode::Char('r'));
+    says(&app, "re-buys");
+    palette(&mut app, "rules reset");
+    says(&app, "rules back to the run's own");
+    palette(&mut app, "metric ndcg");
+    says(&app, "show ndcg");
+}

@@ -23,9 +23,7 @@ use crate::tui::line_edit::{LineEdit, edit_line};
 
 use crate::recommend::IncludeRule;
 use crate::recommend::engine::CompiledRules;
-use crate::recommend::{
-    Customer, Engine, Explanation, Overrides, PopularCut, Reason, Scored, similar_items,
-};
+use crate::recommend::{Customer, Engine, Explanation, Overrides, Reason, Scored, similar_items};
 use crate::search::SearchIndex;
 use crate::store::Run;
 pub use rules_summary::rules_summary;
@@ -269,32 +267,6 @@ impl InspectState {
         ))
     }
 
-    /// Turns "leave out the top 5 % most popular products" on or off and refreshes;
-    /// says how many products that hides.
-    pub fn toggle_exclude_popular(&mut self) -> String {
-        self.rules.exclude_popular = match self.rules.exclude_popular {
-            Some(_) => None,
-            None => Some(PopularCut::Percent(5.0)),
-        };
-        self.recompile();
-        let n = self.run.as_ref().map_or(0, |r| r.items.len());
-        match self.rules.exclude_popular {
-            Some(cut) => format!(
-                "hiding the top {cut} best sellers: {} of {n} products ({} hidden by every rule)",
-                cut.count(n),
-                self.compiled.as_ref().map_or(0, |c| c.hidden_count())
-            ),
-            None => "best sellers shown again".to_owned(),
-        }
-    }
-
-    /// Shows the customer's bought products again, ranked by the re-buy blend (the run's
-    /// `rebuy`, else 0.8), or leaves them out again.
-    pub fn toggle_rebuys(&mut self) {
-        self.rules.exclude_seen = !self.rules.exclude_seen;
-        self.recompile();
-    }
-
     /// Forces the two most bought new products (first sold in the data's last 30 days)
     /// in at slot 3, or stops forcing them; says what "new" means and which products.
     pub fn toggle_include_new(&mut self) -> String {
@@ -340,25 +312,6 @@ impl InspectState {
     /// Changes the rules with `f` and shows the result at once.
     pub fn edit_rules(&mut self, f: impl FnOnce(&mut Overrides)) {
         f(&mut self.rules);
-        self.recompile();
-    }
-
-    /// Never shows the highlighted recommendation again (this session's exclude list).
-    pub fn exclude_highlighted(&mut self) {
-        let Some(item) = self.recommendations.get(self.selected).map(|r| r.item) else {
-            return;
-        };
-        let id = self.item_id(item).to_owned();
-        self.rules.exclude_items.push(id);
-        let keep = self.selected;
-        self.recompile();
-        self.selected = keep.min(self.recommendations.len().saturating_sub(1));
-        self.refresh_similar();
-    }
-
-    /// Empties the exclude list.
-    pub fn clear_exclusions(&mut self) {
-        self.rules.exclude_items.clear();
         self.recompile();
     }
 
