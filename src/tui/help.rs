@@ -83,6 +83,14 @@ fn columns(screen: Screen) -> &'static [(&'static str, &'static str)] {
             ),
             ("long tail", "buyers per product, most bought first"),
             ("* month", "a month the log's first or last day cuts short"),
+            (
+                "products (customers)",
+                "distinct products the customer bought (v: customers)",
+            ),
+            (
+                "customers (countries)",
+                "customers with kept lines in the country (v: countries)",
+            ),
         ],
         Screen::Runs => &[
             (
@@ -112,6 +120,14 @@ fn columns(screen: Screen) -> &'static [(&'static str, &'static str)] {
                 "the customer's interaction strength (the ranking type)",
             ),
             ("✓", "bought after the cut-off (runs with a hold-out)"),
+            (
+                "in their list",
+                "(audience) where the product comes in that customer's own list",
+            ),
+            (
+                "similarity",
+                "(similar products) how alike the two products' buyers are, 0 to 1",
+            ),
         ],
         Screen::Train => &[
             ("status", "running, done with P@k, cancelled or failed"),
@@ -127,7 +143,18 @@ fn columns(screen: Screen) -> &'static [(&'static str, &'static str)] {
                 "Jensen-Shannon divergence of the two distributions, 0 to 1",
             ),
         ],
-        Screen::Tune | Screen::Export => &[],
+        Screen::Export => &[
+            (
+                "file / table",
+                "what the export wrote, relative to its folder",
+            ),
+            ("bytes / rows", "the file's size, or a table's rows"),
+            (
+                "sha256",
+                "the start of the file's SHA-256, as manifest.json has it",
+            ),
+        ],
+        Screen::Tune => &[],
     }
 }
 
@@ -171,6 +198,30 @@ pub fn lines(app: &AppState) -> Vec<HelpLine> {
             text: what.to_owned(),
         })
         .collect();
+    // Every action this screen has, not only those the footer lists (Tune's `a`, Data's
+    // `v` and `s`, Runs' `R`…), under the user's keys.
+    let listed: Vec<String> = out
+        .iter()
+        .flat_map(|l| l.term.split(' ').map(str::to_owned).collect::<Vec<_>>())
+        .collect();
+    for &(action, _, _, screens, what) in super::action::BINDINGS {
+        let key = app.keymap.label(action);
+        if screens.contains(&app.screen) && !listed.contains(&key) {
+            out.push(HelpLine {
+                section: "keys",
+                term: key,
+                text: what.to_owned(),
+            });
+        }
+    }
+    if matches!(app.screen, Screen::Data | Screen::Inspect) && !listed.iter().any(|t| t == "Enter")
+    {
+        out.push(HelpLine {
+            section: "keys",
+            term: "Enter".to_owned(),
+            text: "drill in: a customer opens in Inspect, a country lists its customers, a product lists its audience".to_owned(),
+        });
+    }
     out.push(HelpLine {
         section: "keys",
         term: "/".to_owned(),

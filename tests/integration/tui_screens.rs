@@ -1140,6 +1140,25 @@ fn the_help_page_defines_columns_and_metrics_and_filters() {
         Screen::Inspect,
         "the key that closed it did its job"
     );
+    // Every key of a screen is on its page, also those the footer has no room for.
+    let keys = |app: &AppState| -> Vec<String> {
+        latent::tui::help::lines(app)
+            .into_iter()
+            .filter(|l| l.section == "keys")
+            .map(|l| l.term)
+            .collect()
+    };
+    for (screen, wanted) in [('2', "a"), ('1', "v"), ('1', "s"), ('4', "R"), ('3', "s")] {
+        key(&mut app, KeyCode::Char(screen));
+        let terms = keys(&app);
+        assert!(
+            terms.iter().any(|t| t.split(' ').any(|k| k == wanted)),
+            "screen {screen} lacks {wanted}: {terms:?}"
+        );
+    }
+    key(&mut app, KeyCode::Char('6'));
+    key(&mut app, KeyCode::Char('?'));
+    assert!(draw(&app, 120, 40).contains("sha256"));
 }
 
 /// At 80x24 the page is taller than the terminal: its title counts the lines, ↓ and PgDn

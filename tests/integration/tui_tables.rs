@@ -278,7 +278,10 @@ fn inspect_commands_and_keys_say_what_they_did() {
     says(&app, "(1 excluded; E clears them)");
     key(&mut app, KeyCode::Char('E'));
     says(&app, "cleared 1 exclusion");
-    let first = app.inspect.item_id(app.inspect.recommendations[0].item).to_owned();
+    let first = app
+        .inspect
+        .item_id(app.inspect.recommendations[0].item)
+        .to_owned();
     palette(&mut app, &format!("exclude {first} NOPE"));
     says(&app, "excluded 2 products");
     says(&app, "not products of this run: NOPE");
