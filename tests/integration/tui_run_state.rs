@@ -230,7 +230,8 @@ fn inspect_counts_scrolls_and_says_what_its_rules_do() {
     let screen = draw(&app, 120, 40);
     let country = run.catalog.user_segment_name(heaviest as u32).unwrap();
     assert!(
-        screen.contains(&format!("{country} · {n} products · last bought")),
+        screen.contains(&format!("{country} · {n} products · "))
+            && screen.contains(" purchases · bought 20"),
         "{screen}"
     );
     assert!(screen.contains(&format!(" of {n} · PgDn")), "{screen}");

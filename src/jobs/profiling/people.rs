@@ -12,6 +12,11 @@ pub struct CustomerCount {
     /// Distinct products bought.
     pub products: u64,
     pub lines: u64,
+    /// Purchases: distinct invoices (each line counts as one without an invoice column).
+    pub purchases: u64,
+    /// First and last day bought (seconds), when the data has dates.
+    pub first: Option<i64>,
+    pub last: Option<i64>,
 }
 
 /// One country of the kept lines.
@@ -35,11 +40,30 @@ pub struct People {
 pub fn people(t: &Transactions, m: &Interactions) -> People {
     let mut lines = vec![0u64; t.users.len()];
     let mut country = vec![u32::MAX; t.users.len()];
-    for (&u, &c) in t.user.iter().zip(&t.country) {
+    let mut span = vec![(i64::MAX, i64::MIN); t.users.len()];
+    for (line, (&u, &c)) in t.user.iter().zip(&t.country).enumerate() {
         lines[u as usize] += 1;
         if country[u as usize] == u32::MAX {
             country[u as usize] = c;
         }
+        if let Some(&when) = t.timestamp.get(line).filter(|&&s| s != 0) {
+            let s = &mut span[u as usize];
+            *s = (s.0.min(when), s.1.max(when));
+        }
+    }
+    // Purchases are invoices: a basket of ten lines is one purchase.
+    let mut baskets: Vec<(u32, u32)> = t
+        .user
+        .iter()
+        .zip(&t.invoice)
+        .filter(|(_, i)| **i != u32::MAX)
+        .map(|(&u, &i)| (u, i))
+        .collect();
+    baskets.sort_unstable();
+    baskets.dedup();
+    let mut purchases = vec![0u64; t.users.len()];
+    for &(u, _) in &baskets {
+        purchases[u as usize] += 1;
     }
     let country_name = |c: u32| {
         if c == u32::MAX {
@@ -60,6 +84,13 @@ pub fn people(t: &Transactions, m: &Interactions) -> People {
                     .get(id)
                     .map_or(0, |v| m.user_items.row_nnz(v as usize) as u64),
                 lines: lines[u],
+                purchases: if purchases[u] == 0 {
+                    lines[u]
+                } else {
+                    purchases[u]
+                },
+                first: (span[u].0 != i64::MAX).then_some(span[u].0),
+                last: (span[u].1 != i64::MIN).then_some(span[u].1),
             }
         })
         .collect();

@@ -12,6 +12,7 @@ mod rule_notes;
 mod rules_summary;
 pub mod truth;
 pub mod view;
+pub mod who;
 
 use std::sync::Arc;
 
@@ -406,7 +407,10 @@ impl InspectState {
 
     /// Who the customer shown is, in one line: id, country, products bought and the last
     /// purchase ("customer 14606 · United Kingdom · 23 products · last bought 2011-01-19").
-    pub fn customer_line(&self) -> Option<String> {
+    pub fn customer_line(
+        &self,
+        data: Option<&crate::jobs::profiling::people::CustomerCount>,
+    ) -> Option<String> {
         let run = self.run.as_ref()?;
         let u = self.customer?;
         let mut parts = vec![format!("customer {}", run.users.name(u))];
@@ -415,12 +419,8 @@ impl InspectState {
         }
         let n = self.history.len();
         parts.push(format!("{n} product{}", if n == 1 { "" } else { "s" }));
-        if let Some(last) = self.history.iter().filter_map(|h| h.2).max() {
-            parts.push(format!(
-                "last bought {}",
-                crate::data::timestamps::format_day(last)
-            ));
-        }
+        let last = self.history.iter().filter_map(|h| h.2).max();
+        parts.extend(who::purchase_parts(data, last));
         Some(parts.join(" · "))
     }
 

@@ -4,6 +4,7 @@
 //! settings.
 
 pub mod form;
+mod rebase;
 pub mod view;
 
 use ratatui::crossterm::event::KeyEvent;

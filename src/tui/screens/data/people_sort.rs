@@ -82,6 +82,9 @@ mod tests {
             country: "UK".into(),
             products,
             lines,
+            purchases: lines,
+            first: None,
+            last: None,
         };
         let country = |name: &str, customers, lines| CountryCount {
             name: name.into(),

@@ -67,7 +67,10 @@ impl AppState {
 
 /// The searched customer's line for a newcomer: "customer 12349 · Italy · new to the model
 /// · 5 products in the data · last bought 2011-11-21".
-pub fn newcomer_line(c: &DataCustomer) -> String {
+pub fn newcomer_line(
+    c: &DataCustomer,
+    data: Option<&crate::jobs::profiling::people::CustomerCount>,
+) -> String {
     let mut parts = vec![format!("customer {}", c.id)];
     if let Some(country) = &c.country {
         parts.push(country.clone());
@@ -80,11 +83,6 @@ pub fn newcomer_line(c: &DataCustomer) -> String {
     if c.unknown_products > 0 {
         parts.push(format!("{} unknown to it", c.unknown_products));
     }
-    if let Some(last) = c.last {
-        parts.push(format!(
-            "last bought {}",
-            crate::data::timestamps::format_day(last)
-        ));
-    }
+    parts.extend(super::who::purchase_parts(data, c.last));
     parts.join(" · ")
 }

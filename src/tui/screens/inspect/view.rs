@@ -27,12 +27,19 @@ pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
         return;
     }
     let [search, body] = Layout::vertical([Constraint::Length(3), Constraint::Min(4)]).areas(area);
-    let who = match s.customer_line() {
+    // The purchases and first day come from the loaded data, when it has the customer.
+    let in_data = |id: &str| match &app.data {
+        crate::tui::screens::data::DataState::Ready { people, .. } => {
+            people.customers.iter().find(|c| c.id == id)
+        }
+        _ => None,
+    };
+    let who = match s.customer_line(s.customer_id().and_then(in_data)) {
         Some(line) => line,
         None if s.query.is_empty() => "no customer".to_owned(),
         None if s.searched_newcomer().is_some() => s
             .searched_newcomer()
-            .map(super::newcomer::newcomer_line)
+            .map(|c| super::newcomer::newcomer_line(c, in_data(&c.id)))
             .unwrap_or_default(),
         None => format!("customer {} is new to the model: cold-start list", s.query),
     };
@@ -40,7 +47,15 @@ pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
     let line = Line::from(vec![
         Span::styled("search: ", theme::title()),
         Span::raw(format!("{}{cursor}", s.query)),
-        Span::styled(format!("   {} matches   ", s.matches.len()), theme::muted()),
+        // "1 matches" beside the one customer shown says nothing: the room goes to them.
+        Span::styled(
+            if s.matches.len() == 1 && s.customer == s.matches.first().copied() {
+                "   ".to_owned()
+            } else {
+                format!("   {} matches   ", s.matches.len())
+            },
+            theme::muted(),
+        ),
         Span::raw(who),
     ]);
     frame.render_widget(
