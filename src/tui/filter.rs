@@ -150,7 +150,9 @@ impl AppState {
                     a.clamp(run);
                 }
             }
-            Screen::Tune | Screen::Export | Screen::Evaluate | Screen::Monitor => {}
+            // A new filter shows its files from the first.
+            Screen::Export => self.export.files_offset = 0,
+            Screen::Tune | Screen::Evaluate | Screen::Monitor => {}
         }
     }
 }

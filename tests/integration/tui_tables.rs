@@ -258,6 +258,15 @@ fn long_tables_scroll_with_the_highlight() {
         app.export.selected, 0,
         "PgDn scrolls the files, not the form"
     );
+    // A new filter starts its files from the first.
+    key(&mut app, KeyCode::Char('/'));
+    typed(&mut app, "part-0");
+    assert_eq!(app.export.files_offset, 0);
+    let screen = draw(&app, 120, 40);
+    assert!(
+        screen.contains("part-00") && screen.contains("part-09"),
+        "{screen}"
+    );
 }
 
 /// Every rule command and key of Inspect says what it did, in the workbench's words.
