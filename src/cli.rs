@@ -18,6 +18,7 @@ mod eval_cmd;
 mod exit;
 mod export_cmd;
 mod import_cmd;
+mod knob_flags;
 mod monitor_cmd;
 mod peak_memory;
 mod predict_cmd;
@@ -181,8 +182,9 @@ pub fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
-            tracing::error!("{err:#}");
-            let _ = writeln!(std::io::stderr(), "error: {err:#}");
+            let message = knob_flags::with_flags(format!("{err:#}"), &err);
+            tracing::error!("{message}");
+            let _ = writeln!(std::io::stderr(), "error: {message}");
             ExitCode::from(exit::exit_code(&err))
         }
     }

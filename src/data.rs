@@ -89,7 +89,7 @@ pub enum LoadError {
     #[error("cannot read Parquet '{path}': {message} (is the file truncated or not Parquet?)")]
     Parquet { path: PathBuf, message: String },
     #[error(
-        "'{path}' column '{column}': {count} unparseable dates, first at {}; set [data] date_format (e.g. \"%d/%m/%Y %H:%M\") or drop --strict to skip them",
+        "'{path}' column '{column}': {count} unparseable dates, first at {}; set [data] date_format (e.g. \"%d/%m/%Y %H:%M\"), or turn strict dates off to skip them",
         examples.iter().map(|(at, v)| format!("{at} '{v}'")).collect::<Vec<_>>().join(", ")
     )]
     BadDates {
@@ -179,6 +179,11 @@ pub enum LoadError {
     TooManyRows { rows: usize, limit: usize },
     #[error("invalid split: {0}")]
     BadSplit(String),
+    /// A search's validation window holds nobody to score a trial on.
+    #[error(
+        "the validation window ({window}) has no customer known before it with a purchase to predict; choose a longer validation window"
+    )]
+    EmptyValidation { window: String },
     #[error("invalid feature '{feature}': {message}")]
     BadFeature { feature: String, message: String },
     #[error("cannot write '{path}': {message}")]
@@ -196,6 +201,15 @@ impl LoadError {
             self,
             LoadError::Io { .. } | LoadError::Write { .. } | LoadError::Cancelled
         )
+    }
+
+    /// The setting this error asks the user to change; each edge names where it lives.
+    pub fn knob(&self) -> Option<crate::knob::Knob> {
+        match self {
+            LoadError::BadDates { .. } => Some(crate::knob::Knob::StrictDates),
+            LoadError::EmptyValidation { .. } => Some(crate::knob::Knob::ValidationDays),
+            _ => None,
+        }
     }
 }
 

@@ -25,6 +25,14 @@ pub enum Error {
 }
 
 impl Error {
+    /// The setting this error asks the user to change; each edge names where it lives.
+    pub fn knob(&self) -> Option<crate::knob::Knob> {
+        match self {
+            Error::Load(e) => e.knob(),
+            _ => None,
+        }
+    }
+
     /// True when the input (a file, a value, a configuration) is at fault rather than
     /// latent or the machine; the CLI exits with code 2 for these.
     pub fn is_input_error(&self) -> bool {

@@ -71,7 +71,9 @@ pub enum ExportError {
         "format '{0}' is a database table: export it to postgresql://USER@HOST:PORT/DB?table=NAME"
     )]
     DatabaseOnly(&'static str),
-    #[error("export target '{0}' exists: pass --overwrite to replace it, or choose another --to")]
+    #[error(
+        "export target '{0}' exists: replace it (the old export is kept until the new one is complete), or choose another destination"
+    )]
     TargetExists(String),
     #[error("cannot write export '{path}': {message}")]
     Write { path: PathBuf, message: String },
@@ -106,6 +108,15 @@ pub enum ExportError {
 }
 
 impl ExportError {
+    /// The setting this error asks the user to change; each edge names where it lives.
+    pub fn knob(&self) -> Option<crate::knob::Knob> {
+        match self {
+            ExportError::TargetExists(_) => Some(crate::knob::Knob::Overwrite),
+            ExportError::S3(e) => e.knob(),
+            _ => None,
+        }
+    }
+
     /// True when the user's input is at fault (exit code 2): a bad format, an existing
     /// target, a damaged bundle, wrong credentials; false for I/O failures of the machine.
     pub fn is_input_error(&self) -> bool {

@@ -133,6 +133,9 @@ pub enum JobEvent {
     Failed {
         id: JobId,
         message: String,
+        /// The setting the message asks the user to change, for the workbench to say
+        /// where it lives (the message itself names no flag or key).
+        knob: Option<crate::knob::Knob>,
     },
     Cancelled {
         id: JobId,
@@ -170,6 +173,20 @@ pub enum JobEvent {
 }
 
 impl JobEvent {
+    /// A failure told by `err`'s whole chain, with the setting it asks the user to change
+    /// (the error's own `knob()`).
+    pub fn failed(
+        id: JobId,
+        err: &(dyn std::error::Error + 'static),
+        knob: Option<crate::knob::Knob>,
+    ) -> Self {
+        JobEvent::Failed {
+            id,
+            message: crate::experiment::chain_text(err),
+            knob,
+        }
+    }
+
     /// The job this event belongs to.
     pub fn id(&self) -> JobId {
         match self {
@@ -226,6 +243,7 @@ pub fn spawn_load_run(id: JobId, dir: PathBuf, sink: Sink) -> std::io::Result<Jo
         },
         Err(e) => JobEvent::Failed {
             id,
+            knob: None,
             message: e.to_string(),
         },
     })
@@ -249,7 +267,11 @@ pub fn spawn_compare(id: JobId, a: PathBuf, b: PathBuf, sink: Sink) -> std::io::
                 b: name(&b),
                 diff: Box::new(diff),
             },
-            Err(message) => JobEvent::Failed { id, message },
+            Err(message) => JobEvent::Failed {
+                id,
+                message,
+                knob: None,
+            },
         }
     })
 }

@@ -14,6 +14,7 @@ pub mod experiment;
 pub mod export;
 pub mod format;
 pub mod jobs;
+pub mod knob;
 pub mod models;
 pub mod monitor;
 pub mod paths;

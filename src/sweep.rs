@@ -49,7 +49,7 @@ impl Metric {
             "rmse" => Metric::Rmse,
             other => {
                 return Err(ParamsError::BadValue {
-                    key: "--metric".into(),
+                    key: "metric".into(),
                     value: other.to_owned(),
                     expected: "precision, recall, map, ndcg, hit_rate or rmse",
                 });
@@ -66,7 +66,7 @@ impl Metric {
         match k.trim().parse::<usize>() {
             Ok(k) if k > 0 => Ok((metric, Some(k))),
             _ => Err(ParamsError::BadValue {
-                key: "--metric".into(),
+                key: "metric".into(),
                 value: text.to_owned(),
                 expected: "a metric and a list length above 0, e.g. ndcg@10",
             }),

@@ -17,6 +17,7 @@ pub mod filter;
 mod footer;
 pub mod help;
 mod keys;
+pub mod knob_words;
 pub mod line_edit;
 pub mod palette;
 pub mod screens;
@@ -25,6 +26,7 @@ mod sort;
 pub mod status;
 pub mod theme;
 pub mod views;
+pub mod wrap;
 
 use std::path::Path;
 use std::sync::mpsc::{self, Sender};
@@ -240,6 +242,7 @@ impl Runtime {
             Err(e) => {
                 let _ = self.tx.send(AppEvent::Job(JobEvent::Failed {
                     id,
+                    knob: None,
                     message: e.to_string(),
                 }));
                 false

@@ -51,7 +51,14 @@ pub fn write_eval(r: &EvalReport, out: &mut dyn Write) -> std::io::Result<()> {
         )?;
     }
     if let Some(why) = r.below_baseline() {
-        writeln!(out, "WARNING: {why}")?;
+        match r.remedy() {
+            Some(knob) => writeln!(
+                out,
+                "WARNING: {why} ({})",
+                super::knob_flags::flags_for(knob)
+            )?,
+            None => writeln!(out, "WARNING: {why}")?,
+        }
     }
     if let Some(rep) = &r.repeat {
         writeln!(out)?;

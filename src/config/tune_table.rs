@@ -66,9 +66,9 @@ pub fn parse_model(text: &str) -> Result<Option<ModelKind>, String> {
         return Ok(None);
     }
     match ModelKind::parse(text.trim()) {
-        Some(ModelKind::Popularity) => {
-            Err("popularity has no settings to tune: train it with `latent train`".into())
-        }
+        Some(ModelKind::Popularity) => Err(
+            "popularity has no settings to tune: train it as it is, or tune another model".into(),
+        ),
         Some(kind) => Ok(Some(kind)),
         None => {
             let names: Vec<&str> = (ModelKind::ALL.iter().map(|k| k.name()))

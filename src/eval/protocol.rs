@@ -186,28 +186,41 @@ impl EvalReport {
     /// The sentence every report (CLI, Train, Runs) shows in the error colour; `None` when
     /// the model does at least as well as its baselines.
     pub fn below_baseline(&self) -> Option<String> {
+        self.verdict().map(|(why, _)| why)
+    }
+
+    /// The setting [`Self::below_baseline`]'s sentence asks to change (the re-buy blend,
+    /// when the customers' own products alone do better), for each edge to name its way.
+    pub fn remedy(&self) -> Option<crate::knob::Knob> {
+        self.verdict().and_then(|(_, knob)| knob)
+    }
+
+    fn verdict(&self) -> Option<(String, Option<crate::knob::Knob>)> {
         if !self.is_below_baseline() {
             return None;
         }
         // A rating predictor is judged on its ratings, against the mean rating.
         if let (Some(m), Some(b)) = (self.model.rmse, self.baseline.rmse) {
-            return Some(format!(
+            let why = format!(
                 "{} predicts ratings worse than the mean rating: RMSE {m:.4} against {b:.4}; do not deploy it as it is",
                 self.model_name
-            ));
+            );
+            return Some((why, None));
         }
         if self.model.precision >= self.baseline.precision
             && let Some(own) = self.own_products_precision()
         {
-            return Some(format!(
-                "{} ranks below the customers' own products alone: precision@{} {:.4} against {own:.4}; blend re-buys in (--rebuy, or let latent tune choose)",
+            let why = format!(
+                "{} ranks below the customers' own products alone: precision@{} {:.4} against {own:.4}; blend re-buys in, or let a search choose the blend",
                 self.model_name, self.k, self.model.precision
-            ));
+            );
+            return Some((why, Some(crate::knob::Knob::Rebuy)));
         }
-        Some(format!(
+        let why = format!(
             "{} ranks below the popularity baseline: precision@{} {:.4} against {:.4}; do not deploy it as it is",
             self.model_name, self.k, self.model.precision, self.baseline.precision
-        ))
+        );
+        Some((why, None))
     }
 
     /// The precision@k of the customers' own products alone, when lists show them.
@@ -454,6 +467,7 @@ mod tests {
         let why = r.below_baseline().unwrap();
         assert!(why.contains("precision@10 0.0200 against 0.0300"), "{why}");
         assert!(r.is_below_baseline());
+        assert_eq!(r.remedy(), None, "below popularity, no setting fixes it");
         r.model = metrics(0.03);
         assert_eq!(
             r.below_baseline(),
@@ -474,6 +488,7 @@ mod tests {
             ),
             "{why}"
         );
+        assert_eq!(r.remedy(), Some(crate::knob::Knob::Rebuy));
         r.model = metrics(0.08);
         assert_eq!(r.below_baseline(), None);
         r.repeat = None;

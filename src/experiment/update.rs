@@ -53,6 +53,16 @@ pub enum UpdateError {
     Empty { path: PathBuf },
 }
 
+impl UpdateError {
+    /// The setting this error asks the user to change; each edge names where it lives.
+    pub fn knob(&self) -> Option<crate::knob::Knob> {
+        match self {
+            UpdateError::Load(e) => e.knob(),
+            _ => None,
+        }
+    }
+}
+
 /// The parent's model and what the new lines touched, handed to the fit.
 #[derive(Debug, Clone)]
 pub struct WarmStart {

@@ -27,13 +27,13 @@ pub enum DestinationError {
 }
 
 impl DestinationError {
-    /// The destination, when the export was refused because one is already there: the
-    /// CLI's message names its flag, the workbench names its checkbox.
-    pub fn existing_target(&self) -> Option<&str> {
+    /// The setting this error asks the user to change (overwrite, when an export is
+    /// already there): the CLI names its flag, the workbench its checkbox.
+    pub fn knob(&self) -> Option<crate::knob::Knob> {
         match self {
-            DestinationError::Export(ExportError::TargetExists(t))
-            | DestinationError::S3(S3Error::Exists(t)) => Some(t),
-            _ => None,
+            DestinationError::Export(e) => e.knob(),
+            DestinationError::S3(e) => e.knob(),
+            DestinationError::Postgres(_) => None,
         }
     }
 

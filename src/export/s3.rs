@@ -72,7 +72,9 @@ pub enum S3Error {
         source_name: String,
         message: String,
     },
-    #[error("export target '{0}' exists (it has a manifest.json): pass --overwrite to replace it")]
+    #[error(
+        "export target '{0}' exists (it has a manifest.json): replace it, or choose another destination"
+    )]
     Exists(String),
     #[error("'{url}' has no {MANIFEST}: it is not a complete latent export")]
     NoManifest { url: String },
@@ -89,6 +91,11 @@ pub enum S3Error {
 }
 
 impl S3Error {
+    /// The setting this error asks the user to change; each edge names where it lives.
+    pub fn knob(&self) -> Option<crate::knob::Knob> {
+        matches!(self, S3Error::Exists(_)).then_some(crate::knob::Knob::Overwrite)
+    }
+
     /// Input errors: a bad URL, missing or refused credentials, an existing target, a
     /// prefix without an export. Network failures are not.
     pub fn is_input_error(&self) -> bool {

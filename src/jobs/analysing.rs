@@ -31,6 +31,7 @@ pub fn spawn_audience(
             },
             Err(e) => JobEvent::Failed {
                 id,
+                knob: None,
                 message: e.to_string(),
             },
         }
@@ -49,7 +50,9 @@ pub fn spawn_impact(
         let Some(holdout) = run.holdout.as_ref() else {
             return JobEvent::Failed {
                 id,
-                message: "this run kept no hold-out to measure rules on: train with a hold-out (Tune: holdout days)".into(),
+                knob: Some(crate::knob::Knob::TestLastDays),
+                message: "this run kept no hold-out to measure rules on: train with a hold-out"
+                    .into(),
             };
         };
         let with = Engine::new(run.view(), &rules);
@@ -81,6 +84,7 @@ pub fn spawn_customer_lookup(
             },
             Err(e) => JobEvent::Failed {
                 id,
+                knob: None,
                 message: format!("looking for customer {customer} in the data: {e}"),
             },
         }
@@ -104,6 +108,7 @@ pub fn spawn_drift(
             },
             Err(e) => JobEvent::Failed {
                 id,
+                knob: None,
                 message: e.to_string(),
             },
         }
@@ -129,6 +134,7 @@ pub fn spawn_backtest(
             },
             Err(e) => JobEvent::Failed {
                 id,
+                knob: e.knob(),
                 message: format!("backtest: {e}"),
             },
         },

@@ -49,15 +49,10 @@ pub fn spawn_export(
                     destination: crate::export::destination::shown(&destination),
                     manifest: Box::new(manifest),
                 },
-                // The workbench's words, not the CLI's flags: it has a checkbox for this.
                 Err(e) => JobEvent::Failed {
                     id,
-                    message: match e.existing_target() {
-                        Some(target) => format!(
-                            "{target} already holds an export: tick overwrite on this form to replace it (the old one is kept until the new one is complete), or choose another destination"
-                        ),
-                        None => format!("{e:#}"),
-                    },
+                    knob: e.knob(),
+                    message: format!("{e:#}"),
                 },
             };
             send(event);

@@ -50,6 +50,7 @@ pub fn spawn_remove_run(
             },
             Err(e) => JobEvent::Failed {
                 id,
+                knob: None,
                 message: e.to_string(),
             },
         }
@@ -69,6 +70,7 @@ pub fn spawn_read_workspace(id: JobId, path: PathBuf, sink: Sink) -> std::io::Re
             },
             Err(e) => JobEvent::Failed {
                 id,
+                knob: None,
                 message: e.to_string(),
             },
         },
@@ -94,6 +96,7 @@ pub fn spawn_save_text(
             },
             Err(e) => JobEvent::Failed {
                 id,
+                knob: None,
                 message: format!("cannot write '{}': {e}", path.display()),
             },
         }

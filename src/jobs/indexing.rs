@@ -66,6 +66,7 @@ pub fn spawn_index_run(id: JobId, run: Arc<Run>, sink: Sink) -> std::io::Result<
                 },
                 Err(e) => JobEvent::Failed {
                     id,
+                    knob: None,
                     message: format!("search index: {e}"),
                 },
             };

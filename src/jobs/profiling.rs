@@ -51,6 +51,7 @@ pub fn spawn_profile(
             if !path.is_file() {
                 sink(JobEvent::Failed {
                     id,
+                    knob: None,
                     message: format!(
                         "'{}' is not a file: check the path, or pick another data file",
                         path.display()
@@ -77,10 +78,7 @@ pub fn spawn_profile(
                     products: product_counts(&t, &m),
                     people: Box::new(people::people(&t, &m)),
                 },
-                Err(e) => JobEvent::Failed {
-                    id,
-                    message: format!("{:#}", anyhow::Error::from(e)),
-                },
+                Err(e) => JobEvent::failed(id, &e, e.knob()),
             };
             if let JobEvent::Failed { message, .. } = &event {
                 tracing::error!("profile job {id} failed: {message}");

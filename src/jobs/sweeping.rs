@@ -70,20 +70,19 @@ pub fn spawn_sweep(
                         },
                         Err(e) => JobEvent::Failed {
                             id,
+                            knob: None,
                             message: e.to_string(),
                         },
                     },
                     None => JobEvent::Failed {
                         id,
+                        knob: None,
                         message: report
                             .final_error
                             .unwrap_or_else(|| "no trial produced a metric".into()),
                     },
                 },
-                Err(e) => JobEvent::Failed {
-                    id,
-                    message: format!("{:#}", anyhow::Error::from(e)),
-                },
+                Err(e) => JobEvent::failed(id, &e, e.knob()),
             };
             send(event);
         })?;

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use super::{CancelToken, JobEvent, JobHandle, JobId, Sink};
 use crate::experiment::update::UpdateRequest;
-use crate::experiment::{RunError, Source, Stage, TrainSpec, chain_text, train_into};
+use crate::experiment::{RunError, Source, Stage, TrainSpec, train_into};
 
 /// Starts training `spec` in the background; the run is saved to `dir`.
 pub fn spawn_training(
@@ -81,10 +81,7 @@ fn run_update(
     let update = match request.prepare() {
         Ok(u) => u,
         Err(e) => {
-            return JobEvent::Failed {
-                id,
-                message: chain_text(&e),
-            };
+            return JobEvent::failed(id, &e, e.knob());
         }
     };
     if token.is_cancelled() {
@@ -174,14 +171,10 @@ fn train_job(
             dir,
         },
         Err(RunError::Cancelled) => JobEvent::Cancelled { id },
-        Err(RunError::Start { source, .. } | RunError::Save { source, .. }) => JobEvent::Failed {
-            id,
-            message: chain_text(&source),
-        },
-        Err(RunError::Train(e)) => JobEvent::Failed {
-            id,
-            message: chain_text(&e),
-        },
+        Err(RunError::Start { source, .. } | RunError::Save { source, .. }) => {
+            JobEvent::failed(id, &source, None)
+        }
+        Err(RunError::Train(e)) => JobEvent::failed(id, &e, e.knob()),
     }
 }
 

@@ -72,13 +72,11 @@ pub fn spawn_tune(
                     None if token.is_cancelled() => JobEvent::Cancelled { id },
                     None => JobEvent::Failed {
                         id,
+                        knob: None,
                         message: "no trial finished: every one failed (see the trials)".into(),
                     },
                 },
-                Err(e) => JobEvent::Failed {
-                    id,
-                    message: format!("{:#}", anyhow::Error::from(e)),
-                },
+                Err(e) => JobEvent::failed(id, &e, e.knob()),
             };
             sink(event);
         })?;

@@ -59,7 +59,7 @@ pub enum BacktestError {
     #[error("the data has no dates: a backtest slides a date over the log")]
     NoDates,
     #[error(
-        "the log spans {first} .. {last}: too short for a first model on {from} and {horizon} days scored after it; move --from earlier or shorten --horizon"
+        "the log spans {first} .. {last}: too short for a first model on {from} and {horizon} days scored after it; start the first model earlier or score fewer days"
     )]
     TooShort {
         first: String,
@@ -67,6 +67,17 @@ pub enum BacktestError {
         from: String,
         horizon: u32,
     },
+}
+
+impl BacktestError {
+    /// The setting this error asks the user to change; each edge names where it lives.
+    pub fn knob(&self) -> Option<crate::knob::Knob> {
+        match self {
+            BacktestError::Train(e) => e.knob(),
+            BacktestError::TooShort { .. } => Some(crate::knob::Knob::BacktestWindow),
+            BacktestError::NoDates => None,
+        }
+    }
 }
 
 impl From<LoadError> for BacktestError {

@@ -246,7 +246,7 @@ impl AppState {
             AppState::on_save_job,
             AppState::on_train_job,
         ];
-        let mut event = event;
+        let mut event = super::knob_words::in_workbench_words(self, event);
         for handle in HANDLERS {
             match handle(self, event) {
                 Ok(commands) => return commands,

@@ -13,6 +13,7 @@ use super::app::{AppState, Screen};
 use super::footer::screen_keys;
 use super::line_edit::{LineEdit, edit_line};
 use super::theme;
+use super::wrap::wrap;
 
 /// The page's filter: the text, and whether it is still being typed.
 #[derive(Debug, Clone, Default)]
@@ -111,6 +112,10 @@ fn columns(screen: Screen) -> &'static [(&'static str, &'static str)] {
         ],
         Screen::Inspect => &[
             ("score", "the model's score, or buyers for a best seller"),
+            (
+                "rating",
+                "the rating a rating model predicts the customer would give",
+            ),
             (
                 "why",
                 "model score, boosted, re-buy, forced, or a cold-start policy",
@@ -366,53 +371,3 @@ pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
 
 /// The width of the term column.
 const TERM: usize = 16;
-
-/// `text` in lines of at most `width` characters, broken between words (a longer word
-/// is broken where it must).
-fn wrap(text: &str, width: usize) -> Vec<String> {
-    let mut lines = Vec::new();
-    let mut line = String::new();
-    for word in text.split_whitespace() {
-        let mut word = word.to_owned();
-        loop {
-            let len = line.chars().count();
-            let need = word.chars().count() + usize::from(len > 0);
-            if len + need <= width {
-                if len > 0 {
-                    line.push(' ');
-                }
-                line.push_str(&word);
-                break;
-            }
-            if len > 0 {
-                lines.push(std::mem::take(&mut line));
-                continue;
-            }
-            let cut: String = word.chars().take(width).collect();
-            word = word.chars().skip(width).collect();
-            lines.push(cut);
-            if word.is_empty() {
-                break;
-            }
-        }
-    }
-    if !line.is_empty() || lines.is_empty() {
-        lines.push(line);
-    }
-    lines
-}
-
-#[cfg(test)]
-mod tests {
-    use super::wrap;
-
-    #[test]
-    fn wrap_breaks_between_words_and_keeps_every_word() {
-        let text = "the chosen metric on the hold-out, with its 95 % interval";
-        let lines = wrap(text, 20);
-        assert!(lines.iter().all(|l| l.chars().count() <= 20), "{lines:?}");
-        assert_eq!(lines.join(" "), text);
-        assert_eq!(wrap("abcdefghij", 4), ["abcd", "efgh", "ij"]);
-        assert_eq!(wrap("", 4), [""]);
-    }
-}

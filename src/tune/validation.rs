@@ -284,9 +284,9 @@ fn day_of(seconds: i64) -> String {
 }
 
 fn no_customers(what: &str) -> Error {
-    LoadError::BadSplit(format!(
-        "the validation window ({what}) has no customer known before it with a purchase to predict; choose a longer --validation-days"
-    ))
+    LoadError::EmptyValidation {
+        window: what.to_owned(),
+    }
     .into()
 }
 

@@ -264,7 +264,7 @@ fn leftovers_of_killed_exports_are_cleaned_by_the_next_export() {
     // Without --overwrite the old export is put back, then protected as any target.
     let err = export(&[]);
     assert!(
-        err.input_error().contains("pass --overwrite"),
+        err.input_error().contains("(--overwrite, or another --to)"),
         "{}",
         err.stderr
     );

@@ -95,3 +95,5 @@ mod hardening_paths;
 mod run_compat;
 // The shape of the code: no import cycles, the TUI imported only by the CLI, short files.
 mod architecture;
+// One error, two edges: the CLI names its flags, the workbench its fields and keys.
+mod workbench_words;

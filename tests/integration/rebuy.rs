@@ -82,6 +82,21 @@ fn repeat_and_explore_are_reported_apart_and_the_default_blend_clears_own_produc
         out.contains("WARNING: als ranks below the customers' own products alone"),
         "{out}"
     );
+    // The CLI names its flag; the workbench, shown the same run, names its keys.
+    assert!(
+        out.contains("blend re-buys in, or let a search choose the blend (--rebuy W from 0 to 1, or `latent tune` to choose W; [overrides] rebuy in workspace.toml)"),
+        "{out}"
+    );
+    let (mut app, _) = latent::tui::app::AppState::new(crate::tui_screens::workspace());
+    crate::tui_screens::open_run_in_inspect(&mut app, &scratch.path("alone"));
+    crate::tui_screens::key(&mut app, ratatui::crossterm::event::KeyCode::Char('7'));
+    let screen = crate::tui_screens::draw(&app, 120, 40);
+    assert!(
+        screen.contains("(r on Inspect blends them in; a on Tune")
+            && screen.contains("searches the blend)")
+            && !screen.contains("--rebuy"),
+        "{screen}"
+    );
 
     // The lists name re-buys as such.
     let listed = scratch

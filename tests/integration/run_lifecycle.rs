@@ -53,6 +53,17 @@ fn a_refit_keeps_its_parent_and_runs_are_archived_and_deleted_on_request() {
         .ok()
         .to_owned();
     assert!(table.contains(&format!("refit of {evaluated}")), "{table}");
+    // The workbench at 80 columns has no settings column: the highlighted refit names its
+    // parent on the table's border.
+    let workspace = latent::workspace::Workspace::open(&ws).unwrap();
+    let (mut app, _) = latent::tui::app::AppState::new(workspace.clone());
+    app.runs.set(workspace.list_runs());
+    crate::tui_screens::key(&mut app, ratatui::crossterm::event::KeyCode::Char('4'));
+    let screen = crate::tui_screens::draw(&app, 80, 24);
+    assert!(
+        screen.contains(&format!("refit of {evaluated} · ")),
+        "{screen}"
+    );
     let refit_id = refit["id"].as_str().unwrap().to_owned();
 
     // A refit cannot also change the model or hold data out.

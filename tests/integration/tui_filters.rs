@@ -127,6 +127,7 @@ fn app_with_jobs() -> (AppState, [u64; 3]) {
     }
     app.update(AppEvent::Job(JobEvent::Failed {
         id: ids[0],
+        knob: None,
         message: "diverged".into(),
     }));
     app.update(AppEvent::Job(JobEvent::Cancelled { id: ids[1] }));

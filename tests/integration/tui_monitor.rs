@@ -12,7 +12,7 @@ use crate::tui_screens::{draw, key};
 use crate::util::{Scratch, root};
 
 /// Runs the job a command asks for and hands its events to the app, as the runtime does.
-fn run_job(app: &mut AppState, command: Command) {
+pub(crate) fn run_job(app: &mut AppState, command: Command) {
     let (tx, rx) = std::sync::mpsc::channel();
     let sink: latent::jobs::Sink = Box::new(move |e| tx.send(e).is_ok());
     let job = match command {

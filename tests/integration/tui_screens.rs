@@ -134,6 +134,7 @@ fn data_screen_loading_ready_and_failed() {
     };
     failed.update(AppEvent::Job(JobEvent::Failed {
         id,
+        knob: None,
         message: "data file 'x.csv' not found".into(),
     }));
     let screen = draw(&failed, 100, 24);
@@ -280,6 +281,7 @@ fn train_screen_follows_fake_progress_and_survives_failure() {
     assert!(matches!(cancel.as_slice(), [Command::Cancel(j)] if *j == id));
     app.update(AppEvent::Job(JobEvent::Failed {
         id,
+        knob: None,
         message: "training diverged at iteration 5".into(),
     }));
     assert_eq!(

@@ -3,6 +3,8 @@
 //! sorts every table by its columns in turn and says by which, and a table longer than
 //! the terminal scrolls with its highlight.
 
+use std::fmt::Write as _;
+
 use latent::export::manifest::FileEntry;
 use latent::tui::app::{AppState, Command, Screen};
 use latent::tui::screens::data::{DataList, DataState};
@@ -306,4 +308,55 @@ fn inspect_commands_and_keys_say_what_they_did() {
     says(&app, "rules back to the run's own");
     palette(&mut app, "metric ndcg");
     says(&app, "show ndcg");
+}
+
+/// A rating model's suggestions are predicted ratings and the column says so; the same
+/// customer with re-buys blended in, or a list of best sellers only, is labelled as what
+/// it then holds.
+#[test]
+fn a_rating_models_score_column_is_labelled_rating() {
+    let scratch = Scratch::new();
+    let mut csv = String::from("user_id,item_id,rating,timestamp\n");
+    for u in 0..30 {
+        for i in 0..12 {
+            if (u * 7 + i * 3) % 4 != 0 {
+                let rating = 1 + (u + 2 * i) % 5;
+                writeln!(csv, "u{u},m{i},{rating},2011-01-{:02} 10:00:00", 1 + i).unwrap();
+            }
+        }
+    }
+    let data = scratch.write("ratings.csv", csv);
+    let run = scratch.path("explicit");
+    scratch
+        .run([
+            "train",
+            "--data",
+            crate::util::s(&data),
+            "--ranking-type",
+            "rating",
+            "--model",
+            "als-explicit",
+            "--out",
+            crate::util::s(&run),
+        ])
+        .ok();
+    let mut app = loaded_app();
+    crate::tui_screens::open_run_in_inspect(&mut app, &run);
+    palette(&mut app, "customer u3");
+    let label = app.inspect.score_label();
+    assert_eq!(label, "rating", "{}", app.status);
+    let screen = draw(&app, 120, 40);
+    assert!(screen.contains("rating"), "{screen}");
+    let rated = &app.inspect.recommendations[0];
+    assert!(
+        (0.0..=6.0).contains(&rated.score),
+        "a predicted rating is on the ratings' scale: {}",
+        rated.score
+    );
+    key(&mut app, KeyCode::Char('r'));
+    assert_eq!(
+        app.inspect.score_label(),
+        "score",
+        "blended re-buys are no rating"
+    );
 }

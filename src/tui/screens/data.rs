@@ -212,6 +212,7 @@ mod tests {
         app.update(AppEvent::Job(JobEvent::Cancelled { id: fourth }));
         app.update(AppEvent::Job(JobEvent::Failed {
             id: first,
+            knob: None,
             message: "stale".into(),
         }));
         assert!(matches!(app.data, DataState::Loading { job, .. } if job == fifth));
@@ -224,6 +225,7 @@ mod tests {
         // Once a load ended there is nothing to cancel.
         app.update(AppEvent::Job(JobEvent::Failed {
             id: fifth,
+            knob: None,
             message: "gone".into(),
         }));
         assert_eq!(app.status.level, crate::tui::app::Level::Error);
@@ -246,6 +248,7 @@ mod tests {
         assert_eq!(path, &PathBuf::from("/no/such.csv"));
         app.update(AppEvent::Job(JobEvent::Failed {
             id: *id,
+            knob: None,
             message: "'/no/such.csv' is not a file".into(),
         }));
         assert_eq!(
@@ -366,6 +369,7 @@ mod tests {
         };
         app.update(AppEvent::Job(JobEvent::Failed {
             id: *id,
+            knob: None,
             message: "workspace.toml: bad".into(),
         }));
         assert!(

@@ -432,10 +432,7 @@ impl InspectState {
     /// A recommendation's score as what it is: a count of buyers for a best seller or the
     /// popularity model (`831`, not `831.000`), the model's score otherwise.
     pub fn score_text(&self, r: &Scored) -> String {
-        let counts = matches!(
-            r.reason,
-            Reason::PopularityFallback | Reason::SegmentPopularity
-        ) || self.score_label() == "buyers";
+        let counts = is_best_seller(r) || self.score_label() == "buyers";
         if counts {
             format!("{:.0}", r.score)
         } else {
@@ -443,12 +440,31 @@ impl InspectState {
         }
     }
 
-    /// What the score column holds: buyers for the popularity model, else a score.
+    /// What the score column holds: buyers for the popularity model (or a list of best
+    /// sellers only), the predicted rating
+    /// for a model that predicts ratings (unless re-buys are blended into the scores),
+    /// else a score with no unit.
     pub fn score_label(&self) -> &'static str {
-        self.run
-            .as_ref()
-            .map_or("score", |r| r.meta.model.score_unit())
+        let only_best_sellers =
+            !self.recommendations.is_empty() && self.recommendations.iter().all(is_best_seller);
+        match &self.run {
+            _ if only_best_sellers => "buyers",
+            Some(run) if self.rules.exclude_seen && run.model.model().predicts_ratings() => {
+                "rating"
+            }
+            Some(run) => run.meta.model.score_unit(),
+            None => "score",
+        }
     }
+}
+
+/// A best seller shown for want of the model's own scores (a cold-start policy): its
+/// score counts buyers.
+fn is_best_seller(r: &Scored) -> bool {
+    matches!(
+        r.reason,
+        Reason::PopularityFallback | Reason::SegmentPopularity
+    )
 }
 
 impl AppState {

@@ -308,11 +308,9 @@ impl AppState {
                 let label = run_label(&dir);
                 self.screen = Screen::Inspect;
                 // A run below its baseline says so as it opens, as when it was trained.
-                self.status = match run
-                    .metrics
-                    .as_ref()
-                    .and_then(crate::eval::EvalReport::below_baseline)
-                {
+                let why = (run.metrics.as_ref())
+                    .and_then(|r| crate::tui::knob_words::below_baseline(self, r));
+                self.status = match why {
                     Some(why) => {
                         Status::error(format!("run {label} open in Inspect and Export; {why}"))
                     }

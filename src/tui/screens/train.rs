@@ -350,11 +350,9 @@ impl AppState {
                         self.inspect.run_label
                     )
                 };
-                self.status = match run
-                    .metrics
-                    .as_ref()
-                    .and_then(crate::eval::EvalReport::below_baseline)
-                {
+                let why = (run.metrics.as_ref())
+                    .and_then(|r| crate::tui::knob_words::below_baseline(self, r));
+                self.status = match why {
                     Some(why) => {
                         Status::error(format!("run saved to {}{opened}; {why}", dir.display()))
                     }

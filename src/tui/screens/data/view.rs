@@ -9,6 +9,7 @@ use ratatui::widgets::{Bar, BarChart, BarGroup, Paragraph, Row, Sparkline, Table
 use crate::data::DropReason;
 use crate::format::thousands;
 use crate::jobs::profiling::ProductCount;
+use crate::tui::action::Action;
 use crate::tui::app::{AppState, DataState};
 use crate::tui::theme;
 use crate::tui::views::panel;
@@ -71,9 +72,11 @@ pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
             let text = vec![
                 Line::styled(message.clone(), theme::error()),
                 Line::from(""),
-                Line::from(
-                    "press o to pick another data file (Tab completes paths), or edit [data] in the workspace file and press r",
-                ),
+                Line::from(format!(
+                    "press {} to pick another data file (Tab completes paths), or edit [data] in the workspace file and press {}",
+                    app.keymap.label(Action::OpenFile),
+                    app.keymap.label(Action::Reload)
+                )),
             ];
             frame.render_widget(
                 Paragraph::new(text)

@@ -26,17 +26,20 @@ pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
     let Some(report) = &run.metrics else {
         frame.render_widget(
             Paragraph::new(format!(
-                "run {} was not evaluated: train with a hold-out (Tune's test_last_days, or --test-last-days)",
-                app.inspect.run_label
+                "run {} was not evaluated: train with a hold-out ({})",
+                app.inspect.run_label,
+                crate::tui::knob_words::where_in_workbench(app, crate::knob::Knob::TestLastDays)
             ))
             .block(panel("Evaluate")),
             area,
         );
         return;
     };
-    // Borders, the header and a row per metric, and two lines for a below-baseline warning.
-    let rows =
-        3 + report.metric_rows().len() as u16 + if report.is_below_baseline() { 2 } else { 0 };
+    let [metrics_column, _] =
+        Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(area);
+    let warning = warning_lines(app, report, metrics_column.width.saturating_sub(2));
+    // Borders, the header, a row per metric, and the below-baseline warning's lines.
+    let rows = 3 + report.metric_rows().len() as u16 + warning.len() as u16;
     let impact_rows = app
         .evaluate
         .impact
@@ -50,7 +53,7 @@ pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
     .areas(area);
     let [metrics, chart] =
         Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(top);
-    render_metrics(app, report, frame, metrics);
+    render_metrics(app, report, warning, frame, metrics);
     render_curve(app, report, frame, chart);
     if let Some((rules, i)) = &app.evaluate.impact {
         render_impact(app, rules, i, frame, impact);
@@ -121,7 +124,13 @@ fn spread(low: Option<f64>, high: Option<f64>) -> String {
     }
 }
 
-fn render_metrics(app: &AppState, r: &EvalReport, frame: &mut Frame<'_>, area: Rect) {
+fn render_metrics(
+    app: &AppState,
+    r: &EvalReport,
+    warning: Vec<String>,
+    frame: &mut Frame<'_>,
+    area: Rect,
+) {
     let rows: Vec<Row<'_>> = r
         .metric_rows()
         .into_iter()
@@ -152,22 +161,23 @@ fn render_metrics(app: &AppState, r: &EvalReport, frame: &mut Frame<'_>, area: R
     let block = panel(&title);
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    // A model below its baseline says so under the table, in full, in the error colour.
-    let warning = r.below_baseline();
-    let [table_area, warning_area] = Layout::vertical([
-        Constraint::Min(3),
-        Constraint::Length(if warning.is_some() { 2 } else { 0 }),
-    ])
-    .areas(inner);
+    let [table_area, warning_area] =
+        Layout::vertical([Constraint::Min(3), Constraint::Length(warning.len() as u16)])
+            .areas(inner);
     frame.render_widget(table, table_area);
-    if let Some(why) = warning {
-        frame.render_widget(
-            Paragraph::new(format!("✗ {why}"))
-                .style(theme::error())
-                .wrap(ratatui::widgets::Wrap { trim: true }),
-            warning_area,
-        );
-    }
+    let warning: Vec<Line<'_>> = warning.into_iter().map(Line::from).collect();
+    frame.render_widget(Paragraph::new(warning).style(theme::error()), warning_area);
+}
+
+/// A model below its baseline says so under the metrics, in full and in the error
+/// colour, with where the workbench changes the setting that would help: the sentence
+/// in lines of `width`, so the panel is laid out tall enough for all of it.
+fn warning_lines(app: &AppState, r: &EvalReport, width: u16) -> Vec<String> {
+    let Some(why) = crate::tui::knob_words::below_baseline(app, r) else {
+        return Vec::new();
+    };
+    let text = format!("✗ {why}");
+    crate::tui::wrap::wrap(&text, usize::from(width.max(10)))
 }
 
 fn render_curve(app: &AppState, r: &EvalReport, frame: &mut Frame<'_>, area: Rect) {

@@ -296,10 +296,13 @@ fn render_table(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
         return;
     }
     crate::tui::views::clickable_rows(app, area, offset);
-    frame.render_widget(
-        Table::new(rows, widths).header(header).block(panel(&title)),
-        area,
-    );
+    let mut block = panel(&title);
+    // Without a settings column, the highlighted run's settings (and the run a refit or
+    // an update stands on) sit on the table's bottom border.
+    if narrow && let Some(r) = visible.get(runs.selected).map(|&i| &runs.all[i]) {
+        block = block.title_bottom(format!(" {} ", r.settings(3)));
+    }
+    frame.render_widget(Table::new(rows, widths).header(header).block(block), area);
 }
 
 fn render_comparison(c: &crate::tui::screens::runs::Comparison, frame: &mut Frame<'_>, area: Rect) {
