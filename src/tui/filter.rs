@@ -83,7 +83,7 @@ impl AppState {
         match self.screen {
             Screen::Runs => Some(&self.runs.filter),
             Screen::Train => Some(&self.jobs_filter),
-            Screen::Data => Some(&self.products.filter),
+            Screen::Data => Some(self.products.filter()),
             Screen::Export => Some(&self.export.files_filter),
             Screen::Inspect => self.inspect.audience.as_ref().map(|a| &a.filter),
             Screen::Tune | Screen::Evaluate | Screen::Monitor => None,
@@ -94,7 +94,7 @@ impl AppState {
         match self.screen {
             Screen::Runs => Some(&mut self.runs.filter),
             Screen::Train => Some(&mut self.jobs_filter),
-            Screen::Data => Some(&mut self.products.filter),
+            Screen::Data => Some(self.products.filter_mut()),
             Screen::Export => Some(&mut self.export.files_filter),
             Screen::Inspect => self.inspect.audience.as_mut().map(|a| &mut a.filter),
             Screen::Tune | Screen::Evaluate | Screen::Monitor => None,

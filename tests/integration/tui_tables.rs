@@ -64,7 +64,7 @@ fn enter_drills_into_customers_countries_and_products() {
     let country = people(&app).countries[0].name.clone();
     assert!(key(&mut app, KeyCode::Enter).is_empty());
     assert_eq!(app.products.list, DataList::Customers);
-    assert_eq!(app.products.filter.text, country);
+    assert_eq!(app.products.filter().text, country);
     assert!(
         app.status.text.contains(&format!("customers in {country}")),
         "{}",
@@ -73,9 +73,25 @@ fn enter_drills_into_customers_countries_and_products() {
     let screen = draw(&app, 120, 40);
     assert!(screen.contains("Customers · "), "{screen}");
 
+    // Each list keeps its own filter: back on the products, none is set.
+    key(&mut app, KeyCode::Char('v'));
+    key(&mut app, KeyCode::Char('v'));
+    assert_eq!(app.products.list, DataList::Products);
+    assert_eq!(
+        app.products.filter().text,
+        "",
+        "the country filters the customers only"
+    );
+    key(&mut app, KeyCode::Char('v'));
+    assert_eq!(
+        app.products.filter().text,
+        country,
+        "and the customers keep it"
+    );
+    key(&mut app, KeyCode::Char('v'));
+    key(&mut app, KeyCode::Char('v'));
+
     // A product lists who is likely to buy it, and Enter there opens that customer.
-    app.products.filter.text.clear();
-    app.products.list = DataList::Products;
     let commands = key(&mut app, KeyCode::Enter);
     assert!(asks_for_audience(&commands), "{commands:?}");
     assert_eq!(app.screen, Screen::Inspect);
@@ -93,6 +109,28 @@ fn enter_drills_into_customers_countries_and_products() {
     let commands = key(&mut app, KeyCode::Enter);
     assert!(asks_for_audience(&commands), "{commands:?}");
     assert_eq!(app.inspect.audience.as_ref().unwrap().product, item);
+
+    // A product the run never saw says so and how to reach its buyers.
+    if let DataState::Ready { products, .. } = &mut app.data {
+        let mut unseen = products[0].clone();
+        unseen.id = "NEW-IN-2012".into();
+        products.insert(0, unseen);
+    }
+    app.inspect.audience = None;
+    key(&mut app, KeyCode::Char('1'));
+    key(&mut app, KeyCode::Home);
+    assert!(key(&mut app, KeyCode::Enter).is_empty());
+    assert!(
+        app.status
+            .text
+            .contains("product NEW-IN-2012 is not in run")
+            && app
+                .status
+                .text
+                .contains("t on Tune trains a run on the data loaded here"),
+        "{}",
+        app.status.text
+    );
 }
 
 #[test]

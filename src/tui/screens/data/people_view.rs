@@ -61,7 +61,7 @@ pub fn render(app: &AppState, people: &People, frame: &mut Frame<'_>, area: Rect
             }
         })
         .collect();
-    let filter = view.filter.title_suffix();
+    let filter = view.filter().title_suffix();
     let title = if filter.is_empty() {
         format!("{} · {} · v next list", capital(noun), thousands(total))
     } else {
@@ -88,7 +88,7 @@ pub fn render(app: &AppState, people: &People, frame: &mut Frame<'_>, area: Rect
         } else {
             "customer"
         };
-        crate::tui::views::no_match(frame, area, &view.filter, one, &title);
+        crate::tui::views::no_match(frame, area, view.filter(), one, &title);
         return;
     }
     let (widths, header) = match view.list {

@@ -11,7 +11,9 @@ use crate::tui::filter::TableFilter;
 /// Filter, order and highlight of the product list.
 #[derive(Debug, Clone, Default)]
 pub struct ProductsView {
-    pub filter: TableFilter,
+    /// Each list's own `/` filter, by [`DataList`]: a country typed for the customers
+    /// does not empty the products when `v` comes back to them.
+    filters: [TableFilter; 3],
     /// Position in [`ProductsView::visible`].
     pub selected: usize,
     pub sort: ProductSort,
@@ -104,9 +106,18 @@ impl ProductSort {
 }
 
 impl ProductsView {
+    /// The `/` filter of the list shown.
+    pub fn filter(&self) -> &TableFilter {
+        &self.filters[self.list as usize]
+    }
+
+    pub fn filter_mut(&mut self) -> &mut TableFilter {
+        &mut self.filters[self.list as usize]
+    }
+
     /// Indices into `products` of the rows shown, in order.
     pub fn visible(&self, products: &[ProductCount]) -> Vec<usize> {
-        let m = self.filter.matcher();
+        let m = self.filters[DataList::Products as usize].matcher();
         (0..products.len())
             .filter(|&i| m.matches([products[i].id.as_str(), products[i].description.as_str()]))
             .collect()
@@ -114,7 +125,7 @@ impl ProductsView {
 
     /// Indices into `people.customers` of the customers shown (id or country).
     pub fn visible_customers(&self, people: &People) -> Vec<usize> {
-        let m = self.filter.matcher();
+        let m = self.filters[DataList::Customers as usize].matcher();
         (0..people.customers.len())
             .filter(|&i| {
                 let c = &people.customers[i];
@@ -125,7 +136,7 @@ impl ProductsView {
 
     /// Indices into `people.countries` of the countries shown.
     pub fn visible_countries(&self, people: &People) -> Vec<usize> {
-        let m = self.filter.matcher();
+        let m = self.filters[DataList::Countries as usize].matcher();
         (0..people.countries.len())
             .filter(|&i| m.matches([people.countries[i].name.as_str()]))
             .collect()
@@ -215,15 +226,15 @@ mod tests {
         assert_eq!(view.selected, 3);
         view.step(&products, 5);
         assert_eq!(view.selected, 3, "stops at the last row");
-        view.filter.text = "lunch".into();
+        view.filter_mut().text = "lunch".into();
         view.clamp(&products);
         assert_eq!(view.visible(&products), [2, 3]);
         assert_eq!(view.selected, 1);
-        view.filter.text = "2242".into();
+        view.filter_mut().text = "2242".into();
         view.clamp(&products);
         assert_eq!(view.visible(&products), [1]);
         assert_eq!(view.selected, 0);
-        view.filter.text = "nothing like it".into();
+        view.filter_mut().text = "nothing like it".into();
         view.clamp(&products);
         assert!(view.visible(&products).is_empty());
         view.step(&products, 1);

@@ -353,7 +353,7 @@ fn render_products(app: &AppState, products: &[ProductCount], frame: &mut Frame<
             }
         })
         .collect();
-    let filter = view.filter.title_suffix();
+    let filter = view.filter().title_suffix();
     let sorted = match view.sort {
         crate::tui::screens::data::ProductSort::Buyers => String::new(),
         other => format!(" · by {}", other.name()),
@@ -376,7 +376,7 @@ fn render_products(app: &AppState, products: &[ProductCount], frame: &mut Frame<
         widths.push(Constraint::Length(7));
     }
     if shown.is_empty() && !products.is_empty() {
-        crate::tui::views::no_match(frame, area, &view.filter, "product", &title);
+        crate::tui::views::no_match(frame, area, view.filter(), "product", &title);
         return;
     }
     crate::tui::views::clickable_rows(app, area, offset);

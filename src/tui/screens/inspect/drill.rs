@@ -70,7 +70,7 @@ impl AppState {
                     return Vec::new();
                 };
                 self.products.list = DataList::Customers;
-                self.products.filter.text.clone_from(&name);
+                self.products.filter_mut().text.clone_from(&name);
                 self.products.selected = 0;
                 self.status = Status::info(format!(
                     "customers in {name}: Enter opens one in Inspect, / changes the filter"
@@ -90,8 +90,9 @@ impl AppState {
         };
         let Some(item) = run.items.get(id) else {
             self.status = Status::error(format!(
-                "product {id} is not in run {}: it was not bought in the data that run trained on",
-                self.inspect.run_label
+                "product {id} is not in run {}: it was not bought in the data that run trained on; {} on Tune trains a run on the data loaded here",
+                self.inspect.run_label,
+                self.keymap.label(crate::tui::action::Action::Train)
             ));
             return Vec::new();
         };
