@@ -141,7 +141,8 @@ pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
             ]),
             status,
         );
-        let hints = crate::tui::palette::hints(text, &app.palette_files);
+        let runs = app.runs.all.iter().map(|r| r.id.as_str());
+        let hints = crate::tui::palette::hints(text, &app.palette_files, runs);
         let line = if hints.is_empty() {
             "no matching command · Esc closes".to_owned()
         } else {

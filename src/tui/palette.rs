@@ -311,9 +311,23 @@ fn screen_named(name: &str) -> Option<Screen> {
         .find(|s| s.title().eq_ignore_ascii_case(name.trim()))
 }
 
-/// Hints for what is typed: matching commands, or for `open` the files of the folder
-/// typed so far, from the last listing of it (none while it is being listed).
-pub fn hints(text: &str, files: &FileHints) -> Vec<String> {
+/// Hints for what is typed: matching commands, for `open` the files of the folder typed
+/// so far, from the last listing of it (none while it is being listed), and for the
+/// commands that take a run the ids of `runs` holding the part typed (ids are long, and
+/// the palette accepts their end).
+pub fn hints<'a>(
+    text: &str,
+    files: &FileHints,
+    runs: impl IntoIterator<Item = &'a str>,
+) -> Vec<String> {
+    if let Some((_, partial)) = typed_run(text) {
+        return runs
+            .into_iter()
+            .filter(|id| id.contains(partial))
+            .take(8)
+            .map(str::to_owned)
+            .collect();
+    }
     if let Some((_, partial)) = typed_path(text) {
         let (dir, prefix) = split_path(partial);
         if files.dir.as_deref() != Some(dir) {
@@ -349,6 +363,17 @@ fn typed_path(text: &str) -> Option<(&'static str, &str)> {
         .find_map(|c| text.strip_prefix(c).map(|rest| (*c, rest)))
 }
 
+/// Commands whose arguments are run ids, completed from the workspace's runs.
+const RUN_COMMANDS: [&str; 4] = ["run ", "delete ", "archive ", "compare "];
+
+/// `("compare first-id ", "partly typed id")` when `text` is a run command: the line up to
+/// the id being typed, and that id so far.
+fn typed_run(text: &str) -> Option<(&str, &str)> {
+    RUN_COMMANDS.iter().find(|c| text.starts_with(*c))?;
+    let at = text.rfind(' ')? + 1;
+    Some((&text[..at], &text[at..]))
+}
+
 /// `("dir/", "prefix")` of a partly typed path.
 fn split_path(partial: &str) -> (&str, &str) {
     match partial.rfind('/') {
@@ -382,10 +407,13 @@ impl AppState {
             return Vec::new();
         };
         if key.code == KeyCode::Tab {
-            if let Some(first) = hints(text, &self.palette_files).first() {
+            let runs = self.runs.all.iter().map(|r| r.id.as_str());
+            if let Some(first) = hints(text, &self.palette_files, runs).first() {
                 let done = first.split(" — ").next().unwrap_or(first);
                 if let Some((command, _)) = typed_path(text) {
                     *text = format!("{command}{done}");
+                } else if let Some((head, _)) = typed_run(text) {
+                    *text = format!("{head}{done}");
                 } else if let Some(name) = done.split(['|', ' ']).next() {
                     *text = format!("{name} ");
                 }
@@ -459,12 +487,39 @@ mod tests {
             ],
             listing: None,
         };
+        let none = std::iter::empty();
         assert_eq!(
-            hints("open data/re", &files),
+            hints("open data/re", &files, none.clone()),
             ["data/retail.csv", "data/rest.parquet"]
         );
-        assert_eq!(hints("open data/2", &files), ["data/2011/"]);
-        assert!(hints("open other/", &files).is_empty(), "not listed yet");
-        assert!(hints("ret", &files)[0].starts_with("retention"));
+        assert_eq!(hints("open data/2", &files, none.clone()), ["data/2011/"]);
+        assert!(
+            hints("open other/", &files, none.clone()).is_empty(),
+            "not listed yet"
+        );
+        assert!(hints("ret", &files, none)[0].starts_with("retention"));
+    }
+
+    #[test]
+    fn run_commands_hint_the_run_ids_holding_what_is_typed() {
+        let files = FileHints::default();
+        let runs = [
+            "20261205-101010-als-t02",
+            "20261205-101010-als-t01",
+            "20261205-090000-ease",
+        ];
+        assert_eq!(
+            hints("run t0", &files, runs),
+            ["20261205-101010-als-t02", "20261205-101010-als-t01"]
+        );
+        assert_eq!(hints("delete ease", &files, runs), ["20261205-090000-ease"]);
+        // The second run of a comparison is completed on its own.
+        assert_eq!(
+            hints("compare 20261205-090000-ease t01", &files, runs),
+            ["20261205-101010-als-t01"]
+        );
+        assert_eq!(typed_run("compare a b"), Some(("compare a ", "b")));
+        assert_eq!(typed_run("run"), None, "the command is still being typed");
+        assert_eq!(typed_run("runs x"), None, "runs is not run");
     }
 }

@@ -8,7 +8,7 @@ use latent::tui::event::AppEvent;
 use ratatui::crossterm::event::KeyCode;
 
 use crate::tui_inspect_run::holdout_run;
-use crate::tui_screens::{draw, key, loaded_app, open_run_in_inspect, run_jobs};
+use crate::tui_screens::{draw, key, loaded_app, open_run_in_inspect, run_jobs, typed};
 use crate::util::Scratch;
 
 #[test]
@@ -165,6 +165,23 @@ fn the_palettes_delete_asks_first_and_archive_takes_the_end_of_an_id() {
             .iter()
             .any(|c| matches!(c, Command::RemoveRun { .. }))
     };
+
+    // Tab completes a run id from any part of it, and the footer lists the matches.
+    key(&mut app, KeyCode::Char(':'));
+    typed(&mut app, "archive t0");
+    let screen = draw(&app, 120, 40);
+    assert!(
+        screen.contains("20261203-073911-als-t01") && screen.contains("20261203-073911-als-t02"),
+        "{screen}"
+    );
+    key(&mut app, KeyCode::Tab);
+    let completed = app.palette.clone().unwrap_or_default();
+    assert!(
+        completed == "archive 20261203-073911-als-t01"
+            || completed == "archive 20261203-073911-als-t02",
+        "{completed}"
+    );
+    key(&mut app, KeyCode::Esc);
 
     let commands = palette(&mut app, "delete t01");
     assert!(!removes(&commands), "{commands:?}");
