@@ -48,7 +48,7 @@ pub enum DataCommand {
         #[arg(long, value_name = "DATE", group = "strategy")]
         test_from: Option<String>,
         /// Global cutoff: the last N days of the data are test.
-        #[arg(long, value_name = "N", group = "strategy")]
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..), group = "strategy")]
         test_last_days: Option<u32>,
         /// Per customer: the last fraction of their lines, by time, is test.
         #[arg(long, value_name = "FRACTION", group = "strategy")]

@@ -22,8 +22,9 @@ pub struct MonitorArgs {
     /// run's own).
     #[arg(long, value_name = "WORKSPACE_TOML")]
     pub config: Option<PathBuf>,
-    /// Compare only this many days after the run's window (default: every newer line).
-    #[arg(long, value_name = "N")]
+    /// Compare only this many days after the run's window (default: every newer line);
+    /// at least 1, as no day holds no line to compare.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub days: Option<u32>,
     /// Print the report as JSON.
     #[arg(long)]

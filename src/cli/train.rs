@@ -61,7 +61,7 @@ pub struct HoldoutArgs {
     #[arg(long, value_name = "FILE", group = "holdout")]
     pub test: Option<PathBuf>,
     /// Hold out the last N days of the data and evaluate on them.
-    #[arg(long, value_name = "N", group = "holdout")]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..), group = "holdout")]
     pub test_last_days: Option<u32>,
     /// With --test-last-days: only pairs the customer had not bought before count.
     #[arg(long)]

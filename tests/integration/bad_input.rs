@@ -508,3 +508,34 @@ fn duplicate_parquet_columns_read_like_duplicate_csv_columns() {
     );
     assert!(!err.contains("truncated"), "{err}");
 }
+
+/// Zero days hold nothing out: the flag is named, not an empty test set blamed on a
+/// cutoff the user never set.
+#[test]
+fn zero_held_out_days_are_refused_naming_the_flag() {
+    let scratch = Scratch::new();
+    let data = sample("online_retail_sample.csv");
+    let (out, train, test) = (
+        scratch.path("out"),
+        scratch.path("a.csv"),
+        scratch.path("b.csv"),
+    );
+    for args in [
+        vec!["train", "--data", s(&data), "--out", s(&out)],
+        vec![
+            "data",
+            "split",
+            s(&data),
+            "--train-out",
+            s(&train),
+            "--test-out",
+            s(&test),
+        ],
+    ] {
+        let mut args = args;
+        args.extend(["--test-last-days", "0"]);
+        let err = scratch.run(args).input_error().to_owned();
+        assert!(err.contains("'0' for '--test-last-days"), "{err}");
+        assert!(!out.exists() && !train.exists(), "nothing is written");
+    }
+}

@@ -188,4 +188,19 @@ fn online_retail_october_rises_with_christmas_products() {
         err.contains("ends 2011-09-30") && err.contains("2010-12-01"),
         "{err}"
     );
+    // No day compares nothing: the flag is named, not the file blamed.
+    let err = scratch
+        .run([
+            "monitor",
+            "--run",
+            s(&run),
+            "--data",
+            s(&data),
+            "--days",
+            "0",
+        ])
+        .input_error()
+        .to_owned();
+    assert!(err.contains("--days") && err.contains("'0'"), "{err}");
+    assert!(!err.contains("no lines after"), "{err}");
 }
