@@ -772,8 +772,8 @@ fn export_screen_writes_formats_on_a_worker_and_lists_the_files() {
     key(&mut app, KeyCode::Down);
     key(&mut app, KeyCode::Char(' '));
     let target = scratch.path("out");
-    // Past recs, sagemaker and recs-partitioned to the destination.
-    for _ in 0..4 {
+    // Past recs, sagemaker, recs-partitioned and spark-job to the destination.
+    for _ in 0..5 {
         key(&mut app, KeyCode::Down);
     }
     key(&mut app, KeyCode::Enter);
@@ -814,6 +814,23 @@ fn export_screen_writes_formats_on_a_worker_and_lists_the_files() {
         app.status.text
     );
     assert!(draw(&app, 120, 40).contains("overwrite"));
+
+    // The Spark job is offered too: ticked, with overwrite, it joins the export.
+    key(&mut app, KeyCode::Home);
+    for _ in 0..6 {
+        key(&mut app, KeyCode::Down);
+    }
+    key(&mut app, KeyCode::Char(' '));
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Char(' '));
+    assert!(app.export.overwrite && app.export.formats[6]);
+    export_on_a_worker(&mut app);
+    assert!(
+        target.join("spark-job").join("job.json").exists(),
+        "{}",
+        app.status
+    );
 }
 
 #[test]

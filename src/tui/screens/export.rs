@@ -13,14 +13,26 @@ use crate::store::Run;
 use crate::tui::app::{AppState, Command, Status};
 use crate::tui::line_edit::{LineEdit, edit_line};
 
+/// The formats the form offers: every artifact of `--format all`, then the Spark job, a
+/// recipe that redoes the run on Spark (named on its own, as on the command line).
+pub const FORMATS: [Format; 7] = [
+    Format::Bundle,
+    Format::Spark,
+    Format::Implicit,
+    Format::Recs,
+    Format::Sagemaker,
+    Format::RecsPartitioned,
+    Format::SparkJob,
+];
+
 /// Rows of the form: one per format, then the destination, overwrite, and the button.
-pub const ROWS: usize = Format::ALL.len() + 3;
+pub const ROWS: usize = FORMATS.len() + 3;
 
 /// The Export screen.
 #[derive(Debug, Clone)]
 pub struct ExportState {
-    /// Per [`Format::ALL`]: chosen or not.
-    pub formats: [bool; Format::ALL.len()],
+    /// Per [`FORMATS`]: chosen or not.
+    pub formats: [bool; FORMATS.len()],
     /// A folder or `s3://bucket/prefix`; empty means `<workspace>/exports/<run>`.
     pub destination: String,
     /// The destination being typed.
@@ -76,7 +88,7 @@ impl FileSort {
 impl Default for ExportState {
     fn default() -> Self {
         Self {
-            formats: [true, false, false, true, false, false],
+            formats: [true, false, false, true, false, false, false],
             destination: String::new(),
             editing: None,
             overwrite: false,
@@ -95,7 +107,7 @@ impl Default for ExportState {
 impl ExportState {
     /// The chosen formats.
     pub fn chosen(&self) -> Vec<Format> {
-        Format::ALL
+        FORMATS
             .iter()
             .zip(self.formats)
             .filter(|(_, on)| *on)
@@ -163,7 +175,7 @@ impl AppState {
     /// Enter or Space on a row: toggle a format or overwrite, edit the destination, or
     /// export.
     pub(crate) fn export_row(&mut self) -> Vec<Command> {
-        let n = Format::ALL.len();
+        let n = FORMATS.len();
         match self.export.selected {
             i if i < n => self.export.formats[i] = !self.export.formats[i],
             i if i == n => self.export.editing = Some(self.export.destination.clone()),

@@ -65,7 +65,7 @@ pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
         ),
         None => "Export (Space toggles, Enter edits, e exports)".to_owned(),
     };
-    let mut rows: Vec<Row<'_>> = Format::ALL
+    let mut rows: Vec<Row<'_>> = super::FORMATS
         .iter()
         .zip(e.formats)
         .map(|(f, on)| {
