@@ -15,24 +15,21 @@ use crate::tui::line_edit::{LineEdit, edit_line};
 
 /// The formats the form offers: every artifact of `--format all`, then the Spark job, a
 /// recipe that redoes the run on Spark (named on its own, as on the command line).
-pub const FORMATS: [Format; 7] = [
-    Format::Bundle,
-    Format::Spark,
-    Format::Implicit,
-    Format::Recs,
-    Format::Sagemaker,
-    Format::RecsPartitioned,
-    Format::SparkJob,
-];
+pub fn formats() -> impl Iterator<Item = Format> {
+    Format::ALL.into_iter().chain([Format::SparkJob])
+}
+
+/// How many formats [`formats`] offers.
+pub const FORMAT_ROWS: usize = Format::ALL.len() + 1;
 
 /// Rows of the form: one per format, then the destination, overwrite, and the button.
-pub const ROWS: usize = FORMATS.len() + 3;
+pub const ROWS: usize = FORMAT_ROWS + 3;
 
 /// The Export screen.
 #[derive(Debug, Clone)]
 pub struct ExportState {
-    /// Per [`FORMATS`]: chosen or not.
-    pub formats: [bool; FORMATS.len()],
+    /// Per [`formats`]: chosen or not.
+    pub formats: [bool; FORMAT_ROWS],
     /// A folder or `s3://bucket/prefix`; empty means `<workspace>/exports/<run>`.
     pub destination: String,
     /// The destination being typed.
@@ -107,11 +104,10 @@ impl Default for ExportState {
 impl ExportState {
     /// The chosen formats.
     pub fn chosen(&self) -> Vec<Format> {
-        FORMATS
-            .iter()
+        formats()
             .zip(self.formats)
             .filter(|(_, on)| *on)
-            .map(|(f, _)| *f)
+            .map(|(f, _)| f)
             .collect()
     }
 
@@ -175,7 +171,7 @@ impl AppState {
     /// Enter or Space on a row: toggle a format or overwrite, edit the destination, or
     /// export.
     pub(crate) fn export_row(&mut self) -> Vec<Command> {
-        let n = FORMATS.len();
+        let n = FORMAT_ROWS;
         match self.export.selected {
             i if i < n => self.export.formats[i] = !self.export.formats[i],
             i if i == n => self.export.editing = Some(self.export.destination.clone()),

@@ -65,13 +65,12 @@ pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
         ),
         None => "Export (Space toggles, Enter edits, e exports)".to_owned(),
     };
-    let mut rows: Vec<Row<'_>> = super::FORMATS
-        .iter()
+    let mut rows: Vec<Row<'_>> = super::formats()
         .zip(e.formats)
         .map(|(f, on)| {
             Row::new(vec![
                 format!("[{}] {}", if on { "x" } else { " " }, f.name()),
-                format_help(*f).to_owned(),
+                format_help(f).to_owned(),
             ])
         })
         .collect();
