@@ -196,8 +196,15 @@ impl Runtime {
                     workspace,
                     run,
                     archive,
-                } => jobs::files::spawn_remove_run(id, *workspace, run, archive, self.sink())
-                    .map(Some),
+                } => {
+                    // A delete writes to the workspace as training does: never while a
+                    // `latent sweep` in a shell is writing its runs.
+                    if !self.take_lock(app, id) {
+                        continue;
+                    }
+                    jobs::files::spawn_remove_run(id, *workspace, run, archive, self.sink())
+                        .map(Some)
+                }
                 Command::ReadWorkspace { id, path } => {
                     jobs::files::spawn_read_workspace(id, path, self.sink()).map(Some)
                 }

@@ -352,6 +352,26 @@ fn a_second_writer_is_told_who_holds_the_workspace() {
         err.contains(&format!("process {}", holder.id())) && err.contains("latent train"),
         "{err}"
     );
+    // The workbench's delete waits its turn too, and says who holds the workspace.
+    let running = runs(&ws).pop().expect("the holder's run folder");
+    let workspace = latent::workspace::Workspace::open(&ws).unwrap();
+    let (mut app, _) = latent::tui::app::AppState::new(workspace.clone());
+    app.runs.set(workspace.list_runs());
+    let enter = ratatui::crossterm::event::KeyCode::Enter;
+    crate::tui_screens::key(&mut app, ratatui::crossterm::event::KeyCode::Char(':'));
+    crate::tui_screens::typed(&mut app, &format!("delete {running}"));
+    crate::tui_screens::key(&mut app, enter);
+    let delete = crate::tui_screens::key(&mut app, enter);
+    assert!(!delete.is_empty(), "{}", app.status.text);
+    crate::tui_screens::run_jobs(&mut app, delete);
+    assert!(
+        app.status
+            .text
+            .contains(&format!("process {}", holder.id())),
+        "{}",
+        app.status.text
+    );
+    assert!(runs(&ws).contains(&running), "nothing was removed");
     // kill -9: the operating system ends the lock with its process.
     holder.kill().unwrap();
     holder.wait().unwrap();
