@@ -38,7 +38,7 @@ pub enum MonitorError {
     )]
     NoDates { run: String },
     #[error(
-        "'{path}' has no lines after the run's training window (which ends {end}); the file spans {span}: pass a file with newer transactions"
+        "'{path}' has no lines after the run's training window (which ends {end}); the file spans {span}: choose a file with newer transactions"
     )]
     NothingNewer {
         path: PathBuf,

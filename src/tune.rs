@@ -152,7 +152,7 @@ pub const SELECTION: &str = "chosen on an inner validation split of the training
 pub fn check(spec: &TuneSpec) -> Result<(), ParamsError> {
     if spec.budget.is_zero() {
         return Err(ParamsError::OutOfRange {
-            key: "--budget".into(),
+            key: "budget".into(),
             value: "0s".into(),
             range: "more than 0 seconds".into(),
         });
@@ -184,7 +184,7 @@ fn sharing_the_budget(models: &[ModelKind], products: usize) -> (Vec<ModelKind>,
         .map(|&model| TuneEvent::LeftOut {
             model,
             why: format!(
-                "{products} products are more than the {} auto tries it on (its solve grows with the cube of the catalogue); tune it alone (--model {m}, or model = \"{m}\" in [tune])",
+                "{products} products are more than the {} auto tries it on (its solve grows with the cube of the catalogue); tune it alone (model = \"{m}\" in [tune])",
                 model.auto_max_items().unwrap_or_default(),
                 m = model.name()
             ),
@@ -376,7 +376,7 @@ mod tests {
             [TuneEvent::LeftOut { model, why }] => {
                 assert_eq!(*model, ModelKind::Ease);
                 assert!(
-                    why.contains("12648 products") && why.contains("--model ease"),
+                    why.contains("12648 products") && why.contains("model = \"ease\" in [tune]"),
                     "{why}"
                 );
             }

@@ -196,7 +196,8 @@ pub fn run(args: &TuneArgs, out: &mut dyn Write) -> anyhow::Result<()> {
                 "trial", "model", metric_name, "seconds"
             ),
             TuneEvent::LeftOut { model, why } => {
-                writeln!(out, "{} left out: {why}", model.name())
+                let m = model.name();
+                writeln!(out, "{m} left out: {why} (or --model {m})")
             }
             TuneEvent::Trial(t) => writeln!(out, "{}", trial_line(t)),
             TuneEvent::Retraining { trial } => writeln!(

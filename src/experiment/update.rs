@@ -30,10 +30,10 @@ pub enum UpdateError {
         "run '{run}' has no dates: an update adds newer lines, so its data needs a timestamp column"
     )]
     NoDates { run: String },
-    #[error("'{path}' does not have the run's columns: {what}; pass a file of the same layout")]
+    #[error("'{path}' does not have the run's columns: {what}; choose a file of the same layout")]
     Schema { path: PathBuf, what: String },
     #[error(
-        "'{path}' has lines from {first}, on or before the end of run '{run}' ({end}): an update adds only newer lines; pass the lines after {end}"
+        "'{path}' has lines from {first}, on or before the end of run '{run}' ({end}): an update adds only newer lines; choose a file of the lines after {end}"
     )]
     Overlap {
         path: PathBuf,

@@ -53,7 +53,7 @@ pub const FORMAT_VERSION: u32 = 1;
 pub enum StoreError {
     #[error("run directory '{0}' does not exist")]
     NotFound(PathBuf),
-    #[error("'{0}' exists and is not empty: choose another --out or remove it")]
+    #[error("'{0}' exists and is not empty: choose another run folder or remove it")]
     Exists(PathBuf),
     #[error("'{dir}' is not a latent run (no run.toml)")]
     NotARun { dir: PathBuf },

@@ -142,7 +142,8 @@ pub fn render(app: &AppState, frame: &mut Frame<'_>, area: Rect) {
             status,
         );
         let runs = app.runs.all.iter().map(|r| r.id.as_str());
-        let hints = crate::tui::palette::hints(text, &app.palette_files, runs);
+        let mut hints = crate::tui::palette::hints(text, &app.palette_files, runs);
+        hints.splice(0..0, crate::tui::palette::run_command_hint(text));
         let line = if hints.is_empty() {
             "no matching command · Esc closes".to_owned()
         } else {

@@ -69,10 +69,7 @@ pub const COMMANDS: [(&str, &str); 27] = [
         "go SCREEN",
         "go to a screen (data, tune, train, runs, inspect, …)",
     ),
-    (
-        "recent",
-        "workspaces opened lately (latent tui --workspace DIR)",
-    ),
+    ("recent", "workspaces opened lately"),
     ("help", "the keys of this screen"),
     ("quit", "leave latent"),
 ];
@@ -363,6 +360,17 @@ fn typed_path(text: &str) -> Option<(&'static str, &str)> {
         .find_map(|c| text.strip_prefix(c).map(|rest| (*c, rest)))
 }
 
+/// What the run command typed does (`delete RUN — delete a run for good`), shown before
+/// the ids it could take: a delete says it is for good while its id is completed.
+pub fn run_command_hint(text: &str) -> Option<String> {
+    typed_run(text)?;
+    let name = text.split_whitespace().next()?;
+    COMMANDS
+        .iter()
+        .find(|(c, _)| c.split(' ').next() == Some(name))
+        .map(|(c, h)| format!("{c} — {h}"))
+}
+
 /// Commands whose arguments are run ids, completed from the workspace's runs.
 const RUN_COMMANDS: [&str; 4] = ["run ", "delete ", "archive ", "compare "];
 
@@ -520,6 +528,11 @@ mod tests {
         );
         assert_eq!(typed_run("compare a b"), Some(("compare a ", "b")));
         assert_eq!(typed_run("run"), None, "the command is still being typed");
+        assert_eq!(
+            run_command_hint("delete t0").as_deref(),
+            Some("delete RUN — delete a run for good")
+        );
+        assert_eq!(run_command_hint("sort t0"), None);
         assert_eq!(typed_run("runs x"), None, "runs is not run");
     }
 }

@@ -20,7 +20,7 @@ pub enum RemoveRunError {
     )]
     BadId { id: String, runs: PathBuf },
     #[error(
-        "no run '{id}' in {}: the Runs screen and `latent runs list` show the ids",
+        "no run '{id}' in {}: the runs list shows the ids",
         runs.display()
     )]
     NotFound { id: String, runs: PathBuf },

@@ -230,8 +230,8 @@ fn the_export_screen_writes_tables_and_never_draws_the_password() {
     let run = latent::store::Run::load(&run_dir).unwrap();
     let users = run.users.len() as i64;
     app.inspect.set_run(Arc::new(run), "run".into());
-    // Down past the six formats to the destination.
-    for _ in 0..6 {
+    // Down past the formats to the destination.
+    for _ in 0..latent::tui::screens::export::FORMAT_ROWS {
         key(&mut app, KeyCode::Down);
     }
     key(&mut app, KeyCode::Enter);

@@ -773,7 +773,7 @@ fn export_screen_writes_formats_on_a_worker_and_lists_the_files() {
     key(&mut app, KeyCode::Char(' '));
     let target = scratch.path("out");
     // Past recs, sagemaker, recs-partitioned and spark-job to the destination.
-    for _ in 0..5 {
+    for _ in 2..latent::tui::screens::export::FORMAT_ROWS {
         key(&mut app, KeyCode::Down);
     }
     key(&mut app, KeyCode::Enter);
