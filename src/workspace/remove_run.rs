@@ -158,7 +158,10 @@ mod tests {
             );
         }
         let err = ws.archive_run("nope").unwrap_err();
-        assert!(err.to_string().contains("latent runs list"), "{err}");
+        assert!(
+            err.to_string().contains("the runs list shows the ids"),
+            "{err}"
+        );
         assert!(ws.runs_dir().join("a").is_dir(), "nothing else moved");
     }
 }
