@@ -163,11 +163,9 @@ fn bad_input_names_the_value_and_the_nearest_name() {
     assert!(!out.exists(), "nothing is written for bad input");
 }
 
-/// A validation window whose buyers are all new (nobody to score) is refused with its
-/// dates, and no run folder is made.
-#[test]
-fn a_validation_window_with_no_known_customer_is_refused_with_its_dates() {
-    let scratch = Scratch::new();
+/// Lines whose 10 days before the last 10 hold only new buyers: with 10 days held out,
+/// a search's validation window (2011-02-01 to 2011-02-10) has nobody to score.
+pub(crate) fn only_new_buyers_before_the_last_ten_days() -> String {
     let mut csv = String::from("user_id,item_id,timestamp\n");
     for day in 1..=20 {
         writeln!(csv, "u{},p{},2011-01-{day:02} 10:00:00", day % 3, day % 5).unwrap();
@@ -178,7 +176,15 @@ fn a_validation_window_with_no_known_customer_is_refused_with_its_dates() {
     for day in 11..=20 {
         writeln!(csv, "u1,p{},2011-02-{day:02} 10:00:00", day % 4).unwrap();
     }
-    let data = scratch.write("lines.csv", csv);
+    csv
+}
+
+/// A validation window whose buyers are all new (nobody to score) is refused with its
+/// dates, and no run folder is made.
+#[test]
+fn a_validation_window_with_no_known_customer_is_refused_with_its_dates() {
+    let scratch = Scratch::new();
+    let data = scratch.write("lines.csv", only_new_buyers_before_the_last_ten_days());
     let out = scratch.path("run");
     let err = scratch
         .run([

@@ -1,8 +1,6 @@
 //! One error, two edges: a message that asks for a setting names the CLI's flag on the
 //! command line and the workbench's screen, field or key in the workbench, never a flag.
 
-use std::fmt::Write as _;
-
 use latent::data::LoadSpec;
 use latent::tui::app::{AppState, Command, DataState};
 use latent::tui::event::AppEvent;
@@ -138,16 +136,7 @@ fn a_log_too_short_to_backtest_names_the_flags_in_the_cli_and_the_monitor_in_the
 #[test]
 fn an_empty_validation_window_names_tunes_hold_out_field_in_the_workbench() {
     let scratch = Scratch::new();
-    let mut csv = String::from("user_id,item_id,timestamp\n");
-    for day in 1..=20 {
-        writeln!(csv, "u{},p{},2011-01-{day:02} 10:00:00", day % 3, day % 5).unwrap();
-    }
-    for day in 1..=10 {
-        writeln!(csv, "new{day},p1,2011-02-{day:02} 10:00:00").unwrap();
-    }
-    for day in 11..=20 {
-        writeln!(csv, "u1,p{},2011-02-{day:02} 10:00:00", day % 4).unwrap();
-    }
+    let csv = crate::tune::only_new_buyers_before_the_last_ten_days();
     let workspace = workspace_on(&scratch, &csv, "[tune]\nmodel = \"item-knn\"\n");
     let err = scratch
         .run([

@@ -432,7 +432,9 @@ impl InspectState {
     /// A recommendation's score as what it is: a count of buyers for a best seller or the
     /// popularity model (`831`, not `831.000`), the model's score otherwise.
     pub fn score_text(&self, r: &Scored) -> String {
-        let counts = is_best_seller(r) || self.score_label() == "buyers";
+        // Not `score_label`, which scans the whole list: this runs for every row drawn.
+        let counts = is_best_seller(r)
+            || (self.run.as_ref()).is_some_and(|run| run.meta.model.score_unit() == "buyers");
         if counts {
             format!("{:.0}", r.score)
         } else {
